@@ -1,0 +1,1 @@
+//! schema.org JSON-LD (Course, CourseInstance, Event, EducationEvent).

@@ -1,0 +1,172 @@
+//! # learncity-readers: provider documents to normalised offerings
+//!
+//! Pure functions: bytes + provider settings → [`Offering`]s + [`Warning`]s. No I/O, no clock
+//! (the fetch time comes in through [`ReadContext`]), and no panics on any input: every reader is
+//! covered by proptest "never panics" properties and a cargo-fuzz target.
+//!
+//! ## Data flow
+//! ```text
+//! bytes ─▶ charset::decode ─▶ detect (format sniffing) ─▶ one reader ─▶ Vec<Draft> ─▶ normalise::finish ─▶ Vec<Offering>
+//!                                                     feed | ical | html | jsonld | microdata
+//! ```
+//! Each reader only extracts what its format says into a [`draft::Draft`]; everything that is the
+//! same for every format (sanitising, plain-text summary, mode/kind/category inference, defaults
+//! from settings, stable source ids, content hash) happens once, in [`normalise`].
+//!
+//! ## Errors
+//! A document that cannot be read at all is a [`ReadError`] (empty, binary, malformed, unknown
+//! format). A document that can be read but has bad items yields the good items plus one
+//! [`Warning`] per problem, naming the item it belongs to.
+
+pub mod charset;
+pub mod dates;
+pub mod detect;
+pub mod draft;
+pub mod feed;
+pub mod html;
+pub mod ical;
+pub mod identity;
+pub mod infer;
+pub mod jsonld;
+pub mod microdata;
+pub mod normalise;
+pub mod settings;
+pub mod text;
+
+use chrono::{DateTime, Utc};
+use learncity_model::{Offering, ProviderRef, SourceFormat};
+use serde::Serialize;
+use url::Url;
+
+pub use settings::{FieldRule, FormatHint, HtmlRules, ReaderSettings};
+
+/// Everything a reader needs besides the bytes. Built by the caller; readers read no globals.
+#[derive(Debug, Clone)]
+pub struct ReadContext<'a> {
+    /// The provider whose document this is.
+    pub provider: &'a ProviderRef,
+    /// How to read it.
+    pub settings: &'a ReaderSettings,
+    /// The document's URL (after redirects): the base for relative links.
+    pub document_url: Option<&'a Url>,
+    /// The HTTP `Content-Type` header, when fetched over HTTP (its charset wins over the document's own).
+    pub content_type: Option<&'a str>,
+    /// When the document was fetched; also "now" for recurrence horizons and year-less dates.
+    pub fetched_at: DateTime<Utc>,
+}
+
+/// What reading one document produced.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReadOutput {
+    /// The format the document was read as.
+    pub format: SourceFormat,
+    /// The character encoding it was decoded from.
+    pub charset: &'static str,
+    /// Offerings, in document order.
+    pub offerings: Vec<Offering>,
+    /// Problems found on the way, each with the item it belongs to.
+    pub warnings: Vec<Warning>,
+    /// Provider hint for the next fetch (RSS `ttl`, in minutes), when the document gives one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ttl_minutes: Option<u32>,
+}
+
+/// A problem with one item (or the document) that did not stop the read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Warning {
+    /// The item it belongs to: its source id, or title, or position (`item 3`); `None` for the document.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<String>,
+    /// The field concerned (`start`, `price`, `title`...), when one is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// What is wrong, in words a provider understands.
+    pub message: String,
+}
+
+impl Warning {
+    /// A warning about the whole document.
+    pub fn document(message: impl Into<String>) -> Self {
+        Warning { item: None, field: None, message: message.into() }
+    }
+
+    /// A warning about one field of one item.
+    pub fn field(item: Option<String>, field: &str, message: impl Into<String>) -> Self {
+        Warning { item, field: Some(field.to_owned()), message: message.into() }
+    }
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(item) = &self.item {
+            write!(f, "[{item}] ")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, "{field}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// Why a document could not be read at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    /// Zero bytes, or only whitespace.
+    #[error("the document is empty: the provider served no content")]
+    Empty,
+    /// Not text in any supported encoding.
+    #[error("the document is binary ({detail}), not a feed, calendar or web page")]
+    Binary {
+        /// What gave it away.
+        detail: String,
+    },
+    /// Looks like no supported format.
+    #[error("the document is not RSS, Atom, JSON Feed, iCalendar or HTML (it starts with {start:?}); pass --format to force one")]
+    UnknownFormat {
+        /// The document's first characters.
+        start: String,
+    },
+    /// Recognised, but broken beyond reading.
+    #[error("the {format} document cannot be read: {detail}")]
+    Malformed {
+        /// The format it was read as.
+        format: &'static str,
+        /// What the parser said.
+        detail: String,
+    },
+    /// An HTML page without schema.org data and without extraction rules for this provider.
+    #[error("the HTML page has no schema.org JSON-LD or microdata and the provider has no [reader.html] rules; add rules (see README, \"HTML rules\")")]
+    NoHtmlRules,
+    /// Settings that cannot work (a bad CSS selector, an unknown time zone).
+    #[error("invalid reader settings: {0}")]
+    Settings(String),
+}
+
+/// Reads one provider document.
+///
+/// `hint` forces a format; [`FormatHint::Auto`] sniffs it from the content (and the
+/// `Content-Type`). HTML pages are read through their schema.org JSON-LD or microdata when they
+/// carry any, else through the provider's HTML rules.
+pub fn read(bytes: &[u8], hint: FormatHint, ctx: &ReadContext<'_>) -> Result<ReadOutput, ReadError> {
+    ctx.settings.validate().map_err(ReadError::Settings)?;
+    let doc = charset::decode(bytes, ctx.content_type)?;
+    let format = match hint {
+        FormatHint::Auto => detect::sniff(&doc.text, ctx.content_type)?,
+        forced => forced,
+    };
+    let mut warnings = doc.warnings;
+    let (drafts, format, ttl_minutes) = match format {
+        FormatHint::Rss | FormatHint::Atom | FormatHint::Jsonfeed => {
+            let out = feed::read(&doc.text, ctx)?;
+            (out.drafts, out.format, out.ttl_minutes)
+        }
+        FormatHint::Ical => (ical::read(&doc.text, ctx, &mut warnings)?, SourceFormat::Ical, None),
+        FormatHint::Html | FormatHint::Auto => {
+            let (drafts, format) = html::read_page(&doc.text, ctx, &mut warnings)?;
+            (drafts, format, None)
+        }
+    };
+    let (offerings, item_warnings) = normalise::finish(drafts, format, ctx);
+    warnings.extend(item_warnings);
+    Ok(ReadOutput { format, charset: doc.charset, offerings, warnings, ttl_minutes })
+}

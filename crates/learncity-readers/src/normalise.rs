@@ -1,0 +1,425 @@
+//! Drafts to offerings: the one place where every format is normalised the same way.
+//!
+//! Steps per item: clean title (an item without one is dropped with a warning) → sanitise the
+//! description and derive a plain-text summary → split free-text location → collect meeting
+//! links → infer mode, kind, categories, audience, price → apply the provider's defaults →
+//! sort sessions → assign unique source ids over the whole document → content hash.
+
+use learncity_model::{
+    Kind, Mode, Offering, Provenance, SCHEMA_VERSION, SUMMARY_MAX_CHARS, Session, SourceFormat, taxonomy,
+};
+
+use crate::draft::Draft;
+use crate::identity::{self, IdCandidates};
+use crate::infer::{self, ModeEvidence};
+use crate::text::{self, clean_text, collapse_whitespace, resolve_url, sanitize_html};
+use crate::{ReadContext, Warning};
+
+/// Longest title kept; longer ones are cut with a warning.
+const TITLE_MAX_CHARS: usize = 300;
+/// Longest description kept (sanitised HTML, characters); longer ones are cut with a warning.
+const DESCRIPTION_MAX_CHARS: usize = 100_000;
+
+/// Turns the drafts of one document into offerings plus the warnings of every item.
+pub fn finish(drafts: Vec<Draft>, format: SourceFormat, ctx: &ReadContext<'_>) -> (Vec<Offering>, Vec<Warning>) {
+    let mut built: Vec<(Offering, Option<String>, Vec<(String, String)>)> = Vec::with_capacity(drafts.len());
+    let mut warnings = Vec::new();
+    for (index, draft) in drafts.into_iter().enumerate() {
+        let position = format!("item {}", index + 1);
+        match build(draft, format, ctx) {
+            Ok((offering, guid, item_warnings)) => built.push((offering, guid, item_warnings)),
+            Err(item_warnings) => warnings.extend(
+                item_warnings.into_iter().map(|(field, message)| Warning::field(Some(position.clone()), &field, message)),
+            ),
+        }
+    }
+
+    let candidates: Vec<IdCandidates<'_>> = built
+        .iter()
+        .map(|(o, guid, _)| IdCandidates {
+            guid: guid.as_deref(),
+            url: o.landing_url.as_deref(),
+            title: &o.title,
+            first_start: o.first_start(),
+        })
+        .collect();
+    let ids = identity::assign_source_ids(&candidates);
+
+    let mut offerings = Vec::with_capacity(built.len());
+    for ((mut offering, _, item_warnings), id) in built.into_iter().zip(ids) {
+        offering.source_id = id;
+        offering.provenance.content_hash = identity::content_hash(&offering);
+        warnings.extend(
+            item_warnings.into_iter().map(|(field, message)| Warning::field(Some(offering.source_id.clone()), &field, message)),
+        );
+        offerings.push(offering);
+    }
+    (offerings, warnings)
+}
+
+type Built = (Offering, Option<String>, Vec<(String, String)>);
+
+/// Builds one offering (without its source id and hash). `Err` carries the warnings of an item
+/// that cannot become an offering.
+fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Built, Vec<(String, String)>> {
+    let settings = ctx.settings;
+    let base = ctx.document_url;
+    let mut warnings = std::mem::take(&mut d.warnings);
+
+    let raw_title = d.title.as_deref().map(clean_text).unwrap_or_default();
+    if raw_title.is_empty() {
+        warnings.push(("title".into(), "the item has no title and was skipped".into()));
+        return Err(warnings);
+    }
+    let (title, cut) = text::truncate_chars(&raw_title, TITLE_MAX_CHARS);
+    if cut {
+        warnings.push(("title".into(), format!("title longer than {TITLE_MAX_CHARS} characters was truncated")));
+    }
+
+    // Description: provider HTML is sanitised; plain text becomes escaped paragraphs.
+    let description_source = match (&d.description_html, &d.description_text) {
+        (Some(html), _) if !html.trim().is_empty() => html.clone(),
+        (_, Some(plain)) if !plain.trim().is_empty() => text_to_html(plain),
+        _ => String::new(),
+    };
+    let mut description_html = sanitize_html(&description_source, base);
+    if description_html.chars().count() > DESCRIPTION_MAX_CHARS {
+        description_html = sanitize_html(&description_html.chars().take(DESCRIPTION_MAX_CHARS).collect::<String>(), base);
+        warnings.push(("description".into(), format!("description longer than {DESCRIPTION_MAX_CHARS} characters was truncated")));
+    }
+    let description_plain = text::html_to_text(&description_html);
+    let summary_source = d
+        .summary
+        .as_deref()
+        .map(|s| if s.contains('<') || s.contains('&') { text::html_to_text(&sanitize_html(s, base)) } else { s.to_owned() })
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| description_plain.clone());
+    let (summary, _) = text::truncate_chars(&collapse_whitespace(&summary_source), SUMMARY_MAX_CHARS);
+    let summary = (!summary.is_empty() && summary != title).then_some(summary);
+
+    // Location: structured fields win; free text fills venue/address when they are empty.
+    let mut location = d.location.clone();
+    location.venue = location.venue.as_deref().map(clean_text).filter(|s| !s.is_empty());
+    location.address = location.address.as_deref().map(clean_text).filter(|s| !s.is_empty());
+    let location_text = d.location_text.as_deref().map(clean_text).filter(|s| !s.is_empty());
+    let mut online_urls: Vec<String> = d.online_urls.iter().filter_map(|u| resolve_url(base, u)).collect();
+    if let Some(lt) = &location_text {
+        let links = infer::meeting_links(lt);
+        if links.is_empty() && resolve_url(None, lt).is_none() {
+            if location.venue.is_none() && location.address.is_none() {
+                let (venue, address) = split_location(lt);
+                location.venue = venue;
+                location.address = address;
+            }
+        } else {
+            online_urls.extend(links);
+        }
+    }
+    online_urls.extend(infer::meeting_links(&description_source));
+    if let Some(url) = d.url.as_deref().filter(|u| infer::is_meeting_url(u)) {
+        online_urls.push(url.to_owned());
+    }
+    dedup_keep_order(&mut online_urls);
+    if let Some(geo) = location.geo
+        && !((-90.0..=90.0).contains(&geo.lat) && (-180.0..=180.0).contains(&geo.lon))
+    {
+        warnings.push(("geo".into(), format!("coordinates {},{} are out of range and were dropped", geo.lat, geo.lon)));
+        location.geo = None;
+    }
+    let has_place = location.venue.is_some() || location.address.is_some() || location.geo.is_some();
+
+    // Mode: stated → inferred → provider default → unknown.
+    let evidence_text = [title.as_str(), &description_plain, location_text.as_deref().unwrap_or(""), &d.categories.join(" ")].join("\n");
+    let mode = d
+        .mode
+        .or_else(|| {
+            infer::infer_mode(&ModeEvidence {
+                has_place,
+                has_online_link: !online_urls.is_empty(),
+                text: &evidence_text,
+                online_keywords: &settings.online_keywords,
+                in_person_keywords: &settings.in_person_keywords,
+            })
+        })
+        .or(settings.default_mode)
+        .unwrap_or(if settings.default_venue.is_some() { Mode::InPerson } else { Mode::Unknown });
+    if matches!(mode, Mode::InPerson | Mode::Hybrid) {
+        if !has_place {
+            location.venue = location.venue.or_else(|| settings.default_venue.clone());
+            location.address = location.address.or_else(|| settings.default_address.clone());
+        }
+        if location.city.is_none() {
+            location.city = settings.default_city.clone();
+        }
+    }
+    let location = (!location.is_empty()).then_some(location);
+
+    let provider_categories: Vec<String> = {
+        let mut v: Vec<String> = d.categories.iter().map(|c| clean_text(c)).filter(|c| !c.is_empty()).collect();
+        dedup_keep_order(&mut v);
+        v
+    };
+    let kind = d
+        .kind
+        .or_else(|| infer::infer_kind(&title, &provider_categories, &description_plain))
+        .or(settings.default_kind)
+        .unwrap_or(if d.sessions.is_empty() { Kind::Other } else { Kind::Event });
+    let categories = map_categories(&title, &provider_categories, &settings.default_categories);
+
+    let mut languages: Vec<String> = Vec::new();
+    for l in &d.languages {
+        match text::normalise_language(l) {
+            Some(tag) => languages.push(tag),
+            None => warnings.push(("language".into(), format!("`{l}` is not a recognisable language; ignored"))),
+        }
+    }
+    if languages.is_empty()
+        && let Some(l) = &settings.default_language
+    {
+        languages.push(l.clone());
+    }
+    dedup_keep_order(&mut languages);
+
+    let audience_text = [d.audience_text.as_deref().unwrap_or(""), &title, &description_plain].join("\n");
+    let mined = infer::parse_audience(&audience_text);
+    let mut audience = d.audience.clone();
+    audience.age_min = audience.age_min.or(mined.age_min);
+    audience.age_max = audience.age_max.or(mined.age_max);
+    audience.groups.extend(mined.groups);
+    dedup_keep_order(&mut audience.groups);
+    audience.accessibility.extend(mined.accessibility);
+    dedup_keep_order(&mut audience.accessibility);
+    if let (Some(lo), Some(hi)) = (audience.age_min, audience.age_max)
+        && lo > hi
+    {
+        warnings.push(("audience".into(), format!("age range {lo}–{hi} is reversed; the maximum was dropped")));
+        audience.age_max = None;
+    }
+
+    let price = d.price.clone().or_else(|| {
+        let text = d.price_text.as_deref()?;
+        let parsed = infer::parse_price(text, None);
+        if parsed.is_none() && !text.trim().is_empty() {
+            warnings.push(("price".into(), format!("`{}` is neither free nor an amount with a currency", collapse_whitespace(text))));
+        }
+        parsed
+    });
+
+    let sessions = tidy_sessions(std::mem::take(&mut d.sessions), &mut warnings);
+    if sessions.is_empty() && !warnings.iter().any(|(f, _)| f == "start") {
+        warnings.push(("start".into(), "the item has no date".into()));
+    }
+
+    let mut images: Vec<String> = d.images.iter().filter_map(|u| resolve_url(base, u)).collect();
+    dedup_keep_order(&mut images);
+    let landing_url = d.url.as_deref().and_then(|u| resolve_url(base, u));
+
+    let offering = Offering {
+        schema_version: SCHEMA_VERSION,
+        source_id: String::new(),
+        provider: ctx.provider.clone(),
+        title,
+        summary,
+        description_html: (!description_html.is_empty()).then_some(description_html),
+        kind,
+        mode,
+        status: d.status,
+        sessions,
+        recurrence: d.recurrence.take(),
+        location,
+        online_url: online_urls.into_iter().next(),
+        languages,
+        audience,
+        price,
+        categories,
+        provider_categories,
+        organizer: d.organizer.take().filter(|p| !p.name.trim().is_empty()),
+        teachers: std::mem::take(&mut d.teachers).into_iter().filter(|p| !p.name.trim().is_empty()).collect(),
+        landing_url,
+        registration_url: d.registration_url.as_deref().and_then(|u| resolve_url(base, u)),
+        images,
+        provenance: Provenance {
+            format: d.format.unwrap_or(format),
+            fetched_at: ctx.fetched_at,
+            document_url: ctx.document_url.map(|u| u.to_string()),
+            content_hash: String::new(),
+            source_updated_at: d.updated_at,
+            source_published_at: d.published_at,
+        },
+    };
+    Ok((offering, d.guid.take().map(|g| g.trim().to_owned()), warnings))
+}
+
+/// Plain text to HTML paragraphs (escaped), so descriptions have one shape.
+fn text_to_html(plain: &str) -> String {
+    plain
+        .replace("\r\n", "\n")
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("<p>{}</p>", escape_html(p).replace('\n', "<br>")))
+        .collect()
+}
+
+fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// "Central library, 12 Lenin St." → venue and address. A first part followed by something
+/// with a digit (a house number) is the venue; otherwise the whole text is the venue.
+fn split_location(text: &str) -> (Option<String>, Option<String>) {
+    match text.split_once([',', ';']) {
+        Some((venue, rest)) if rest.chars().any(|c| c.is_ascii_digit()) && !venue.chars().any(|c| c.is_ascii_digit()) => {
+            (Some(venue.trim().to_owned()), Some(rest.trim().to_owned()))
+        }
+        _ if text.chars().take(12).any(|c| c.is_ascii_digit()) && text.contains(',') => (None, Some(text.to_owned())),
+        _ => (Some(text.to_owned()), None),
+    }
+}
+
+/// Taxonomy categories from the provider's terms and the title, plus the provider's defaults,
+/// in taxonomy order.
+fn map_categories(title: &str, terms: &[String], defaults: &[String]) -> Vec<String> {
+    let mut found: Vec<&str> = terms.iter().flat_map(|t| taxonomy::map_term(t)).collect();
+    found.extend(taxonomy::map_term(title));
+    found.extend(defaults.iter().map(String::as_str));
+    taxonomy::CATEGORIES.iter().map(|c| c.id).filter(|id| found.contains(id)).map(str::to_owned).collect()
+}
+
+/// Sorts sessions, drops exact duplicates, and drops an end before its start (with a warning).
+fn tidy_sessions(mut sessions: Vec<Session>, warnings: &mut Vec<(String, String)>) -> Vec<Session> {
+    for s in &mut sessions {
+        if let Some(end) = s.end
+            && end < s.start
+        {
+            warnings.push(("end".into(), format!("end {end} is before start {}; the end was dropped", s.start)));
+            s.end = None;
+        }
+    }
+    sessions.sort_by(|a, b| a.start.cmp(&b.start).then(a.end.cmp(&b.end)));
+    sessions.dedup();
+    sessions
+}
+
+fn dedup_keep_order(v: &mut Vec<String>) {
+    let mut seen = std::collections::HashSet::new();
+    v.retain(|x| seen.insert(x.clone()));
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Utc};
+    use learncity_model::{ProviderRef, Status};
+    use url::Url;
+
+    use super::*;
+    use crate::ReaderSettings;
+
+    fn run(drafts: Vec<Draft>, settings: &ReaderSettings) -> (Vec<Offering>, Vec<Warning>) {
+        let provider = ProviderRef { id: "lib".into(), name: Some("Library".into()) };
+        let url = Url::parse("https://lib.example/events/").unwrap();
+        let ctx = ReadContext {
+            provider: &provider,
+            settings,
+            document_url: Some(&url),
+            content_type: None,
+            fetched_at: DateTime::parse_from_rfc3339("2025-03-01T09:00:00Z").unwrap().with_timezone(&Utc),
+        };
+        finish(drafts, SourceFormat::Rss, &ctx)
+    }
+
+    fn t(s: &str) -> DateTime<chrono::FixedOffset> {
+        DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    fn session(start: &str) -> Session {
+        Session { start: t(start), end: None, time_zone: None, all_day: false, floating: false, cancelled: false }
+    }
+
+    #[test]
+    fn builds_a_full_offering() {
+        let draft = Draft {
+            guid: Some("42".into()),
+            url: Some("/events/42".into()),
+            title: Some("Мастер-класс &laquo;Керамика&raquo;".into()),
+            description_html: Some("<p>Для детей 7–12 лет. <script>alert(1)</script>Вход свободный.</p>".into()),
+            location_text: Some("Центральная библиотека, ул. Ленина, 12".into()),
+            price_text: Some("Вход свободный".into()),
+            categories: vec!["Искусство".into()],
+            languages: vec!["Русский".into()],
+            sessions: vec![session("2025-03-12T18:30:00+03:00")],
+            ..Draft::default()
+        };
+        let settings = ReaderSettings { default_city: Some("Витебск".into()), ..Default::default() };
+        let (offerings, warnings) = run(vec![draft], &settings);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let o = &offerings[0];
+        assert_eq!(o.source_id, "42");
+        assert_eq!(o.title, "Мастер-класс «Керамика»");
+        assert_eq!(o.kind, Kind::Masterclass);
+        assert_eq!(o.mode, Mode::InPerson);
+        assert_eq!(o.landing_url.as_deref(), Some("https://lib.example/events/42"));
+        assert!(!o.description_html.as_deref().unwrap().contains("script"));
+        assert_eq!(o.summary.as_deref(), Some("Для детей 7–12 лет. Вход свободный."));
+        let loc = o.location.as_ref().unwrap();
+        assert_eq!(loc.venue.as_deref(), Some("Центральная библиотека"));
+        assert_eq!(loc.address.as_deref(), Some("ул. Ленина, 12"));
+        assert_eq!(loc.city.as_deref(), Some("Витебск"));
+        assert!(o.price.as_ref().unwrap().free);
+        assert_eq!(o.languages, ["ru"]);
+        assert_eq!(o.categories, ["arts"]);
+        assert_eq!((o.audience.age_min, o.audience.age_max), (Some(7), Some(12)));
+        assert!(o.provenance.content_hash.starts_with("sha256:"));
+        assert_eq!(o.status, Status::Scheduled);
+    }
+
+    #[test]
+    fn untitled_items_are_skipped_with_a_warning() {
+        let (offerings, warnings) = run(vec![Draft::default(), Draft { title: Some("Лекция".into()), ..Draft::default() }], &ReaderSettings::default());
+        assert_eq!(offerings.len(), 1);
+        assert_eq!(warnings[0].item.as_deref(), Some("item 1"));
+        assert_eq!(warnings[0].field.as_deref(), Some("title"));
+        assert_eq!(warnings[1].field.as_deref(), Some("start"));
+    }
+
+    #[test]
+    fn meeting_link_in_location_makes_it_online() {
+        let d = Draft {
+            title: Some("Вебинар".into()),
+            location_text: Some("https://us02web.zoom.us/j/123".into()),
+            sessions: vec![session("2025-03-12T18:30:00+03:00")],
+            ..Draft::default()
+        };
+        let (o, _) = run(vec![d], &ReaderSettings { default_venue: Some("Hall".into()), ..Default::default() });
+        assert_eq!(o[0].mode, Mode::Online);
+        assert_eq!(o[0].online_url.as_deref(), Some("https://us02web.zoom.us/j/123"));
+        assert!(o[0].location.is_none());
+    }
+
+    #[test]
+    fn sessions_are_sorted_deduplicated_and_checked() {
+        let mut bad = session("2025-03-12T18:30:00+03:00");
+        bad.end = Some(t("2025-03-12T17:00:00+03:00"));
+        let d = Draft {
+            title: Some("Курс".into()),
+            sessions: vec![session("2025-03-19T18:30:00+03:00"), bad.clone(), session("2025-03-19T18:30:00+03:00")],
+            ..Draft::default()
+        };
+        let (o, w) = run(vec![d], &ReaderSettings::default());
+        assert_eq!(o[0].sessions.len(), 2);
+        assert_eq!(o[0].sessions[0].start, bad.start);
+        assert_eq!(o[0].sessions[0].end, None);
+        assert_eq!(w[0].field.as_deref(), Some("end"));
+    }
+
+    #[test]
+    fn content_hash_changes_with_content_not_fetch_time() {
+        let d = Draft { title: Some("Курс".into()), ..Draft::default() };
+        let (a, _) = run(vec![d.clone()], &ReaderSettings::default());
+        let (b, _) = run(vec![Draft { summary: Some("new".into()), ..d }], &ReaderSettings::default());
+        assert_ne!(a[0].provenance.content_hash, b[0].provenance.content_hash);
+        let mut later = a[0].clone();
+        later.provenance.fetched_at = Utc::now();
+        assert_eq!(identity::content_hash(&later), a[0].provenance.content_hash);
+    }
+}

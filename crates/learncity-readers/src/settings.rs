@@ -1,0 +1,328 @@
+//! Per-provider reader settings: defaults for what a provider's documents leave out, and the
+//! extraction rules for HTML pages. Deserialised from the `[reader]` table of a provider's
+//! config (kebab-case keys, unknown keys rejected).
+
+use learncity_model::{Kind, Mode};
+use serde::{Deserialize, Serialize};
+
+/// The format to read a document as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FormatHint {
+    /// Sniff from the content and `Content-Type`.
+    #[default]
+    Auto,
+    /// RSS 0.9x / 1.0 / 2.0.
+    Rss,
+    /// Atom.
+    Atom,
+    /// JSON Feed.
+    Jsonfeed,
+    /// iCalendar.
+    Ical,
+    /// An HTML page (schema.org data when present, else the provider's HTML rules).
+    Html,
+}
+
+impl std::str::FromStr for FormatHint {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "auto" => Ok(FormatHint::Auto),
+            "rss" => Ok(FormatHint::Rss),
+            "atom" => Ok(FormatHint::Atom),
+            "jsonfeed" | "json" => Ok(FormatHint::Jsonfeed),
+            "ical" | "ics" | "icalendar" => Ok(FormatHint::Ical),
+            "html" => Ok(FormatHint::Html),
+            other => Err(format!("unknown format `{other}`; expected auto, rss, atom, jsonfeed, ical or html")),
+        }
+    }
+}
+
+const fn default_horizon_days() -> u32 {
+    365
+}
+const fn default_max_sessions() -> usize {
+    500
+}
+fn default_time_zone() -> String {
+    "UTC".to_owned()
+}
+
+/// How to read one provider's documents.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ReaderSettings {
+    /// IANA time zone for times given without one (floating iCal times, HTML dates). Default `UTC`.
+    #[serde(default = "default_time_zone")]
+    pub time_zone: String,
+    /// Mode when nothing in an item tells (`in_person`, `online`, `hybrid`).
+    #[serde(default)]
+    pub default_mode: Option<Mode>,
+    /// Kind when nothing in an item tells.
+    #[serde(default)]
+    pub default_kind: Option<Kind>,
+    /// BCP 47 language of instruction when an item does not say (`ru`, `be`, `en`).
+    #[serde(default)]
+    pub default_language: Option<String>,
+    /// Taxonomy categories added to every item of this provider.
+    #[serde(default)]
+    pub default_categories: Vec<String>,
+    /// City for items without one (usually the provider's city).
+    #[serde(default)]
+    pub default_city: Option<String>,
+    /// Venue for items without a location (a library that holds everything in its own hall).
+    #[serde(default)]
+    pub default_venue: Option<String>,
+    /// Address of `default-venue`.
+    #[serde(default)]
+    pub default_address: Option<String>,
+    /// Extra words that mark an item as online (added to the built-in list).
+    #[serde(default)]
+    pub online_keywords: Vec<String>,
+    /// Extra words that mark an item as in person (added to the built-in list).
+    #[serde(default)]
+    pub in_person_keywords: Vec<String>,
+    /// How far ahead recurring events are expanded, in days from the fetch. Default 365.
+    #[serde(default = "default_horizon_days")]
+    pub horizon_days: u32,
+    /// At most this many sessions per offering; the rest stay in the kept rule. Default 500.
+    #[serde(default = "default_max_sessions")]
+    pub max_sessions: usize,
+    /// Extraction rules for HTML pages without schema.org data.
+    #[serde(default)]
+    pub html: Option<HtmlRules>,
+}
+
+impl Default for ReaderSettings {
+    fn default() -> Self {
+        ReaderSettings {
+            time_zone: default_time_zone(),
+            default_mode: None,
+            default_kind: None,
+            default_language: None,
+            default_categories: Vec::new(),
+            default_city: None,
+            default_venue: None,
+            default_address: None,
+            online_keywords: Vec::new(),
+            in_person_keywords: Vec::new(),
+            horizon_days: default_horizon_days(),
+            max_sessions: default_max_sessions(),
+            html: None,
+        }
+    }
+}
+
+impl ReaderSettings {
+    /// The default time zone, parsed.
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.time_zone.parse().unwrap_or(chrono_tz::UTC)
+    }
+
+    /// Checks what serde cannot: the time zone name, the CSS selectors, the date formats.
+    /// Returns the first problem as `field: message`.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.time_zone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(format!("time-zone: `{}` is not an IANA time zone name (e.g. Europe/Minsk)", self.time_zone));
+        }
+        if let Some(lang) = &self.default_language
+            && !crate::text::is_language_tag(lang)
+        {
+            return Err(format!("default-language: `{lang}` is not a BCP 47 language tag (e.g. be, ru, en)"));
+        }
+        for id in &self.default_categories {
+            if learncity_model::taxonomy::category(id).is_none() {
+                return Err(format!("default-categories: `{id}` is not a taxonomy category"));
+            }
+        }
+        if self.max_sessions == 0 {
+            return Err("max-sessions: must be at least 1".into());
+        }
+        if let Some(rules) = &self.html {
+            rules.validate().map_err(|e| format!("html.{e}"))?;
+        }
+        Ok(())
+    }
+}
+
+/// Extraction rules for an HTML list page: one `item` selector, then field rules relative to
+/// each item. Example (TOML):
+///
+/// ```toml
+/// [reader.html]
+/// item = "article.event"
+/// title = "h3"
+/// link = { selector = "a.more", attr = "href" }
+/// start = { selector = ".date", formats = ["%d.%m.%Y %H:%M"] }
+/// ```
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct HtmlRules {
+    /// CSS selector of one offering on the page.
+    pub item: String,
+    /// Title (required).
+    pub title: FieldRule,
+    /// Landing page link (usually `attr = "href"`); relative links are resolved against the page URL.
+    #[serde(default)]
+    pub link: Option<FieldRule>,
+    /// Start date and time (or the whole "12 марта 2025, 18:30 – 20:00" text).
+    #[serde(default)]
+    pub start: Option<FieldRule>,
+    /// End date and time.
+    #[serde(default)]
+    pub end: Option<FieldRule>,
+    /// Description (its inner HTML is kept, sanitised).
+    #[serde(default)]
+    pub description: Option<FieldRule>,
+    /// Venue / location text.
+    #[serde(default)]
+    pub location: Option<FieldRule>,
+    /// Price text ("бесплатно", "15 BYN").
+    #[serde(default)]
+    pub price: Option<FieldRule>,
+    /// Category terms (every match is one term).
+    #[serde(default)]
+    pub category: Option<FieldRule>,
+    /// Image (usually `attr = "src"`).
+    #[serde(default)]
+    pub image: Option<FieldRule>,
+    /// Registration link.
+    #[serde(default)]
+    pub registration: Option<FieldRule>,
+    /// Audience text ("для пенсионеров", "6+").
+    #[serde(default)]
+    pub audience: Option<FieldRule>,
+    /// A stable id, when the page has one (`attr = "data-id"`).
+    #[serde(default)]
+    pub id: Option<FieldRule>,
+}
+
+impl HtmlRules {
+    /// Every rule with its field name, for validation and iteration.
+    pub fn fields(&self) -> Vec<(&'static str, &FieldRule)> {
+        let mut v = vec![("title", &self.title)];
+        let opt = [
+            ("link", &self.link),
+            ("start", &self.start),
+            ("end", &self.end),
+            ("description", &self.description),
+            ("location", &self.location),
+            ("price", &self.price),
+            ("category", &self.category),
+            ("image", &self.image),
+            ("registration", &self.registration),
+            ("audience", &self.audience),
+            ("id", &self.id),
+        ];
+        v.extend(opt.into_iter().filter_map(|(n, r)| r.as_ref().map(|r| (n, r))));
+        v
+    }
+
+    /// Checks that every selector parses. Returns `field: message`.
+    pub fn validate(&self) -> Result<(), String> {
+        if let Err(e) = scraper::Selector::parse(&self.item) {
+            return Err(format!("item: `{}` is not a valid CSS selector: {e}", self.item));
+        }
+        for (name, rule) in self.fields() {
+            if let Err(e) = scraper::Selector::parse(rule.selector()) {
+                return Err(format!("{name}: `{}` is not a valid CSS selector: {e}", rule.selector()));
+            }
+            for f in rule.formats() {
+                crate::dates::validate_format(f).map_err(|e| format!("{name}.formats: {e}"))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Where one field's value is on the page: a CSS selector (relative to the item), and
+/// optionally an attribute to read instead of the text, and date formats.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum FieldRule {
+    /// Just a selector: the matched element's text.
+    Selector(String),
+    /// A selector with options.
+    Detailed {
+        /// CSS selector relative to the item (`:scope` for the item itself).
+        selector: String,
+        /// Read this attribute instead of the text (`href`, `src`, `datetime`, `content`).
+        #[serde(default)]
+        attr: Option<String>,
+        /// chrono format strings tried in order for date fields, after the built-in ones
+        /// (`%B` and `%b` accept Russian, Belarusian and English month names in any case).
+        #[serde(default)]
+        formats: Vec<String>,
+    },
+}
+
+impl Default for FieldRule {
+    fn default() -> Self {
+        FieldRule::Selector(String::new())
+    }
+}
+
+impl FieldRule {
+    /// The CSS selector.
+    pub fn selector(&self) -> &str {
+        match self {
+            FieldRule::Selector(s) => s,
+            FieldRule::Detailed { selector, .. } => selector,
+        }
+    }
+
+    /// The attribute to read, if not the text.
+    pub fn attr(&self) -> Option<&str> {
+        match self {
+            FieldRule::Selector(_) => None,
+            FieldRule::Detailed { attr, .. } => attr.as_deref(),
+        }
+    }
+
+    /// Extra date formats.
+    pub fn formats(&self) -> &[String] {
+        match self {
+            FieldRule::Selector(_) => &[],
+            FieldRule::Detailed { formats, .. } => formats,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_kebab_case_toml_with_html_rules() {
+        let s: ReaderSettings = toml::from_str(
+            r#"
+            time-zone = "Europe/Minsk"
+            default-language = "ru"
+            [html]
+            item = "article.event"
+            title = "h3"
+            link = { selector = "a", attr = "href" }
+            start = { selector = ".date", formats = ["%d.%m.%Y %H:%M"] }
+            "#,
+        )
+        .unwrap();
+        assert_eq!(s.tz(), chrono_tz::Europe::Minsk);
+        let rules = s.html.as_ref().unwrap();
+        assert_eq!(rules.link.as_ref().unwrap().attr(), Some("href"));
+        assert_eq!(rules.start.as_ref().unwrap().formats(), ["%d.%m.%Y %H:%M"]);
+        s.validate().unwrap();
+    }
+
+    #[test]
+    fn rejects_unknown_keys_and_bad_values() {
+        assert!(toml::from_str::<ReaderSettings>("time-zon = \"UTC\"").is_err());
+        let s = ReaderSettings { time_zone: "Mars/Olympus".into(), ..Default::default() };
+        assert!(s.validate().unwrap_err().starts_with("time-zone"));
+        let s = ReaderSettings {
+            html: Some(HtmlRules { item: "div[".into(), title: FieldRule::Selector("h3".into()), ..Default::default() }),
+            ..Default::default()
+        };
+        assert!(s.validate().unwrap_err().starts_with("html.item"));
+    }
+}

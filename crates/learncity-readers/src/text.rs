@@ -1,0 +1,255 @@
+//! Text helpers shared by every reader: cleaning titles, sanitising descriptions, plain-text
+//! summaries, URL resolution, language tags.
+//!
+//! Guarantee: [`sanitize_html`] output never carries script — no `<script>`/`<style>`/`<iframe>`,
+//! no `on*=` handlers, no `javascript:`/`data:`/`vbscript:` URLs — whatever the input.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use url::Url;
+
+/// Collapses runs of whitespace (including non-breaking spaces) into one space and trims.
+pub fn collapse_whitespace(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s.split(|c: char| c.is_whitespace() || c == '\u{a0}' || c == '\u{200b}') {
+        if word.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// Plain text of a title-like value: entities decoded, tags dropped, whitespace collapsed,
+/// control characters removed.
+pub fn clean_text(s: &str) -> String {
+    let text = if s.contains('<') || s.contains('&') { html_fragment_text(s) } else { s.to_owned() };
+    let text: String = text.chars().filter(|c| !c.is_control() || c.is_whitespace()).collect();
+    collapse_whitespace(&text)
+}
+
+/// The text content of an HTML fragment (entities decoded, tags dropped).
+fn html_fragment_text(s: &str) -> String {
+    let fragment = scraper::Html::parse_fragment(s);
+    let mut out = String::new();
+    for node in fragment.root_element().descendants() {
+        if let Some(t) = node.value().as_text() {
+            out.push_str(t);
+        } else if let Some(el) = node.value().as_element()
+            && matches!(el.name(), "br" | "p" | "div" | "li")
+        {
+            out.push(' ');
+        }
+    }
+    out
+}
+
+static ALLOWED_TAGS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    [
+        "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "div", "dl", "dt", "em", "figcaption",
+        "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "li", "mark", "ol", "p", "pre", "q", "s",
+        "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u",
+        "ul",
+    ]
+    .into_iter()
+    .collect()
+});
+
+/// Sanitises provider HTML for display to residents: a conservative tag allow-list, links made
+/// absolute against `base`, only http/https/mailto/tel URLs, `rel="noopener noreferrer nofollow"`.
+pub fn sanitize_html(html: &str, base: Option<&Url>) -> String {
+    let mut builder = ammonia::Builder::default();
+    builder
+        .tags(ALLOWED_TAGS.clone())
+        .clean_content_tags(["script", "style", "iframe", "object", "embed", "template", "noscript"].into())
+        .url_schemes(["http", "https", "mailto", "tel"].into())
+        .link_rel(Some("noopener noreferrer nofollow"))
+        .strip_comments(true);
+    if let Some(base) = base {
+        builder.url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()));
+    } else {
+        builder.url_relative(ammonia::UrlRelative::Deny);
+    }
+    collapse_blank_html(&builder.clean(html).to_string())
+}
+
+/// Trims an HTML string and drops the result when it holds no text and no image.
+fn collapse_blank_html(html: &str) -> String {
+    let trimmed = html.trim();
+    if !trimmed.contains("<img") && clean_text(trimmed).is_empty() { String::new() } else { trimmed.to_owned() }
+}
+
+/// Plain text of an HTML description: block elements become line breaks, whitespace collapsed
+/// within lines, links reduced to their text.
+pub fn html_to_text(html: &str) -> String {
+    let text = html2text::config::plain_no_decorate()
+        .string_from_read(html.as_bytes(), 100_000)
+        .unwrap_or_else(|_| html_fragment_text(html));
+    let lines: Vec<String> = text.lines().map(collapse_whitespace).collect();
+    let mut out = String::new();
+    let mut blank = false;
+    for line in lines {
+        if line.is_empty() {
+            blank = !out.is_empty();
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(if blank { "\n\n" } else { "\n" });
+        }
+        blank = false;
+        out.push_str(&line);
+    }
+    out
+}
+
+/// Cuts `s` to at most `max` characters at a word boundary, adding "…". Returns the text and
+/// whether it was cut.
+pub fn truncate_chars(s: &str, max: usize) -> (String, bool) {
+    if s.chars().count() <= max {
+        return (s.to_owned(), false);
+    }
+    let cut: String = s.chars().take(max.saturating_sub(1)).collect();
+    let at_word = match cut.rfind(char::is_whitespace) {
+        Some(i) if i > cut.len() / 2 => &cut[..i],
+        _ => cut.as_str(),
+    };
+    (format!("{}…", at_word.trim_end_matches(|c: char| c.is_whitespace() || c == ',' || c == ';')), true)
+}
+
+/// Resolves `href` against `base` into an absolute URL. Only `http`, `https` and `mailto` are
+/// kept; `javascript:`, `data:` and unparseable values give `None`.
+pub fn resolve_url(base: Option<&Url>, href: &str) -> Option<String> {
+    let href = href.trim().trim_matches(|c: char| c.is_control());
+    if href.is_empty() {
+        return None;
+    }
+    let url = match Url::parse(href) {
+        Ok(u) => u,
+        Err(url::ParseError::RelativeUrlWithoutBase) => base?.join(href).ok()?,
+        Err(_) => return None,
+    };
+    matches!(url.scheme(), "http" | "https" | "mailto").then(|| url.to_string())
+}
+
+/// True for a plausible BCP 47 tag: a 2–3 letter primary subtag, then alphanumeric subtags.
+pub fn is_language_tag(s: &str) -> bool {
+    let mut parts = s.split('-');
+    let primary = parts.next().unwrap_or_default();
+    (2..=3).contains(&primary.len())
+        && primary.chars().all(|c| c.is_ascii_alphabetic())
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+/// Language names and codes as providers write them, mapped to BCP 47.
+const LANGUAGE_NAMES: &[(&str, &[&str])] = &[
+    ("be", &["belarusian", "беларуская", "белорусский", "беларуская мова", "белорусском", "беларускай", "bel"]),
+    ("ru", &["russian", "русский", "руская", "расейская", "русском", "рускай", "rus"]),
+    ("en", &["english", "английский", "англійская", "английском", "англійскай", "eng"]),
+    ("de", &["german", "deutsch", "немецкий", "нямецкая", "немецком", "ger", "deu"]),
+    ("fr", &["french", "français", "francais", "французский", "французская", "fra", "fre"]),
+    ("es", &["spanish", "español", "espanol", "испанский", "іспанская", "spa"]),
+    ("pl", &["polish", "polski", "польский", "польская", "pol"]),
+    ("uk", &["ukrainian", "українська", "украинский", "украінская", "ukr"]),
+    ("zh", &["chinese", "китайский", "кітайская", "中文", "zho", "chi"]),
+    ("az", &["azerbaijani", "azərbaycan", "азербайджанский", "aze"]),
+    ("fi", &["finnish", "suomi", "финский", "fin"]),
+    ("sv", &["swedish", "svenska", "шведский", "swe"]),
+    ("lt", &["lithuanian", "lietuvių", "литовский", "lit"]),
+    ("lv", &["latvian", "latviešu", "латышский", "lav"]),
+];
+
+/// Normalises a language as a provider wrote it ("Русский", "EN", "en_US", "Belarusian") to a
+/// BCP 47 tag (`ru`, `en`, `en-US`, `be`). `None` when it is not recognisable.
+pub fn normalise_language(s: &str) -> Option<String> {
+    let s = collapse_whitespace(s);
+    let lower = s.to_lowercase();
+    if let Some((tag, _)) = LANGUAGE_NAMES.iter().find(|(_, names)| names.contains(&lower.as_str())) {
+        return Some((*tag).to_owned());
+    }
+    let candidate = s.replace('_', "-");
+    if !is_language_tag(&candidate) {
+        return None;
+    }
+    let mut parts = candidate.split('-');
+    let primary = parts.next().unwrap_or_default().to_ascii_lowercase();
+    let primary = match primary.as_str() {
+        "rus" => "ru".to_owned(),
+        "bel" => "be".to_owned(),
+        "eng" => "en".to_owned(),
+        "by" => "be".to_owned(), // a common mistake: the country code used for the language
+        _ => primary,
+    };
+    let rest: Vec<String> = parts
+        .map(|p| if p.len() == 2 { p.to_ascii_uppercase() } else { p.to_owned() })
+        .collect();
+    Some(std::iter::once(primary).chain(rest).collect::<Vec<_>>().join("-"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_text_decodes_entities_and_drops_tags() {
+        assert_eq!(clean_text("  &laquo;Курс&raquo; <b>Python</b>&nbsp;для\n начинающих "), "«Курс» Python для начинающих");
+        assert_eq!(clean_text("Tom &amp; Jerry"), "Tom & Jerry");
+        assert_eq!(clean_text("a\u{0}b"), "ab");
+    }
+
+    #[test]
+    fn sanitize_strips_script_handlers_and_javascript_urls() {
+        let base = Url::parse("https://lib.example/events/").unwrap();
+        let out = sanitize_html(
+            r#"<p onclick="x()">Hi <script>alert(1)</script><img src="a.png" onerror="alert(2)"><a href="javascript:alert(3)">x</a><a href="/more">more</a></p><style>p{}</style>"#,
+            Some(&base),
+        );
+        assert!(!out.contains("script") && !out.contains("onerror") && !out.contains("onclick"), "{out}");
+        assert!(!out.contains("javascript:") && !out.contains("alert"), "{out}");
+        assert!(out.contains(r#"src="https://lib.example/events/a.png""#), "{out}");
+        assert!(out.contains(r#"href="https://lib.example/more""#), "{out}");
+    }
+
+    #[test]
+    fn sanitize_of_empty_markup_is_empty() {
+        assert_eq!(sanitize_html("<p> </p><script>x</script>", None), "");
+    }
+
+    #[test]
+    fn html_to_text_keeps_paragraphs() {
+        assert_eq!(html_to_text("<p>One  two</p><p>Three<br>four</p>"), "One two\n\nThree\nfour");
+    }
+
+    #[test]
+    fn truncate_cuts_at_word_boundary() {
+        let (t, cut) = truncate_chars("Курсы английского языка для взрослых", 20);
+        assert!(cut);
+        assert_eq!(t, "Курсы английского…");
+        assert!(t.chars().count() <= 20);
+        assert_eq!(truncate_chars("short", 20), ("short".to_owned(), false));
+    }
+
+    #[test]
+    fn resolve_url_makes_absolute_and_refuses_script() {
+        let base = Url::parse("https://vsu.example/news/index.html").unwrap();
+        assert_eq!(resolve_url(Some(&base), "../c/1").as_deref(), Some("https://vsu.example/c/1"));
+        assert_eq!(resolve_url(None, "https://a.example/x").as_deref(), Some("https://a.example/x"));
+        assert_eq!(resolve_url(Some(&base), "javascript:alert(1)"), None);
+        assert_eq!(resolve_url(None, "/relative"), None);
+        assert_eq!(resolve_url(Some(&base), "  "), None);
+    }
+
+    #[test]
+    fn languages_normalise_to_bcp47() {
+        assert_eq!(normalise_language("Русский").as_deref(), Some("ru"));
+        assert_eq!(normalise_language("беларуская").as_deref(), Some("be"));
+        assert_eq!(normalise_language("en_us").as_deref(), Some("en-US"));
+        assert_eq!(normalise_language("BY").as_deref(), Some("be"));
+        assert_eq!(normalise_language("Klingon language"), None);
+        assert!(is_language_tag("be-Latn"));
+        assert!(!is_language_tag("b"));
+    }
+}
