@@ -59,7 +59,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         content_type: content_type.as_deref(),
         fetched_at: Utc::now(),
     };
-    let out = learncity_readers::read(&bytes, format, &ctx).with_context(|| format!("{}", args.source))?;
+    let out = learncity_readers::read(&bytes, format, &ctx).with_context(|| args.source.clone())?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&out).context("cannot serialise the output")?);
     } else {

@@ -1,17 +1,10 @@
-//! # learncity: the command
-//!
-//! The thin binary edge: parses arguments (clap), sets up logging, and calls the library
-//! crates. Subcommands:
-//! - `check` — read one provider document (file or URL) and show how it is read;
-//! - `schema` — print the record contract's JSON Schema.
-//!
-//! Errors are reported once, here, as one line naming what failed and on which input.
-
-mod check;
-mod fetch;
-mod provider_file;
+//! The `learncity` binary: parses arguments (clap), sets up logging, dispatches to the
+//! subcommands in the `learncity` library, and reports an error once, as one line naming what
+//! failed and on which input.
 
 use std::process::ExitCode;
+
+use learncity::check;
 
 use clap::{Parser, Subcommand};
 

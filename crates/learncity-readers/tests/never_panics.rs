@@ -1,0 +1,163 @@
+//! "Never panics" properties over every reader, in the normal test run (the cargo-fuzz targets
+//! in `fuzz/` explore further where a nightly toolchain is available).
+//!
+//! Inputs: arbitrary bytes; mutations (truncation, byte flips, splices) of the realistic fixture
+//! documents under `tests/fixtures/`, read both sniffed and forced into every format; and
+//! token soups built from each format's own vocabulary, which reach deeper than random bytes.
+
+use std::path::Path;
+use std::sync::LazyLock;
+
+use chrono::{DateTime, Utc};
+use learncity_model::ProviderRef;
+use learncity_readers::{FieldRule, FormatHint, HtmlRules, ReadContext, ReaderSettings};
+use proptest::prelude::*;
+
+const HINTS: [FormatHint; 6] =
+    [FormatHint::Auto, FormatHint::Rss, FormatHint::Atom, FormatHint::Jsonfeed, FormatHint::Ical, FormatHint::Html];
+
+static SETTINGS: LazyLock<ReaderSettings> = LazyLock::new(|| ReaderSettings {
+    time_zone: "Europe/Minsk".into(),
+    horizon_days: 60,
+    max_sessions: 50,
+    html: Some(HtmlRules {
+        item: "article, li, .event".into(),
+        title: FieldRule::Selector("h1, h2, h3, a".into()),
+        link: Some(FieldRule::Detailed { selector: "a".into(), attr: Some("href".into()), formats: vec![] }),
+        start: Some(FieldRule::Detailed { selector: "time, .date".into(), attr: None, formats: vec!["%d %B %Y %H:%M".into()] }),
+        description: Some(FieldRule::Selector("p".into())),
+        price: Some(FieldRule::Selector(".price".into())),
+        ..HtmlRules::default()
+    }),
+    ..ReaderSettings::default()
+});
+
+/// The fixture documents, as mutation seeds.
+static SEEDS: LazyLock<Vec<Vec<u8>>> = LazyLock::new(|| {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
+    let mut seeds = Vec::new();
+    for dir in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+        for file in std::fs::read_dir(dir.path()).into_iter().flatten().flatten() {
+            let name = file.file_name().to_string_lossy().into_owned();
+            if !name.ends_with(".expected.json") && !name.ends_with(".provider.toml") {
+                seeds.extend(std::fs::read(file.path()).ok());
+            }
+        }
+    }
+    assert!(!seeds.is_empty(), "no fixtures under {}", root.display());
+    seeds
+});
+
+fn read_all_ways(bytes: &[u8]) {
+    let provider = ProviderRef { id: "prop".into(), name: None };
+    let url = url::Url::parse("https://provider.example/feed").expect("static url");
+    let ctx = ReadContext {
+        provider: &provider,
+        settings: &SETTINGS,
+        document_url: Some(&url),
+        content_type: None,
+        fetched_at: DateTime::parse_from_rfc3339("2025-03-01T09:00:00Z").expect("static").with_timezone(&Utc),
+    };
+    for hint in HINTS {
+        if let Ok(out) = learncity_readers::read(bytes, hint, &ctx) {
+            for o in &out.offerings {
+                assert!(!o.title.is_empty(), "an offering without title");
+                assert!(!o.source_id.is_empty(), "an offering without source id");
+                if let Some(html) = &o.description_html {
+                    let lower = html.to_lowercase();
+                    assert!(!lower.contains("<script") && !lower.contains("javascript:"), "unsafe description: {html}");
+                }
+            }
+            let mut ids: Vec<&str> = out.offerings.iter().map(|o| o.source_id.as_str()).collect();
+            ids.sort_unstable();
+            let n = ids.len();
+            ids.dedup();
+            assert_eq!(ids.len(), n, "source ids repeat within one document");
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Mutation {
+    Truncate(usize),
+    Flip(usize, u8),
+    Insert(usize, Vec<u8>),
+    Delete(usize, usize),
+}
+
+fn mutate(seed: &[u8], mutations: &[Mutation]) -> Vec<u8> {
+    let mut b = seed.to_vec();
+    for m in mutations {
+        let len = b.len().max(1);
+        match m {
+            Mutation::Truncate(at) => b.truncate(at % len),
+            Mutation::Flip(at, x) => {
+                if let Some(byte) = b.get_mut(at % len) {
+                    *byte ^= x;
+                }
+            }
+            Mutation::Insert(at, bytes) => {
+                let at = (at % len).min(b.len());
+                b.splice(at..at, bytes.iter().copied());
+            }
+            Mutation::Delete(at, n) => {
+                let at = (at % len).min(b.len());
+                let end = (at + n % 64).min(b.len());
+                b.drain(at..end);
+            }
+        }
+    }
+    b
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    prop_oneof![
+        any::<usize>().prop_map(Mutation::Truncate),
+        (any::<usize>(), 1u8..).prop_map(|(a, x)| Mutation::Flip(a, x)),
+        (any::<usize>(), prop::collection::vec(any::<u8>(), 0..16)).prop_map(|(a, v)| Mutation::Insert(a, v)),
+        (any::<usize>(), any::<usize>()).prop_map(|(a, n)| Mutation::Delete(a, n)),
+    ]
+}
+
+/// Tokens of every format, to build documents that get past the first parser checks.
+const TOKENS: &[&str] = &[
+    "BEGIN:VCALENDAR\r\n", "BEGIN:VEVENT\r\n", "END:VEVENT\r\n", "END:VCALENDAR\r\n", "BEGIN:VTIMEZONE\r\n",
+    "END:VTIMEZONE\r\n", "UID:a\r\n", "UID:b\r\n", "DTSTART:20250312T183000Z\r\n", "DTSTART;TZID=Europe/Minsk:20250312T183000\r\n",
+    "DTSTART;VALUE=DATE:20250312\r\n", "DTSTART;TZID=Nowhere/X:20250312T183000\r\n", "DTEND:20250312T203000Z\r\n",
+    "DURATION:PT90M\r\n", "DURATION:-P1D\r\n", "RRULE:FREQ=WEEKLY;COUNT=10\r\n", "RRULE:FREQ=SECONDLY\r\n",
+    "RRULE:FREQ=DAILY;INTERVAL=0\r\n", "RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30\r\n", "RRULE:FREQ=MONTHLY;BYDAY=-1SU;UNTIL=20300101T000000Z\r\n",
+    "EXDATE:20250319T183000Z\r\n", "RDATE:20250401T100000Z\r\n", "RECURRENCE-ID:20250319T183000Z\r\n",
+    "STATUS:CANCELLED\r\n", "CLASS:PRIVATE\r\n", "GEO:55.19;30.2\r\n", "GEO:999;-999\r\n", "SUMMARY:Лекция\r\n",
+    " folded\r\n", "LOCATION:https://zoom.us/j/1\r\n", "X-GOOGLE-CONFERENCE:https://meet.google.com/x\r\n",
+    "<?xml version=\"1.0\" encoding=\"windows-1251\"?>", "<rss version=\"2.0\">", "<channel>", "</channel>", "</rss>",
+    "<item>", "</item>", "<title>", "</title>", "<link>", "</link>", "<guid>1</guid>", "<pubDate>Wed, 12 Mar 2025 18:30:00 +0300</pubDate>",
+    "<pubDate>32 Foo 99999</pubDate>", "<description><![CDATA[<p onclick=x>hi</p>]]></description>", "&laquo;", "&", "&#xD800;",
+    "<!DOCTYPE x [<!ENTITY a \"aaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;\">]>", "&b;", "<feed xmlns=\"http://www.w3.org/2005/Atom\">",
+    "<entry>", "</entry>", "<updated>2025-03-01T00:00:00Z</updated>", "</feed>", "{\"version\":\"https://jsonfeed.org/version/1.1\",\"items\":[",
+    "{\"id\":\"1\",\"title\":\"T\",\"content_html\":\"<b>x</b>\"}", ",", "]}", "<html><body>",
+    "<script type=\"application/ld+json\">", "{\"@context\":\"https://schema.org\",\"@type\":\"Course\",\"name\":\"C\",\"hasCourseInstance\":[",
+    "{\"@type\":\"CourseInstance\",\"startDate\":\"2025-03-12T18:30\",\"location\":{\"@type\":\"VirtualLocation\",\"url\":\"https://zoom.us/j/1\"}}",
+    "{\"@graph\":[", "\"startDate\":\"12 марта 2025, 18:30\"", "</script>", "<article><h3>Курс</h3><time>12 сакавіка 2025 18:30</time><a href=\"/x\">x</a></article>",
+    "<div itemscope itemtype=\"https://schema.org/Event\"><span itemprop=\"name\">E</span><meta itemprop=\"startDate\" content=\"2025-03-12\">",
+    "</div>", "</body></html>", "\u{0}", "\u{feff}", "\r\n", " ",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
+        read_all_ways(&bytes);
+    }
+
+    #[test]
+    fn mutated_fixtures_never_panic(seed in any::<prop::sample::Index>(), mutations in prop::collection::vec(mutation(), 1..6)) {
+        let seed = &SEEDS[seed.index(SEEDS.len())];
+        read_all_ways(&mutate(seed, &mutations));
+    }
+
+    #[test]
+    fn token_soups_never_panic(tokens in prop::collection::vec(prop::sample::select(TOKENS), 0..80)) {
+        read_all_ways(tokens.concat().as_bytes());
+    }
+}
