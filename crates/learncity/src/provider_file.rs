@@ -135,3 +135,21 @@ mod tests {
         assert!(err.starts_with("p.toml:3:") && err.contains("reader.html.item"), "{err}");
     }
 }
+
+#[cfg(test)]
+mod shipped_examples {
+    use super::*;
+
+    /// The example provider files in `config/providers/` stay valid.
+    #[test]
+    fn every_example_provider_file_loads() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/providers");
+        let mut n = 0;
+        for entry in std::fs::read_dir(&dir).expect("config/providers exists").flatten() {
+            let file = ProviderFile::load(&entry.path()).unwrap_or_else(|e| panic!("{e:#}"));
+            assert!(file.url.is_some(), "{}: examples name their url", entry.path().display());
+            n += 1;
+        }
+        assert!(n >= 3);
+    }
+}
