@@ -82,7 +82,8 @@ fn table_and_json_outputs_agree() {
 
 #[test]
 fn provider_file_errors_name_file_line_and_field() {
-    let provider = temp_file("bad-provider.toml", b"id = \"lib\"\n\n[reader]\ntime-zone = \"Europe/Minsk\"\nhorizon = 30\n");
+    let provider =
+        temp_file("bad-provider.toml", b"id = \"lib\"\n\n[reader]\ntime-zone = \"Europe/Minsk\"\nhorizon = 30\n");
     let doc = first_fixture("rss");
     let (code, _, stderr) = check(&[doc.to_str().expect("utf-8"), "--provider", provider.to_str().expect("utf-8")]);
     assert_ne!(code, 0);
@@ -110,8 +111,10 @@ fn first_fixture(format: &str) -> PathBuf {
     docs.sort();
     docs.into_iter()
         .find(|d| {
-            std::fs::read_to_string(d.with_file_name(format!("{}.expected.json", d.file_stem().unwrap_or_default().to_string_lossy())))
-                .is_ok_and(|t| t.contains("\"offerings\": [\n"))
+            std::fs::read_to_string(
+                d.with_file_name(format!("{}.expected.json", d.file_stem().unwrap_or_default().to_string_lossy())),
+            )
+            .is_ok_and(|t| t.contains("\"offerings\": [\n"))
         })
         .expect("a readable fixture")
 }

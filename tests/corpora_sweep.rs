@@ -64,7 +64,8 @@ fn every_corpus_document_goes_through_check_without_panic() {
 
     let provider = ProviderRef { id: "corpus".into(), name: None };
     let settings = ReaderSettings::default();
-    let fetched_at: DateTime<Utc> = DateTime::parse_from_rfc3339("2025-03-01T09:00:00Z").expect("instant").with_timezone(&Utc);
+    let fetched_at: DateTime<Utc> =
+        DateTime::parse_from_rfc3339("2025-03-01T09:00:00Z").expect("instant").with_timezone(&Utc);
     let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
     let mut panics = Vec::new();
     // Keep the default hook from printing thousands of backtraces: failures are listed below.
@@ -105,7 +106,10 @@ fn every_corpus_document_goes_through_check_without_panic() {
     println!("{:<40} {:>6} {:>10} {:>10} {:>7} {:>7}", "corpus", "docs", "≥1 offer", "offerings", "errors", "empty");
     let mut total = Tally::default();
     for (corpus, t) in &tallies {
-        println!("{corpus:<40} {:>6} {:>10} {:>10} {:>7} {:>7}", t.documents, t.with_offerings, t.offerings, t.errors, t.empty);
+        println!(
+            "{corpus:<40} {:>6} {:>10} {:>10} {:>7} {:>7}",
+            t.documents, t.with_offerings, t.offerings, t.errors, t.empty
+        );
         total.documents += t.documents;
         total.with_offerings += t.with_offerings;
         total.offerings += t.offerings;

@@ -34,7 +34,14 @@ fn documents() -> Vec<PathBuf> {
     let mut docs = Vec::new();
     for dir in std::fs::read_dir(fixtures_dir()).expect("tests/fixtures exists").flatten() {
         if dir.path().is_dir() {
-            docs.extend(dir.path().read_dir().expect("readable fixture dir").flatten().map(|e| e.path()).filter(|p| is_document(p)));
+            docs.extend(
+                dir.path()
+                    .read_dir()
+                    .expect("readable fixture dir")
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| is_document(p)),
+            );
         }
     }
     docs.sort();
@@ -49,7 +56,9 @@ fn sibling(doc: &Path, suffix: &str) -> PathBuf {
 /// Reads one fixture the way the collector would and renders the result as JSON.
 pub fn read_fixture(doc: &Path) -> Value {
     let settings: ReaderSettings = match std::fs::read_to_string(sibling(doc, ".provider.toml")) {
-        Ok(text) => toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", sibling(doc, ".provider.toml").display())),
+        Ok(text) => {
+            toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", sibling(doc, ".provider.toml").display()))
+        }
         Err(_) => ReaderSettings::default(),
     };
     let provider = ProviderRef { id: "fixture".into(), name: Some("Fixture provider".into()) };
@@ -89,10 +98,15 @@ fn every_fixture_yields_its_expected_records() {
             continue;
         }
         let Ok(text) = std::fs::read_to_string(&expected_path) else {
-            failures.push(format!("{}: no {} (run with UPDATE_EXPECT=1 and review it)", doc.display(), expected_path.display()));
+            failures.push(format!(
+                "{}: no {} (run with UPDATE_EXPECT=1 and review it)",
+                doc.display(),
+                expected_path.display()
+            ));
             continue;
         };
-        let expected: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", expected_path.display()));
+        let expected: Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", expected_path.display()));
         if got != expected {
             failures.push(format!(
                 "{}: output differs from {}\n--- got ---\n{}",

@@ -7,7 +7,8 @@ use learncity_model::ProviderRef;
 use learncity_readers::{FieldRule, FormatHint, HtmlRules, ReadContext, ReaderSettings};
 
 static PROVIDER: LazyLock<ProviderRef> = LazyLock::new(|| ProviderRef { id: "fuzz".into(), name: None });
-static URL: LazyLock<url::Url> = LazyLock::new(|| url::Url::parse("https://provider.example/feed").expect("static url"));
+static URL: LazyLock<url::Url> =
+    LazyLock::new(|| url::Url::parse("https://provider.example/feed").expect("static url"));
 static SETTINGS: LazyLock<ReaderSettings> = LazyLock::new(|| ReaderSettings {
     time_zone: "Europe/Berlin".into(),
     horizon_days: 90,

@@ -395,8 +395,22 @@ mod tests {
         let mut o = sample();
         let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap();
         o.sessions = vec![
-            Session { start: t("2025-03-12T18:30:00+03:00"), end: Some(t("2025-03-12T20:00:00+03:00")), time_zone: None, all_day: false, floating: false, cancelled: false },
-            Session { start: t("2025-03-05T18:30:00+03:00"), end: None, time_zone: None, all_day: false, floating: false, cancelled: false },
+            Session {
+                start: t("2025-03-12T18:30:00+03:00"),
+                end: Some(t("2025-03-12T20:00:00+03:00")),
+                time_zone: None,
+                all_day: false,
+                floating: false,
+                cancelled: false,
+            },
+            Session {
+                start: t("2025-03-05T18:30:00+03:00"),
+                end: None,
+                time_zone: None,
+                all_day: false,
+                floating: false,
+                cancelled: false,
+            },
         ];
         assert_eq!(o.first_start(), Some(t("2025-03-05T18:30:00+03:00")));
         assert_eq!(o.last_end(), Some(t("2025-03-12T20:00:00+03:00")));

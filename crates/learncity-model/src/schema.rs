@@ -13,10 +13,7 @@ pub fn offering_schema() -> serde_json::Value {
     let schema = generator.into_root_schema_for::<Offering>();
     let mut value = serde_json::to_value(schema).expect("a generated schema is always valid JSON");
     if let Some(obj) = value.as_object_mut() {
-        obj.insert(
-            "$id".into(),
-            format!("https://learncity.example/schemas/offering.v{SCHEMA_VERSION}.json").into(),
-        );
+        obj.insert("$id".into(), format!("https://learncity.example/schemas/offering.v{SCHEMA_VERSION}.json").into());
     }
     value
 }
@@ -48,8 +45,7 @@ mod tests {
     #[test]
     fn schema_requires_the_identity_fields() {
         let schema = offering_schema();
-        let required: Vec<&str> =
-            schema["required"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        let required: Vec<&str> = schema["required"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
         for field in ["schema_version", "source_id", "provider", "title", "kind", "mode", "provenance"] {
             assert!(required.contains(&field), "{field} not required");
         }

@@ -92,9 +92,7 @@ fn finish(text: String, charset: &'static str, errors: usize) -> Result<Decoded,
     }
     let mut warnings = Vec::new();
     if errors > 0 {
-        warnings.push(Warning::document(format!(
-            "some bytes are not valid {charset} and were replaced with U+FFFD"
-        )));
+        warnings.push(Warning::document(format!("some bytes are not valid {charset} and were replaced with U+FFFD")));
     }
     Ok(Decoded { text, charset, warnings })
 }
@@ -158,16 +156,18 @@ fn binary_signature(b: &[u8]) -> Option<String> {
 fn header_charset(content_type: &str) -> Option<&'static Encoding> {
     content_type.split(';').skip(1).find_map(|param| {
         let (k, v) = param.split_once('=')?;
-        k.trim().eq_ignore_ascii_case("charset").then(|| v.trim().trim_matches(['"', '\'']))
+        k.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| v.trim().trim_matches(['"', '\'']))
             .and_then(|label| Encoding::for_label(label.as_bytes()))
     })
 }
 
-static XML_DECL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"(?i)\A\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']"#).expect("static regex"));
-static META_CHARSET: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)"#).expect("static regex")
+static XML_DECL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)\A\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']"#).expect("static regex")
 });
+static META_CHARSET: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?i)<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)"#).expect("static regex"));
 
 fn xml_declared(b: &[u8]) -> Option<&'static Encoding> {
     let head = &b[..b.len().min(1024)];
@@ -224,7 +224,9 @@ mod tests {
 
     #[test]
     fn meta_charset_in_html() {
-        let mut b = br#"<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1251"></head><body>"#.to_vec();
+        let mut b =
+            br#"<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1251"></head><body>"#
+                .to_vec();
         b.extend(enc("windows-1251", RU));
         assert!(decode(&b, None).unwrap().text.contains(RU));
     }

@@ -62,7 +62,9 @@ fn sniff_markup(text: &str) -> FormatHint {
         "rss" | "rdf" | "channel" => FormatHint::Rss,
         "feed" => FormatHint::Atom,
         // Unknown XML roots go to the feed reader, which names what it found.
-        "" | "html" | "head" | "body" | "div" | "meta" | "title" | "section" | "article" | "main" | "script" => FormatHint::Html,
+        "" | "html" | "head" | "body" | "div" | "meta" | "title" | "section" | "article" | "main" | "script" => {
+            FormatHint::Html
+        }
         _ if rest.contains("<html") || rest.contains("<body") => FormatHint::Html,
         _ => FormatHint::Rss,
     }

@@ -48,9 +48,8 @@ pub fn assign_source_ids(items: &[IdCandidates<'_>]) -> Vec<String> {
     items
         .iter()
         .map(|item| {
-            let unique = |key: Option<String>, counts: &HashMap<String, usize>| {
-                key.filter(|k| counts.get(k) == Some(&1))
-            };
+            let unique =
+                |key: Option<String>, counts: &HashMap<String, usize>| key.filter(|k| counts.get(k) == Some(&1));
             let id = unique(guid_of(item), &guids)
                 .or_else(|| unique(guid_url_of(item), &guid_urls))
                 .or_else(|| if nonblank(item.guid).is_none() { unique(url_of(item), &urls) } else { None })

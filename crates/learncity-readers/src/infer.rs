@@ -12,26 +12,81 @@ use regex::Regex;
 
 /// Hosts of meeting services: a link to one means the offering can be joined online.
 const MEETING_HOSTS: &[&str] = &[
-    "zoom.us", "zoom.com", "meet.google.com", "teams.microsoft.com", "teams.live.com", "meet.jit.si", "jitsi",
-    "webex.com", "gotomeeting.com", "gotowebinar.com", "bigbluebutton", "whereby.com", "skype.com", "join.skype.com",
-    "meet.yandex.ru", "telemost.yandex.ru", "telemost.360.yandex.ru", "discord.gg", "streamyard.com", "youtube.com/live",
-    "youtu.be", "vk.com/video", "clickmeeting.com", "mts-link.ru", "webinar.ru", "pruffme.com", "livestorm.co",
+    "zoom.us",
+    "zoom.com",
+    "meet.google.com",
+    "teams.microsoft.com",
+    "teams.live.com",
+    "meet.jit.si",
+    "jitsi",
+    "webex.com",
+    "gotomeeting.com",
+    "gotowebinar.com",
+    "bigbluebutton",
+    "whereby.com",
+    "skype.com",
+    "join.skype.com",
+    "meet.yandex.ru",
+    "telemost.yandex.ru",
+    "telemost.360.yandex.ru",
+    "discord.gg",
+    "streamyard.com",
+    "youtube.com/live",
+    "youtu.be",
+    "vk.com/video",
+    "clickmeeting.com",
+    "mts-link.ru",
+    "webinar.ru",
+    "pruffme.com",
+    "livestorm.co",
 ];
 
 /// Words that say an offering is online.
 const ONLINE_WORDS: &[&str] = &[
-    "онлайн", "online", "on-line", "анлайн", "дистанцион", "дыстанцыйн", "вебинар", "вэбінар", "webinar", "remote",
-    "virtual", "виртуальн", "віртуальн", "zoom", "livestream", "трансляц", "in zoom", "по zoom", "distance learning",
+    "онлайн",
+    "online",
+    "on-line",
+    "анлайн",
+    "дистанцион",
+    "дыстанцыйн",
+    "вебинар",
+    "вэбінар",
+    "webinar",
+    "remote",
+    "virtual",
+    "виртуальн",
+    "віртуальн",
+    "zoom",
+    "livestream",
+    "трансляц",
+    "in zoom",
+    "по zoom",
+    "distance learning",
 ];
 
 /// Words that say an offering is in person.
 const IN_PERSON_WORDS: &[&str] = &[
-    "очно", "очное", "очный", "очная", "ачна", "ачнае", "ачны", "in person", "in-person", "on site", "on-site",
-    "offline", "офлайн", "афлайн", "präsenz", "vor ort",
+    "очно",
+    "очное",
+    "очный",
+    "очная",
+    "ачна",
+    "ачнае",
+    "ачны",
+    "in person",
+    "in-person",
+    "on site",
+    "on-site",
+    "offline",
+    "офлайн",
+    "афлайн",
+    "präsenz",
+    "vor ort",
 ];
 
 /// Words that say both.
-const HYBRID_WORDS: &[&str] = &["гибрид", "гібрыд", "hybrid", "очно и онлайн", "очно или онлайн", "ачна і анлайн", "онлайн и офлайн"];
+const HYBRID_WORDS: &[&str] =
+    &["гибрид", "гібрыд", "hybrid", "очно и онлайн", "очно или онлайн", "ачна і анлайн", "онлайн и офлайн"];
 
 static URL_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"https?://[^\s<>"'()\]]+"#).expect("static regex"));
 
@@ -53,7 +108,8 @@ pub fn is_meeting_url(url: &str) -> bool {
         return false;
     };
     MEETING_HOSTS.iter().any(|h| {
-        rest.starts_with(h) || rest.split_once('/').map_or(rest, |(host, _)| host).ends_with(&format!(".{h}"))
+        rest.starts_with(h)
+            || rest.split_once('/').map_or(rest, |(host, _)| host).ends_with(&format!(".{h}"))
             || (h.contains('/') && rest.contains(h))
     })
 }
@@ -96,12 +152,92 @@ pub fn infer_mode(e: &ModeEvidence<'_>) -> Option<Mode> {
 /// Kind words, checked in order: the first kind with a matching word in the title wins, then
 /// the same over categories and description.
 const KIND_WORDS: &[(Kind, &[&str])] = &[
-    (Kind::Masterclass, &["мастер-класс", "мастер класс", "майстар-клас", "майстар клас", "masterclass", "master class", "master-class", "meisterkurs"]),
+    (
+        Kind::Masterclass,
+        &[
+            "мастер-класс",
+            "мастер класс",
+            "майстар-клас",
+            "майстар клас",
+            "masterclass",
+            "master class",
+            "master-class",
+            "meisterkurs",
+        ],
+    ),
     (Kind::Tour, &["экскурс", "экскурсі", "tour", "excursion", "прогулк", "прагулк", "führung", "rundgang", "walk"]),
     (Kind::Lecture, &["лекци", "лекцы", "lecture", "talk", "доклад", "даклад", "vortrag", "беседа", "гутарк"]),
-    (Kind::Workshop, &["семинар", "семінар", "тренинг", "трэнінг", "практикум", "workshop", "seminar", "training", "воркшоп", "мастерск", "майстэрн", "kurs am", "webinar", "вебинар", "вэбінар"]),
-    (Kind::Course, &["курс", "course", "кружок", "гурток", "студыя", "студия", "школа", "school", "class", "classes", "занятия", "заняткі", "programme", "program", "kurs", "урок", "lesson"]),
-    (Kind::Event, &["фестивал", "фестывал", "festival", "конференц", "канферэнц", "conference", "встреча", "сустрэча", "meetup", "квиз", "quiz", "выставк", "выстаўк", "exhibition", "концерт", "concert", "презентац", "прэзентац", "день", "дзень", "вечер", "вечар", "чтени", "чытанн"]),
+    (
+        Kind::Workshop,
+        &[
+            "семинар",
+            "семінар",
+            "тренинг",
+            "трэнінг",
+            "практикум",
+            "workshop",
+            "seminar",
+            "training",
+            "воркшоп",
+            "мастерск",
+            "майстэрн",
+            "kurs am",
+            "webinar",
+            "вебинар",
+            "вэбінар",
+        ],
+    ),
+    (
+        Kind::Course,
+        &[
+            "курс",
+            "course",
+            "кружок",
+            "гурток",
+            "студыя",
+            "студия",
+            "школа",
+            "school",
+            "class",
+            "classes",
+            "занятия",
+            "заняткі",
+            "programme",
+            "program",
+            "kurs",
+            "урок",
+            "lesson",
+        ],
+    ),
+    (
+        Kind::Event,
+        &[
+            "фестивал",
+            "фестывал",
+            "festival",
+            "конференц",
+            "канферэнц",
+            "conference",
+            "встреча",
+            "сустрэча",
+            "meetup",
+            "квиз",
+            "quiz",
+            "выставк",
+            "выстаўк",
+            "exhibition",
+            "концерт",
+            "concert",
+            "презентац",
+            "прэзентац",
+            "день",
+            "дзень",
+            "вечер",
+            "вечар",
+            "чтени",
+            "чытанн",
+        ],
+    ),
 ];
 
 /// Infers the kind from the title, then the provider's categories, then the description.
@@ -111,8 +247,22 @@ pub fn infer_kind(title: &str, categories: &[String], description: &str) -> Opti
 }
 
 const FREE_WORDS: &[&str] = &[
-    "бесплатн", "бясплатн", "free", "вход свободный", "вход свабодны", "уваход вольны", "уваход свабодны",
-    "вход free", "kostenlos", "gratis", "entgeltfrei", "eintritt frei", "без оплаты", "без платы", "0 руб", "0 byn",
+    "бесплатн",
+    "бясплатн",
+    "free",
+    "вход свободный",
+    "вход свабодны",
+    "уваход вольны",
+    "уваход свабодны",
+    "вход free",
+    "kostenlos",
+    "gratis",
+    "entgeltfrei",
+    "eintritt frei",
+    "без оплаты",
+    "без платы",
+    "0 руб",
+    "0 byn",
 ];
 
 static MONEY_RE: LazyLock<Regex> = LazyLock::new(|| {
@@ -197,7 +347,8 @@ pub fn parse_audience(text: &str) -> Audience {
             .and_then(|c| c.get(1)?.as_str().parse().ok());
     }
     a.groups = taxonomy::match_vocabulary(text, taxonomy::AUDIENCE_GROUPS).into_iter().map(str::to_owned).collect();
-    a.accessibility = taxonomy::match_vocabulary(text, taxonomy::ACCESSIBILITY).into_iter().map(str::to_owned).collect();
+    a.accessibility =
+        taxonomy::match_vocabulary(text, taxonomy::ACCESSIBILITY).into_iter().map(str::to_owned).collect();
     a
 }
 
@@ -206,7 +357,13 @@ mod tests {
     use super::*;
 
     fn ev(text: &str, place: bool, link: bool) -> Option<Mode> {
-        infer_mode(&ModeEvidence { has_place: place, has_online_link: link, text, online_keywords: &[], in_person_keywords: &[] })
+        infer_mode(&ModeEvidence {
+            has_place: place,
+            has_online_link: link,
+            text,
+            online_keywords: &[],
+            in_person_keywords: &[],
+        })
     }
 
     #[test]
@@ -231,7 +388,10 @@ mod tests {
     #[test]
     fn meeting_links_are_found_in_text() {
         let text = "Подключайтесь: https://us02web.zoom.us/j/8123?pwd=x. Или https://meet.google.com/abc-defg-hij, сайт https://vsu.by/news";
-        assert_eq!(meeting_links(text), vec!["https://us02web.zoom.us/j/8123?pwd=x", "https://meet.google.com/abc-defg-hij"]);
+        assert_eq!(
+            meeting_links(text),
+            vec!["https://us02web.zoom.us/j/8123?pwd=x", "https://meet.google.com/abc-defg-hij"]
+        );
         assert!(is_meeting_url("https://teams.microsoft.com/l/meetup-join/19"));
         assert!(!is_meeting_url("https://notzoom.us.example/"));
         assert!(!is_meeting_url("javascript:zoom.us"));

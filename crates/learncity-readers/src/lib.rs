@@ -121,7 +121,9 @@ pub enum ReadError {
         detail: String,
     },
     /// Looks like no supported format.
-    #[error("the document is not RSS, Atom, JSON Feed, iCalendar or HTML (it starts with {start:?}); pass --format to force one")]
+    #[error(
+        "the document is not RSS, Atom, JSON Feed, iCalendar or HTML (it starts with {start:?}); pass --format to force one"
+    )]
     UnknownFormat {
         /// The document's first characters.
         start: String,
@@ -135,7 +137,9 @@ pub enum ReadError {
         detail: String,
     },
     /// An HTML page without schema.org data and without extraction rules for this provider.
-    #[error("the HTML page has no schema.org JSON-LD or microdata and the provider has no [reader.html] rules; add rules (see README, \"HTML rules\")")]
+    #[error(
+        "the HTML page has no schema.org JSON-LD or microdata and the provider has no [reader.html] rules; add rules (see README, \"HTML rules\")"
+    )]
     NoHtmlRules,
     /// Settings that cannot work (a bad CSS selector, an unknown time zone).
     #[error("invalid reader settings: {0}")]

@@ -22,14 +22,16 @@ const DESCRIPTION_MAX_CHARS: usize = 100_000;
 
 /// Turns the drafts of one document into offerings plus the warnings of every item.
 pub fn finish(drafts: Vec<Draft>, format: SourceFormat, ctx: &ReadContext<'_>) -> (Vec<Offering>, Vec<Warning>) {
-    let mut built: Vec<(Offering, Option<String>, Vec<(String, String)>)> = Vec::with_capacity(drafts.len());
+    let mut built: Vec<Built> = Vec::with_capacity(drafts.len());
     let mut warnings = Vec::new();
     for (index, draft) in drafts.into_iter().enumerate() {
         let position = format!("item {}", index + 1);
         match build(draft, format, ctx) {
             Ok((offering, guid, item_warnings)) => built.push((offering, guid, item_warnings)),
             Err(item_warnings) => warnings.extend(
-                item_warnings.into_iter().map(|(field, message)| Warning::field(Some(position.clone()), &field, message)),
+                item_warnings
+                    .into_iter()
+                    .map(|(field, message)| Warning::field(Some(position.clone()), &field, message)),
             ),
         }
     }
@@ -50,7 +52,9 @@ pub fn finish(drafts: Vec<Draft>, format: SourceFormat, ctx: &ReadContext<'_>) -
         offering.source_id = id;
         offering.provenance.content_hash = identity::content_hash(&offering);
         warnings.extend(
-            item_warnings.into_iter().map(|(field, message)| Warning::field(Some(offering.source_id.clone()), &field, message)),
+            item_warnings
+                .into_iter()
+                .map(|(field, message)| Warning::field(Some(offering.source_id.clone()), &field, message)),
         );
         offerings.push(offering);
     }
@@ -84,14 +88,20 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
     };
     let mut description_html = sanitize_html(&description_source, base);
     if description_html.chars().count() > DESCRIPTION_MAX_CHARS {
-        description_html = sanitize_html(&description_html.chars().take(DESCRIPTION_MAX_CHARS).collect::<String>(), base);
-        warnings.push(("description".into(), format!("description longer than {DESCRIPTION_MAX_CHARS} characters was truncated")));
+        description_html =
+            sanitize_html(&description_html.chars().take(DESCRIPTION_MAX_CHARS).collect::<String>(), base);
+        warnings.push((
+            "description".into(),
+            format!("description longer than {DESCRIPTION_MAX_CHARS} characters was truncated"),
+        ));
     }
     let description_plain = text::html_to_text(&description_html);
     let summary_source = d
         .summary
         .as_deref()
-        .map(|s| if s.contains('<') || s.contains('&') { text::html_to_text(&sanitize_html(s, base)) } else { s.to_owned() })
+        .map(|s| {
+            if s.contains('<') || s.contains('&') { text::html_to_text(&sanitize_html(s, base)) } else { s.to_owned() }
+        })
         .filter(|s| !s.trim().is_empty())
         .unwrap_or_else(|| description_plain.clone());
     let (summary, _) = text::truncate_chars(&collapse_whitespace(&summary_source), SUMMARY_MAX_CHARS);
@@ -129,7 +139,9 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
     let has_place = location.venue.is_some() || location.address.is_some() || location.geo.is_some();
 
     // Mode: stated → inferred → provider default → unknown.
-    let evidence_text = [title.as_str(), &description_plain, location_text.as_deref().unwrap_or(""), &d.categories.join(" ")].join("\n");
+    let evidence_text =
+        [title.as_str(), &description_plain, location_text.as_deref().unwrap_or(""), &d.categories.join(" ")]
+            .join("\n");
     let mode = d
         .mode
         .or_else(|| {
@@ -200,7 +212,10 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
         let text = d.price_text.as_deref()?;
         let parsed = infer::parse_price(text, None);
         if parsed.is_none() && !text.trim().is_empty() {
-            warnings.push(("price".into(), format!("`{}` is neither free nor an amount with a currency", collapse_whitespace(text))));
+            warnings.push((
+                "price".into(),
+                format!("`{}` is neither free nor an amount with a currency", collapse_whitespace(text)),
+            ));
         }
         parsed
     });
@@ -269,7 +284,9 @@ fn escape_html(s: &str) -> String {
 /// with a digit (a house number) is the venue; otherwise the whole text is the venue.
 fn split_location(text: &str) -> (Option<String>, Option<String>) {
     match text.split_once([',', ';']) {
-        Some((venue, rest)) if rest.chars().any(|c| c.is_ascii_digit()) && !venue.chars().any(|c| c.is_ascii_digit()) => {
+        Some((venue, rest))
+            if rest.chars().any(|c| c.is_ascii_digit()) && !venue.chars().any(|c| c.is_ascii_digit()) =>
+        {
             (Some(venue.trim().to_owned()), Some(rest.trim().to_owned()))
         }
         _ if text.chars().take(12).any(|c| c.is_ascii_digit()) && text.contains(',') => (None, Some(text.to_owned())),
@@ -375,7 +392,10 @@ mod tests {
 
     #[test]
     fn untitled_items_are_skipped_with_a_warning() {
-        let (offerings, warnings) = run(vec![Draft::default(), Draft { title: Some("Лекция".into()), ..Draft::default() }], &ReaderSettings::default());
+        let (offerings, warnings) = run(
+            vec![Draft::default(), Draft { title: Some("Лекция".into()), ..Draft::default() }],
+            &ReaderSettings::default(),
+        );
         assert_eq!(offerings.len(), 1);
         assert_eq!(warnings[0].item.as_deref(), Some("item 1"));
         assert_eq!(warnings[0].field.as_deref(), Some("title"));

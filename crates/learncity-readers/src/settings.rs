@@ -320,7 +320,11 @@ mod tests {
         let s = ReaderSettings { time_zone: "Mars/Olympus".into(), ..Default::default() };
         assert!(s.validate().unwrap_err().starts_with("time-zone"));
         let s = ReaderSettings {
-            html: Some(HtmlRules { item: "div[".into(), title: FieldRule::Selector("h3".into()), ..Default::default() }),
+            html: Some(HtmlRules {
+                item: "div[".into(),
+                title: FieldRule::Selector("h3".into()),
+                ..Default::default()
+            }),
             ..Default::default()
         };
         assert!(s.validate().unwrap_err().starts_with("html.item"));

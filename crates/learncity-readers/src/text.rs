@@ -50,9 +50,51 @@ fn html_fragment_text(s: &str) -> String {
 
 static ALLOWED_TAGS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
     [
-        "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "div", "dl", "dt", "em", "figcaption",
-        "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "li", "mark", "ol", "p", "pre", "q", "s",
-        "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u",
+        "a",
+        "abbr",
+        "b",
+        "blockquote",
+        "br",
+        "caption",
+        "code",
+        "dd",
+        "del",
+        "div",
+        "dl",
+        "dt",
+        "em",
+        "figcaption",
+        "figure",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "i",
+        "img",
+        "ins",
+        "li",
+        "mark",
+        "ol",
+        "p",
+        "pre",
+        "q",
+        "s",
+        "small",
+        "span",
+        "strong",
+        "sub",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "time",
+        "tr",
+        "u",
         "ul",
     ]
     .into_iter()
@@ -183,9 +225,7 @@ pub fn normalise_language(s: &str) -> Option<String> {
         "by" => "be".to_owned(), // a common mistake: the country code used for the language
         _ => primary,
     };
-    let rest: Vec<String> = parts
-        .map(|p| if p.len() == 2 { p.to_ascii_uppercase() } else { p.to_owned() })
-        .collect();
+    let rest: Vec<String> = parts.map(|p| if p.len() == 2 { p.to_ascii_uppercase() } else { p.to_owned() }).collect();
     Some(std::iter::once(primary).chain(rest).collect::<Vec<_>>().join("-"))
 }
 
@@ -195,7 +235,10 @@ mod tests {
 
     #[test]
     fn clean_text_decodes_entities_and_drops_tags() {
-        assert_eq!(clean_text("  &laquo;Курс&raquo; <b>Python</b>&nbsp;для\n начинающих "), "«Курс» Python для начинающих");
+        assert_eq!(
+            clean_text("  &laquo;Курс&raquo; <b>Python</b>&nbsp;для\n начинающих "),
+            "«Курс» Python для начинающих"
+        );
         assert_eq!(clean_text("Tom &amp; Jerry"), "Tom & Jerry");
         assert_eq!(clean_text("a\u{0}b"), "ab");
     }

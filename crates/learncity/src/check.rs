@@ -69,10 +69,16 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Reads the source: a URL is fetched, anything else is a file.
-fn load(args: &CheckArgs, provider: Option<&ProviderFile>) -> anyhow::Result<(Vec<u8>, Option<url::Url>, Option<String>)> {
+fn load(
+    args: &CheckArgs,
+    provider: Option<&ProviderFile>,
+) -> anyhow::Result<(Vec<u8>, Option<url::Url>, Option<String>)> {
     if args.source.starts_with("http://") || args.source.starts_with("https://") {
         let url = url::Url::parse(&args.source).with_context(|| format!("`{}` is not a valid URL", args.source))?;
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the async runtime")?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?;
         let fetched = runtime.block_on(crate::fetch::get(&url))?;
         let content_type = args.content_type.clone().or(fetched.content_type);
         return Ok((fetched.body, Some(fetched.url), content_type));
@@ -129,20 +135,22 @@ fn describe(o: &Offering) -> Vec<String> {
     let mut lines = vec![format!("id: {}", o.source_id)];
     let kind = serde_json::to_value(o.kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
     let mode = serde_json::to_value(o.mode).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
-    let status = if o.status == learncity_model::Status::Scheduled { String::new() } else { format!(", {:?}", o.status).to_lowercase() };
+    let status = if o.status == learncity_model::Status::Scheduled {
+        String::new()
+    } else {
+        format!(", {:?}", o.status).to_lowercase()
+    };
     lines.push(format!("{kind}, {mode}{status}"));
     match o.sessions.as_slice() {
         [] => lines.push("when: no date".into()),
         [one] => lines.push(format!("when: {}", session_text(one))),
-        [first, .., last] => lines.push(format!(
-            "when: {} sessions, {} … {}",
-            o.sessions.len(),
-            session_text(first),
-            session_text(last)
-        )),
+        [first, .., last] => {
+            lines.push(format!("when: {} sessions, {} … {}", o.sessions.len(), session_text(first), session_text(last)))
+        }
     }
     if let Some(loc) = &o.location {
-        let parts: Vec<&str> = [&loc.venue, &loc.address, &loc.district, &loc.city].into_iter().flatten().map(String::as_str).collect();
+        let parts: Vec<&str> =
+            [&loc.venue, &loc.address, &loc.district, &loc.city].into_iter().flatten().map(String::as_str).collect();
         if !parts.is_empty() {
             lines.push(format!("where: {}", parts.join(", ")));
         }
@@ -167,7 +175,11 @@ fn describe(o: &Offering) -> Vec<String> {
 }
 
 fn session_text(s: &learncity_model::Session) -> String {
-    let mut t = if s.all_day { s.start.format("%Y-%m-%d (all day)").to_string() } else { s.start.format("%Y-%m-%d %H:%M %:z").to_string() };
+    let mut t = if s.all_day {
+        s.start.format("%Y-%m-%d (all day)").to_string()
+    } else {
+        s.start.format("%Y-%m-%d %H:%M %:z").to_string()
+    };
     if s.cancelled {
         t.push_str(" [cancelled]");
     }

@@ -22,7 +22,11 @@ pub struct Fetched {
 /// Fetches `url` once.
 pub async fn get(url: &url::Url) -> anyhow::Result<Fetched> {
     let client = reqwest::Client::builder()
-        .user_agent(concat!("learncity-check/", env!("CARGO_PKG_VERSION"), " (+https://github.com/learncity/learncity)"))
+        .user_agent(concat!(
+            "learncity-check/",
+            env!("CARGO_PKG_VERSION"),
+            " (+https://github.com/learncity/learncity)"
+        ))
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(60))
         .redirect(reqwest::redirect::Policy::limited(5))
@@ -34,11 +38,8 @@ pub async fn get(url: &url::Url) -> anyhow::Result<Fetched> {
         bail!("GET {url} returned {status}");
     }
     let final_url = response.url().clone();
-    let content_type = response
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let content_type =
+        response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.with_context(|| format!("reading the body of {url} failed"))? {
         if body.len() + chunk.len() > MAX_BODY_BYTES {

@@ -62,7 +62,8 @@ pub struct ProviderFile {
 impl ProviderFile {
     /// Loads and validates a provider file.
     pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read provider file {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("cannot read provider file {}", path.display()))?;
         Self::parse(&text, &path.display().to_string())
     }
 
@@ -80,7 +81,10 @@ impl ProviderFile {
             let field = msg.split(':').next().unwrap_or_default();
             let key = field.rsplit('.').next().unwrap_or(field);
             let line = find_key_line(text, key).unwrap_or(1);
-            anyhow::bail!("{origin}:{line}: field `reader.{field}`: {}", msg.split_once(": ").map_or(msg.as_str(), |(_, m)| m));
+            anyhow::bail!(
+                "{origin}:{line}: field `reader.{field}`: {}",
+                msg.split_once(": ").map_or(msg.as_str(), |(_, m)| m)
+            );
         }
         if file.reader.default_city.is_none() {
             file.reader.default_city = file.city.clone();
@@ -99,12 +103,13 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 
 /// The first line that assigns `key` (for errors found after parsing).
 fn find_key_line(text: &str, key: &str) -> Option<usize> {
-    text.lines().position(|l| {
-        let l = l.trim_start();
-        l.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('='))
-            || (key != "item" && l.starts_with(&format!("[reader.{key}")))
-    })
-    .map(|i| i + 1)
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            l.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('='))
+                || (key != "item" && l.starts_with(&format!("[reader.{key}")))
+        })
+        .map(|i| i + 1)
 }
 
 #[cfg(test)]
@@ -125,13 +130,18 @@ mod tests {
 
     #[test]
     fn errors_name_file_line_and_field() {
-        let err = ProviderFile::parse("id = \"vsu\"\n[reader]\ntime-zon = \"UTC\"\n", "p.toml").unwrap_err().to_string();
+        let err =
+            ProviderFile::parse("id = \"vsu\"\n[reader]\ntime-zon = \"UTC\"\n", "p.toml").unwrap_err().to_string();
         assert!(err.starts_with("p.toml:3:1:") && err.contains("time-zon"), "{err}");
-        let err = ProviderFile::parse("id = \"vsu\"\n[reader]\ntime-zone = \"Mars/Base\"\n", "p.toml").unwrap_err().to_string();
+        let err = ProviderFile::parse("id = \"vsu\"\n[reader]\ntime-zone = \"Mars/Base\"\n", "p.toml")
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("p.toml:3:") && err.contains("reader.time-zone"), "{err}");
         let err = ProviderFile::parse("id = \"VSU!\"\n", "p.toml").unwrap_err().to_string();
         assert!(err.starts_with("p.toml:1:") && err.contains("field `id`"), "{err}");
-        let err = ProviderFile::parse("id = \"v\"\n[reader.html]\nitem = \"div[\"\ntitle = \"h3\"\n", "p.toml").unwrap_err().to_string();
+        let err = ProviderFile::parse("id = \"v\"\n[reader.html]\nitem = \"div[\"\ntitle = \"h3\"\n", "p.toml")
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("p.toml:3:") && err.contains("reader.html.item"), "{err}");
     }
 }
