@@ -1,8 +1,37 @@
-//! RSS 0.9x/1.0/2.0, Atom and JSON Feed, read through feed-rs.
+//! RSS 0.9x/1.0/2.0 and Atom (through feed-rs) and JSON Feed: one [`Draft`] per item.
+//!
+//! XML feeds go through three steps:
+//! 1. [`prepass`]: a tolerant repair of what real feeds get wrong (bare `&`, HTML entities,
+//!    unbalanced tags, a cut-off body, a stale `encoding` declaration), since feed-rs, like any
+//!    XML parser, refuses the whole document for one of them;
+//! 2. feed-rs parses the repaired text (no sanitising here: [`crate::normalise`] does it once for
+//!    every format; ids it would invent are suppressed, so normalisation's URL/content fallback
+//!    applies);
+//! 3. [`scan`]: a light quick-xml pass for what feed-rs does not expose — event extensions
+//!    (`ev:startdate`/`ev:enddate`/`ev:location`, xCal), GeoRSS and W3C geo points, GUID
+//!    permalinks — keyed by item position, plus the line and column of the first XML error.
+//!
+//! JSON Feed is read by [`json`] from a `serde_json::Value` (see there why not feed-rs).
+//!
+//! Guarantees: no panics, no I/O; a document that is cut off yields its complete items and a
+//! document warning; a document from which nothing can be recovered is a
+//! [`ReadError::Malformed`] naming the parser's message and, for XML, the line and column.
 
+mod json;
+mod map;
+mod prepass;
+mod scan;
+mod when;
+
+use feed_rs::model::FeedType;
+use feed_rs::parser::{Builder, ParseErrorKind, ParseFeedError};
 use learncity_model::SourceFormat;
+use url::Url;
 
-use crate::{ReadContext, ReadError, draft::Draft};
+pub use map::NO_DATE;
+pub use prepass::html_entity;
+
+use crate::{ReadContext, ReadError, Warning, draft::Draft};
 
 /// What a feed yielded.
 #[derive(Debug, Clone)]
@@ -13,10 +42,243 @@ pub struct FeedOutput {
     pub format: SourceFormat,
     /// RSS `<ttl>` in minutes.
     pub ttl_minutes: Option<u32>,
+    /// Problems with the whole document (a truncated body, a JSON item that is not an object).
+    pub warnings: Vec<Warning>,
 }
 
 /// Reads a feed (already decoded to text).
 pub fn read(text: &str, ctx: &ReadContext<'_>) -> Result<FeedOutput, ReadError> {
-    let _ = (text, ctx);
-    Err(ReadError::Malformed { format: "feed", detail: "feed reader not written yet".into() })
+    let start = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    if start.starts_with('{') || start.starts_with('[') {
+        let (drafts, warnings) = json::read(start, ctx.document_url, ctx.settings.tz())?;
+        return Ok(FeedOutput { drafts, format: SourceFormat::Jsonfeed, ttl_minutes: None, warnings });
+    }
+    read_xml(start, ctx)
+}
+
+/// RSS and Atom.
+fn read_xml(text: &str, ctx: &ReadContext<'_>) -> Result<FeedOutput, ReadError> {
+    let prepared = prepass::prepare(text);
+    let format_name = if prepared.root.as_deref() == Some("feed") { "Atom" } else { "RSS" };
+    let scan = scan::scan(&prepared.text);
+    let parser = Builder::new()
+        .base_uri(ctx.document_url.map(Url::as_str))
+        .sanitize_content(false)
+        // An empty id marks "the feed gave none" (feed-rs would invent a hash or a UUID).
+        .id_generator(|_, _, _| String::new())
+        .build();
+    let feed = parser
+        .parse(prepared.text.as_bytes())
+        .map_err(|e| malformed(format_name, &e, scan.error.as_ref(), prepared.root.as_deref()))?;
+    let format = match feed.feed_type {
+        FeedType::Atom => SourceFormat::Atom,
+        FeedType::JSON => SourceFormat::Jsonfeed,
+        FeedType::RSS0 | FeedType::RSS1 | FeedType::RSS2 => SourceFormat::Rss,
+    };
+    // Extension data is matched by position; if the two passes disagree on the item count
+    // (they walk the same elements, so only on documents feed-rs reads differently), none is used.
+    let aligned = scan.items.len() == feed.entries.len();
+    let tz = ctx.settings.tz();
+    let drafts: Vec<Draft> = feed
+        .entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| map::entry(e, scan.items.get(i).filter(|_| aligned), &feed.feed_type, ctx.document_url, tz))
+        .collect();
+    let mut warnings = Vec::new();
+    if let Some(t) = &prepared.truncation {
+        if drafts.is_empty() {
+            return Err(ReadError::Malformed {
+                format: format_name,
+                detail: format!("the document is truncated at line {} and holds no complete item", t.line),
+            });
+        }
+        warnings.push(Warning::document(format!(
+            "the {format_name} document is truncated at line {}: {} complete item{} recovered{}",
+            t.line,
+            drafts.len(),
+            if drafts.len() == 1 { " was" } else { "s were" },
+            if t.dropped_partial_item { "; the cut-off last item was dropped" } else { "" }
+        )));
+    }
+    Ok(FeedOutput { drafts, format, ttl_minutes: feed.ttl, warnings })
+}
+
+/// The error of a document feed-rs refuses, with the XML position when quick-xml found one.
+fn malformed(
+    format: &'static str,
+    e: &ParseFeedError,
+    xml_error: Option<&(usize, usize, String)>,
+    root: Option<&str>,
+) -> ReadError {
+    let detail = match (e, xml_error) {
+        (ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot), _) => match root {
+            Some(root) => {
+                format!("no RSS <channel>, RSS 1.0 <rdf:RDF> or Atom <feed> was found; the root element is <{root}>")
+            }
+            None => "no XML element was found".to_owned(),
+        },
+        (_, Some((line, column, message))) => format!("line {line}, column {column}: {message}"),
+        (e, None) => e.to_string(),
+    };
+    ReadError::Malformed { format, detail }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Utc};
+    use learncity_model::ProviderRef;
+
+    use super::*;
+    use crate::ReaderSettings;
+
+    fn read_with(text: &str, settings: &ReaderSettings) -> Result<FeedOutput, ReadError> {
+        let provider = ProviderRef { id: "p".into(), name: None };
+        let url = Url::parse("https://college.example/news/rss.php").unwrap();
+        let ctx = ReadContext {
+            provider: &provider,
+            settings,
+            document_url: Some(&url),
+            content_type: None,
+            fetched_at: DateTime::parse_from_rfc3339("2025-03-01T09:00:00Z").unwrap().with_timezone(&Utc),
+        };
+        read(text, &ctx)
+    }
+
+    fn read_doc(text: &str) -> Result<FeedOutput, ReadError> {
+        read_with(text, &ReaderSettings { time_zone: "Europe/Minsk".into(), ..ReaderSettings::default() })
+    }
+
+    const RSS_RU: &str = r#"<?xml version="1.0" encoding="windows-1251"?>
+<rss version="2.0" xmlns:ev="http://purl.org/rss/1.0/modules/event/" xmlns:media="http://search.yahoo.com/mrss/">
+<channel><title>Колледж</title><link>https://college.example/</link><ttl>120</ttl>
+<item>
+  <title>Мастер-класс &laquo;Резьба по дереву&raquo; & выставка</title>
+  <link>/events/42</link>
+  <guid isPermaLink="false">event-42</guid>
+  <description><![CDATA[<p>Приглашаем &laquo;всех&raquo; <b>желающих</b></p>]]></description>
+  <category>Мастер-классы</category>
+  <pubDate>Mon, 24 Feb 2025 10:00:00 +0300</pubDate>
+  <ev:startdate>2025-03-12T15:00:00+03:00</ev:startdate>
+  <ev:enddate>2025-03-12T17:00:00+03:00</ev:enddate>
+  <ev:location>Витебск, ул. Чкалова, 14, ауд. 201</ev:location>
+  <media:thumbnail url="/img/42.jpg"/>
+  <enclosure url="https://college.example/ics/42.ics" type="text/calendar" length="100"/>
+</item>
+<item><title>Без даты</title><guid>https://college.example/n/7</guid></item>
+</channel></rss>"#;
+
+    #[test]
+    fn maps_an_rss_item_with_event_module() {
+        let out = read_doc(RSS_RU).unwrap();
+        assert_eq!((out.format, out.ttl_minutes), (SourceFormat::Rss, Some(120)));
+        assert!(out.warnings.is_empty());
+        let d = &out.drafts[0];
+        assert_eq!(d.guid.as_deref(), Some("event-42"));
+        assert_eq!(d.url.as_deref(), Some("https://college.example/events/42"));
+        assert_eq!(d.title.as_deref(), Some("Мастер-класс «Резьба по дереву» & выставка"));
+        assert_eq!(d.description_html.as_deref(), Some("<p>Приглашаем &laquo;всех&raquo; <b>желающих</b></p>"));
+        assert_eq!(d.summary, None);
+        assert_eq!(d.categories, ["Мастер-классы"]);
+        assert_eq!(d.published_at.map(|t| t.to_rfc3339()).as_deref(), Some("2025-02-24T07:00:00+00:00"));
+        assert_eq!(d.sessions.len(), 1);
+        assert_eq!(d.sessions[0].start.to_rfc3339(), "2025-03-12T15:00:00+03:00");
+        assert_eq!(d.sessions[0].end.map(|t| t.to_rfc3339()).as_deref(), Some("2025-03-12T17:00:00+03:00"));
+        assert_eq!(d.location_text.as_deref(), Some("Витебск, ул. Чкалова, 14, ауд. 201"));
+        assert_eq!(d.images, ["https://college.example/img/42.jpg"]);
+        assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+        // No link: a permalink GUID is the landing page; no event date: a warning.
+        let d = &out.drafts[1];
+        assert_eq!(d.url.as_deref(), Some("https://college.example/n/7"));
+        assert_eq!(d.warnings, [("start".to_owned(), NO_DATE.to_owned())]);
+    }
+
+    #[test]
+    fn missing_ids_stay_missing() {
+        let out =
+            read_doc("<rss version=\"2.0\"><channel><item><title>A</title><link>https://a.example/1</link></item></channel></rss>")
+                .unwrap();
+        assert_eq!(out.drafts[0].guid, None);
+        let out =
+            read_doc("<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><title>A</title><id>  </id></entry></feed>")
+                .unwrap();
+        assert_eq!(out.drafts[0].guid, None);
+    }
+
+    #[test]
+    fn atom_text_content_xml_base_and_summary() {
+        let out = read_doc(
+            r#"<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://museum.example/be/">
+<title>Музей</title><id>urn:m</id>
+<entry xml:base="padzei/"><id>urn:m:1</id><title type="text">Лекцыя: &lt;b&gt; тэг</title>
+<link rel="alternate" href="1.html"/><link rel="enclosure" type="image/jpeg" href="/img/1.jpg"/>
+<summary>Кароткі &amp; змест</summary><content type="html">&lt;p&gt;Поўны&lt;/p&gt;</content>
+<updated>2025-02-20T12:00:00+03:00</updated><published>2025-02-19T12:00:00+03:00</published>
+<category term="lectures" label="Лекцыі"/><author><name>Прэс-служба</name></author></entry></feed>"#,
+        )
+        .unwrap();
+        assert_eq!(out.format, SourceFormat::Atom);
+        let d = &out.drafts[0];
+        assert_eq!(d.url.as_deref(), Some("https://museum.example/be/padzei/1.html"));
+        assert_eq!(d.title.as_deref(), Some("Лекцыя: &lt;b&gt; тэг"));
+        assert_eq!(d.description_html.as_deref(), Some("<p>Поўны</p>"));
+        assert_eq!(d.summary.as_deref(), Some("Кароткі &amp; змест"));
+        assert_eq!(d.categories, ["Лекцыі"]);
+        assert_eq!(d.images, ["https://museum.example/img/1.jpg"]);
+        assert_eq!(d.organizer, None);
+        assert!(d.updated_at > d.published_at);
+    }
+
+    #[test]
+    fn truncated_feeds_keep_complete_items() {
+        let cut = &RSS_RU[..RSS_RU.find("<item><title>Без").unwrap() + 20];
+        let out = read_doc(cut).unwrap();
+        assert_eq!(out.drafts.len(), 1);
+        assert_eq!(out.warnings.len(), 1);
+        assert!(out.warnings[0].message.contains("truncated at line"), "{}", out.warnings[0]);
+        assert!(out.warnings[0].message.contains("1 complete item was recovered; the cut-off last item was dropped"));
+
+        let err = read_doc(&RSS_RU[..RSS_RU.find("</item>").unwrap()]).unwrap_err();
+        assert!(
+            matches!(err, ReadError::Malformed { format: "RSS", ref detail } if detail.contains("no complete item")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unreadable_documents_name_the_problem() {
+        let err = read_doc("<html><body>hello</body></html>").unwrap_err();
+        assert!(err.to_string().contains("the root element is <html>"), "{err}");
+        let err = read_doc("{\"version\": ").unwrap_err();
+        assert!(matches!(err, ReadError::Malformed { format: "JSON Feed", .. }), "{err}");
+    }
+
+    #[test]
+    fn undecodable_event_dates_are_warnings() {
+        let out = read_doc(
+            r#"<rss version="2.0" xmlns:ev="http://purl.org/rss/1.0/modules/event/"><channel><item><title>A</title>
+<ev:startdate>12 марта</ev:startdate></item><item><title>B</title><ev:startdate>2025-03-14</ev:startdate><ev:enddate>soon</ev:enddate></item></channel></rss>"#,
+        )
+        .unwrap();
+        assert_eq!(out.drafts[0].sessions, []);
+        assert!(out.drafts[0].warnings[0].1.contains("`12 марта` in ev:startdate is not a date"));
+        let b = &out.drafts[1];
+        assert!(b.sessions[0].all_day);
+        assert_eq!(b.sessions[0].end.map(|t| t.to_rfc3339()).as_deref(), Some("2025-03-15T00:00:00+03:00"));
+        assert_eq!(b.warnings[0].0, "end");
+    }
+
+    #[test]
+    fn rss1_rdf_items() {
+        let out = read_doc(
+            r#"<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">
+<channel rdf:about="https://lib.example/"><title>Бібліятэка</title><link>https://lib.example/</link><items><rdf:Seq><rdf:li resource="https://lib.example/e/1"/></rdf:Seq></items></channel>
+<item rdf:about="https://lib.example/e/1"><title>Кніжны клуб</title><link>https://lib.example/e/1</link><dc:date>2025-02-10T10:00:00+03:00</dc:date></item>
+</rdf:RDF>"#,
+        )
+        .unwrap();
+        assert_eq!(out.drafts.len(), 1);
+        assert_eq!(out.drafts[0].url.as_deref(), Some("https://lib.example/e/1"));
+        assert!(out.drafts[0].published_at.is_some());
+    }
 }
