@@ -60,7 +60,7 @@ pub fn read(text: &str, ctx: &ReadContext<'_>) -> Result<FeedOutput, ReadError> 
 fn read_xml(text: &str, ctx: &ReadContext<'_>) -> Result<FeedOutput, ReadError> {
     let prepared = prepass::prepare(text);
     let format_name = if prepared.root.as_deref() == Some("feed") { "Atom" } else { "RSS" };
-    let scan = scan::scan(&prepared.text);
+    let scan = scan::scan(&prepared.text, ctx.document_url);
     let parser = Builder::new()
         .base_uri(ctx.document_url.map(Url::as_str))
         .sanitize_content(false)

@@ -15,12 +15,19 @@
 //!   (the provider's `default-language` applies);
 //! - images: media thumbnails, image media/enclosures; other enclosures (audio, `text/calendar`)
 //!   are ignored;
+//! - Dublin Core / Media RSS / iTunes elements fill title, description and categories the core
+//!   elements leave empty;
+//! - relative links in a description are resolved against the `xml:base` in force there (when
+//!   it differs from the document URL, which normalisation uses);
 //! - an item without an event date gets a `start` warning: the collector looks for a date on its
 //!   landing page.
+
+use std::sync::LazyLock;
 
 use chrono_tz::Tz;
 use feed_rs::model::{Entry, FeedType, Link, Text};
 use learncity_model::{Geo, Party};
+use regex::Regex;
 
 use super::scan::ItemExtras;
 use super::when;
@@ -40,6 +47,9 @@ pub fn entry(e: &Entry, extras: Option<&ItemExtras>, feed_type: &FeedType, base:
     d.title = e.title.as_ref().map(|t| text_as_html(t, plain_is_literal)).filter(|t| !t.trim().is_empty());
 
     let content = e.content.as_ref().filter(|c| c.body.as_deref().is_some_and(|b| !b.trim().is_empty()));
+    if d.title.is_none() {
+        d.title = extras.and_then(|x| x.title.clone());
+    }
     let summary = e.summary.as_ref().filter(|s| !s.content.trim().is_empty());
     match content {
         Some(c) if c.content_type.essence().to_string() == "text/plain" => {
@@ -57,13 +67,27 @@ pub fn entry(e: &Entry, extras: Option<&ItemExtras>, feed_type: &FeedType, base:
             }
         }
         Some(s) => d.summary = Some(text_as_html(s, plain_is_literal)),
+        None if d.description_html.is_none() && d.description_text.is_none() => {
+            d.description_html = extras.and_then(|x| x.description.clone());
+        }
         None => {}
+    }
+    if let Some(content_base) = extras.and_then(|x| x.content_base.as_ref()).filter(|b| Some(*b) != base) {
+        d.description_html = d.description_html.take().map(|h| absolutize(&h, content_base));
+        d.summary = d.summary.take().map(|h| absolutize(&h, content_base));
     }
 
     for c in &e.categories {
         let label = c.label.as_deref().map(str::trim).filter(|l| !l.is_empty());
         if let Some(name) = label.or_else(|| Some(c.term.trim()).filter(|t| !t.is_empty())) {
             d.categories.push(name.to_owned());
+        }
+    }
+    if let Some(x) = extras {
+        for c in &x.categories {
+            if !d.categories.contains(c) {
+                d.categories.push(c.clone());
+            }
         }
     }
     d.published_at = e.published;
@@ -168,6 +192,27 @@ fn text_as_html(t: &Text, plain_is_literal: bool) -> String {
     } else {
         t.content.clone()
     }
+}
+
+static LINK_ATTRIBUTE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?i)\b(href|src)(\s*=\s*)("([^"]*)"|'([^']*)')"#).expect("static regex"));
+
+/// Resolves relative `href`/`src` values of an HTML fragment against `base` (absolute ones and
+/// other schemes are left as they are; the sanitiser decides about those).
+fn absolutize(html: &str, base: &Url) -> String {
+    LINK_ATTRIBUTE
+        .replace_all(html, |c: &regex::Captures<'_>| {
+            let value = c.get(4).or_else(|| c.get(5)).map_or("", |m| m.as_str());
+            let whole = c.get(0).map_or("", |m| m.as_str()).to_owned();
+            match Url::parse(value.trim()) {
+                Err(url::ParseError::RelativeUrlWithoutBase) => match base.join(value.trim()) {
+                    Ok(u) => format!("{}{}\"{}\"", &c[1], &c[2], u.as_str().replace('"', "%22")),
+                    Err(_) => whole,
+                },
+                _ => whole,
+            }
+        })
+        .into_owned()
 }
 
 /// Escapes the characters HTML gives meaning to.

@@ -18,11 +18,17 @@
 //! - RSS namespace URIs of old drafts become RSS 1.0's, Atom 0.3's becomes Atom 1.0's, an RSS
 //!   root with an unknown `version` is read as 2.0, and Atom text-construct types written as MIME
 //!   types (`text/plain`, `application/xhtml+xml`) become `text`/`html`/`xhtml`;
+//! - markup written straight into a description (`<description><p>..</p></description>`, neither
+//!   escaped nor in CDATA) is wrapped in CDATA, so that it is read as the HTML it is meant to be;
+//! - entities declared in the DOCTYPE's internal subset are expanded once (never recursively, so
+//!   "billion laughs" documents stay small); C1 control characters in text are read as
+//!   windows-1252, as browsers do;
 //! - CDATA sections, comments, processing instructions and the DOCTYPE are copied untouched.
 //!
 //! Guarantees: never panics, linear in the input, output is valid UTF-8 (it is a `String`), and
 //! every character of text content survives (only markup is repaired).
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 /// Namespace URIs that mean "RSS" but that feed-rs does not know.
@@ -39,11 +45,38 @@ const RSS_NAMESPACE: &str = "http://purl.org/rss/1.0/";
 const ATOM03_NAMESPACE: &str = "http://purl.org/atom/ns#";
 /// Atom 1.0.
 const ATOM_NAMESPACE: &str = "http://www.w3.org/2005/Atom";
+/// Namespace URIs as feed-rs and the extension scan compare them; documents that write them with
+/// another case or without the trailing slash get these spellings.
+const CANONICAL_NAMESPACES: &[&str] = &[
+    "http://www.w3.org/2005/Atom",
+    "http://purl.org/rss/1.0/",
+    "http://purl.org/rss/1.0/modules/content/",
+    "http://purl.org/rss/1.0/modules/event/",
+    "http://purl.org/dc/elements/1.1/",
+    "http://purl.org/dc/terms/",
+    "http://search.yahoo.com/mrss/",
+    "http://www.itunes.com/dtds/podcast-1.0.dtd",
+    "http://www.georss.org/georss",
+    "http://www.opengis.net/gml",
+    "http://www.w3.org/2003/01/geo/wgs84_pos#",
+    "urn:ietf:params:xml:ns:xcal",
+];
 /// The RSS versions feed-rs dispatches on.
 const KNOWN_RSS_VERSIONS: &[&str] = &["2.0", "0.91", "0.92", ""];
 /// Elements whose `type` attribute is an Atom text-construct type.
 const ATOM_TEXT_CONSTRUCTS: &[&str] =
     &["title", "subtitle", "summary", "content", "rights", "tagline", "info", "copyright"];
+
+/// Elements whose content is text or escaped HTML: child elements in them are HTML written
+/// without escaping.
+const HTML_CARRIERS: &[&str] =
+    &["description", "encoded", "summary", "content", "title", "subtitle", "tagline", "info", "body", "fullitem"];
+/// At most this many DOCTYPE entities are expanded, each at most this long.
+const MAX_ENTITIES: usize = 64;
+const MAX_ENTITY_LEN: usize = 1024;
+
+/// Entities declared in the DOCTYPE: name → replacement text.
+type Entities = HashMap<String, String>;
 
 /// The repaired document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,7 +109,12 @@ struct Open {
 /// Repairs `text` (see the module documentation).
 pub fn prepare(text: &str) -> Prepared {
     let text = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
-    let mut p = Pass { out: String::with_capacity(text.len() + text.len() / 16), stack: Vec::new(), root: None };
+    let mut p = Pass {
+        out: String::with_capacity(text.len() + text.len() / 16),
+        stack: Vec::new(),
+        root: None,
+        entities: Entities::new(),
+    };
     let mut i = 0;
     let mut cut_at: Option<usize> = None;
     while let Some(rest) = text.get(i..).filter(|r| !r.is_empty()) {
@@ -87,7 +125,7 @@ pub fn prepare(text: &str) -> Prepared {
         } else if rest.starts_with("<?") {
             p.processing_instruction(rest, i == 0)
         } else if rest.starts_with("<!") {
-            copy_doctype(&mut p.out, rest)
+            p.doctype(rest)
         } else if rest.starts_with("</") {
             p.end_tag(rest)
         } else if rest.starts_with('<') && rest[1..].starts_with(is_name_start) {
@@ -96,10 +134,10 @@ pub fn prepare(text: &str) -> Prepared {
             p.out.push_str("&lt;");
             Some(rest.len() - after.len())
         } else if rest.starts_with('&') {
-            Some(fix_reference(&mut p.out, rest, false))
+            Some(fix_reference(&mut p.out, rest, false, &p.entities))
         } else {
             let n = rest.find(['<', '&']).unwrap_or(rest.len());
-            p.out.push_str(&rest[..n]);
+            push_text(&mut p.out, &rest[..n]);
             Some(n)
         };
         match consumed {
@@ -123,6 +161,7 @@ struct Pass {
     out: String,
     stack: Vec<Open>,
     root: Option<String>,
+    entities: Entities,
 }
 
 impl Pass {
@@ -140,6 +179,17 @@ impl Pass {
             self.out.push_str(pi);
         }
         Some(end)
+    }
+
+    /// Copies the DOCTYPE and remembers the internal entities it declares.
+    fn doctype(&mut self, rest: &str) -> Option<usize> {
+        let n = copy_doctype(&mut self.out, rest)?;
+        for (name, value) in declared_entities(&rest[..n]) {
+            if self.entities.len() < MAX_ENTITIES {
+                self.entities.entry(name).or_insert(value);
+            }
+        }
+        Some(n)
     }
 
     /// Handles `</name>`, balancing it against the open elements.
@@ -184,7 +234,7 @@ impl Pass {
             let mut i = 0;
             while let Some(r) = value.get(i..).filter(|r| !r.is_empty()) {
                 let n = if r.starts_with('&') {
-                    fix_reference(&mut self.out, r, true)
+                    fix_reference(&mut self.out, r, true, &self.entities)
                 } else {
                     let c = r.chars().next().unwrap_or('\u{fffd}');
                     match c {
@@ -203,10 +253,21 @@ impl Pass {
         }
         if tag.self_closing {
             self.out.push_str("/>");
-        } else {
-            self.out.push('>');
-            self.stack.push(Open { name: name.to_owned(), out_start });
+            return Some(tag.len);
         }
+        self.out.push('>');
+        if HTML_CARRIERS.contains(&local) && !tag.attributes.iter().any(|a| is_structured_content(a)) {
+            let after = &rest[tag.len..];
+            let close = format!("</{name}>");
+            if let Some(end) = after.find(&close)
+                && has_child_elements(&after[..end])
+            {
+                push_cdata(&mut self.out, &after[..end]);
+                self.out.push_str(&close);
+                return Some(tag.len + end + close.len());
+            }
+        }
+        self.stack.push(Open { name: name.to_owned(), out_start });
         Some(tag.len)
     }
 
@@ -310,19 +371,115 @@ fn rewrite_attribute<'a>(element: &str, name: &str, value: &'a str, is_root: boo
         if value.trim() == ATOM03_NAMESPACE {
             return ATOM_NAMESPACE;
         }
+        let loose = |s: &str| s.trim().trim_end_matches('/').to_ascii_lowercase();
+        if let Some(canonical) = CANONICAL_NAMESPACES.iter().find(|c| loose(c) == loose(value)) {
+            return canonical;
+        }
     }
     if is_root && element == "rss" && name == "version" && !KNOWN_RSS_VERSIONS.contains(&value.trim()) {
         return "2.0";
     }
     if name == "type" && ATOM_TEXT_CONSTRUCTS.contains(&element) {
-        return match value.trim().to_ascii_lowercase().as_str() {
+        let lower = value.trim().to_ascii_lowercase();
+        return match lower.as_str() {
             "text" | "text/plain" => "text",
             "html" | "text/html" | "escaped" => "html",
             "xhtml" | "application/xhtml+xml" => "xhtml",
-            _ => value,
+            // feed-rs refuses the whole document for a type it does not know; content may carry
+            // a real MIME type, the other constructs only these three.
+            _ if element == "content" && is_mime_type(&lower) => value,
+            _ if lower.contains("html") => "html",
+            _ => "text",
         };
     }
     value
+}
+
+/// `type/subtype`, as MIME types are written.
+fn is_mime_type(s: &str) -> bool {
+    let mut parts = s.split(';').next().unwrap_or_default().trim().split('/');
+    let ok = |p: Option<&str>| {
+        p.is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)))
+    };
+    ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
+}
+
+/// Content that is markup by declaration (Atom `type="xhtml"` or an XML type) or a reference
+/// (`src`): its child elements are meant as elements.
+fn is_structured_content(a: &RawAttribute<'_>) -> bool {
+    let v = a.value.trim().to_ascii_lowercase();
+    (a.name == "type" && (v == "xhtml" || v.ends_with("xml"))) || a.name == "src" || a.name == "mode" && v == "xml"
+}
+
+/// Whether text holds elements (outside CDATA sections and comments).
+fn has_child_elements(inner: &str) -> bool {
+    let mut rest = inner;
+    while let Some(at) = rest.find('<') {
+        let tail = &rest[at..];
+        if let Some(skip) = tail.strip_prefix("<![CDATA[") {
+            rest = skip.split_once("]]>").map_or("", |(_, r)| r);
+        } else if let Some(skip) = tail.strip_prefix("<!--") {
+            rest = skip.split_once("-->").map_or("", |(_, r)| r);
+        } else if tail[1..].starts_with(|c: char| is_name_start(c) || c == '/') {
+            return true;
+        } else {
+            rest = &tail[1..];
+        }
+    }
+    false
+}
+
+/// Writes `inner` as one CDATA section; CDATA sections inside it are unwrapped (their text is
+/// already literal).
+fn push_cdata(out: &mut String, inner: &str) {
+    out.push_str("<![CDATA[");
+    let mut rest = inner;
+    while let Some(at) = rest.find("<![CDATA[") {
+        out.push_str(&rest[..at].replace("]]>", "]]&gt;"));
+        let section = &rest[at + "<![CDATA[".len()..];
+        let (content, after) = section.split_once("]]>").unwrap_or((section, ""));
+        out.push_str(content);
+        rest = after;
+    }
+    out.push_str(&rest.replace("]]>", "]]&gt;"));
+    out.push_str("]]>");
+}
+
+/// `<!ENTITY name "value">` declarations of a DOCTYPE (general entities with literal values).
+fn declared_entities(doctype: &str) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    let mut rest = doctype;
+    while let Some(at) = rest.find("<!ENTITY") {
+        rest = &rest[at + "<!ENTITY".len()..];
+        let decl = rest.trim_start();
+        if decl.starts_with('%') {
+            continue;
+        }
+        let name_len = decl.find(|c: char| c.is_whitespace()).unwrap_or(decl.len());
+        let (name, after) = decl.split_at(name_len);
+        let after = after.trim_start();
+        let Some(quote) = after.chars().next().filter(|c| matches!(c, '"' | '\'')) else { continue };
+        let Some(close) = after[1..].find(quote) else { continue };
+        let value = &after[1..1 + close];
+        if !name.is_empty()
+            && name.chars().all(|c| c.is_alphanumeric() || "_-.".contains(c))
+            && value.len() <= MAX_ENTITY_LEN
+        {
+            found.push((name.to_owned(), value.to_owned()));
+        }
+    }
+    found
+}
+
+/// Copies text, reading C1 control characters as windows-1252 (`\u{92}` → `’`).
+fn push_text(out: &mut String, text: &str) {
+    for c in text.chars() {
+        if ('\u{80}'..='\u{9f}').contains(&c) {
+            out.push(c1_or_replacement(u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
 }
 
 /// Copies `rest` up to and including `terminator`; `None` when it never comes.
@@ -360,7 +517,7 @@ fn utf8_declaration(decl: &str) -> String {
 }
 
 /// Handles one `&` at the start of `rest`, writing its XML-safe form; returns the bytes consumed.
-fn fix_reference(out: &mut String, rest: &str, in_attribute: bool) -> usize {
+fn fix_reference(out: &mut String, rest: &str, in_attribute: bool, entities: &Entities) -> usize {
     let body = &rest[1..];
     if let Some(num) = body.strip_prefix('#') {
         let (digits, radix) = match num.strip_prefix(['x', 'X']) {
@@ -384,6 +541,18 @@ fn fix_reference(out: &mut String, rest: &str, in_attribute: bool) -> usize {
             let consumed = len + 2;
             if matches!(name, "amp" | "lt" | "gt" | "quot" | "apos") {
                 out.push_str(&rest[..consumed]);
+            } else if let Some(value) = entities.get(name) {
+                // Expanded once: references inside the value are not expanded again.
+                let mut i = 0;
+                while let Some(r) = value.get(i..).filter(|r| !r.is_empty()) {
+                    i += if r.starts_with('&') {
+                        fix_reference(out, r, in_attribute, &Entities::new())
+                    } else {
+                        let c = r.chars().next().unwrap_or('\u{fffd}');
+                        push_escaped(out, c.encode_utf8(&mut [0; 4]), in_attribute);
+                        c.len_utf8()
+                    };
+                }
             } else if let Some(text) = html_entity(name) {
                 push_escaped(out, &text, in_attribute);
             } else {
@@ -545,6 +714,33 @@ mod tests {
             ),
             r#"<feed xmlns="http://www.w3.org/2005/Atom"><title type="text">x</title><content type="xhtml">y</content></feed>"#
         );
+    }
+
+    #[test]
+    fn naked_markup_in_descriptions_becomes_cdata() {
+        assert_eq!(
+            fix("<item><description><p>Курс &amp; <b>лекция</b><![CDATA[ <i>x</i> ]]></p></description></item>"),
+            "<item><description><![CDATA[<p>Курс &amp; <b>лекция</b> <i>x</i> </p>]]></description></item>"
+        );
+        // Escaped HTML, XHTML content and unfinished descriptions are left alone.
+        let escaped = "<description>&lt;p&gt;x&lt;/p&gt;</description>";
+        assert_eq!(fix(escaped), escaped);
+        let xhtml = r#"<content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><b>x</b></div></content>"#;
+        assert_eq!(fix(xhtml), xhtml);
+    }
+
+    #[test]
+    fn doctype_entities_are_expanded_once() {
+        let doc = r#"<!DOCTYPE rss [<!ENTITY id "tag:a.example,"><!ENTITY lol "&lol;&lol;"><!ENTITY % p "x">]><rss version="2.0"><g>&id;1 &lol;</g></rss>"#;
+        assert!(fix(doc).ends_with("<g>tag:a.example,1 &amp;lol;&amp;lol;</g></rss>"), "{}", fix(doc));
+    }
+
+    #[test]
+    fn c1_controls_and_unknown_types() {
+        assert_eq!(fix("<t>don\u{92}t</t>"), "<t>don’t</t>");
+        assert_eq!(fix(r#"<title type="">a</title>"#), r#"<title type="text">a</title>"#);
+        assert_eq!(fix(r#"<title type="application/octet-stream">a</title>"#), r#"<title type="text">a</title>"#);
+        assert_eq!(fix(r#"<content type="image/png">a</content>"#), r#"<content type="image/png">a</content>"#);
     }
 
     #[test]

@@ -1,15 +1,18 @@
 //! A second, light pass over the repaired XML with quick-xml, for what feed-rs does not expose:
 //! the event extensions of items (RSS event module `ev:`, xCal, GeoRSS / W3C geo), whether a
-//! GUID is a permalink, Dublin Core terms dates, and the first XML error with its line and
-//! column (feed-rs reports errors without a position).
+//! GUID is a permalink, Dublin Core / Media RSS / iTunes fallbacks for title, description and
+//! categories, Dublin Core terms dates, the `xml:base` in force at an item's content, and the
+//! first XML error with its line and column (feed-rs reports errors without a position).
 //!
 //! Items are collected in document order exactly as feed-rs walks them (`item` children of
 //! `channel`, of an RSS 1.0 `RDF` root, or of `rss`; `entry` children of `feed`), so the n-th
-//! [`ItemExtras`] belongs to the n-th feed-rs entry.
+//! [`ItemExtras`] belongs to the n-th feed-rs entry (feed-rs drops RSS 1.0 items without a
+//! `link`; so does this pass).
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::{NsReader, XmlVersion};
+use url::Url;
 
 /// RSS 1.0 event module (mod_event).
 const NS_EVENT: &str = "http://purl.org/rss/1.0/modules/event/";
@@ -25,6 +28,12 @@ const NS_GEO: &str = "http://www.w3.org/2003/01/geo/wgs84_pos#";
 const NS_DCTERMS: &str = "http://purl.org/dc/terms/";
 /// Media RSS.
 const NS_MEDIA: &str = "http://search.yahoo.com/mrss/";
+/// Dublin Core elements.
+const NS_DC: &str = "http://purl.org/dc/elements/1.1/";
+/// XHTML (`<xhtml:body>` in RSS items).
+const NS_XHTML: &str = "http://www.w3.org/1999/xhtml";
+/// iTunes podcast elements.
+const NS_ITUNES: &str = "http://www.itunes.com/dtds/podcast-1.0.dtd";
 /// Atom 1.0 (Atom 0.3 was mapped onto it by the pre-pass).
 const NS_ATOM: &str = "http://www.w3.org/2005/Atom";
 
@@ -59,6 +68,19 @@ pub struct ItemExtras {
     pub updated: Option<String>,
     /// `media:thumbnail` URLs as written (feed-rs drops thumbnails without `media:content`).
     pub thumbnails: Vec<String>,
+    /// A title feed-rs does not read (`dc:title`, `media:title`).
+    pub title: Option<String>,
+    /// A description feed-rs does not read (`dc:description`, `media:description`, `itunes:summary`,
+    /// `xhtml:body`, `fullitem`).
+    pub description: Option<String>,
+    /// Categories feed-rs does not read (`dc:subject`, `media:category`).
+    pub categories: Vec<String>,
+    /// The `xml:base` in force at the item's content or description, when the document sets one.
+    pub content_base: Option<Url>,
+    /// An RSS 1.0 item (a child of `rdf:RDF`).
+    pub rdf_item: bool,
+    /// The item has a `link` child.
+    pub has_link: bool,
 }
 
 /// A value and the element it came from (for warnings).
@@ -94,10 +116,13 @@ enum Target {
     Lon,
     Published,
     Updated,
+    Title,
+    Description,
+    Category,
 }
 
-/// Runs the pass over repaired XML.
-pub fn scan(xml: &str) -> Scan {
+/// Runs the pass over repaired XML; `base` is the document's URL.
+pub fn scan(xml: &str, base: Option<&Url>) -> Scan {
     let mut reader = NsReader::from_str(xml);
     reader.config_mut().expand_empty_elements = true;
     let mut out = Scan::default();
@@ -105,6 +130,8 @@ pub fn scan(xml: &str) -> Scan {
     let mut stack: Vec<(String, bool)> = Vec::new();
     let mut current: Option<ItemExtras> = None;
     let mut capture: Option<(Target, usize, String)> = None;
+    // `xml:base` values in force: (depth of the element that set it, resolved URL).
+    let mut bases: Vec<(usize, Url)> = Vec::new();
     loop {
         let event = match reader.read_resolved_event() {
             Ok((ns, event)) => (namespace_of(&ns), event),
@@ -117,12 +144,40 @@ pub fn scan(xml: &str) -> Scan {
         match event {
             (ns, Event::Start(start)) => {
                 let local = start.local_name().as_ref().to_owned();
+                if let Some(value) = attribute_qualified(&start, "xml:base") {
+                    let current = bases.last().map(|(_, u)| u).or(base);
+                    let resolved = match current {
+                        Some(b) => b.join(value.trim()).ok(),
+                        None => Url::parse(value.trim()).ok(),
+                    };
+                    if let Some(u) = resolved {
+                        bases.push((stack.len(), u));
+                    }
+                }
                 let parent = stack.last().map(|(n, _)| n.as_str()).unwrap_or_default();
                 let opens_item = current.is_none()
                     && ((local == "item" && matches!(parent, "channel" | "RDF" | "rss"))
                         || (local == "entry" && parent == "feed"));
                 if opens_item {
-                    current = Some(ItemExtras { guid_is_permalink: true, ..ItemExtras::default() });
+                    let rdf_item = parent == "RDF";
+                    current = Some(ItemExtras { guid_is_permalink: true, rdf_item, ..ItemExtras::default() });
+                } else if let Some(item) = current.as_mut()
+                    && stack.last().is_some_and(|(_, is_item)| *is_item)
+                    && matches!(
+                        local.as_str(),
+                        "content" | "summary" | "description" | "encoded" | "body" | "fullitem" | "link"
+                    )
+                {
+                    if local == "link" {
+                        item.has_link = true;
+                    } else if item.content_base.is_none() && !bases.is_empty() {
+                        item.content_base = bases.last().map(|(_, u)| u.clone());
+                    }
+                    if let Some(target) = target_of(ns.as_deref(), prefix_of(&start).as_deref(), &local, &stack)
+                        && capture.is_none()
+                    {
+                        capture = Some((target, stack.len(), String::new()));
+                    }
                 } else if let Some(item) = current.as_mut()
                     && local == "thumbnail"
                     && (ns.as_deref() == Some(NS_MEDIA)
@@ -150,8 +205,12 @@ pub fn scan(xml: &str) -> Scan {
                 }
                 if let Some((_, true)) = stack.pop()
                     && let Some(item) = current.take()
+                    && (!item.rdf_item || item.has_link)
                 {
                     out.items.push(item);
+                }
+                while bases.last().is_some_and(|(depth, _)| *depth >= stack.len()) {
+                    bases.pop();
                 }
             }
             (_, Event::Text(t)) => append(&mut capture, &t.xml10_content()),
@@ -183,6 +242,15 @@ fn namespace_of(ns: &ResolveResult<'_>) -> Option<String> {
 
 fn prefix_of(start: &BytesStart<'_>) -> Option<String> {
     start.name().prefix().map(|p| p.as_ref().to_ascii_lowercase())
+}
+
+/// An attribute by its qualified name (`xml:base`).
+fn attribute_qualified(start: &BytesStart<'_>, name: &str) -> Option<String> {
+    start
+        .attributes()
+        .flatten()
+        .find(|a| a.key.as_ref() == name)
+        .and_then(|a| a.normalized_value(XmlVersion::Implicit1_0).ok().map(|v| v.into_owned()))
 }
 
 fn attribute(start: &BytesStart<'_>, name: &str) -> Option<String> {
@@ -228,6 +296,14 @@ fn target_of(ns: Option<&str>, prefix: Option<&str>, local: &str, stack: &[(Stri
         "modified" if is(NS_DCTERMS, &["dcterms"]) => Some(Target::Updated),
         "issued" | "created" if ns == Some(NS_ATOM) => Some(Target::Published),
         "modified" if ns == Some(NS_ATOM) => Some(Target::Updated),
+        "title" if is(NS_DC, &["dc"]) || is(NS_MEDIA, &["media"]) => Some(Target::Title),
+        "description" if is(NS_DC, &["dc"]) || is(NS_MEDIA, &["media"]) => Some(Target::Description),
+        "summary" if is(NS_ITUNES, &["itunes"]) => Some(Target::Description),
+        // XHTML bodies (RSS 2.0 practice of the 2000s) and UserLand's `fullitem`.
+        "body" if is(NS_XHTML, &["xhtml"]) || in_rss => Some(Target::Description),
+        "fullitem" if in_rss => Some(Target::Description),
+        "subject" if is(NS_DC, &["dc"]) => Some(Target::Category),
+        "category" if is(NS_MEDIA, &["media"]) => Some(Target::Category),
         _ => None,
     }
 }
@@ -257,6 +333,12 @@ fn store(item: &mut ItemExtras, target: Target, text: String) {
         Target::Lon => &mut item.lon,
         Target::Published => &mut item.published,
         Target::Updated => &mut item.updated,
+        Target::Title => &mut item.title,
+        Target::Description => &mut item.description,
+        Target::Category => {
+            item.categories.push(value);
+            return;
+        }
         Target::Start(element) => {
             item.start.get_or_insert(Extracted { value, element });
             return;
@@ -293,7 +375,7 @@ mod tests {
 <ev:location>Библиотека &amp; зал</ev:location><ev:organizer>ВГУ</ev:organizer><georss:point>55.19 30.20</georss:point></item>
 <item><guid>https://x.example/2</guid><geo:lat>55.1</geo:lat><geo:long>30.2</geo:long></item>
 </channel></rss>"#;
-        let s = scan(xml);
+        let s = scan(xml, None);
         assert_eq!(s.error, None);
         assert_eq!(s.items.len(), 2);
         let a = &s.items[0];
@@ -318,7 +400,7 @@ mod tests {
 <entry><xCal:dtstart>20250312T183000</xCal:dtstart><xCal:location><![CDATA[Музей]]></xCal:location></entry>
 <entry><xCal:dtstart><xCal:date-time>2025-03-13T10:00:00Z</xCal:date-time></xCal:dtstart><issued>2025-01-01T00:00:00Z</issued></entry>
 </feed>"#;
-        let s = scan(xml);
+        let s = scan(xml, None);
         assert_eq!(s.items.len(), 2);
         assert_eq!(s.items[0].start.as_ref().map(|e| e.value.as_str()), Some("20250312T183000"));
         assert_eq!(s.items[0].location.as_deref(), Some("Музей"));
@@ -328,13 +410,27 @@ mod tests {
 
     #[test]
     fn unbound_conventional_prefixes_still_count() {
-        let s = scan("<rss><channel><item><ev:startdate>2025-03-12</ev:startdate></item></channel></rss>");
+        let s = scan("<rss><channel><item><ev:startdate>2025-03-12</ev:startdate></item></channel></rss>", None);
         assert_eq!(s.items[0].start.as_ref().map(|e| e.value.as_str()), Some("2025-03-12"));
     }
 
     #[test]
+    fn fallbacks_bases_and_rdf_items_without_link() {
+        let xml = r#"<rdf:RDF xmlns:rdf="r" xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">
+<item><title>no link: feed-rs drops it</title></item>
+<item xml:base="https://lib.example/a/"><link>x</link><dc:title>T</dc:title><dc:subject>A</dc:subject><dc:subject>B</dc:subject>
+<description xml:base="b/">d</description></item></rdf:RDF>"#;
+        let s = scan(xml, None);
+        assert_eq!(s.items.len(), 1);
+        let i = &s.items[0];
+        assert_eq!(i.title.as_deref(), Some("T"));
+        assert_eq!(i.categories, ["A", "B"]);
+        assert_eq!(i.content_base.as_ref().map(Url::as_str), Some("https://lib.example/a/b/"));
+    }
+
+    #[test]
     fn errors_have_line_and_column() {
-        let s = scan("<rss>\n<channel>\n  <item></chanel>");
+        let s = scan("<rss>\n<channel>\n  <item></chanel>", None);
         let (line, column, _) = s.error.expect("an error");
         assert_eq!(line, 3);
         assert!(column >= 3, "{column}");
