@@ -114,6 +114,68 @@ pub fn is_meeting_url(url: &str) -> bool {
     })
 }
 
+/// Location texts that name an online venue rather than a place ("Online", "Собрание в
+/// Microsoft Teams", "Zoom"): the item is online, and the text is no venue.
+pub fn is_virtual_place(location: &str) -> bool {
+    const VIRTUAL: &[&str] = &[
+        "online",
+        "онлайн",
+        "анлайн",
+        "zoom",
+        "microsoft teams",
+        "teams meeting",
+        "собрание в microsoft teams",
+        "google meet",
+        "jitsi",
+        "webex",
+        "skype",
+        "вебинар",
+        "вэбінар",
+        "webinar",
+        "virtual",
+        "виртуально",
+        "дистанционно",
+        "дыстанцыйна",
+        "youtube",
+        "internet",
+        "интернет",
+        "інтэрнэт",
+    ];
+    let lower = crate::text::collapse_whitespace(&location.to_lowercase());
+    let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    // Short texts only: "Онлайн (Zoom)" is virtual, "Library hall, also streamed online" is a place.
+    words.len() <= 5 && VIRTUAL.iter().any(|v| lower.contains(v))
+}
+
+/// Labels that start a price line in a description.
+const PRICE_LABELS: &[&str] = &[
+    "стоимость",
+    "цена",
+    "кошт",
+    "цана",
+    "оплата",
+    "вход",
+    "уваход",
+    "price",
+    "cost",
+    "fee",
+    "admission",
+    "entgelt",
+    "gebühr",
+    "preis",
+    "eintritt",
+    "kosten",
+];
+
+/// The value of a "Стоимость: 15 BYN"-style line of a plain-text description.
+pub fn price_line(description: &str) -> Option<&str> {
+    description.lines().find_map(|line| {
+        let (label, value) = line.split_once(':')?;
+        let label = label.trim().to_lowercase();
+        PRICE_LABELS.iter().any(|l| label == *l || label.ends_with(&format!(" {l}"))).then_some(value.trim())
+    })
+}
+
 /// What is known about an item when its mode is inferred.
 pub struct ModeEvidence<'a> {
     /// A physical place is given (venue, address or geo).
@@ -395,6 +457,18 @@ mod tests {
         assert!(is_meeting_url("https://teams.microsoft.com/l/meetup-join/19"));
         assert!(!is_meeting_url("https://notzoom.us.example/"));
         assert!(!is_meeting_url("javascript:zoom.us"));
+    }
+
+    #[test]
+    fn virtual_places_and_price_lines() {
+        assert!(is_virtual_place("Online"));
+        assert!(is_virtual_place("Собрание в Microsoft Teams"));
+        assert!(is_virtual_place("Онлайн (Zoom)"));
+        assert!(!is_virtual_place("Центральная библиотека, ул. Ленина, 8"));
+        assert!(!is_virtual_place("Library hall 2, Main street 5, also streamed online for members"));
+        assert_eq!(price_line("Курс для начинающих.\nСтоимость: 120 BYN за месяц"), Some("120 BYN за месяц"));
+        assert_eq!(price_line("Entgelt: 96,00 EUR"), Some("96,00 EUR"));
+        assert_eq!(price_line("Время: 18:30"), None);
     }
 
     #[test]

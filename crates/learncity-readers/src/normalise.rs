@@ -115,7 +115,7 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
     let mut online_urls: Vec<String> = d.online_urls.iter().filter_map(|u| resolve_url(base, u)).collect();
     if let Some(lt) = &location_text {
         let links = infer::meeting_links(lt);
-        if links.is_empty() && resolve_url(None, lt).is_none() {
+        if links.is_empty() && resolve_url(None, lt).is_none() && !infer::is_virtual_place(lt) {
             if location.venue.is_none() && location.address.is_none() {
                 let (venue, address) = split_location(lt);
                 location.venue = venue;
@@ -209,7 +209,10 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
     }
 
     let price = d.price.clone().or_else(|| {
-        let text = d.price_text.as_deref()?;
+        let Some(text) = d.price_text.as_deref() else {
+            // Many calendars and feeds state the price only in a "Стоимость: …" line of the description.
+            return infer::price_line(&description_plain).and_then(|line| infer::parse_price(line, None));
+        };
         let parsed = infer::parse_price(text, None);
         if parsed.is_none() && !text.trim().is_empty() {
             warnings.push((
