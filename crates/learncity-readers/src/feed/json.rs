@@ -24,7 +24,8 @@ use crate::infer;
 use crate::text::resolve_url;
 use crate::{ReadError, Warning};
 
-/// Drafts and document warnings of one JSON Feed.
+/// Drafts and document warnings of one JSON Feed (an item that is not an object becomes an
+/// empty draft with a warning, which normalisation reports at its position and skips).
 pub fn read(text: &str, base: Option<&Url>, tz: Tz) -> Result<(Vec<Draft>, Vec<Warning>), ReadError> {
     let doc: Value = serde_json::from_str(text)
         .map_err(|e| ReadError::Malformed { format: "JSON Feed", detail: format!("invalid JSON: {e}") })?;
@@ -51,14 +52,16 @@ pub fn read(text: &str, base: Option<&Url>, tz: Tz) -> Result<(Vec<Draft>, Vec<W
         }
     };
     let mut drafts = Vec::with_capacity(items.len());
-    for (index, item) in items.iter().enumerate() {
+    for item in items {
         match item {
             Value::Object(item) => drafts.push(item_draft(item, base, tz)),
-            _ => warnings.push(Warning::field(
-                Some(format!("item {}", index + 1)),
-                "item",
-                "the item is not a JSON object and was skipped",
-            )),
+            // Kept as an empty draft, so that normalisation reports it at its position in the
+            // document (and skips it for having no title).
+            _ => {
+                let mut d = Draft::default();
+                d.warn("item", "the item is not a JSON object");
+                drafts.push(d);
+            }
         }
     }
     Ok((drafts, warnings))
@@ -226,5 +229,9 @@ mod tests {
             "{err}"
         );
         assert!(read("[1]", None, chrono_tz::UTC).is_err());
+        let (drafts, _) = read(r#"{"items": ["x", {"title": "A"}]}"#, None, chrono_tz::UTC).unwrap();
+        assert_eq!(drafts.len(), 2, "a non-object item keeps its position");
+        assert_eq!(drafts[0].warnings[0].0, "item");
+        assert_eq!(drafts[1].title.as_deref(), Some("A"));
     }
 }
