@@ -1,8 +1,9 @@
 //! Golden fixtures: every provider document under `tests/fixtures/<format>/` is read with
 //! `learncity_readers::read` and compared with its `NAME.expected.json`.
 //!
-//! - `NAME.provider.toml` (optional) holds the provider's `ReaderSettings` (kebab-case TOML).
-//! - Context: provider id `fixture`, fetched at 2025-03-01T09:00:00Z, document URL
+//! - `NAME.provider.toml` (optional) is the provider's config file, exactly as
+//!   `learncity check --provider` reads it (`id = "fixture"`, reader settings under `[reader]`).
+//! - Context: provider id `fixture` (unless the provider file names another), fetched at 2025-03-01T09:00:00Z, document URL
 //!   `https://provider.example/NAME.EXT`.
 //! - `UPDATE_EXPECT=1 cargo test -p learncity --test fixtures_golden` rewrites the expected
 //!   files; review every diff by hand before committing — that review is the test's value.
@@ -10,6 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+use learncity::provider_file::ProviderFile;
 use learncity_model::ProviderRef;
 use learncity_readers::{FormatHint, ReadContext, ReaderSettings};
 use serde_json::{Value, json};

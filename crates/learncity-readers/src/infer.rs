@@ -190,8 +190,9 @@ pub struct ModeEvidence<'a> {
     pub in_person_keywords: &'a [String],
 }
 
-/// Infers the mode. Order: hybrid words → evidence of both online and place → online link or
-/// word → place or in-person word → `None` (the caller falls back to the provider default).
+/// Infers the mode. Order: hybrid words, or online and in-person words together → a join link
+/// and a place → a join link or an online word without a place → a place or an in-person word
+/// → `None` (the caller falls back to the provider default).
 pub fn infer_mode(e: &ModeEvidence<'_>) -> Option<Mode> {
     let lower = e.text.to_lowercase();
     let has = |builtin: &[&str], extra: &[String]| {
@@ -203,11 +204,13 @@ pub fn infer_mode(e: &ModeEvidence<'_>) -> Option<Mode> {
     if taxonomy::matches_any(&lower, HYBRID_WORDS) || (online && in_person_word) {
         return Some(Mode::Hybrid);
     }
-    match (online, e.has_place || in_person_word) {
-        (true, true) if e.has_online_link && e.has_place => Some(Mode::Hybrid),
-        (true, _) => Some(Mode::Online),
-        (false, true) => Some(Mode::InPerson),
-        (false, false) => None,
+    // A place and a join link: both. A place and only the word "online" somewhere in the text
+    // ("how to use e-government services online"): the place is the stronger evidence.
+    match (e.has_online_link, online, e.has_place || in_person_word) {
+        (true, _, true) if e.has_place => Some(Mode::Hybrid),
+        (_, true, false) | (true, _, _) => Some(Mode::Online),
+        (_, _, true) => Some(Mode::InPerson),
+        (false, false, false) => None,
     }
 }
 
@@ -383,7 +386,8 @@ static AGE_RANGE_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?:от|ад|from|ages?|для детей|для дзяцей)?\s*(\d{1,2})\s*(?:-|–|—|до|to)\s*(\d{1,2})\s*(?:лет|гадоў|год|years|jahre|y\.?o\.?)")
         .expect("static regex")
 });
-static AGE_PLUS_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?:^|[^\d])(\d{1,2})\s*\+").expect("static regex"));
+static AGE_PLUS_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|[^\p{L}\d])(\d{1,2})\s*\+").expect("static regex"));
 static AGE_FROM_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?:от|ад|from|ab)\s*(\d{1,2})\s*(?:лет|гадоў|год|years|jahren)").expect("static regex")
 });
@@ -437,6 +441,8 @@ mod tests {
         assert_eq!(ev("Заняткі праходзяць анлайн", false, false), Some(Mode::Online));
         assert_eq!(ev("Формат: гибридный", false, false), Some(Mode::Hybrid));
         assert_eq!(ev("Лекция", false, false), None);
+        // Regression (library-events fixture): "госуслуги онлайн" in the title of a class held in the library.
+        assert_eq!(ev("Как получить госуслуги онлайн", true, false), Some(Mode::InPerson));
         let custom = ModeEvidence {
             has_place: false,
             has_online_link: false,
@@ -505,6 +511,9 @@ mod tests {
         assert_eq!(a.groups, vec!["children"]);
         assert_eq!(a.accessibility, vec!["wheelchair"]);
         assert_eq!(parse_audience("16+").age_min, Some(16));
+        // Regression (language-school fixture): a CEFR level is no age.
+        assert_eq!(parse_audience("English Speaking Club, B1+").age_min, None);
+        assert!(parse_audience("для старшеклассников").groups.iter().all(|g| g != "seniors"));
         assert_eq!(parse_audience("для пенсіянераў, ад 55 гадоў").age_min, Some(55));
         assert_eq!(parse_audience("для пенсіянераў").groups, vec!["seniors"]);
         assert_eq!(parse_audience("").age_min, None);

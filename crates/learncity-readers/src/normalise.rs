@@ -173,7 +173,11 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
     };
     let kind = d
         .kind
-        .or_else(|| infer::infer_kind(&title, &provider_categories, &description_plain))
+        // The provider's default beats the weakest inference ("event" from words like "вечер").
+        .or_else(|| {
+            infer::infer_kind(&title, &provider_categories, &description_plain)
+                .filter(|k| *k != Kind::Event || settings.default_kind.is_none())
+        })
         .or(settings.default_kind)
         .unwrap_or(if d.sessions.is_empty() { Kind::Other } else { Kind::Event });
     let categories = map_categories(&title, &provider_categories, &settings.default_categories);

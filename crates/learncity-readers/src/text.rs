@@ -125,12 +125,38 @@ fn collapse_blank_html(html: &str) -> String {
     if !trimmed.contains("<img") && clean_text(trimmed).is_empty() { String::new() } else { trimmed.to_owned() }
 }
 
-/// Plain text of an HTML description: block elements become line breaks, whitespace collapsed
-/// within lines, links reduced to their text.
+/// Plain text of an HTML description: block elements become paragraph breaks, `<br>` a line
+/// break, whitespace collapsed within lines, links reduced to their text (no footnote markers).
 pub fn html_to_text(html: &str) -> String {
-    let text = html2text::config::plain_no_decorate()
-        .string_from_read(html.as_bytes(), 100_000)
-        .unwrap_or_else(|_| html_fragment_text(html));
+    let fragment = scraper::Html::parse_fragment(html);
+    let mut text = String::new();
+    for edge in fragment.root_element().traverse() {
+        match edge {
+            ego_tree::iter::Edge::Open(node) => {
+                if let Some(t) = node.value().as_text() {
+                    let in_code = node
+                        .parent()
+                        .and_then(|p| p.value().as_element().map(|e| matches!(e.name(), "script" | "style")))
+                        .unwrap_or(false);
+                    if !in_code {
+                        text.push_str(t);
+                    }
+                } else if let Some(el) = node.value().as_element() {
+                    match el.name() {
+                        "br" => text.push('\n'),
+                        "td" | "th" => text.push(' '),
+                        name if is_block(name) => text.push_str("\n\n"),
+                        _ => {}
+                    }
+                }
+            }
+            ego_tree::iter::Edge::Close(node) => {
+                if node.value().as_element().is_some_and(|el| is_block(el.name())) {
+                    text.push_str("\n\n");
+                }
+            }
+        }
+    }
     let lines: Vec<String> = text.lines().map(collapse_whitespace).collect();
     let mut out = String::new();
     let mut blank = false;
@@ -146,6 +172,36 @@ pub fn html_to_text(html: &str) -> String {
         out.push_str(&line);
     }
     out
+}
+
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "div"
+            | "li"
+            | "ul"
+            | "ol"
+            | "dl"
+            | "dt"
+            | "dd"
+            | "tr"
+            | "table"
+            | "blockquote"
+            | "pre"
+            | "section"
+            | "article"
+            | "header"
+            | "footer"
+            | "figure"
+            | "figcaption"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "hr"
+    )
 }
 
 /// Cuts `s` to at most `max` characters at a word boundary, adding "…". Returns the text and
@@ -264,6 +320,9 @@ mod tests {
     #[test]
     fn html_to_text_keeps_paragraphs() {
         assert_eq!(html_to_text("<p>One  two</p><p>Three<br>four</p>"), "One two\n\nThree\nfour");
+        // Regression (library-events fixture): links gave "[36-52-14]" footnote markers.
+        assert_eq!(html_to_text("Звоните <a href=\"tel:365214\">36-52-14</a>."), "Звоните 36-52-14.");
+        assert_eq!(html_to_text("<ul><li>a</li><li>b</li></ul><script>x()</script>"), "a\n\nb");
     }
 
     #[test]
