@@ -121,11 +121,13 @@ fn every_corpus_document_goes_through_check_without_panic() {
         "total", total.documents, total.with_offerings, total.offerings, total.errors, total.empty
     );
     assert!(panics.is_empty(), "check panicked on {} corpus documents:\n{}", panics.len(), panics.join("\n"));
-    // Most of the corpora are feeds with entries and calendars with events: a reader that
-    // silently yields nothing would show here.
+    // Most corpus documents hold no item at all (feed-level tests, 1,198 VTIMEZONE files,
+    // model specifications); 789 of 4,217 yielded an offering when this floor was set. A reader
+    // that silently stops yielding shows here.
+    const FLOOR: usize = 760;
     assert!(
-        total.with_offerings * 2 > total.documents,
-        "only {} of {} corpus documents yield an offering",
+        total.with_offerings >= FLOOR,
+        "only {} of {} corpus documents yield an offering (floor {FLOOR})",
         total.with_offerings,
         total.documents
     );

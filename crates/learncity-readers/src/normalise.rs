@@ -17,6 +17,8 @@ use crate::{ReadContext, Warning};
 
 /// Longest title kept; longer ones are cut with a warning.
 const TITLE_MAX_CHARS: usize = 300;
+/// Longest title derived from a description, for items without a title.
+const DERIVED_TITLE_MAX_CHARS: usize = 120;
 /// Longest description kept (sanitised HTML, characters); longer ones are cut with a warning.
 const DESCRIPTION_MAX_CHARS: usize = 100_000;
 
@@ -70,16 +72,6 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
     let base = ctx.document_url;
     let mut warnings = std::mem::take(&mut d.warnings);
 
-    let raw_title = d.title.as_deref().map(clean_text).unwrap_or_default();
-    if raw_title.is_empty() {
-        warnings.push(("title".into(), "the item has no title and was skipped".into()));
-        return Err(warnings);
-    }
-    let (title, cut) = text::truncate_chars(&raw_title, TITLE_MAX_CHARS);
-    if cut {
-        warnings.push(("title".into(), format!("title longer than {TITLE_MAX_CHARS} characters was truncated")));
-    }
-
     // Description: provider HTML is sanitised; plain text becomes escaped paragraphs.
     let description_source = match (&d.description_html, &d.description_text) {
         (Some(html), _) if !html.trim().is_empty() => html.clone(),
@@ -96,6 +88,27 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
         ));
     }
     let description_plain = text::html_to_text(&description_html);
+    let mut raw_title = d.title.as_deref().map(clean_text).unwrap_or_default();
+    if raw_title.is_empty() {
+        // RSS allows items with a description only: its first line stands in for a title.
+        let stand_in = d
+            .summary
+            .as_deref()
+            .map(|s| text::html_to_text(&sanitize_html(s, base)))
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or_else(|| description_plain.clone());
+        let first_line = stand_in.lines().map(collapse_whitespace).find(|l| !l.is_empty()).unwrap_or_default();
+        if first_line.is_empty() {
+            warnings.push(("title".into(), "the item has no title and no description and was skipped".into()));
+            return Err(warnings);
+        }
+        raw_title = text::truncate_chars(&first_line, DERIVED_TITLE_MAX_CHARS).0;
+        warnings.push(("title".into(), "the item has no title; the start of its description stands in for one".into()));
+    }
+    let (title, cut) = text::truncate_chars(&raw_title, TITLE_MAX_CHARS);
+    if cut {
+        warnings.push(("title".into(), format!("title longer than {TITLE_MAX_CHARS} characters was truncated")));
+    }
     let summary_source = d
         .summary
         .as_deref()
@@ -407,6 +420,17 @@ mod tests {
         assert_eq!(warnings[0].item.as_deref(), Some("item 1"));
         assert_eq!(warnings[0].field.as_deref(), Some("title"));
         assert_eq!(warnings[1].field.as_deref(), Some("start"));
+    }
+
+    #[test]
+    fn description_stands_in_for_a_missing_title() {
+        let d = Draft {
+            description_html: Some("<p>Лекция о витебском модерне.</p><p>Вход свободный.</p>".into()),
+            ..Draft::default()
+        };
+        let (o, w) = run(vec![d], &ReaderSettings::default());
+        assert_eq!(o[0].title, "Лекция о витебском модерне.");
+        assert!(w.iter().any(|w| w.field.as_deref() == Some("title") && w.message.contains("stands in")));
     }
 
     #[test]
