@@ -67,9 +67,18 @@ fn read_xml(text: &str, ctx: &ReadContext<'_>) -> Result<FeedOutput, ReadError> 
         // An empty id marks "the feed gave none" (feed-rs would invent a hash or a UUID).
         .id_generator(|_, _, _| String::new())
         .build();
-    let feed = parser
-        .parse(prepared.text.as_bytes())
-        .map_err(|e| malformed(format_name, &e, scan.error.as_ref(), prepared.root.as_deref()))?;
+    let parsed = match parser.parse(prepared.text.as_bytes()) {
+        // `<rss>` without `<channel>` (items straight under the root, or an empty feed): read
+        // as if the channel were there.
+        Err(ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot)) if prepared.root.as_deref() == Some("rss") => {
+            match with_channel(&prepared.text) {
+                Some(text) => parser.parse(text.as_bytes()),
+                None => Err(ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot)),
+            }
+        }
+        other => other,
+    };
+    let feed = parsed.map_err(|e| malformed(format_name, &e, scan.error.as_ref(), prepared.root.as_deref()))?;
     let format = match feed.feed_type {
         FeedType::Atom => SourceFormat::Atom,
         FeedType::JSON => SourceFormat::Jsonfeed,
@@ -102,6 +111,18 @@ fn read_xml(text: &str, ctx: &ReadContext<'_>) -> Result<FeedOutput, ReadError> 
         )));
     }
     Ok(FeedOutput { drafts, format, ttl_minutes: feed.ttl, warnings })
+}
+
+/// The document with a `<channel>` inside its `<rss>` root (which the pre-pass has closed).
+fn with_channel(xml: &str) -> Option<String> {
+    let root = xml.find("<rss")?;
+    let open_end = root + xml[root..].find('>')? + 1;
+    if xml[..open_end].ends_with("/>") {
+        return Some(format!("{}><channel></channel></rss>", &xml[..open_end - 2]));
+    }
+    let close = xml.rfind("</rss>")?;
+    (close >= open_end)
+        .then(|| format!("{}<channel>{}</channel>{}", &xml[..open_end], &xml[open_end..close], &xml[close..]))
 }
 
 /// The error of a document feed-rs refuses, with the XML position when quick-xml found one.
@@ -254,6 +275,14 @@ mod tests {
     }
 
     #[test]
+    fn rss_without_channel() {
+        let out = read_doc("<rss version=\"2.0\"><item><title>A</title></item></rss>").unwrap();
+        assert_eq!(out.drafts.len(), 1);
+        assert_eq!(read_doc("<rss version=\"2.0\">\n</rss>").unwrap().drafts.len(), 0);
+        assert_eq!(read_doc("<rss version=\"2.0\"/>").unwrap().drafts.len(), 0);
+    }
+
+    #[test]
     fn undecodable_event_dates_are_warnings() {
         let out = read_doc(
             r#"<rss version="2.0" xmlns:ev="http://purl.org/rss/1.0/modules/event/"><channel><item><title>A</title>
@@ -280,5 +309,18 @@ mod tests {
         assert_eq!(out.drafts.len(), 1);
         assert_eq!(out.drafts[0].url.as_deref(), Some("https://lib.example/e/1"));
         assert!(out.drafts[0].published_at.is_some());
+    }
+
+    #[test]
+    fn deep_and_repetitive_documents_are_read_quickly() {
+        let started = std::time::Instant::now();
+        let deep = format!("<rss version=\"2.0\"><channel><item><title>x</title>{}", "<div>".repeat(50_000));
+        let _ = read_doc(&deep);
+        let many = format!(
+            "<rss version=\"2.0\"><channel>{}</channel></rss>",
+            "<item><title>A &amp; B</title><description>&lt;p&gt;x&lt;/p&gt;</description></item>".repeat(20_000)
+        );
+        assert_eq!(read_doc(&many).map(|o| o.drafts.len()).ok(), Some(20_000));
+        assert!(started.elapsed().as_secs() < 20, "took {:?}", started.elapsed());
     }
 }

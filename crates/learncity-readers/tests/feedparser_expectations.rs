@@ -23,9 +23,9 @@
 //! hold the same text (`text` match; the table counts these separately). With
 //! `parse_options.sanitize_html = false` (JSON Feed cases) the reader's raw value is compared.
 //!
-//! Items without a title are dropped by normalisation (the record contract requires one), so for
-//! them the draft of `learncity_readers::feed::read` is evaluated with the same sanitiser
-//! normalisation applies; the table counts these as `via draft`.
+//! Items with neither title nor description are dropped by normalisation (the record contract
+//! requires a title), so for them the draft of `learncity_readers::feed::read` is evaluated with
+//! the same sanitiser normalisation applies; the table counts these as `via draft`.
 //!
 //! Everything else (feed-level fields, authors, `bozo`, iTunes...) is listed as "not mapped". The
 //! test fails when the pass rate of mapped conjuncts drops below [`FLOOR`]; failures are written to
@@ -44,7 +44,7 @@ use serde_json::Value;
 use url::Url;
 
 /// The least pass rate of mapped conjuncts (just under what the reader achieves).
-const FLOOR: f64 = 0.91;
+const FLOOR: f64 = 0.915;
 
 fn corpora() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora")
@@ -67,15 +67,21 @@ struct Reading {
 }
 
 impl Reading {
-    /// The offering of entry `i`, if normalisation kept it (it drops items without a title).
+    /// The offering of entry `i`, if normalisation kept it (it drops items with neither title
+    /// nor description; one without title takes the start of its description).
     fn offering(&self, i: usize) -> Option<&Offering> {
-        let kept = |d: &Draft| d.title.as_deref().is_some_and(|t| !clean_text(t).is_empty());
-        let draft = self.drafts.get(i)?;
-        if !kept(draft) {
+        let offerings = &self.output.as_ref().ok()?.offerings;
+        if offerings.len() == self.drafts.len() {
+            return offerings.get(i);
+        }
+        let has_text = |s: &Option<String>| s.as_deref().is_some_and(|t| !clean_text(t).is_empty());
+        let kept = |d: &Draft| {
+            has_text(&d.title) || has_text(&d.summary) || has_text(&d.description_html) || has_text(&d.description_text)
+        };
+        if !kept(self.drafts.get(i)?) {
             return None;
         }
-        let index = self.drafts.iter().take(i).filter(|d| kept(d)).count();
-        self.output.as_ref().ok()?.offerings.get(index)
+        offerings.get(self.drafts.iter().take(i).filter(|d| kept(d)).count())
     }
 }
 
@@ -315,7 +321,8 @@ fn html_value(
     let policy = sanitize_html(want, base);
     let by_policy = got.contains(&policy);
     let text = |s: &str| clean_text(s);
-    let by_text = !by_policy && got.iter().any(|g| text(g) == text(want));
+    // Plain-text values (Atom `type="text"`) are literal: `<blink>` in them is text.
+    let by_text = !by_policy && got.iter().any(|g| text(g) == text(want) || text(g) == collapse_whitespace(want));
     if by_policy || by_text {
         Verdict::Pass { by_text, via_draft: via }
     } else {

@@ -75,6 +75,9 @@ const HTML_CARRIERS: &[&str] =
 const MAX_ENTITIES: usize = 64;
 const MAX_ENTITY_LEN: usize = 1024;
 
+/// How many open elements an end tag is matched against.
+const MAX_BALANCE_DEPTH: usize = 256;
+
 /// Entities declared in the DOCTYPE: name → replacement text.
 type Entities = HashMap<String, String>;
 
@@ -114,6 +117,7 @@ pub fn prepare(text: &str) -> Prepared {
         stack: Vec::new(),
         root: None,
         entities: Entities::new(),
+        closes: HashMap::new(),
     };
     let mut i = 0;
     let mut cut_at: Option<usize> = None;
@@ -129,7 +133,7 @@ pub fn prepare(text: &str) -> Prepared {
         } else if rest.starts_with("</") {
             p.end_tag(rest)
         } else if rest.starts_with('<') && rest[1..].starts_with(is_name_start) {
-            p.start_tag(rest)
+            p.start_tag(rest, i)
         } else if let Some(after) = rest.strip_prefix('<') {
             p.out.push_str("&lt;");
             Some(rest.len() - after.len())
@@ -162,6 +166,9 @@ struct Pass {
     stack: Vec<Open>,
     root: Option<String>,
     entities: Entities,
+    /// Where the next `</name>` of each HTML carrier is: `(searched from, found at)`, absolute
+    /// offsets; reused while valid, so that look-ahead stays linear over the document.
+    closes: HashMap<String, (usize, Option<usize>)>,
 }
 
 impl Pass {
@@ -194,12 +201,21 @@ impl Pass {
 
     /// Handles `</name>`, balancing it against the open elements.
     fn end_tag(&mut self, rest: &str) -> Option<usize> {
-        let end = rest.find('>')? + 1;
-        let name = rest[2..end - 1].trim();
-        let found = self.stack.iter().rposition(|o| o.name == name).or_else(|| {
+        let (name, end) = match rest.find('>') {
+            Some(gt) => (rest[2..gt].trim(), gt + 1),
+            // The last `>` of the document is missing (`</rss` at the very end): nothing was
+            // lost if the name is complete and open.
+            None if self.stack.iter().any(|o| o.name == rest[2..].trim()) => (rest[2..].trim(), rest.len()),
+            None => return None,
+        };
+        // Only the innermost elements are searched, so that a flood of unmatched end tags stays linear.
+        let low = self.stack.len().saturating_sub(MAX_BALANCE_DEPTH);
+        let open = self.stack.get(low..).unwrap_or_default();
+        let found = open.iter().rposition(|o| o.name == name).or_else(|| {
             // HTML inside a description is often written with inconsistent case (`<P>`...`</p>`).
-            self.stack.iter().rposition(|o| o.name.eq_ignore_ascii_case(name))
+            open.iter().rposition(|o| o.name.eq_ignore_ascii_case(name))
         });
+        let found = found.map(|pos| pos + low);
         if let Some(pos) = found {
             while self.stack.len() > pos {
                 if let Some(open) = self.stack.pop() {
@@ -211,7 +227,7 @@ impl Pass {
     }
 
     /// Handles `<name attr="v" ...>` and `<name .../>`.
-    fn start_tag(&mut self, rest: &str) -> Option<usize> {
+    fn start_tag(&mut self, rest: &str, at: usize) -> Option<usize> {
         let tag = scan_start_tag(rest)?;
         let name = &rest[1..tag.name_end];
         let out_start = self.out.len();
@@ -220,11 +236,26 @@ impl Pass {
         if is_root {
             self.root = Some(local.to_owned());
         }
+        // Markup written straight into a text element: wrapped in CDATA below, and an Atom text
+        // construct that said (or defaulted to) `text` is read as the HTML it holds.
+        let wrap =
+            if !tag.self_closing && HTML_CARRIERS.contains(&local) && !tag.attributes.iter().any(is_structured_content)
+            {
+                let after = &rest[tag.len..];
+                let close = format!("</{name}>");
+                self.next_close(&close, after, at + tag.len).filter(|&end| has_child_elements(&after[..end]))
+            } else {
+                None
+            };
+        let as_html = wrap.is_some() && ATOM_TEXT_CONSTRUCTS.contains(&local) && !name.contains(':');
         self.out.push('<');
         self.out.push_str(name);
+        if as_html {
+            self.out.push_str(" type=\"html\"");
+        }
         let mut has_version = false;
-        for attr in &tag.attributes {
-            let value = rewrite_attribute(local, attr.name, attr.value, is_root);
+        for attr in tag.attributes.iter().filter(|a| !(as_html && a.name == "type")) {
+            let value = rewrite_attribute(&tag, name, attr.name, attr.value, is_root);
             if is_root && local == "rss" && attr.name == "version" {
                 has_version = true;
             }
@@ -256,19 +287,27 @@ impl Pass {
             return Some(tag.len);
         }
         self.out.push('>');
-        if HTML_CARRIERS.contains(&local) && !tag.attributes.iter().any(|a| is_structured_content(a)) {
+        if let Some(end) = wrap {
             let after = &rest[tag.len..];
-            let close = format!("</{name}>");
-            if let Some(end) = after.find(&close)
-                && has_child_elements(&after[..end])
-            {
-                push_cdata(&mut self.out, &after[..end]);
-                self.out.push_str(&close);
-                return Some(tag.len + end + close.len());
-            }
+            push_cdata(&mut self.out, &after[..end]);
+            let _ = write!(self.out, "</{name}>");
+            return Some(tag.len + end + name.len() + 3);
         }
         self.stack.push(Open { name: name.to_owned(), out_start });
         Some(tag.len)
+    }
+
+    /// Offset in `after` (which starts at absolute offset `from`) of the next `close` tag.
+    fn next_close(&mut self, close: &str, after: &str, from: usize) -> Option<usize> {
+        if let Some(&(searched, found)) = self.closes.get(close)
+            && searched <= from
+            && found.is_none_or(|f| from <= f)
+        {
+            return found.map(|f| f - from);
+        }
+        let found = after.find(close);
+        self.closes.insert(close.to_owned(), (from, found.map(|f| f + from)));
+        found
     }
 
     /// Closes what is open at the end of a cut-off input. An item or entry still open is dropped
@@ -363,7 +402,8 @@ fn scan_start_tag(s: &str) -> Option<StartTag<'_>> {
 }
 
 /// Rewrites attribute values feed-rs would misread (see the module documentation).
-fn rewrite_attribute<'a>(element: &str, name: &str, value: &'a str, is_root: bool) -> &'a str {
+fn rewrite_attribute<'a>(tag: &StartTag<'_>, qualified: &str, name: &str, value: &'a str, is_root: bool) -> &'a str {
+    let element = local_name(qualified);
     if name == "xmlns" || name.starts_with("xmlns:") {
         if RSS_NAMESPACE_ALIASES.contains(&value.trim()) {
             return RSS_NAMESPACE;
@@ -379,7 +419,11 @@ fn rewrite_attribute<'a>(element: &str, name: &str, value: &'a str, is_root: boo
     if is_root && element == "rss" && name == "version" && !KNOWN_RSS_VERSIONS.contains(&value.trim()) {
         return "2.0";
     }
-    if name == "type" && ATOM_TEXT_CONSTRUCTS.contains(&element) {
+    // Atom's own elements only (Media RSS `media:title type="plain"` is another vocabulary), and
+    // not `content src=...`, whose type is the MIME type of what it points to.
+    let atom_element = !qualified.contains(':') || qualified.starts_with("atom:");
+    let has_src = tag.attributes.iter().any(|a| a.name == "src");
+    if name == "type" && atom_element && !has_src && ATOM_TEXT_CONSTRUCTS.contains(&element) {
         let lower = value.trim().to_ascii_lowercase();
         return match lower.as_str() {
             "text" | "text/plain" => "text",
@@ -527,9 +571,11 @@ fn fix_reference(out: &mut String, rest: &str, in_attribute: bool, entities: &En
         let len = digits.find(|c: char| !c.is_digit(radix)).unwrap_or(digits.len());
         if len > 0 && digits[len..].starts_with(';') {
             let consumed = rest.len() - digits.len() + len + 1;
+            // XML allows only a lowercase `x` (`&#X41;` is an error for any XML parser).
+            let keep = || rest[..consumed].replacen("&#X", "&#x", 1);
             let code = u32::from_str_radix(&digits[..len], radix).unwrap_or(u32::MAX);
             match xml_char(code).filter(|_| !(0x80..=0x9F).contains(&code)) {
-                Some(_) => out.push_str(&rest[..consumed]),
+                Some(_) => out.push_str(&keep()),
                 None => push_escaped(out, &c1_or_replacement(code).to_string(), in_attribute),
             }
             return consumed;
@@ -656,6 +702,13 @@ mod tests {
     }
 
     #[test]
+    fn missing_last_angle_bracket_is_not_truncation() {
+        let p = prepare("<rss><channel><t>&#X41;</t></channel>\n</rss");
+        assert_eq!(p.text, "<rss version=\"2.0\"><channel><t>&#x41;</t></channel>\n</rss>");
+        assert_eq!(p.truncation, None);
+    }
+
+    #[test]
     fn forbidden_character_references_are_replaced() {
         assert_eq!(fix("<t>a&#0;b&#x1F;c&#150;d&#xFFFF;</t>"), "<t>a\u{fffd}b\u{fffd}c–d\u{fffd}</t>");
     }
@@ -719,6 +772,10 @@ mod tests {
     #[test]
     fn naked_markup_in_descriptions_becomes_cdata() {
         assert_eq!(
+            fix("<summary type=\"text\">Example <b>Atom</b></summary>"),
+            "<summary type=\"html\"><![CDATA[Example <b>Atom</b>]]></summary>"
+        );
+        assert_eq!(
             fix("<item><description><p>Курс &amp; <b>лекция</b><![CDATA[ <i>x</i> ]]></p></description></item>"),
             "<item><description><![CDATA[<p>Курс &amp; <b>лекция</b> <i>x</i> </p>]]></description></item>"
         );
@@ -741,6 +798,19 @@ mod tests {
         assert_eq!(fix(r#"<title type="">a</title>"#), r#"<title type="text">a</title>"#);
         assert_eq!(fix(r#"<title type="application/octet-stream">a</title>"#), r#"<title type="text">a</title>"#);
         assert_eq!(fix(r#"<content type="image/png">a</content>"#), r#"<content type="image/png">a</content>"#);
+        let untouched = [r#"<media:title type="plain">a</media:title>"#, r#"<content type="text/plain" src="a.txt"/>"#];
+        for doc in untouched {
+            assert_eq!(fix(doc), doc);
+        }
+    }
+
+    #[test]
+    fn pathological_inputs_stay_linear() {
+        let started = std::time::Instant::now();
+        let _ = prepare(&"<title>".repeat(200_000));
+        let _ = prepare(&format!("{}{}", "<p>".repeat(100_000), "</x>".repeat(100_000)));
+        let _ = prepare(&format!("<rss>{}", "<description>a<b>".repeat(50_000)));
+        assert!(started.elapsed().as_secs() < 10, "took {:?}", started.elapsed());
     }
 
     #[test]
