@@ -30,13 +30,19 @@ fn check(args: &[&str]) -> (i32, String, String) {
 }
 
 fn assert_one_line_error(path: &Path, must_contain: &str) {
+    let stdout = assert_fails(path, must_contain);
+    assert!(stdout.is_empty(), "nothing on stdout expected: {stdout}");
+}
+
+/// Asserts a non-zero exit with one `error:` line naming the problem; returns stdout.
+fn assert_fails(path: &Path, must_contain: &str) -> String {
     let (code, stdout, stderr) = check(&[path.to_str().expect("utf-8 path")]);
     assert_ne!(code, 0, "exit code for {}", path.display());
     assert_ne!(code, 101, "check panicked on {}: {stderr}", path.display());
     assert_eq!(stderr.trim().lines().count(), 1, "one-line error expected, got: {stderr}");
     assert!(stderr.starts_with("error: "), "{stderr}");
     assert!(stderr.contains(must_contain), "`{must_contain}` not in: {stderr}");
-    assert!(stdout.is_empty(), "nothing on stdout expected: {stdout}");
+    stdout
 }
 
 #[test]
@@ -54,7 +60,12 @@ fn empty_file_is_refused_with_a_clear_error() {
 #[test]
 fn truncated_feed_is_refused_with_a_clear_error() {
     let feed = b"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Library</title><item><title>\xd0\x9b\xd0\xb5\xd0\xba\xd1\x86\xd0\xb8\xd1\x8f</title><link>https://lib.example/1</link></item><item><title>Second";
-    assert_one_line_error(&temp_file("truncated.xml", feed), "truncated");
+    // The complete item is still shown, so the provider sees how far the document got.
+    let stdout = assert_fails(&temp_file("truncated.xml", feed), "truncated");
+    assert!(stdout.contains("Лекция") && stdout.contains("1 offerings"), "{stdout}");
+    // Cut before any complete item: nothing to show at all.
+    let stdout = assert_fails(&temp_file("cut.xml", &feed[..60]), "truncated");
+    assert!(stdout.is_empty(), "{stdout}");
 }
 
 #[test]

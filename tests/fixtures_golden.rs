@@ -57,13 +57,13 @@ fn sibling(doc: &Path, suffix: &str) -> PathBuf {
 
 /// Reads one fixture the way the collector would and renders the result as JSON.
 pub fn read_fixture(doc: &Path) -> Value {
-    let settings: ReaderSettings = match std::fs::read_to_string(sibling(doc, ".provider.toml")) {
-        Ok(text) => {
-            toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", sibling(doc, ".provider.toml").display()))
-        }
-        Err(_) => ReaderSettings::default(),
+    let provider_path = sibling(doc, ".provider.toml");
+    let (provider, settings) = if provider_path.exists() {
+        let file = ProviderFile::load(&provider_path).unwrap_or_else(|e| panic!("{e:#}"));
+        (ProviderRef { id: file.id, name: file.name }, file.reader)
+    } else {
+        (ProviderRef { id: "fixture".into(), name: Some("Fixture provider".into()) }, ReaderSettings::default())
     };
-    let provider = ProviderRef { id: "fixture".into(), name: Some("Fixture provider".into()) };
     let name = doc.file_name().and_then(|n| n.to_str()).unwrap_or_default();
     let url = url::Url::parse(&format!("https://provider.example/{name}")).expect("valid fixture URL");
     let ctx = ReadContext {

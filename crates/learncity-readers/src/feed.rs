@@ -44,6 +44,9 @@ pub struct FeedOutput {
     pub ttl_minutes: Option<u32>,
     /// Problems with the whole document (a truncated body, a JSON item that is not an object).
     pub warnings: Vec<Warning>,
+    /// Why the document is incomplete (a truncated body), when it is: the items read are
+    /// real, but what is missing must not be taken for withdrawn.
+    pub incomplete: Option<String>,
 }
 
 /// Reads a feed (already decoded to text).
@@ -51,7 +54,13 @@ pub fn read(text: &str, ctx: &ReadContext<'_>) -> Result<FeedOutput, ReadError> 
     let start = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
     if start.starts_with('{') || start.starts_with('[') {
         let (drafts, warnings) = json::read(start, ctx.document_url, ctx.settings.tz())?;
-        return Ok(FeedOutput { drafts, format: SourceFormat::Jsonfeed, ttl_minutes: None, warnings });
+        return Ok(FeedOutput {
+            drafts,
+            format: SourceFormat::Jsonfeed,
+            ttl_minutes: None,
+            warnings,
+            incomplete: None,
+        });
     }
     read_xml(start, ctx)
 }
@@ -95,6 +104,7 @@ fn read_xml(text: &str, ctx: &ReadContext<'_>) -> Result<FeedOutput, ReadError> 
         .map(|(i, e)| map::entry(e, scan.items.get(i).filter(|_| aligned), &feed.feed_type, ctx.document_url, tz))
         .collect();
     let mut warnings = Vec::new();
+    let mut incomplete = None;
     if let Some(t) = &prepared.truncation {
         if drafts.is_empty() {
             return Err(ReadError::Malformed {
@@ -102,15 +112,17 @@ fn read_xml(text: &str, ctx: &ReadContext<'_>) -> Result<FeedOutput, ReadError> 
                 detail: format!("the document is truncated at line {} and holds no complete item", t.line),
             });
         }
-        warnings.push(Warning::document(format!(
+        let message = format!(
             "the {format_name} document is truncated at line {}: {} complete item{} recovered{}",
             t.line,
             drafts.len(),
             if drafts.len() == 1 { " was" } else { "s were" },
             if t.dropped_partial_item { "; the cut-off last item was dropped" } else { "" }
-        )));
+        );
+        warnings.push(Warning::document(message.clone()));
+        incomplete = Some(message);
     }
-    Ok(FeedOutput { drafts, format, ttl_minutes: feed.ttl, warnings })
+    Ok(FeedOutput { drafts, format, ttl_minutes: feed.ttl, warnings, incomplete })
 }
 
 /// The document with a `<channel>` inside its `<rss>` root (which the pre-pass has closed).

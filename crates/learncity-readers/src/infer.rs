@@ -140,11 +140,14 @@ pub fn is_virtual_place(location: &str) -> bool {
         "internet",
         "интернет",
         "інтэрнэт",
+        "трансляц",
+        "livestream",
+        "stream",
     ];
     let lower = crate::text::collapse_whitespace(&location.to_lowercase());
     let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
-    // Short texts only: "Онлайн (Zoom)" is virtual, "Library hall, also streamed online" is a place.
-    words.len() <= 5 && VIRTUAL.iter().any(|v| lower.contains(v))
+    // Short texts only: "Онлайн (Zoom)" is virtual, "Library hall, also streamed online for members" is a place.
+    words.len() <= 8 && VIRTUAL.iter().any(|v| lower.contains(v))
 }
 
 /// Labels that start a price line in a description.
@@ -195,18 +198,16 @@ pub struct ModeEvidence<'a> {
 /// → `None` (the caller falls back to the provider default).
 pub fn infer_mode(e: &ModeEvidence<'_>) -> Option<Mode> {
     let lower = e.text.to_lowercase();
-    let has = |builtin: &[&str], extra: &[String]| {
-        taxonomy::matches_any(&lower, builtin)
-            || extra.iter().any(|w| !w.trim().is_empty() && lower.contains(&w.to_lowercase()))
-    };
-    let online = e.has_online_link || has(ONLINE_WORDS, e.online_keywords);
-    let in_person_word = has(IN_PERSON_WORDS, e.in_person_keywords);
+    let configured = |extra: &[String]| extra.iter().any(|w| !w.trim().is_empty() && lower.contains(&w.to_lowercase()));
+    // A join link or a word the provider configured is strong evidence; a built-in word
+    // anywhere in the text is weak ("how to use e-government services online").
+    let strong_online = e.has_online_link || configured(e.online_keywords);
+    let online = strong_online || taxonomy::matches_any(&lower, ONLINE_WORDS);
+    let in_person_word = configured(e.in_person_keywords) || taxonomy::matches_any(&lower, IN_PERSON_WORDS);
     if taxonomy::matches_any(&lower, HYBRID_WORDS) || (online && in_person_word) {
         return Some(Mode::Hybrid);
     }
-    // A place and a join link: both. A place and only the word "online" somewhere in the text
-    // ("how to use e-government services online"): the place is the stronger evidence.
-    match (e.has_online_link, online, e.has_place || in_person_word) {
+    match (strong_online, online, e.has_place || in_person_word) {
         (true, _, true) if e.has_place => Some(Mode::Hybrid),
         (_, true, false) | (true, _, _) => Some(Mode::Online),
         (_, _, true) => Some(Mode::InPerson),
@@ -470,6 +471,7 @@ mod tests {
         assert!(is_virtual_place("Online"));
         assert!(is_virtual_place("Собрание в Microsoft Teams"));
         assert!(is_virtual_place("Онлайн (Zoom)"));
+        assert!(is_virtual_place("Трансляция в VK: vk.com/cgb_vitebsk"));
         assert!(!is_virtual_place("Центральная библиотека, ул. Ленина, 8"));
         assert!(!is_virtual_place("Library hall 2, Main street 5, also streamed online for members"));
         assert_eq!(price_line("Курс для начинающих.\nСтоимость: 120 BYN за месяц"), Some("120 BYN за месяц"));

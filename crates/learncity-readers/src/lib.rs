@@ -66,6 +66,10 @@ pub struct ReadOutput {
     pub offerings: Vec<Offering>,
     /// Problems found on the way, each with the item it belongs to.
     pub warnings: Vec<Warning>,
+    /// Why the document is incomplete (a truncated body), when it is. Its offerings are real,
+    /// but a listing that is incomplete must not withdraw what it lacks, and `check` fails.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incomplete: Option<String>,
     /// Provider hint for the next fetch (RSS `ttl`, in minutes), when the document gives one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ttl_minutes: Option<u32>,
@@ -159,9 +163,12 @@ pub fn read(bytes: &[u8], hint: FormatHint, ctx: &ReadContext<'_>) -> Result<Rea
         forced => forced,
     };
     let mut warnings = doc.warnings;
+    let mut incomplete = None;
     let (drafts, format, ttl_minutes) = match format {
         FormatHint::Rss | FormatHint::Atom | FormatHint::Jsonfeed => {
             let out = feed::read(&doc.text, ctx)?;
+            warnings.extend(out.warnings);
+            incomplete = out.incomplete;
             (out.drafts, out.format, out.ttl_minutes)
         }
         FormatHint::Ical => (ical::read(&doc.text, ctx, &mut warnings)?, SourceFormat::Ical, None),
@@ -172,5 +179,5 @@ pub fn read(bytes: &[u8], hint: FormatHint, ctx: &ReadContext<'_>) -> Result<Rea
     };
     let (offerings, item_warnings) = normalise::finish(drafts, format, ctx);
     warnings.extend(item_warnings);
-    Ok(ReadOutput { format, charset: doc.charset, offerings, warnings, ttl_minutes })
+    Ok(ReadOutput { format, charset: doc.charset, offerings, warnings, incomplete, ttl_minutes })
 }

@@ -38,7 +38,9 @@ fn html_fragment_text(s: &str) -> String {
     let mut out = String::new();
     for node in fragment.root_element().descendants() {
         if let Some(t) = node.value().as_text() {
-            out.push_str(t);
+            if !in_code(node) {
+                out.push_str(t);
+            }
         } else if let Some(el) = node.value().as_element()
             && matches!(el.name(), "br" | "p" | "div" | "li")
         {
@@ -134,11 +136,7 @@ pub fn html_to_text(html: &str) -> String {
         match edge {
             ego_tree::iter::Edge::Open(node) => {
                 if let Some(t) = node.value().as_text() {
-                    let in_code = node
-                        .parent()
-                        .and_then(|p| p.value().as_element().map(|e| matches!(e.name(), "script" | "style")))
-                        .unwrap_or(false);
-                    if !in_code {
+                    if !in_code(node) {
                         text.push_str(t);
                     }
                 } else if let Some(el) = node.value().as_element() {
@@ -172,6 +170,11 @@ pub fn html_to_text(html: &str) -> String {
         out.push_str(&line);
     }
     out
+}
+
+/// True for the text of a `<script>` or `<style>` element, which is code, not content.
+fn in_code(node: ego_tree::NodeRef<'_, scraper::Node>) -> bool {
+    node.parent().and_then(|p| p.value().as_element().map(|e| matches!(e.name(), "script" | "style"))).unwrap_or(false)
 }
 
 fn is_block(name: &str) -> bool {
@@ -296,6 +299,7 @@ mod tests {
             "«Курс» Python для начинающих"
         );
         assert_eq!(clean_text("Tom &amp; Jerry"), "Tom & Jerry");
+        assert_eq!(clean_text("Курс<script>alert(1)</script><style>b{}</style> Python"), "Курс Python");
         assert_eq!(clean_text("a\u{0}b"), "ab");
     }
 

@@ -38,7 +38,8 @@ fn parse_format(s: &str) -> Result<FormatHint, String> {
     s.parse()
 }
 
-/// Runs `check`. Exit 0 when the document was read (even with warnings or zero offerings).
+/// Runs `check`. Exit 0 when the document was read whole (even with warnings or zero
+/// offerings); an error when it cannot be read or is incomplete (truncated).
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let provider_file = args.provider.as_deref().map(ProviderFile::load).transpose()?;
     let provider = ProviderRef {
@@ -64,6 +65,10 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&out).context("cannot serialise the output")?);
     } else {
         print!("{}", render_table(&out));
+    }
+    // What was read is shown, but an incomplete document is a failed read: the provider must fix it.
+    if let Some(reason) = &out.incomplete {
+        anyhow::bail!("{}: {reason}", args.source);
     }
     Ok(ExitCode::SUCCESS)
 }
