@@ -67,7 +67,8 @@ pub fn read(text: &str, ctx: &ReadContext<'_>) -> Result<FeedOutput, ReadError> 
 
 /// RSS and Atom.
 fn read_xml(text: &str, ctx: &ReadContext<'_>) -> Result<FeedOutput, ReadError> {
-    let prepared = prepass::prepare(text);
+    let decoded = decode_base64_elements(text);
+    let prepared = prepass::prepare(&decoded);
     let format_name = if prepared.root.as_deref() == Some("feed") { "Atom" } else { "RSS" };
     let scan = scan::scan(&prepared.text, ctx.document_url);
     let parser = Builder::new()
@@ -135,6 +136,49 @@ fn with_channel(xml: &str) -> Option<String> {
     let close = xml.rfind("</rss>")?;
     (close >= open_end)
         .then(|| format!("{}<channel>{}</channel>{}", &xml[..open_end], &xml[open_end..close], &xml[close..]))
+}
+
+/// Base64 text constructs: Atom 0.3's `mode="base64"`, and Atom 1.0 content whose `type` is a
+/// MIME type that is neither text nor XML. feed-rs reads them verbatim, so each one's content is
+/// decoded and XML-escaped in place and marked `type="html"`; content that is not valid base64
+/// or not UTF-8 is left as it is.
+fn decode_base64_elements(text: &str) -> std::borrow::Cow<'_, str> {
+    static ELEMENT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?s)<((?:[A-Za-z_][\w.-]*:)?(?:title|summary|content|tagline|info|subtitle|copyright|rights))(\s[^<>]*?)?>([^<]*)</",
+        )
+        .expect("static regex")
+    });
+    static ATTR: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"\s(mode|type)\s*=\s*["']([^"']*)["']"#).expect("static regex")
+    });
+    use base64::Engine as _;
+    if !text.contains("base64") && !text.contains("octet-stream") && !text.contains("type=\"image/") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    ELEMENT.replace_all(text, |c: &regex::Captures<'_>| {
+        let attrs = c.get(2).map_or("", |m| m.as_str());
+        let is_base64 = ATTR.captures_iter(attrs).any(|a| match &a[1] {
+            "mode" => a[2].eq_ignore_ascii_case("base64"),
+            _ => {
+                let t = a[2].to_ascii_lowercase();
+                t.contains('/') && !t.starts_with("text/") && !t.ends_with("xml") && !t.ends_with("+xml")
+            }
+        });
+        let decoded = is_base64
+            .then(|| c[3].chars().filter(|ch| !ch.is_whitespace()).collect::<String>())
+            .and_then(|raw| base64::engine::general_purpose::STANDARD.decode(raw.as_bytes()).ok())
+            .and_then(|b| String::from_utf8(b).ok());
+        match decoded {
+            Some(d) => format!(
+                "<{} type=\"html\"{}>{}</",
+                &c[1],
+                ATTR.replace_all(attrs, ""),
+                d.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+            ),
+            None => c[0].to_owned(),
+        }
+    })
 }
 
 /// The error of a document feed-rs refuses, with the XML position when quick-xml found one.
@@ -260,6 +304,17 @@ mod tests {
         assert_eq!(d.images, ["https://museum.example/img/1.jpg"]);
         assert_eq!(d.organizer, None);
         assert!(d.updated_at > d.published_at);
+    }
+
+    #[test]
+    fn base64_text_constructs_are_decoded() {
+        let doc = r#"<feed version="0.3" xmlns="http://purl.org/atom/ns#"><entry><title type="text/html" mode="base64">RXhhbXBsZSA8Yj5BdG9tPC9iPg==</title></entry></feed>"#;
+        let out = decode_base64_elements(doc);
+        assert!(out.contains(r#"<title type="html">Example &lt;b&gt;Atom&lt;/b&gt;</title>"#), "{out}");
+        let atom10 = r#"<feed><entry><content type="application/octet-stream">RXhhbXBsZSA8Yj5BdG9tPC9iPg==</content></entry></feed>"#;
+        assert!(decode_base64_elements(atom10).contains(r#"<content type="html">Example &lt;b&gt;"#));
+        let bad = r#"<feed><entry><title mode="base64">not base64!</title></entry></feed>"#;
+        assert_eq!(decode_base64_elements(bad), bad);
     }
 
     #[test]

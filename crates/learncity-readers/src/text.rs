@@ -106,6 +106,7 @@ static ALLOWED_TAGS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
 /// Sanitises provider HTML for display to residents: a conservative tag allow-list, links made
 /// absolute against `base`, only http/https/mailto/tel URLs, `rel="noopener noreferrer nofollow"`.
 pub fn sanitize_html(html: &str, base: Option<&Url>) -> String {
+    let html = close_self_closed_containers(html);
     let mut builder = ammonia::Builder::default();
     builder
         .tags(ALLOWED_TAGS.clone())
@@ -118,7 +119,22 @@ pub fn sanitize_html(html: &str, base: Option<&Url>) -> String {
     } else {
         builder.url_relative(ammonia::UrlRelative::Deny);
     }
-    collapse_blank_html(&builder.clean(html).to_string())
+    collapse_blank_html(&builder.clean(&html).to_string())
+}
+
+static SELF_CLOSED_CONTAINER: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)<(iframe|object|embed|script|style|noscript|textarea|title|video|audio|canvas)(\s[^<>]*?)?/>",
+    )
+    .expect("static regex")
+});
+
+/// Feeds are written as XHTML, where `<iframe/>` is empty; an HTML parser would take it as an
+/// open element and swallow the rest of the description into it. Close such elements explicitly.
+fn close_self_closed_containers(html: &str) -> std::borrow::Cow<'_, str> {
+    SELF_CLOSED_CONTAINER.replace_all(html, |c: &regex::Captures<'_>| {
+        format!("<{0}{1}></{0}>", &c[1], c.get(2).map_or("", |m| m.as_str()))
+    })
 }
 
 /// Trims an HTML string and drops the result when it holds no text and no image.
@@ -314,6 +330,14 @@ mod tests {
         assert!(!out.contains("javascript:") && !out.contains("alert"), "{out}");
         assert!(out.contains(r#"src="https://lib.example/events/a.png""#), "{out}");
         assert!(out.contains(r#"href="https://lib.example/more""#), "{out}");
+    }
+
+    #[test]
+    fn self_closed_iframes_do_not_swallow_the_rest() {
+        assert_eq!(
+            sanitize_html(r#"safe <iframe src="http://x.example/"/> <b>description</b>"#, None),
+            "safe  <b>description</b>"
+        );
     }
 
     #[test]
