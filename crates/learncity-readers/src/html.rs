@@ -175,7 +175,7 @@ fn read_item(item: ElementRef<'_>, rules: &Compiled<'_>, env: &Env<'_>) -> Optio
         {
             match resolve_url(base, &href) {
                 Some(u) => *slot = Some(u),
-                None => d.warnings.push((field.to_owned(), format!("`{href}` is not a web address; ignored"))),
+                None => d.warnings.push((field.to_owned(), crate::text::unresolved_url_message(base, &href))),
             }
         }
     }
@@ -184,7 +184,7 @@ fn read_item(item: ElementRef<'_>, rules: &Compiled<'_>, env: &Env<'_>) -> Optio
             match resolve_url(base, &src) {
                 Some(u) if !d.images.contains(&u) => d.images.push(u),
                 Some(_) => {}
-                None => d.warn("image", format!("`{src}` is not a web address; ignored")),
+                None => d.warn("image", crate::text::unresolved_url_message(base, &src)),
             }
         }
     }

@@ -252,6 +252,18 @@ pub fn resolve_url(base: Option<&Url>, href: &str) -> Option<String> {
     matches!(url.scheme(), "http" | "https" | "mailto").then(|| url.to_string())
 }
 
+/// Why [`resolve_url`] refused `href`, as a warning for the provider.
+pub fn unresolved_url_message(base: Option<&Url>, href: &str) -> String {
+    let shown: String = href.trim().chars().take(120).collect();
+    if base.is_none() && matches!(Url::parse(href.trim()), Err(url::ParseError::RelativeUrlWithoutBase)) {
+        format!(
+            "`{shown}` is a relative link and the document's URL is unknown (set the provider's url, or pass --url to check); ignored"
+        )
+    } else {
+        format!("`{shown}` is not a web address (only http, https and mailto links are kept); ignored")
+    }
+}
+
 /// True for a plausible BCP 47 tag: a 2–3 letter primary subtag, then alphanumeric subtags.
 pub fn is_language_tag(s: &str) -> bool {
     let mut parts = s.split('-');
@@ -370,6 +382,8 @@ mod tests {
         assert_eq!(resolve_url(Some(&base), "javascript:alert(1)"), None);
         assert_eq!(resolve_url(None, "/relative"), None);
         assert_eq!(resolve_url(Some(&base), "  "), None);
+        assert!(unresolved_url_message(None, "/relative").contains("relative link"));
+        assert!(unresolved_url_message(Some(&base), "javascript:x").contains("not a web address"));
     }
 
     #[test]

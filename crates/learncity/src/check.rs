@@ -171,7 +171,8 @@ fn describe(o: &Offering) -> Vec<String> {
         });
     }
     if !o.categories.is_empty() || !o.languages.is_empty() {
-        lines.push(format!("categories: {}; languages: {}", o.categories.join(", "), o.languages.join(", ")));
+        let or_dash = |v: &[String]| if v.is_empty() { "—".to_owned() } else { v.join(", ") };
+        lines.push(format!("categories: {}; languages: {}", or_dash(&o.categories), or_dash(&o.languages)));
     }
     if let Some(url) = &o.landing_url {
         lines.push(format!("link: {url}"));
