@@ -203,23 +203,13 @@ fn malformed(
 
 #[cfg(test)]
 mod tests {
-    use chrono::{DateTime, Utc};
-    use learncity_model::ProviderRef;
 
     use super::*;
     use crate::ReaderSettings;
+    use crate::test_support::{fetched_at, with_ctx};
 
     fn read_with(text: &str, settings: &ReaderSettings) -> Result<FeedOutput, ReadError> {
-        let provider = ProviderRef { id: "p".into(), name: None };
-        let url = Url::parse("https://college.example/news/rss.php").unwrap();
-        let ctx = ReadContext {
-            provider: &provider,
-            settings,
-            document_url: Some(&url),
-            content_type: None,
-            fetched_at: DateTime::parse_from_rfc3339("2025-03-01T09:00:00Z").unwrap().with_timezone(&Utc),
-        };
-        read(text, &ctx)
+        with_ctx(settings, Some("https://college.example/news/rss.php"), fetched_at(), |ctx| read(text, ctx))
     }
 
     fn read_doc(text: &str) -> Result<FeedOutput, ReadError> {

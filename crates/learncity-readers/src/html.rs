@@ -350,25 +350,18 @@ pub(crate) fn element_text(el: ElementRef<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use chrono::{DateTime, Utc};
-    use learncity_model::ProviderRef;
 
     use super::*;
     use crate::ReaderSettings;
+    use crate::test_support::{fetched_at, with_ctx};
 
     type Read = (Result<(Vec<Draft>, SourceFormat), ReadError>, Vec<Warning>);
 
     fn read_with(text: &str, settings: &ReaderSettings) -> Read {
-        let provider = ProviderRef { id: "lib".into(), name: None };
-        let url = Url::parse("https://library.vitebsk.example/afisha/index.html").unwrap();
-        let ctx = ReadContext {
-            provider: &provider,
-            settings,
-            document_url: Some(&url),
-            content_type: None,
-            fetched_at: DateTime::parse_from_rfc3339("2025-03-01T09:00:00Z").unwrap().with_timezone(&Utc),
-        };
         let mut warnings = Vec::new();
-        let out = read_page(text, &ctx, &mut warnings);
+        let out = with_ctx(settings, Some("https://library.vitebsk.example/afisha/index.html"), fetched_at(), |ctx| {
+            read_page(text, ctx, &mut warnings)
+        });
         (out, warnings)
     }
 

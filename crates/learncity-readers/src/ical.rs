@@ -865,14 +865,7 @@ fn is_other(entry: &ICalendarEntry, name: &str) -> bool {
 mod tests {
     use super::*;
     use crate::ReaderSettings;
-    use learncity_model::ProviderRef;
-    use url::Url;
-
-    const FETCHED_AT: &str = "2025-03-01T09:00:00Z";
-
-    fn fetched_at() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(FETCHED_AT).unwrap().with_timezone(&Utc)
-    }
+    use crate::test_support::{fetched_at, with_ctx};
 
     /// Reads `body` (VEVENTs etc., `\n`-separated) wrapped in a VCALENDAR with CRLF lines.
     fn run_with(body: &str, settings: &ReaderSettings) -> (Vec<Draft>, Vec<Warning>) {
@@ -882,17 +875,11 @@ mod tests {
     }
 
     fn read_raw(text: &str, settings: &ReaderSettings) -> Result<(Vec<Draft>, Vec<Warning>), ReadError> {
-        let provider = ProviderRef { id: "test".into(), name: None };
-        let url = Url::parse("https://provider.example/calendar/events.ics").unwrap();
-        let ctx = ReadContext {
-            provider: &provider,
-            settings,
-            document_url: Some(&url),
-            content_type: None,
-            fetched_at: fetched_at(),
-        };
         let mut warnings = Vec::new();
-        read(text, &ctx, &mut warnings).map(|d| (d, warnings))
+        with_ctx(settings, Some("https://provider.example/calendar/events.ics"), fetched_at(), |ctx| {
+            read(text, ctx, &mut warnings)
+        })
+        .map(|d| (d, warnings))
     }
 
     fn run(body: &str) -> (Vec<Draft>, Vec<Warning>) {
@@ -1430,16 +1417,8 @@ BEGIN:VEVENT\nUID:bad-rule\nSUMMARY:Плохое правило\nDTSTART:2025031
             let bytes = std::fs::read(path).unwrap_or_default();
             let text = String::from_utf8_lossy(&bytes).into_owned();
             let outcome = std::panic::catch_unwind(|| {
-                let provider = ProviderRef { id: "corpus".into(), name: None };
-                let ctx = ReadContext {
-                    provider: &provider,
-                    settings: &settings,
-                    document_url: None,
-                    content_type: None,
-                    fetched_at: fetched_at(),
-                };
                 let mut warnings = Vec::new();
-                let drafts = read(&text, &ctx, &mut warnings)?;
+                let drafts = with_ctx(&settings, None, fetched_at(), |ctx| read(&text, ctx, &mut warnings))?;
                 if std::env::var_os("ICAL_SWEEP_VERBOSE").is_some() {
                     let item_warnings: Vec<String> =
                         drafts.iter().flat_map(|d| d.warnings.iter().map(|(f, m)| format!("{f}: {m}"))).collect();

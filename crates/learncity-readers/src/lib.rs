@@ -181,3 +181,40 @@ pub fn read(bytes: &[u8], hint: FormatHint, ctx: &ReadContext<'_>) -> Result<Rea
     warnings.extend(item_warnings);
     Ok(ReadOutput { format, charset: doc.charset, offerings, warnings, incomplete, ttl_minutes })
 }
+
+/// Context construction shared by the unit tests of every reader.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use chrono::{DateTime, Utc};
+    use learncity_model::ProviderRef;
+    use url::Url;
+
+    use crate::{ReadContext, ReaderSettings};
+
+    /// The instant unit tests fetch at unless they say otherwise.
+    pub const FETCHED_AT: &str = "2025-03-01T09:00:00Z";
+
+    /// [`FETCHED_AT`] as an instant.
+    pub fn fetched_at() -> DateTime<Utc> {
+        instant(FETCHED_AT)
+    }
+
+    /// An RFC 3339 instant.
+    pub fn instant(rfc3339: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(rfc3339).expect("test instant").with_timezone(&Utc)
+    }
+
+    /// Runs `f` with a context for provider `test`, fetched at `fetched_at`, from `document_url`.
+    pub fn with_ctx<R>(
+        settings: &ReaderSettings,
+        document_url: Option<&str>,
+        fetched_at: DateTime<Utc>,
+        f: impl FnOnce(&ReadContext<'_>) -> R,
+    ) -> R {
+        let provider = ProviderRef { id: "test".into(), name: Some("Test provider".into()) };
+        let url = document_url.map(|u| Url::parse(u).expect("test url"));
+        let ctx =
+            ReadContext { provider: &provider, settings, document_url: url.as_ref(), content_type: None, fetched_at };
+        f(&ctx)
+    }
+}

@@ -346,23 +346,16 @@ fn dedup_keep_order(v: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use chrono::{DateTime, Utc};
-    use learncity_model::{ProviderRef, Status};
-    use url::Url;
+    use learncity_model::Status;
 
     use super::*;
     use crate::ReaderSettings;
+    use crate::test_support::{fetched_at, with_ctx};
 
     fn run(drafts: Vec<Draft>, settings: &ReaderSettings) -> (Vec<Offering>, Vec<Warning>) {
-        let provider = ProviderRef { id: "lib".into(), name: Some("Library".into()) };
-        let url = Url::parse("https://lib.example/events/").unwrap();
-        let ctx = ReadContext {
-            provider: &provider,
-            settings,
-            document_url: Some(&url),
-            content_type: None,
-            fetched_at: DateTime::parse_from_rfc3339("2025-03-01T09:00:00Z").unwrap().with_timezone(&Utc),
-        };
-        finish(drafts, SourceFormat::Rss, &ctx)
+        with_ctx(settings, Some("https://lib.example/events/"), fetched_at(), |ctx| {
+            finish(drafts, SourceFormat::Rss, ctx)
+        })
     }
 
     fn t(s: &str) -> DateTime<chrono::FixedOffset> {
