@@ -462,6 +462,21 @@ impl<'v> Mapper<'_, 'v> {
     }
 
     /// A URL from text or from a node with `@id`/`url`.
+    /// Why a URL value was refused, naming the link when the value holds one.
+    fn url_problem(&self, field: &str, v: &Value) -> String {
+        match v {
+            Value::String(s) => crate::text::unresolved_url_message(self.env.base, s),
+            Value::Object(o) => match o.get("@id").or_else(|| prop(o, "url")).or_else(|| prop(o, "contentUrl")) {
+                Some(inner) => self.url_problem(field, inner),
+                None => format!("{field} {} names no URL; ignored", short(v)),
+            },
+            Value::Array(items) => items
+                .first()
+                .map_or_else(|| format!("{field} is an empty list; ignored"), |i| self.url_problem(field, i)),
+            _ => format!("{field} {} is not a web address; ignored", short(v)),
+        }
+    }
+
     fn url_value(&self, v: &Value) -> Option<String> {
         match v {
             Value::String(s) => self.url(s),
@@ -590,14 +605,14 @@ impl<'v> Mapper<'_, 'v> {
         if let Some(v) = prop(node, "url") {
             match self.url_value(v) {
                 Some(u) => d.url = Some(u),
-                None => d.warn("url", format!("url {} is not a web address; ignored", short(v))),
+                None => d.warn("url", self.url_problem("url", v)),
             }
         }
         for v in prop_values(node, "image") {
             match self.url_value(v) {
                 Some(u) if !d.images.contains(&u) => d.images.push(u),
                 Some(_) => {}
-                None => d.warn("image", format!("image {} is not a web address; ignored", short(v))),
+                None => d.warn("image", self.url_problem("image", v)),
             }
         }
         self.languages(node, d);
