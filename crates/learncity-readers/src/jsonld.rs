@@ -461,7 +461,6 @@ impl<'v> Mapper<'_, 'v> {
         resolve_url(self.env.base, s)
     }
 
-    /// A URL from text or from a node with `@id`/`url`.
     /// Why a URL value was refused, naming the link when the value holds one.
     fn url_problem(&self, field: &str, v: &Value) -> String {
         match v {
@@ -477,6 +476,7 @@ impl<'v> Mapper<'_, 'v> {
         }
     }
 
+    /// A URL from text or from a node with `@id`/`url`.
     fn url_value(&self, v: &Value) -> Option<String> {
         match v {
             Value::String(s) => self.url(s),

@@ -21,11 +21,18 @@ use crate::text::collapse_whitespace;
 /// Nested items deeper than this are read as text.
 pub const MAX_DEPTH: usize = 16;
 
+/// Items built per page at most. `itemref` lets items share subtrees, so without a page-wide
+/// budget a small page could make the work grow as (references per item)^depth.
+pub const MAX_ITEMS_PER_PAGE: usize = 5_000;
+
+/// Names of one `itemprop` used at most (each name gets a copy of the value).
+const MAX_NAMES_PER_PROPERTY: usize = 8;
+
 /// The page's top-level microdata items, as JSON-LD-shaped objects.
 pub fn items(doc: &Html) -> Vec<Value> {
     let Ok(scoped) = Selector::parse("[itemscope]") else { return Vec::new() };
     let ids = id_index(doc);
-    let reader = Reader { ids };
+    let reader = Reader { ids, budget: std::cell::Cell::new(MAX_ITEMS_PER_PAGE) };
     doc.select(&scoped)
         .filter(|el| el.value().attr("itemprop").is_none() || !has_item_ancestor(el))
         .map(|el| reader.item(el, 0, &mut HashSet::new()))
@@ -55,12 +62,15 @@ fn id_index(doc: &Html) -> HashMap<String, ElementRef<'_>> {
 
 struct Reader<'a> {
     ids: HashMap<String, ElementRef<'a>>,
+    /// Items that may still be built on this page (see [`MAX_ITEMS_PER_PAGE`]).
+    budget: std::cell::Cell<usize>,
 }
 
 impl<'a> Reader<'a> {
     /// One item: `@type` (first itemtype), `@id` (itemid), and its properties; a property given
     /// several times becomes a list.
     fn item(&self, root: ElementRef<'a>, depth: usize, chain: &mut HashSet<ego_id::Id>) -> Value {
+        self.budget.set(self.budget.get().saturating_sub(1));
         let mut obj = Map::new();
         let mut types: Vec<Value> = root
             .value()
@@ -85,12 +95,13 @@ impl<'a> Reader<'a> {
         for prop_el in self.properties(root) {
             let names = prop_el.value().attr("itemprop").unwrap_or_default();
             let nested = prop_el.value().attr("itemscope").is_some();
-            let value = if nested && depth < MAX_DEPTH && !chain.contains(&ego_id::of(&prop_el)) {
-                self.item(prop_el, depth + 1, chain)
-            } else {
-                Value::String(property_value(prop_el, names))
-            };
-            for name in names.split_whitespace() {
+            let value =
+                if nested && depth < MAX_DEPTH && self.budget.get() > 0 && !chain.contains(&ego_id::of(&prop_el)) {
+                    self.item(prop_el, depth + 1, chain)
+                } else {
+                    Value::String(property_value(prop_el, names))
+                };
+            for name in names.split_whitespace().take(MAX_NAMES_PER_PROPERTY) {
                 add(&mut obj, name, value.clone());
             }
         }
@@ -220,6 +231,37 @@ mod tests {
         assert_eq!(e["location"]["address"]["addressLocality"], "Витебск");
         assert_eq!(e["description"], "<p>Текст <b>жирный</b></p>");
         assert_eq!(e["eventStatus"], "https://schema.org/EventCancelled");
+    }
+
+    /// Regression (review): items sharing subtrees through `itemref` made the work grow as
+    /// width^depth. Level k holds four items that each reference all four items of level k+1.
+    #[test]
+    fn shared_itemref_subtrees_stay_within_the_page_budget() {
+        let levels = MAX_DEPTH + 2;
+        let mut page = String::from("<html><body>");
+        for level in 0..levels {
+            for i in 0..4 {
+                let refs: Vec<String> = (0..4).map(|j| format!("l{}-{j}", level + 1)).collect();
+                let itemref =
+                    if level + 1 < levels { format!(r#" itemref="{}""#, refs.join(" ")) } else { String::new() };
+                let prop = if level == 0 { String::new() } else { r#" itemprop="subEvent""#.to_owned() };
+                page.push_str(&format!(
+                    r#"<div id="l{level}-{i}" itemscope itemtype="https://schema.org/Event"{prop}{itemref}><span itemprop="name">E{level}-{i}</span></div>"#
+                ));
+            }
+        }
+        page.push_str("</body></html>");
+        let items = items(&Html::parse_document(&page));
+        fn count(v: &Value) -> usize {
+            match v {
+                Value::Object(o) => 1 + o.values().map(count).sum::<usize>(),
+                Value::Array(a) => a.iter().map(count).sum(),
+                _ => 0,
+            }
+        }
+        let built: usize = items.iter().map(count).sum();
+        assert!(!items.is_empty());
+        assert!(built <= MAX_ITEMS_PER_PAGE + items.len(), "{built} items built");
     }
 
     #[test]

@@ -39,6 +39,11 @@ impl std::str::FromStr for FormatHint {
     }
 }
 
+/// Longest recurrence horizon accepted (ten years).
+pub const MAX_HORIZON_DAYS: u32 = 3_650;
+/// Most sessions per offering accepted.
+pub const MAX_SESSIONS: usize = 10_000;
+
 const fn default_horizon_days() -> u32 {
     365
 }
@@ -136,8 +141,11 @@ impl ReaderSettings {
                 return Err(format!("default-categories: `{id}` is not a taxonomy category"));
             }
         }
-        if self.max_sessions == 0 {
-            return Err("max-sessions: must be at least 1".into());
+        if !(1..=MAX_HORIZON_DAYS).contains(&self.horizon_days) {
+            return Err(format!("horizon-days: {} is outside 1..={MAX_HORIZON_DAYS}", self.horizon_days));
+        }
+        if !(1..=MAX_SESSIONS).contains(&self.max_sessions) {
+            return Err(format!("max-sessions: {} is outside 1..={MAX_SESSIONS}", self.max_sessions));
         }
         if let Some(rules) = &self.html {
             rules.validate().map_err(|e| format!("html.{e}"))?;
@@ -328,5 +336,9 @@ mod tests {
             ..Default::default()
         };
         assert!(s.validate().unwrap_err().starts_with("html.item"));
+        let s = ReaderSettings { horizon_days: 0, ..Default::default() };
+        assert!(s.validate().unwrap_err().starts_with("horizon-days"));
+        let s = ReaderSettings { horizon_days: 100_000, ..Default::default() };
+        assert!(s.validate().unwrap_err().starts_with("horizon-days"));
     }
 }

@@ -50,9 +50,9 @@ pub struct ProviderFile {
     /// Document format, or `auto`.
     #[serde(default)]
     pub format: FormatHint,
-    /// `complete` or `window`.
+    /// `complete` or `window`. Only the collector acts on it (withdrawal after a complete
+    /// listing); `check` parses and validates it.
     #[serde(default)]
-    #[allow(dead_code)] // read by the collector (issue 3); parsed and validated here already
     pub listing: Listing,
     /// How to read its documents.
     #[serde(default)]
@@ -76,6 +76,12 @@ impl ProviderFile {
         if file.id.is_empty() || !file.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
             let line = find_key_line(text, "id").unwrap_or(1);
             anyhow::bail!("{origin}:{line}: field `id`: `{}` must be non-empty and use only a-z, 0-9 and -", file.id);
+        }
+        if let Some(url) = &file.url
+            && !matches!(url.scheme(), "http" | "https" | "file")
+        {
+            let line = find_key_line(text, "url").unwrap_or(1);
+            anyhow::bail!("{origin}:{line}: field `url`: `{url}` must be an http, https or file URL");
         }
         if let Err(msg) = file.reader.validate() {
             let field = msg.split(':').next().unwrap_or_default();
@@ -137,6 +143,8 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("p.toml:3:") && err.contains("reader.time-zone"), "{err}");
+        let err = ProviderFile::parse("id = \"vsu\"\nurl = \"ftp://x.example/f\"\n", "p.toml").unwrap_err().to_string();
+        assert!(err.starts_with("p.toml:2:") && err.contains("field `url`"), "{err}");
         let err = ProviderFile::parse("id = \"VSU!\"\n", "p.toml").unwrap_err().to_string();
         assert!(err.starts_with("p.toml:1:") && err.contains("field `id`"), "{err}");
         let err = ProviderFile::parse("id = \"v\"\n[reader.html]\nitem = \"div[\"\ntitle = \"h3\"\n", "p.toml")
