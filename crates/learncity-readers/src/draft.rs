@@ -70,6 +70,18 @@ pub struct Draft {
     pub warnings: Vec<(String, String)>,
 }
 
+/// Keeps at most `max` of `sessions` (sorted by start): among the excess, sessions that ended
+/// before `past_before` go first (oldest first), then the latest ones are cut. Returns whether
+/// the tail was cut (so later occurrences exist only in the rule).
+pub fn cap_sessions(sessions: &mut Vec<Session>, max: usize, past_before: DateTime<Utc>) -> bool {
+    let excess = sessions.len().saturating_sub(max);
+    let past = sessions.iter().take(excess).take_while(|s| s.end.unwrap_or(s.start) < past_before).count();
+    sessions.drain(..past);
+    let tail_cut = sessions.len() > max;
+    sessions.truncate(max);
+    tail_cut
+}
+
 impl Draft {
     /// Records a problem with one field of this item.
     pub fn warn(&mut self, field: &str, message: impl Into<String>) {

@@ -170,12 +170,9 @@ fn decode_base64_elements(text: &str) -> std::borrow::Cow<'_, str> {
             .and_then(|raw| base64::engine::general_purpose::STANDARD.decode(raw.as_bytes()).ok())
             .and_then(|b| String::from_utf8(b).ok());
         match decoded {
-            Some(d) => format!(
-                "<{} type=\"html\"{}>{}</",
-                &c[1],
-                ATTR.replace_all(attrs, ""),
-                d.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
-            ),
+            Some(d) => {
+                format!("<{} type=\"html\"{}>{}</", &c[1], ATTR.replace_all(attrs, ""), crate::text::escape_html(&d))
+            }
             None => c[0].to_owned(),
         }
     })

@@ -812,11 +812,7 @@ fn select_sessions(
     if unbounded {
         sessions.retain(|s| !long_past(s));
     }
-    let excess = sessions.len().saturating_sub(window.max_sessions);
-    let old = sessions.iter().take(excess).take_while(|s| long_past(s)).count();
-    sessions.drain(..old);
-    if sessions.len() > window.max_sessions {
-        sessions.truncate(window.max_sessions);
+    if crate::draft::cap_sessions(&mut sessions, window.max_sessions, window.lookback) {
         let cut = sessions.last().map(|s| s.start.with_timezone(&Utc));
         return (sessions, cut);
     }

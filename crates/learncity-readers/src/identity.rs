@@ -12,6 +12,8 @@ use chrono::{DateTime, FixedOffset};
 use learncity_model::Offering;
 use sha2::{Digest, Sha256};
 
+use crate::text::nonblank;
+
 /// Longest id kept verbatim; longer ones are hashed (a topic key should stay short).
 const MAX_ID_LEN: usize = 256;
 
@@ -37,9 +39,10 @@ pub fn assign_source_ids(items: &[IdCandidates<'_>]) -> Vec<String> {
         }
         m
     };
-    let guid_of = |i: &IdCandidates<'_>| nonblank(i.guid).map(str::to_owned);
-    let guid_url_of = |i: &IdCandidates<'_>| Some(format!("{}|{}", nonblank(i.guid)?, nonblank(i.url)?));
-    let url_of = |i: &IdCandidates<'_>| nonblank(i.url).map(str::to_owned);
+    let guid_of = |i: &IdCandidates<'_>| i.guid.and_then(nonblank).map(str::to_owned);
+    let guid_url_of =
+        |i: &IdCandidates<'_>| Some(format!("{}|{}", i.guid.and_then(nonblank)?, i.url.and_then(nonblank)?));
+    let url_of = |i: &IdCandidates<'_>| i.url.and_then(nonblank).map(str::to_owned);
     let guids = count(&guid_of);
     let guid_urls = count(&guid_url_of);
     let urls = count(&url_of);
@@ -52,7 +55,7 @@ pub fn assign_source_ids(items: &[IdCandidates<'_>]) -> Vec<String> {
                 |key: Option<String>, counts: &HashMap<String, usize>| key.filter(|k| counts.get(k) == Some(&1));
             let id = unique(guid_of(item), &guids)
                 .or_else(|| unique(guid_url_of(item), &guid_urls))
-                .or_else(|| if nonblank(item.guid).is_none() { unique(url_of(item), &urls) } else { None })
+                .or_else(|| if item.guid.and_then(nonblank).is_none() { unique(url_of(item), &urls) } else { None })
                 .map(|id| if id.len() > MAX_ID_LEN { format!("h:{}", &sha256_hex(id.as_bytes())[..32]) } else { id })
                 .unwrap_or_else(|| content_id(item.title, item.first_start));
             let mut candidate = id.clone();
@@ -64,10 +67,6 @@ pub fn assign_source_ids(items: &[IdCandidates<'_>]) -> Vec<String> {
             candidate
         })
         .collect()
-}
-
-fn nonblank(s: Option<&str>) -> Option<&str> {
-    s.map(str::trim).filter(|s| !s.is_empty())
 }
 
 /// `h:` + a hash of title and first start: the last-resort identity.

@@ -1114,16 +1114,8 @@ impl<'v> Mapper<'_, 'v> {
             day = next;
             scanned += 1;
         }
-        let max = self.env.max_sessions;
-        let over_cap = sessions.len() > max;
-        if over_cap {
-            // Past ones go first, then the tail is cut.
-            let excess = sessions.len() - max;
-            let past =
-                sessions.iter().take(excess).take_while(|x| x.end.unwrap_or(x.start) < self.env.clock.now).count();
-            sessions.drain(..past);
-            sessions.truncate(max);
-        }
+        let over_cap = sessions.len() > self.env.max_sessions;
+        crate::draft::cap_sessions(&mut sessions, self.env.max_sessions, self.env.clock.now);
         d.sessions.extend(sessions);
         if single {
             return;
@@ -1155,11 +1147,7 @@ impl<'v> Mapper<'_, 'v> {
         let max = self.env.max_sessions;
         if d.sessions.len() > max {
             d.sessions.sort_by_key(|s| s.start);
-            let now = self.env.clock.now;
-            let excess = d.sessions.len() - max;
-            let past = d.sessions.iter().take(excess).take_while(|s| s.end.unwrap_or(s.start) < now).count();
-            d.sessions.drain(..past);
-            d.sessions.truncate(max);
+            crate::draft::cap_sessions(&mut d.sessions, max, self.env.clock.now);
             if let Some(r) = d.recurrence.as_mut() {
                 r.truncated = true;
             }

@@ -292,12 +292,8 @@ fn text_to_html(plain: &str) -> String {
         .split("\n\n")
         .map(str::trim)
         .filter(|p| !p.is_empty())
-        .map(|p| format!("<p>{}</p>", escape_html(p).replace('\n', "<br>")))
+        .map(|p| format!("<p>{}</p>", text::escape_html(p).replace('\n', "<br>")))
         .collect()
-}
-
-fn escape_html(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// "Central library, 12 Lenin St." → venue and address. A first part followed by something

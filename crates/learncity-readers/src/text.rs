@@ -24,6 +24,17 @@ pub fn collapse_whitespace(s: &str) -> String {
     out
 }
 
+/// Escapes the characters HTML and XML give meaning to in text (`&`, `<`, `>`, `"`).
+pub fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// `s` trimmed, or `None` when nothing is left.
+pub fn nonblank(s: &str) -> Option<&str> {
+    let s = s.trim();
+    (!s.is_empty()).then_some(s)
+}
+
 /// Plain text of a title-like value: entities decoded, tags dropped, whitespace collapsed,
 /// control characters removed.
 pub fn clean_text(s: &str) -> String {

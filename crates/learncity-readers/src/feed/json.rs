@@ -16,11 +16,12 @@ use chrono_tz::Tz;
 use serde_json::{Map, Value};
 use url::Url;
 
-use super::map::{self, escape};
+use super::map;
 use super::scan::{Extracted, ItemExtras};
 use super::when;
 use crate::draft::Draft;
 use crate::infer;
+use crate::text::escape_html as escape;
 use crate::text::resolve_url;
 use crate::{ReadError, Warning};
 

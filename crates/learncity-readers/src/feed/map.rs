@@ -41,7 +41,7 @@ pub const NO_DATE: &str = "no date: the item has no event date; the collector wi
 
 /// Maps one entry.
 pub fn entry(e: &Entry, extras: Option<&ItemExtras>, feed_type: &FeedType, base: Option<&Url>, tz: Tz) -> Draft {
-    let mut d = Draft { guid: nonblank(&e.id), ..Draft::default() };
+    let mut d = Draft { guid: crate::text::nonblank(&e.id).map(str::to_owned), ..Draft::default() };
     let plain_is_literal = matches!(feed_type, FeedType::Atom | FeedType::JSON);
     d.url = landing_link(&e.links, base).or_else(|| permalink_guid(extras, base));
     d.title = e.title.as_ref().map(|t| text_as_html(t, plain_is_literal)).filter(|t| !t.trim().is_empty());
@@ -188,7 +188,7 @@ fn apply_geo(d: &mut Draft, x: &ItemExtras) {
 /// Text as an HTML fragment: plain text is escaped when the format says it is literal.
 fn text_as_html(t: &Text, plain_is_literal: bool) -> String {
     if plain_is_literal && t.content_type.essence().to_string() == "text/plain" {
-        escape(&t.content)
+        crate::text::escape_html(&t.content)
     } else {
         t.content.clone()
     }
@@ -215,18 +215,8 @@ fn absolutize(html: &str, base: &Url) -> String {
         .into_owned()
 }
 
-/// Escapes the characters HTML gives meaning to.
-pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
-}
-
 fn is_markup(essence: &str) -> bool {
     matches!(essence, "text/html" | "application/xhtml+xml" | "application/xhtml" | "text/xhtml" | "text/xml")
-}
-
-fn nonblank(s: &str) -> Option<String> {
-    let s = s.trim();
-    (!s.is_empty()).then(|| s.to_owned())
 }
 
 /// The item's own page: `alternate` (or RSS `link`, which has no rel) first.
