@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use learncity::provider_file::ProviderFile;
+use learncity_config::Provider as ProviderFile;
 use learncity_model::ProviderRef;
 use learncity_readers::{FormatHint, ReadContext, ReaderSettings};
 use serde_json::{Value, json};

@@ -16,12 +16,15 @@
 //!
 //! ## Layout
 //! - [`offering`]: the `Offering` record and its parts.
+//! - [`event`]: the events on the offerings topic (`upsert`, `snapshot`) and their headers.
 //! - [`taxonomy`]: the project's category taxonomy and the mapping of provider terms onto it.
 //! - [`schema`]: JSON Schema generation.
 
+pub mod event;
 pub mod offering;
 pub mod schema;
 pub mod taxonomy;
 
+pub use event::{Listing, Snapshot};
 pub use offering::*;
 pub use schema::{offering_schema, offering_schema_text};

@@ -10,7 +10,7 @@ use chrono::Utc;
 use learncity_model::{Offering, ProviderRef};
 use learncity_readers::{FormatHint, ReadContext, ReadOutput, ReaderSettings};
 
-use crate::provider_file::ProviderFile;
+use learncity_config::Provider as ProviderFile;
 
 /// Arguments of `learncity check`.
 #[derive(Debug, clap::Args)]
@@ -32,6 +32,10 @@ pub struct CheckArgs {
     /// For a local file: the HTTP Content-Type it was served with (its charset is used).
     #[arg(long, value_name = "TYPE")]
     pub content_type: Option<String>,
+    /// Fetch a URL even when its host resolves to a loopback or private address (the collector
+    /// refuses those unless the provider file says `allow-private = true`).
+    #[arg(long)]
+    pub allow_private: bool,
 }
 
 fn parse_format(s: &str) -> Result<FormatHint, String> {
@@ -84,7 +88,8 @@ fn load(
             .enable_all()
             .build()
             .context("cannot start the async runtime")?;
-        let fetched = runtime.block_on(crate::fetch::get(&url))?;
+        let allow_private = args.allow_private || provider.is_some_and(|p| p.allow_private);
+        let fetched = runtime.block_on(fetch_once(&url, allow_private))?;
         let content_type = args.content_type.clone().or(fetched.content_type);
         return Ok((fetched.body, Some(fetched.url), content_type));
     }
@@ -92,6 +97,18 @@ fn load(
     let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
     let url = args.url.clone().or_else(|| provider.and_then(|p| p.url.clone()));
     Ok((bytes, url, args.content_type.clone()))
+}
+
+/// One GET with the collector's fetcher and default `[http]` settings: the same limits,
+/// robots.txt and address guard as the collector.
+async fn fetch_once(url: &url::Url, allow_private: bool) -> anyhow::Result<learncity_fetch::Fetched> {
+    let fetcher = learncity_fetch::Fetcher::new(learncity_fetch::FetchSettings::default())?;
+    match fetcher.fetch(learncity_fetch::FetchRequest { url, validators: None, allow_private }).await? {
+        learncity_fetch::FetchOutcome::Fetched(f) => Ok(f),
+        learncity_fetch::FetchOutcome::NotModified { .. } => {
+            anyhow::bail!("{url} answered 304 Not Modified to a plain GET")
+        }
+    }
 }
 
 /// The human-readable report: one block per offering, its warnings under it, then the

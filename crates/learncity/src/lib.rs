@@ -1,13 +1,14 @@
 //! # learncity: the command's library
 //!
 //! The subcommands of the `learncity` binary, kept in a library so tests drive the same code
-//! the command runs. Subcommands:
+//! the command runs:
 //! - [`check`] — read one provider document (file or URL) and show how it is read;
+//! - [`collect`] — the collector daemon;
+//! - [`admin`] — `topics ensure` and `config check`;
 //! - `schema` — print the record contract's JSON Schema (in `main.rs`, one line).
 //!
-//! Layout: [`provider_file`] loads a provider's TOML config (errors name file, line, field);
-//! [`fetch`] is one bounded HTTP GET.
+//! Configuration is [`learncity_config`]; fetching [`learncity_fetch`]; Kafka [`learncity_bus`].
 
+pub mod admin;
 pub mod check;
-pub mod fetch;
-pub mod provider_file;
+pub mod collect;

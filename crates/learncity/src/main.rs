@@ -4,7 +4,9 @@
 
 use std::process::ExitCode;
 
-use learncity::check;
+use std::path::PathBuf;
+
+use learncity::{admin, check, collect};
 
 use clap::{Parser, Subcommand};
 
@@ -20,11 +22,48 @@ struct Cli {
 enum Command {
     /// Read one provider document (file or http(s) URL) and show the offerings and warnings.
     Check(check::CheckArgs),
+    /// Run the collector daemon: fetch providers on their schedules, publish offering events.
+    Collect {
+        /// The main config file.
+        #[arg(long, short, value_name = "FILE", env = "LEARNCITY_CONFIG", default_value = "config/learncity.toml")]
+        config: PathBuf,
+    },
+    /// Kafka topic administration.
+    Topics {
+        #[command(subcommand)]
+        action: TopicsAction,
+    },
+    /// Configuration tools.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
     /// Print a JSON Schema of the record contract.
     Schema {
         /// Which schema.
         #[arg(value_enum, default_value = "offering")]
         which: SchemaName,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TopicsAction {
+    /// Create every topic the pipeline uses (partitions, replication, cleanup policy from [kafka]).
+    Ensure {
+        /// The main config file.
+        #[arg(long, short, value_name = "FILE", env = "LEARNCITY_CONFIG", default_value = "config/learncity.toml")]
+        config: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigAction {
+    /// Validate the main config, its environment overrides and every provider; name file, line
+    /// and field of each mistake.
+    Check {
+        /// The main config file.
+        #[arg(long, short, value_name = "FILE", env = "LEARNCITY_CONFIG", default_value = "config/learncity.toml")]
+        config: PathBuf,
     },
 }
 
@@ -36,12 +75,18 @@ enum SchemaName {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("LEARNCITY_LOG").unwrap_or_else(|_| "warn".into()))
-        .with_writer(std::io::stderr)
-        .init();
+    if !matches!(cli.command, Command::Collect { .. }) {
+        learncity_ops::init_logging(false, "warn");
+    }
     let result = match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Collect { config } => {
+            runtime().and_then(|rt| rt.block_on(collect::run(&config))).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Topics { action: TopicsAction::Ensure { config } } => {
+            runtime().and_then(|rt| rt.block_on(admin::topics_ensure(&config)))
+        }
+        Command::Config { action: ConfigAction::Check { config } } => Ok(admin::config_check(&config)),
         Command::Schema { which: SchemaName::Offering } => {
             print!("{}", learncity_model::offering_schema_text());
             Ok(ExitCode::SUCCESS)
@@ -54,6 +99,10 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
 }
 
 /// `outer: inner: root` on one line.

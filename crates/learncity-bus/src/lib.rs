@@ -1,0 +1,80 @@
+//! # learncity-bus: the Kafka transport of the cluster mode
+//!
+//! - [`KafkaSettings`]: the `[kafka]` section — brokers, topic names, partitions, replication,
+//!   extra librdkafka properties;
+//! - [`topics`]: `learncity topics ensure` — creates every topic with its partitions,
+//!   replication factor and cleanup policy through the admin client (never broker
+//!   auto-creation);
+//! - [`producer`]: the idempotent producer (acks=all, compression, headers) whose
+//!   [`producer::Producer::publish`] returns only when every record of a batch is acknowledged,
+//!   re-sending what failed — a broker outage stalls publishing, it loses nothing;
+//! - [`partition`]: Kafka's murmur2 partitioner and the partition key that keeps possible
+//!   duplicates (one city) on one partition.
+
+pub mod partition;
+pub mod producer;
+pub mod settings;
+pub mod topics;
+
+pub use producer::{OutRecord, Producer};
+pub use settings::KafkaSettings;
+
+/// Failures of the Kafka transport; each says what failed against which brokers and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum BusError {
+    /// A client could not be created (a bad property).
+    #[error("cannot create the Kafka {what} for brokers {brokers}: {source}; check [kafka] brokers and properties")]
+    Client {
+        /// Producer, consumer or admin client.
+        what: &'static str,
+        /// `kafka.brokers`.
+        brokers: String,
+        /// librdkafka's error.
+        source: rdkafka::error::KafkaError,
+    },
+    /// The brokers did not answer a metadata request.
+    #[error("the Kafka brokers {brokers} do not answer ({detail}); is the cluster up and `kafka.brokers` right?")]
+    Unreachable {
+        /// `kafka.brokers`.
+        brokers: String,
+        /// What librdkafka said.
+        detail: String,
+    },
+    /// A topic is missing.
+    #[error("topic {topic} does not exist on {brokers}; create it with `learncity topics ensure`")]
+    MissingTopic {
+        /// The topic.
+        topic: String,
+        /// `kafka.brokers`.
+        brokers: String,
+    },
+    /// Creating a topic failed.
+    #[error("cannot create topic {topic}: {detail}")]
+    CreateTopic {
+        /// The topic.
+        topic: String,
+        /// The broker's answer.
+        detail: String,
+    },
+    /// Publishing was abandoned because the daemon is shutting down.
+    #[error(
+        "publishing to {topic} was abandoned at shutdown with {pending} records unacknowledged; they are sent again on the next run"
+    )]
+    Cancelled {
+        /// The topic.
+        topic: String,
+        /// Records not acknowledged.
+        pending: usize,
+    },
+}
+
+/// A librdkafka client configuration with the brokers, client id and extra properties of
+/// `settings`.
+pub fn client_config(settings: &KafkaSettings) -> rdkafka::ClientConfig {
+    let mut config = rdkafka::ClientConfig::new();
+    config.set("bootstrap.servers", &settings.brokers).set("client.id", &settings.client_id);
+    for (key, value) in &settings.properties {
+        config.set(key, value);
+    }
+    config
+}

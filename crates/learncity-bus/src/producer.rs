@@ -1,0 +1,185 @@
+//! The producer every stage publishes through: idempotent (`enable.idempotence`, `acks=all`),
+//! compressed, and patient — [`Producer::publish`] returns once every record of the batch is
+//! acknowledged by the brokers, sending again whatever failed (a broker outage stalls it; it
+//! never drops a record), and gives up only when the daemon shuts down.
+
+use std::time::{Duration, Instant};
+
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer as _};
+use tokio_util::sync::CancellationToken;
+
+use crate::{BusError, KafkaSettings, client_config};
+
+/// One record to publish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutRecord {
+    /// Destination topic.
+    pub topic: String,
+    /// Explicit partition; `None` lets the partitioner hash the key.
+    pub partition: Option<i32>,
+    /// Record key.
+    pub key: String,
+    /// Value; `None` is a tombstone.
+    pub payload: Option<Vec<u8>>,
+    /// Headers, in order.
+    pub headers: Vec<(String, String)>,
+}
+
+/// The idempotent producer.
+#[derive(Clone)]
+pub struct Producer {
+    inner: FutureProducer,
+    brokers: String,
+}
+
+impl Producer {
+    /// Creates the producer (no connection is made until the first request).
+    pub fn new(settings: &KafkaSettings) -> Result<Self, BusError> {
+        let mut config = client_config(settings);
+        config
+            .set("enable.idempotence", "true")
+            .set("acks", "all")
+            .set("compression.type", &settings.compression)
+            .set("linger.ms", "20")
+            .set("message.timeout.ms", settings.delivery_timeout.as_millis().to_string());
+        let inner: FutureProducer = config.create().map_err(|source| BusError::Client {
+            what: "producer",
+            brokers: settings.brokers.clone(),
+            source,
+        })?;
+        Ok(Self { inner, brokers: settings.brokers.clone() })
+    }
+
+    /// The underlying rdkafka producer.
+    pub fn rdkafka(&self) -> &FutureProducer {
+        &self.inner
+    }
+
+    /// Asks the brokers for metadata: `Ok` when they answer within `timeout`.
+    pub async fn check_reachable(&self, timeout: Duration) -> Result<(), BusError> {
+        let inner = self.inner.clone();
+        let brokers = self.brokers.clone();
+        tokio::task::spawn_blocking(move || inner.client().fetch_metadata(None, timeout).map(|_| ()))
+            .await
+            .map_err(|e| BusError::Unreachable { brokers: brokers.clone(), detail: e.to_string() })?
+            .map_err(|e| BusError::Unreachable { brokers, detail: e.to_string() })
+    }
+
+    /// The partition count of `topic` (fails with [`BusError::MissingTopic`] when it does not exist).
+    pub async fn partition_count(&self, topic: &str) -> Result<i32, BusError> {
+        let inner = self.inner.clone();
+        let brokers = self.brokers.clone();
+        let topic = topic.to_owned();
+        let b = brokers.clone();
+        tokio::task::spawn_blocking(move || crate::topics::partition_count(inner.client(), &b, &topic))
+            .await
+            .map_err(|e| BusError::Unreachable { brokers, detail: e.to_string() })?
+    }
+
+    /// Publishes `records` and waits until the brokers acknowledged every one; what fails is
+    /// sent again with backoff (0.5 s doubling to 30 s) until it succeeds or `cancel` fires.
+    /// Records of one key keep their order within a batch (one partition, idempotent producer).
+    pub async fn publish(&self, records: Vec<OutRecord>, cancel: &CancellationToken) -> Result<(), BusError> {
+        let mut pending = records;
+        let mut attempt: u32 = 0;
+        while !pending.is_empty() {
+            let started = Instant::now();
+            let mut deliveries = Vec::with_capacity(pending.len());
+            for record in &pending {
+                deliveries.push(self.enqueue(record, cancel).await);
+            }
+            let mut failed = Vec::new();
+            let mut last_error = None;
+            for (record, delivery) in pending.into_iter().zip(deliveries) {
+                let result = match delivery {
+                    Ok(future) => tokio::select! {
+                        r = future => match r {
+                            Ok(Ok(_)) => Ok(()),
+                            Ok(Err((e, _))) => Err(e.to_string()),
+                            Err(_) => Err("the producer dropped the delivery report".to_owned()),
+                        },
+                        () = cancel.cancelled() => Err("shutting down".to_owned()),
+                    },
+                    Err(e) => Err(e),
+                };
+                match result {
+                    Ok(()) => {
+                        metrics::counter!("learncity_bus_records_total", "topic" => record.topic.clone()).increment(1);
+                        metrics::histogram!("learncity_bus_publish_seconds", "topic" => record.topic.clone())
+                            .record(started.elapsed().as_secs_f64());
+                    }
+                    Err(e) => {
+                        metrics::counter!("learncity_bus_publish_errors_total", "topic" => record.topic.clone())
+                            .increment(1);
+                        last_error = Some(e);
+                        failed.push(record);
+                    }
+                }
+            }
+            if failed.is_empty() {
+                return Ok(());
+            }
+            if cancel.is_cancelled() {
+                return Err(BusError::Cancelled { topic: failed[0].topic.clone(), pending: failed.len() });
+            }
+            attempt += 1;
+            let delay = Duration::from_millis(500u64.saturating_mul(1 << attempt.min(6))).min(Duration::from_secs(30));
+            tracing::warn!(
+                brokers = %self.brokers,
+                failed = failed.len(),
+                attempt,
+                error = last_error.as_deref().unwrap_or(""),
+                "records not acknowledged; sending them again in {delay:?}"
+            );
+            tokio::select! {
+                () = tokio::time::sleep(delay) => {}
+                () = cancel.cancelled() => {
+                    return Err(BusError::Cancelled { topic: failed[0].topic.clone(), pending: failed.len() });
+                }
+            }
+            pending = failed;
+        }
+        Ok(())
+    }
+
+    /// Puts one record on the producer's queue, waiting while the queue is full.
+    async fn enqueue(
+        &self,
+        record: &OutRecord,
+        cancel: &CancellationToken,
+    ) -> Result<rdkafka::producer::DeliveryFuture, String> {
+        loop {
+            let mut headers = OwnedHeaders::new_with_capacity(record.headers.len());
+            for (key, value) in &record.headers {
+                headers = headers.insert(Header { key, value: Some(value.as_bytes()) });
+            }
+            let mut fr: FutureRecord<'_, str, [u8]> =
+                FutureRecord::to(&record.topic).key(record.key.as_str()).headers(headers);
+            if let Some(payload) = &record.payload {
+                fr = fr.payload(payload.as_slice());
+            }
+            if let Some(p) = record.partition {
+                fr = fr.partition(p);
+            }
+            match self.inner.send_result(fr) {
+                Ok(future) => return Ok(future),
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _)) if !cancel.is_cancelled() => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err((e, _)) => return Err(e.to_string()),
+            }
+        }
+    }
+
+    /// Waits up to `timeout` for every queued record to be delivered (at shutdown).
+    pub async fn flush(&self, timeout: Duration) -> Result<(), BusError> {
+        let inner = self.inner.clone();
+        let brokers = self.brokers.clone();
+        tokio::task::spawn_blocking(move || inner.flush(timeout))
+            .await
+            .map_err(|e| BusError::Unreachable { brokers: brokers.clone(), detail: e.to_string() })?
+            .map_err(|e| BusError::Unreachable { brokers, detail: format!("flush: {e}") })
+    }
+}

@@ -1,0 +1,357 @@
+//! One run of one provider: fetch → (unchanged? stop) → read → enrich → publish → store state.
+//!
+//! Order matters for delivery: the offering events are acknowledged by the brokers before the
+//! new state (validators, hashes) is stored, so a crash in between re-fetches and re-publishes
+//! (the builder's upserts are idempotent) instead of losing the change.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use learncity_bus::OutRecord;
+use learncity_config::Provider;
+use learncity_fetch::{FetchError, FetchOutcome, FetchRequest};
+use learncity_model::event::{
+    EVENT_SNAPSHOT, EVENT_UPSERT, HEADER_CONTENT_TYPE, HEADER_EVENT_TYPE, HEADER_PROVIDER_ID, HEADER_SCHEMA_VERSION,
+};
+use learncity_model::{ProviderRef, SCHEMA_VERSION, Snapshot, SourceFormat};
+use learncity_readers::{ReadContext, ReadOutput};
+use sha2::{Digest, Sha256};
+
+use crate::state::{Outcome, ProviderState};
+use crate::{CollectError, Collector, StateStore, schedule};
+
+/// What a run did (for logs, metrics and tests).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunReport {
+    /// The provider.
+    pub provider_id: String,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Upserts published.
+    pub upserts: usize,
+    /// Whether a snapshot was published.
+    pub snapshot: bool,
+    /// The failure, when it failed.
+    pub error: Option<String>,
+}
+
+/// A failed attempt, before it is stored.
+struct Failure {
+    kind: &'static str,
+    message: String,
+    status: Option<u16>,
+    retry_after: Option<Duration>,
+}
+
+impl From<&FetchError> for Failure {
+    fn from(e: &FetchError) -> Self {
+        let status = match e {
+            FetchError::Status { status, .. } => Some(*status),
+            _ => None,
+        };
+        Failure { kind: e.kind(), message: e.to_string(), status, retry_after: e.retry_after() }
+    }
+}
+
+impl<S: StateStore> Collector<S> {
+    /// Runs `provider` once and stores its new state. Errors are only those of the transport
+    /// (publishing abandoned at shutdown); a provider's own failures end in its state.
+    pub async fn run_provider(&self, provider: &Provider) -> Result<RunReport, CollectError> {
+        let Some(url) = provider.url.clone() else {
+            return Err(CollectError::State(format!("provider {} has no url", provider.id)));
+        };
+        let started = Utc::now();
+        let config_hash = self.config_hash(provider);
+        let previous = self.state.get(&provider.id).unwrap_or_default();
+        // Validators and hashes are only trusted when they came from the same config and version.
+        let same_config = previous.config_hash == config_hash;
+        let validators = (same_config && previous.content_hash.is_some()).then_some(&previous.validators);
+        let mut state = ProviderState {
+            provider_id: provider.id.clone(),
+            instance: Some(self.instance.clone()),
+            config_hash,
+            last_attempt_at: Some(started),
+            ..previous.clone()
+        };
+        let fetched =
+            self.fetcher.fetch(FetchRequest { url: &url, validators, allow_private: provider.allow_private }).await;
+        let report = match fetched {
+            Err(e) => self.failed(provider, state, Failure::from(&e)).await?,
+            Ok(FetchOutcome::NotModified { cache }) => {
+                state.last_status = Some(304);
+                self.succeeded(provider, state, Outcome::NotModified, cache.fresh_for, 0, false).await?
+            }
+            Ok(FetchOutcome::Fetched(f)) => {
+                metrics::counter!("learncity_collector_bytes_total", "provider" => provider.id.clone())
+                    .increment(f.body.len() as u64);
+                state.last_status = Some(f.status);
+                state.bytes = f.body.len() as u64;
+                state.document_url = Some(f.url.to_string());
+                let hash = document_hash(&f.body);
+                if same_config && previous.content_hash.as_deref() == Some(hash.as_str()) {
+                    state.validators = f.validators;
+                    self.succeeded(provider, state, Outcome::Unchanged, f.cache.fresh_for, 0, false).await?
+                } else {
+                    let read = read_document(provider, &f.body, &f.url, f.content_type.as_deref(), started).await;
+                    match read {
+                        Err(message) => {
+                            let failure = Failure { kind: "read", message, status: Some(f.status), retry_after: None };
+                            self.failed(provider, state, failure).await?
+                        }
+                        Ok(mut out) => {
+                            if matches!(out.format, SourceFormat::Rss | SourceFormat::Atom | SourceFormat::Jsonfeed)
+                                && self.settings.enrich_per_run > 0
+                            {
+                                let enriched = crate::enrich::enrich(
+                                    &self.fetcher,
+                                    provider,
+                                    &mut out.offerings,
+                                    self.settings.enrich_per_run,
+                                    started,
+                                )
+                                .await;
+                                for problem in &enriched.problems {
+                                    tracing::info!(provider = %provider.id, "enrichment: {problem}");
+                                }
+                            }
+                            let hint =
+                                out.ttl_minutes.map(|m| Duration::from_secs(u64::from(m) * 60)).or(f.cache.fresh_for);
+                            let (records, upserts, snapshot) =
+                                self.events(provider, &out, &previous, same_config, &f.url);
+                            self.producer.publish(records, &self.abandon).await?;
+                            metrics::counter!("learncity_collector_items_total", "provider" => provider.id.clone())
+                                .increment(upserts as u64);
+                            state.item_count = out.offerings.len();
+                            state.warning_count = out.warnings.len();
+                            let hashes =
+                                out.offerings.iter().map(|o| (o.source_id.clone(), o.provenance.content_hash.clone()));
+                            if out.incomplete.is_none() {
+                                state.item_hashes = hashes.collect();
+                                state.content_hash = Some(hash);
+                                state.validators = f.validators;
+                            } else {
+                                // A truncated document: keep what is known, re-read it next time.
+                                state.item_hashes.extend(hashes);
+                                state.content_hash = None;
+                                state.validators = Default::default();
+                            }
+                            let outcome =
+                                if out.incomplete.is_some() { Outcome::Incomplete } else { Outcome::Published };
+                            if let Some(reason) = &out.incomplete {
+                                state.error_kind = Some("incomplete".to_owned());
+                                state.last_error = Some(reason.clone());
+                            }
+                            self.succeeded(provider, state, outcome, hint, upserts, snapshot).await?
+                        }
+                    }
+                }
+            }
+        };
+        tracing::info!(
+            provider = %provider.id,
+            outcome = report.outcome.as_str(),
+            upserts = report.upserts,
+            snapshot = report.snapshot,
+            error = report.error.as_deref().unwrap_or(""),
+            "provider run"
+        );
+        Ok(report)
+    }
+
+    /// Upserts of new and changed items, then the snapshot of a complete document.
+    fn events(
+        &self,
+        provider: &Provider,
+        out: &ReadOutput,
+        previous: &ProviderState,
+        same_config: bool,
+        document_url: &url::Url,
+    ) -> (Vec<OutRecord>, usize, bool) {
+        let partition = Some(self.offerings_partition(provider));
+        let headers = |event: &str| {
+            vec![
+                (HEADER_EVENT_TYPE.to_owned(), event.to_owned()),
+                (HEADER_SCHEMA_VERSION.to_owned(), SCHEMA_VERSION.to_string()),
+                (HEADER_PROVIDER_ID.to_owned(), provider.id.clone()),
+                (HEADER_CONTENT_TYPE.to_owned(), "application/json".to_owned()),
+            ]
+        };
+        let mut records = Vec::new();
+        for offering in &out.offerings {
+            let unchanged =
+                same_config && previous.item_hashes.get(&offering.source_id) == Some(&offering.provenance.content_hash);
+            if unchanged {
+                continue;
+            }
+            records.push(OutRecord {
+                topic: self.kafka.offerings_topic.clone(),
+                partition,
+                key: offering.key(),
+                payload: Some(serde_json::to_vec(offering).unwrap_or_default()),
+                headers: headers(EVENT_UPSERT),
+            });
+        }
+        let upserts = records.len();
+        let snapshot = out.incomplete.is_none();
+        if snapshot {
+            let mut source_ids: Vec<String> = out.offerings.iter().map(|o| o.source_id.clone()).collect();
+            source_ids.sort();
+            source_ids.dedup();
+            let snapshot = Snapshot {
+                schema_version: SCHEMA_VERSION,
+                provider_id: provider.id.clone(),
+                listing: provider.listing,
+                source_ids,
+                fetched_at: out.offerings.first().map_or_else(Utc::now, |o| o.provenance.fetched_at),
+                document_url: Some(document_url.to_string()),
+            };
+            records.push(OutRecord {
+                topic: self.kafka.offerings_topic.clone(),
+                partition,
+                key: provider.id.clone(),
+                payload: Some(serde_json::to_vec(&snapshot).unwrap_or_default()),
+                headers: headers(EVENT_SNAPSHOT),
+            });
+        }
+        (records, upserts, snapshot)
+    }
+
+    async fn succeeded(
+        &self,
+        provider: &Provider,
+        mut state: ProviderState,
+        outcome: Outcome,
+        hint: Option<Duration>,
+        upserts: usize,
+        snapshot: bool,
+    ) -> Result<RunReport, CollectError> {
+        let now = Utc::now();
+        state.outcome = outcome;
+        state.consecutive_failures = 0;
+        state.last_success_at = Some(now);
+        if outcome != Outcome::Incomplete {
+            state.error_kind = None;
+            state.last_error = None;
+        }
+        state.next_due_at = Some(schedule::after_success(now, &self.bounds, provider.interval, hint, rand::random()));
+        self.finish(provider, state, upserts, snapshot).await
+    }
+
+    async fn failed(
+        &self,
+        provider: &Provider,
+        mut state: ProviderState,
+        failure: Failure,
+    ) -> Result<RunReport, CollectError> {
+        let now = Utc::now();
+        state.outcome = Outcome::Failed;
+        state.consecutive_failures = state.consecutive_failures.saturating_add(1);
+        state.error_kind = Some(failure.kind.to_owned());
+        state.last_error = Some(failure.message.clone());
+        state.last_status = failure.status;
+        state.next_due_at = Some(schedule::after_failure(
+            now,
+            &self.bounds,
+            state.consecutive_failures,
+            failure.retry_after,
+            rand::random(),
+        ));
+        tracing::warn!(
+            provider = %provider.id,
+            kind = failure.kind,
+            failures = state.consecutive_failures,
+            next = ?state.next_due_at,
+            "provider failed: {}",
+            failure.message
+        );
+        self.finish(provider, state, 0, false).await
+    }
+
+    async fn finish(
+        &self,
+        provider: &Provider,
+        state: ProviderState,
+        upserts: usize,
+        snapshot: bool,
+    ) -> Result<RunReport, CollectError> {
+        let outcome = state.outcome;
+        let error = (outcome == Outcome::Failed).then(|| state.last_error.clone().unwrap_or_default());
+        let label = match (outcome, &state.error_kind) {
+            (Outcome::Failed, Some(kind)) => kind.clone(),
+            _ => outcome.as_str().to_owned(),
+        };
+        metrics::counter!("learncity_collector_fetches_total", "provider" => provider.id.clone(), "outcome" => label)
+            .increment(1);
+        metrics::gauge!("learncity_collector_consecutive_failures", "provider" => provider.id.clone())
+            .set(f64::from(state.consecutive_failures));
+        metrics::gauge!("learncity_collector_items", "provider" => provider.id.clone()).set(state.item_count as f64);
+        self.state.put(state).await?;
+        Ok(RunReport { provider_id: provider.id.clone(), outcome, upserts, snapshot, error })
+    }
+}
+
+/// Reads a document off the async runtime (parsing is CPU work).
+async fn read_document(
+    provider: &Provider,
+    body: &[u8],
+    url: &url::Url,
+    content_type: Option<&str>,
+    fetched_at: DateTime<Utc>,
+) -> Result<ReadOutput, String> {
+    let provider = provider.clone();
+    let body = body.to_vec();
+    let url = url.clone();
+    let content_type = content_type.map(str::to_owned);
+    tokio::task::spawn_blocking(move || {
+        let provider_ref = ProviderRef { id: provider.id.clone(), name: provider.name.clone() };
+        let ctx = ReadContext {
+            provider: &provider_ref,
+            settings: &provider.reader,
+            document_url: Some(&url),
+            content_type: content_type.as_deref(),
+            fetched_at,
+        };
+        learncity_readers::read(&body, provider.format, &ctx).map_err(|e| format!("{url}: {e}"))
+    })
+    .await
+    .map_err(|e| format!("the reader stopped: {e}"))?
+}
+
+/// `sha256:` of a document; calendars are hashed without their `DTSTAMP` lines, which many
+/// servers regenerate on every request although nothing changed.
+pub fn document_hash(body: &[u8]) -> String {
+    let mut hasher = Sha256::new();
+    let mut skipping = false;
+    for line in body.split_inclusive(|&b| b == b'\n') {
+        // A folded continuation line (leading space or tab) belongs to the line before it.
+        let continuation = matches!(line.first(), Some(b' ' | b'\t'));
+        if !continuation {
+            skipping = line.len() >= 8 && line[..7].eq_ignore_ascii_case(b"DTSTAMP") && matches!(line[7], b':' | b';');
+        }
+        if !skipping {
+            hasher.update(line);
+        }
+    }
+    format!("sha256:{}", hex::encode(hasher.finalize()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calendar_hash_ignores_dtstamp_only() {
+        let a = b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:1\r\nDTSTAMP:20260101T000000Z\r\nSUMMARY:A\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let b = b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:1\r\nDTSTAMP:20270505T121212Z\r\nSUMMARY:A\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let c = b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:1\r\nDTSTAMP:20270505T121212Z\r\nSUMMARY:B\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        assert_eq!(document_hash(a), document_hash(b));
+        assert_ne!(document_hash(b), document_hash(c));
+        // A folded DTSTAMP (with parameters) is skipped whole; DTSTART is not DTSTAMP.
+        let d = b"UID:1\r\nDTSTAMP;VALUE=DATE-TIME:2026\r\n 0101T000000Z\r\nDTSTART:20260101T100000Z\r\n";
+        let e = b"UID:1\r\nDTSTAMP;VALUE=DATE-TIME:2027\r\n 0101T000000Z\r\nDTSTART:20260101T100000Z\r\n";
+        let f = b"UID:1\r\nDTSTAMP;VALUE=DATE-TIME:2027\r\n 0101T000000Z\r\nDTSTART:20260101T110000Z\r\n";
+        assert_eq!(document_hash(d), document_hash(e));
+        assert_ne!(document_hash(e), document_hash(f));
+        assert!(document_hash(b"").starts_with("sha256:"));
+    }
+}

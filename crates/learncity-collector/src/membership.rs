@@ -1,0 +1,285 @@
+//! Which providers this instance fetches.
+//!
+//! Collector instances share the providers through Kafka's consumer-group membership: all join
+//! one group on the `providers` topic, the group coordinator splits its partitions among them,
+//! and a provider belongs to the instance that holds partition `murmur2(id) % partitions` (the
+//! partition its registry record is published to). When an instance stops or dies, its
+//! partitions — and so its providers — go to the survivors at the next rebalance.
+//!
+//! Before a partition is given away, [`Ownership`] stops starting runs for its providers and
+//! waits until the runs in flight have published and stored their state, so the new owner
+//! finds the state and does not fetch the provider a second time.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use learncity_bus::KafkaSettings;
+use learncity_bus::partition::partition_for;
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance};
+use rdkafka::{ClientContext, TopicPartitionList};
+
+use crate::CollectError;
+
+/// The set of providers this instance owns, and the runs in flight.
+#[derive(Debug)]
+pub struct Ownership {
+    inner: Mutex<Inner>,
+    idle: Condvar,
+}
+
+#[derive(Debug)]
+struct Inner {
+    /// Partitions of the providers topic; 0 = this instance owns every provider.
+    partitions: i32,
+    assigned: HashSet<i32>,
+    in_flight: HashSet<String>,
+    generation: u64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Ownership {
+    /// Owns every provider (a single instance; the standalone mode).
+    pub fn everything() -> Arc<Self> {
+        Arc::new(Self::with(0))
+    }
+
+    /// Owns what the group assigns, out of `partitions` partitions; nothing until then.
+    pub fn partitioned(partitions: i32) -> Arc<Self> {
+        Arc::new(Self::with(partitions))
+    }
+
+    fn with(partitions: i32) -> Self {
+        Self {
+            inner: Mutex::new(Inner { partitions, assigned: HashSet::new(), in_flight: HashSet::new(), generation: 1 }),
+            idle: Condvar::new(),
+        }
+    }
+
+    /// Whether this instance owns `provider_id` now.
+    pub fn owns(&self, provider_id: &str) -> bool {
+        owns(&lock(&self.inner), provider_id)
+    }
+
+    /// Changes on every assignment: a caller re-reads shared state when it changed.
+    pub fn generation(&self) -> u64 {
+        lock(&self.inner).generation
+    }
+
+    /// How many partitions are assigned (0 when owning everything).
+    pub fn assigned_partitions(&self) -> usize {
+        lock(&self.inner).assigned.len()
+    }
+
+    /// Starts a run of `provider_id` when this instance owns it and no run of it is in flight;
+    /// the guard ends the run when dropped.
+    pub fn begin(self: &Arc<Self>, provider_id: &str) -> Option<RunGuard> {
+        let mut inner = lock(&self.inner);
+        if !owns(&inner, provider_id) || inner.in_flight.contains(provider_id) {
+            return None;
+        }
+        inner.in_flight.insert(provider_id.to_owned());
+        Some(RunGuard { ownership: Arc::clone(self), provider_id: provider_id.to_owned() })
+    }
+
+    /// Takes partitions away, then waits (up to `wait`) until no run of their providers is in
+    /// flight. Returns the providers still running after the wait.
+    pub fn revoke(&self, partitions: &[i32], wait: Duration) -> Vec<String> {
+        let deadline = Instant::now() + wait;
+        let mut inner = lock(&self.inner);
+        for p in partitions {
+            inner.assigned.remove(p);
+        }
+        let n = inner.partitions;
+        let busy = |inner: &Inner| -> Vec<String> {
+            inner.in_flight.iter().filter(|id| partitions.contains(&partition_for(id.as_bytes(), n))).cloned().collect()
+        };
+        loop {
+            let running = busy(&inner);
+            let left = deadline.saturating_duration_since(Instant::now());
+            if running.is_empty() || left.is_zero() {
+                return running;
+            }
+            inner = self.idle.wait_timeout(inner, left).unwrap_or_else(std::sync::PoisonError::into_inner).0;
+        }
+    }
+
+    /// Adds assigned partitions.
+    pub fn assign(&self, partitions: &[i32]) {
+        let mut inner = lock(&self.inner);
+        inner.assigned.extend(partitions.iter().copied());
+        inner.generation += 1;
+    }
+}
+
+fn owns(inner: &Inner, provider_id: &str) -> bool {
+    inner.partitions == 0 || inner.assigned.contains(&partition_for(provider_id.as_bytes(), inner.partitions))
+}
+
+/// One run in flight; dropping it ends the run.
+#[derive(Debug)]
+pub struct RunGuard {
+    ownership: Arc<Ownership>,
+    provider_id: String,
+}
+
+impl Drop for RunGuard {
+    fn drop(&mut self) {
+        lock(&self.ownership.inner).in_flight.remove(&self.provider_id);
+        self.ownership.idle.notify_all();
+    }
+}
+
+/// Group membership on the providers topic: a thread polls a consumer whose rebalance
+/// callbacks move partitions in and out of [`Ownership`].
+pub struct GroupMember {
+    stop: Arc<Mutex<bool>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+struct GroupContext {
+    topic: String,
+    ownership: Arc<Ownership>,
+    revoke_wait: Duration,
+}
+
+impl ClientContext for GroupContext {}
+
+impl ConsumerContext for GroupContext {
+    fn pre_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        if let Rebalance::Revoke(list) = rebalance {
+            let parts = partitions_of(list, &self.topic);
+            let still = self.ownership.revoke(&parts, self.revoke_wait);
+            tracing::info!(partitions = ?parts, "providers' partitions revoked");
+            if !still.is_empty() {
+                tracing::warn!(providers = ?still, "runs still in flight when their partitions were given away");
+            }
+            metrics::gauge!("learncity_collector_assigned_partitions").set(self.ownership.assigned_partitions() as f64);
+        }
+    }
+
+    fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        match rebalance {
+            Rebalance::Assign(list) => {
+                let parts = partitions_of(list, &self.topic);
+                tracing::info!(partitions = ?parts, "providers' partitions assigned");
+                self.ownership.assign(&parts);
+                metrics::gauge!("learncity_collector_assigned_partitions")
+                    .set(self.ownership.assigned_partitions() as f64);
+            }
+            Rebalance::Revoke(_) => {}
+            Rebalance::Error(e) => tracing::warn!(error = %e, "consumer-group rebalance failed; retrying"),
+        }
+    }
+}
+
+fn partitions_of(list: &TopicPartitionList, topic: &str) -> Vec<i32> {
+    list.elements().iter().filter(|e| e.topic() == topic).map(|e| e.partition()).collect()
+}
+
+impl GroupMember {
+    /// Joins `group_id` on the providers topic and keeps the membership alive until [`stop`].
+    ///
+    /// [`stop`]: GroupMember::stop
+    pub fn join(
+        settings: &KafkaSettings,
+        group_id: &str,
+        instance: &str,
+        ownership: Arc<Ownership>,
+        revoke_wait: Duration,
+    ) -> Result<Self, CollectError> {
+        let topic = settings.providers_topic.clone();
+        let context = GroupContext { topic: topic.clone(), ownership, revoke_wait };
+        let consumer: BaseConsumer<GroupContext> = learncity_bus::client_config(settings)
+            .set("group.id", group_id)
+            .set("client.id", format!("{}-{instance}", settings.client_id))
+            .set("enable.auto.commit", "false")
+            .set("enable.auto.offset.store", "false")
+            .set("auto.offset.reset", "latest")
+            .set("session.timeout.ms", "10000")
+            .set("heartbeat.interval.ms", "1000")
+            .create_with_context(context)
+            .map_err(|source| learncity_bus::BusError::Client {
+                what: "group consumer",
+                brokers: settings.brokers.clone(),
+                source,
+            })?;
+        consumer
+            .subscribe(&[&topic])
+            .map_err(|e| CollectError::State(format!("cannot join group {group_id} on {topic}: {e}")))?;
+        let stop = Arc::new(Mutex::new(false));
+        let thread_stop = Arc::clone(&stop);
+        let thread = std::thread::Builder::new()
+            .name("group-member".into())
+            .spawn(move || {
+                while !*lock(&thread_stop) {
+                    // Messages (the registry) are not needed: polling serves the rebalances.
+                    if let Some(Err(e)) = consumer.poll(Duration::from_millis(100)) {
+                        tracing::debug!(error = %e, "group consumer error (retrying)");
+                    }
+                }
+                // Leaving the group hands the partitions to the other instances at once.
+                consumer.unsubscribe();
+                drop(consumer);
+            })
+            .map_err(|e| CollectError::State(format!("cannot start the group member thread: {e}")))?;
+        Ok(Self { stop, thread: Some(thread) })
+    }
+
+    /// Leaves the group (its partitions go to the other instances).
+    pub fn stop(&mut self) {
+        *lock(&self.stop) = true;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for GroupMember {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn owning_everything_and_by_partition() {
+        let all = Ownership::everything();
+        assert!(all.owns("anything"));
+        let some = Ownership::partitioned(4);
+        assert!(!some.owns("vsu"));
+        let p = partition_for(b"vsu", 4);
+        some.assign(&[p]);
+        assert!(some.owns("vsu"));
+    }
+
+    #[test]
+    fn one_run_per_provider_and_revoke_waits_for_it() {
+        let own = Ownership::partitioned(2);
+        own.assign(&[0, 1]);
+        let guard = own.begin("vsu").expect("owned and idle");
+        assert!(own.begin("vsu").is_none(), "a second run of one provider is refused");
+        let p = partition_for(b"vsu", 2);
+        let own2 = Arc::clone(&own);
+        let releaser = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            drop(guard);
+        });
+        let still = own2.revoke(&[p], Duration::from_secs(10));
+        assert!(still.is_empty(), "revoke waited for the run: {still:?}");
+        releaser.join().unwrap();
+        assert!(!own.owns("vsu"));
+        assert!(own.begin("vsu").is_none(), "not owned any more");
+        // A revoke whose wait runs out names what is still running.
+        own.assign(&[p]);
+        let _g = own.begin("vsu").unwrap();
+        assert_eq!(own.revoke(&[p], Duration::from_millis(10)), vec!["vsu".to_owned()]);
+    }
+}

@@ -1,0 +1,297 @@
+//! # learncity-config: the configuration of every learncity daemon
+//!
+//! One main TOML file (`config/learncity.toml`) with a section per concern, environment
+//! variables overriding any setting, and the provider registry — `[[provider]]` tables in the
+//! main file, and/or `collector.providers` naming a folder with one file per provider or a
+//! registry file of `[[provider]]` tables:
+//!
+//! ```toml
+//! [collector]
+//! providers = "providers"      # relative to this file
+//! interval = "1h"
+//! [http]
+//! contact-url = "https://learn.vitebsk.example/about"
+//! [kafka]
+//! brokers = "kafka-1:9092,kafka-2:9092"
+//! [log]
+//! format = "json"
+//! ```
+//!
+//! Environment overrides: `LEARNCITY__SECTION__KEY=value` (sections and keys in any case, `_`
+//! for `-`): `LEARNCITY__KAFKA__BROKERS=kafka:9092`, `LEARNCITY__LOG__FORMAT=json`. A value
+//! that reads as a TOML value (number, boolean, array) is taken as such, else as a string.
+//!
+//! [`load`] reports every mistake it finds, each naming the file and line (or the
+//! environment variable) and the field — `learncity config check` prints them.
+
+mod error;
+mod locate;
+mod provider;
+mod sections;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+pub use error::{ConfigError, ConfigErrors};
+pub use provider::{Listing, Provider};
+pub use sections::{CollectorSettings, LogFormat, LogSettings};
+
+/// The prefix of environment overrides.
+pub const ENV_PREFIX: &str = "LEARNCITY__";
+
+/// A loaded, validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The main file.
+    pub path: PathBuf,
+    /// `[collector]`: scheduling and the provider registry.
+    pub collector: CollectorSettings,
+    /// `[http]`: how providers are fetched.
+    pub http: learncity_fetch::FetchSettings,
+    /// `[kafka]`: brokers, topics, client properties.
+    pub kafka: learncity_bus::KafkaSettings,
+    /// `[log]`: log format and filter.
+    pub log: LogSettings,
+    /// Every provider, from the main file and `collector.providers`, ids unique.
+    pub providers: Vec<Provider>,
+    /// The environment overrides that were applied (`NAME`, dotted path).
+    pub overrides: Vec<(String, String)>,
+}
+
+/// The main file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct MainFile {
+    #[serde(default)]
+    collector: CollectorSettings,
+    #[serde(default)]
+    http: learncity_fetch::FetchSettings,
+    #[serde(default)]
+    kafka: learncity_bus::KafkaSettings,
+    #[serde(default)]
+    log: LogSettings,
+    #[serde(default)]
+    provider: Vec<toml::Table>,
+}
+
+/// A registry file: `[[provider]]` tables only.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegistryFile {
+    #[serde(default)]
+    provider: Vec<toml::Table>,
+}
+
+/// Loads the main config file, applies the environment's overrides (`LEARNCITY__*`), and
+/// loads and validates the provider registry. Every mistake found is returned.
+pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
+    load_with_env(path, std::env::vars())
+}
+
+/// [`load`] with the environment given (tests).
+pub fn load_with_env(path: &Path, env: impl IntoIterator<Item = (String, String)>) -> Result<Config, ConfigErrors> {
+    let origin = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ConfigError::file(&origin, format!("cannot read the config file: {e}; pass an existing file with --config"))
+    })?;
+    let mut errors = Vec::new();
+
+    // The file alone first: its mistakes get exact spans.
+    let file: MainFile = toml::from_str(&text).map_err(|e| ConfigError::from_toml(&origin, &text, &e))?;
+    drop(file);
+
+    // Then with the environment's overrides applied.
+    let overrides = env_overrides(env);
+    let mut table: toml::Table = toml::from_str(&text).map_err(|e| ConfigError::from_toml(&origin, &text, &e))?;
+    for (name, path, value) in &overrides {
+        if let Err(message) = set_path(&mut table, path, value.clone()) {
+            errors.push(ConfigError::field(&format!("environment variable {name}"), None, &path.join("."), message));
+        }
+    }
+    let main: MainFile = match toml::Value::Table(table).try_into() {
+        Ok(main) => main,
+        Err(e) => {
+            let names = overrides.iter().map(|(n, ..)| n.as_str()).collect::<Vec<_>>().join(", ");
+            errors.push(ConfigError::file(
+                &format!("{origin} with environment overrides {names}"),
+                e.message().trim().to_owned(),
+            ));
+            return Err(ConfigErrors(errors));
+        }
+    };
+    // Semantic checks, placed at the override that set the field, or at the file's line.
+    let place = |field: &str| -> (String, Option<usize>) {
+        if let Some((name, ..)) = overrides.iter().find(|(_, p, _)| p.join(".") == field) {
+            return (format!("environment variable {name}"), None);
+        }
+        let path: Vec<&str> = field.split('.').collect();
+        (origin.clone(), locate::line_of(&text, &path))
+    };
+    let mut section_error = |section: &str, result: Result<(), String>| {
+        if let Err(msg) = result {
+            let (field, message) = msg.split_once(": ").unwrap_or(("", msg.as_str()));
+            let field = if field.is_empty() { section.to_owned() } else { format!("{section}.{field}") };
+            let (o, line) = place(&field);
+            errors.push(ConfigError::field(&o, line, &field, message.to_owned()));
+        }
+    };
+    section_error("collector", main.collector.validate());
+    section_error("http", main.http.validate());
+    section_error("kafka", main.kafka.validate());
+
+    let base = path.parent().unwrap_or(Path::new("."));
+    let mut providers = Vec::new();
+    for (i, entry) in main.provider.into_iter().enumerate() {
+        match provider_from_table(entry, &text, "provider", i, &origin) {
+            Ok(p) => providers.push(p),
+            Err(e) => errors.push(e),
+        }
+    }
+    if let Some(dir) = &main.collector.providers {
+        let dir = base.join(dir);
+        load_registry(&dir, &mut providers, &mut errors);
+    }
+    check_unique(&providers, &mut errors);
+
+    if !errors.is_empty() {
+        return Err(ConfigErrors(errors));
+    }
+    Ok(Config {
+        path: path.to_owned(),
+        collector: main.collector,
+        http: main.http,
+        kafka: main.kafka,
+        log: main.log,
+        providers,
+        overrides: overrides.into_iter().map(|(n, p, _)| (n, p.join("."))).collect(),
+    })
+}
+
+/// Loads `collector.providers`: a folder (every `*.toml` in it is one provider, in name order)
+/// or a registry file of `[[provider]]` tables.
+fn load_registry(path: &Path, providers: &mut Vec<Provider>, errors: &mut Vec<ConfigError>) {
+    let origin = path.display().to_string();
+    if path.is_dir() {
+        let mut files: Vec<PathBuf> = match std::fs::read_dir(path) {
+            Ok(entries) => entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+                .collect(),
+            Err(e) => {
+                errors.push(ConfigError::file(&origin, format!("cannot list the provider folder: {e}")));
+                return;
+            }
+        };
+        files.sort();
+        for file in files {
+            match Provider::load(&file) {
+                Ok(p) => providers.push(p),
+                Err(e) => errors.push(e),
+            }
+        }
+        return;
+    }
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            errors.push(ConfigError::file(
+                &origin,
+                format!("cannot read `collector.providers` (a folder of provider files or a registry file): {e}"),
+            ));
+            return;
+        }
+    };
+    match toml::from_str::<RegistryFile>(&text) {
+        Ok(file) => {
+            for (i, entry) in file.provider.into_iter().enumerate() {
+                match provider_from_table(entry, &text, "provider", i, &origin) {
+                    Ok(p) => providers.push(p),
+                    Err(e) => errors.push(e),
+                }
+            }
+        }
+        Err(e) => errors.push(ConfigError::from_toml(&origin, &text, &e)),
+    }
+}
+
+/// One `[[provider]]` table: deserialised, then validated with lines found in `text`.
+fn provider_from_table(
+    table: toml::Table,
+    text: &str,
+    array: &str,
+    index: usize,
+    origin: &str,
+) -> Result<Provider, ConfigError> {
+    let idx = index.to_string();
+    let entry_origin = format!("{origin} [[{array}]] #{}", index + 1);
+    let mut provider: Provider = toml::Value::Table(table).try_into().map_err(|e: toml::de::Error| {
+        // Spans are lost once the table is cut out: place the mistake at the entry's line, or
+        // at the line of the field the message names.
+        let msg = e.message().trim().to_owned();
+        let field = msg.split('`').nth(1).unwrap_or_default();
+        let line =
+            locate::line_of(text, &[array, idx.as_str(), field]).or_else(|| locate::line_of(text, &[array, &idx]));
+        ConfigError { origin: origin.to_owned(), line: line.map(|l| (l, None)), field: None, message: msg }
+    })?;
+    provider.origin = entry_origin;
+    provider.validate(text, &[array, idx.as_str()], origin)?;
+    Ok(provider)
+}
+
+/// Provider ids are record keys: one id, one provider.
+fn check_unique(providers: &[Provider], errors: &mut Vec<ConfigError>) {
+    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+    for p in providers {
+        if let Some(first) = seen.insert(&p.id, &p.origin) {
+            errors.push(ConfigError::field(
+                &p.origin,
+                None,
+                "id",
+                format!("provider id `{}` is already defined in {first}; ids must be unique", p.id),
+            ));
+        }
+    }
+}
+
+/// `LEARNCITY__A__B_C=v` → (`LEARNCITY__A__B_C`, [`a`, `b-c`], value).
+fn env_overrides(env: impl IntoIterator<Item = (String, String)>) -> Vec<(String, Vec<String>, toml::Value)> {
+    let mut out: Vec<_> = env
+        .into_iter()
+        .filter_map(|(name, value)| {
+            let rest = name.strip_prefix(ENV_PREFIX)?;
+            let path: Vec<String> = rest.split("__").map(|s| s.to_ascii_lowercase().replace('_', "-")).collect();
+            if path.iter().any(String::is_empty) {
+                return None;
+            }
+            Some((name, path, parse_env_value(&value)))
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// A value that reads as a TOML scalar or array is taken as one; anything else is a string.
+fn parse_env_value(value: &str) -> toml::Value {
+    toml::from_str::<toml::Table>(&format!("v = {value}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .filter(|v| !v.is_table())
+        .unwrap_or_else(|| toml::Value::String(value.to_owned()))
+}
+
+fn set_path(table: &mut toml::Table, path: &[String], value: toml::Value) -> Result<(), String> {
+    let (last, parents) = path.split_last().ok_or("empty path")?;
+    let mut cur = table;
+    for seg in parents {
+        let next = cur.entry(seg.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        cur = next.as_table_mut().ok_or_else(|| format!("`{seg}` is not a section, so it cannot hold `{last}`"))?;
+    }
+    cur.insert(last.clone(), value);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

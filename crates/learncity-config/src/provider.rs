@@ -1,0 +1,193 @@
+//! One provider: who it is, where its document lives, how often to fetch it and how to read it.
+//!
+//! A provider is one TOML file (`config/providers/*.toml`, also what `learncity check --provider`
+//! takes) or one `[[provider]]` table of a registry file:
+//!
+//! ```toml
+//! id = "vitebsk-central-library"
+//! name = "Central City Library"
+//! city = "Витебск"
+//! url = "https://library.vitebsk.example/events/"
+//! format = "html"
+//! listing = "complete"
+//! interval = "2h"          # optional; the collector's default otherwise
+//! allow-private = false    # fetch even when the host resolves to a private address
+//! [reader]
+//! time-zone = "Europe/Minsk"
+//! [reader.html]
+//! item = "article.event"
+//! title = "h3"
+//! ```
+//! Errors name the file, line and field.
+
+use std::path::Path;
+use std::time::Duration;
+
+pub use learncity_model::Listing;
+use learncity_readers::{FormatHint, ReaderSettings};
+use serde::Deserialize;
+
+use crate::error::ConfigError;
+use crate::locate::line_of;
+
+/// One provider.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Provider {
+    /// Stable id, `[a-z0-9-]+`: the first half of every record key.
+    pub id: String,
+    /// Human-readable name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The provider's city (default city of its offerings; the key that keeps possible
+    /// duplicates on one catalog-builder partition).
+    #[serde(default)]
+    pub city: Option<String>,
+    /// Where its document lives (http, https or file). Required to collect it; `check` can
+    /// read a local copy without it.
+    #[serde(default)]
+    pub url: Option<url::Url>,
+    /// Document format, or `auto`.
+    #[serde(default)]
+    pub format: FormatHint,
+    /// `complete` or `window`: after a complete fetch of a `complete` listing the collector
+    /// publishes a snapshot, and the builder withdraws what vanished.
+    #[serde(default)]
+    pub listing: Listing,
+    /// How often to fetch it (`30m`, `2h`); the collector's `interval` when absent. Jitter is
+    /// added; feed `ttl` and HTTP cache headers move it within the collector's bounds.
+    #[serde(default, with = "humantime_serde")]
+    pub interval: Option<Duration>,
+    /// Fetch it even when its host resolves to a loopback, private or link-local address
+    /// (an intranet provider, a test fixture server). Off by default: the SSRF guard refuses.
+    #[serde(default)]
+    pub allow_private: bool,
+    /// Whether the collector fetches it (`false` pauses it without removing its config).
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Merge priority in the catalogue: when sources of one entry disagree, the higher wins.
+    #[serde(default)]
+    pub priority: i32,
+    /// How to read its documents.
+    #[serde(default)]
+    pub reader: ReaderSettings,
+    /// Where it was defined (`file` or `file[provider N]`), for messages and the health page.
+    #[serde(skip)]
+    pub origin: String,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Provider {
+    /// Loads and validates a one-provider file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::file(&origin, format!("cannot read the provider file: {e}")))?;
+        Self::parse(&text, &origin)
+    }
+
+    /// Parses and validates one provider's TOML; `origin` names the file in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Self, ConfigError> {
+        let mut provider: Provider = toml::from_str(text).map_err(|e| ConfigError::from_toml(origin, text, &e))?;
+        provider.origin = origin.to_owned();
+        provider.validate(text, &[], origin)?;
+        Ok(provider)
+    }
+
+    /// Checks what serde cannot and fills derived defaults. `prefix` is this provider's path in
+    /// `text` (`["provider", "3"]` in a registry file, empty in a one-provider file).
+    pub(crate) fn validate(&mut self, text: &str, prefix: &[&str], origin: &str) -> Result<(), ConfigError> {
+        let at = |field: &str| {
+            let mut path: Vec<&str> = prefix.to_vec();
+            path.extend(field.split('.'));
+            line_of(text, &path)
+        };
+        if self.id.is_empty() || !self.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+            return Err(ConfigError::field(
+                origin,
+                at("id"),
+                "id",
+                format!("`{}` must be non-empty and use only a-z, 0-9 and -", self.id),
+            ));
+        }
+        if let Some(url) = &self.url
+            && !matches!(url.scheme(), "http" | "https" | "file")
+        {
+            return Err(ConfigError::field(
+                origin,
+                at("url"),
+                "url",
+                format!("`{url}` must be an http, https or file URL"),
+            ));
+        }
+        if let Some(interval) = self.interval
+            && interval < Duration::from_secs(1)
+        {
+            return Err(ConfigError::field(origin, at("interval"), "interval", "must be at least 1s".to_owned()));
+        }
+        if let Err(msg) = self.reader.validate() {
+            let (field, message) = msg.split_once(": ").unwrap_or(("", msg.as_str()));
+            let field = format!("reader.{field}");
+            return Err(ConfigError::field(origin, at(&field), &field, message.to_owned()));
+        }
+        if self.reader.default_city.is_none() {
+            self.reader.default_city = self.city.clone();
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_full_provider() {
+        let p = Provider::parse(
+            "id = \"vsu\"\nname = \"VSU\"\ncity = \"Витебск\"\nformat = \"ical\"\nlisting = \"window\"\n[reader]\ntime-zone = \"Europe/Minsk\"\n",
+            "vsu.toml",
+        )
+        .unwrap();
+        assert_eq!(p.format, FormatHint::Ical);
+        assert_eq!(p.listing, Listing::Window);
+        assert_eq!(p.reader.default_city.as_deref(), Some("Витебск"));
+    }
+
+    #[test]
+    fn errors_name_file_line_and_field() {
+        let err = Provider::parse("id = \"vsu\"\n[reader]\ntime-zon = \"UTC\"\n", "p.toml").unwrap_err().to_string();
+        assert!(err.starts_with("p.toml:3:1:") && err.contains("time-zon"), "{err}");
+        let err =
+            Provider::parse("id = \"vsu\"\n[reader]\ntime-zone = \"Mars/Base\"\n", "p.toml").unwrap_err().to_string();
+        assert!(err.starts_with("p.toml:3:") && err.contains("reader.time-zone"), "{err}");
+        let err = Provider::parse("id = \"vsu\"\nurl = \"ftp://x.example/f\"\n", "p.toml").unwrap_err().to_string();
+        assert!(err.starts_with("p.toml:2:") && err.contains("field `url`"), "{err}");
+        let err = Provider::parse("id = \"VSU!\"\n", "p.toml").unwrap_err().to_string();
+        assert!(err.starts_with("p.toml:1:") && err.contains("field `id`"), "{err}");
+        let err = Provider::parse("id = \"v\"\n[reader.html]\nitem = \"div[\"\ntitle = \"h3\"\n", "p.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("p.toml:3:") && err.contains("reader.html.item"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod shipped_examples {
+    use super::*;
+
+    /// The example provider files in `config/providers/` stay valid.
+    #[test]
+    fn every_example_provider_file_loads() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/providers");
+        let mut n = 0;
+        for entry in std::fs::read_dir(&dir).expect("config/providers exists").flatten() {
+            let file = Provider::load(&entry.path()).unwrap_or_else(|e| panic!("{e:#}"));
+            assert!(file.url.is_some(), "{}: examples name their url", entry.path().display());
+            n += 1;
+        }
+        assert!(n >= 3);
+    }
+}

@@ -1,0 +1,126 @@
+//! The sections of the main file owned by this crate: `[collector]` and `[log]`. (`[http]` and
+//! `[kafka]` belong to `learncity-fetch` and `learncity-bus`, which define and validate them.)
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// `[collector]`: the provider registry and how providers are scheduled.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct CollectorSettings {
+    /// A folder with one file per provider, or a registry file of `[[provider]]` tables;
+    /// relative to the main file.
+    pub providers: Option<PathBuf>,
+    /// Where `/healthz`, `/readyz` and `/metrics` are served.
+    pub listen: SocketAddr,
+    /// Kafka consumer group through which collector instances share the providers.
+    pub group_id: String,
+    /// This instance's name in logs and metrics (default: host name and process id).
+    pub instance_id: Option<String>,
+    /// Default fetch interval of a provider.
+    #[serde(with = "humantime_serde")]
+    pub interval: Duration,
+    /// Random extra delay added to each interval, as a fraction of it (0.1 = up to 10 %), so
+    /// providers on one host do not fall due together.
+    pub jitter: f64,
+    /// Lower bound of any interval (a feed's `ttl`, `Cache-Control: max-age` or `Expires`
+    /// cannot make the collector fetch more often than this).
+    #[serde(with = "humantime_serde")]
+    pub min_interval: Duration,
+    /// Upper bound of any interval (a year-long `max-age` still gets a fetch this often).
+    #[serde(with = "humantime_serde")]
+    pub max_interval: Duration,
+    /// First retry delay after a failure; doubled per consecutive failure, with jitter.
+    #[serde(with = "humantime_serde")]
+    pub backoff_base: Duration,
+    /// Longest retry delay: a provider that keeps failing is retried at least this often.
+    #[serde(with = "humantime_serde")]
+    pub backoff_max: Duration,
+    /// Landing pages fetched per provider and run to complete items that lack dates.
+    pub enrich_per_run: usize,
+    /// How long a graceful shutdown waits for fetches in flight and the producer's flush.
+    #[serde(with = "humantime_serde")]
+    pub shutdown_timeout: Duration,
+}
+
+impl Default for CollectorSettings {
+    fn default() -> Self {
+        Self {
+            providers: None,
+            listen: SocketAddr::from(([127, 0, 0, 1], 9464)),
+            group_id: "learncity-collector".to_owned(),
+            instance_id: None,
+            interval: Duration::from_secs(3600),
+            jitter: 0.1,
+            min_interval: Duration::from_secs(300),
+            max_interval: Duration::from_secs(24 * 3600),
+            backoff_base: Duration::from_secs(60),
+            backoff_max: Duration::from_secs(6 * 3600),
+            enrich_per_run: 20,
+            shutdown_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl CollectorSettings {
+    /// Checks the values; the error is `field: message`.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.group_id.trim().is_empty() {
+            return Err("group-id: must not be empty".to_owned());
+        }
+        if !(0.0..=1.0).contains(&self.jitter) {
+            return Err(format!("jitter: {} must be between 0 and 1 (a fraction of the interval)", self.jitter));
+        }
+        if self.min_interval < Duration::from_secs(1) {
+            return Err("min-interval: must be at least 1s".to_owned());
+        }
+        if self.max_interval < self.min_interval {
+            return Err("max-interval: must not be shorter than min-interval".to_owned());
+        }
+        if self.interval < self.min_interval || self.interval > self.max_interval {
+            return Err(format!(
+                "interval: {} is outside min-interval..max-interval ({}..{})",
+                humantime::format_duration(self.interval),
+                humantime::format_duration(self.min_interval),
+                humantime::format_duration(self.max_interval)
+            ));
+        }
+        if self.backoff_base.is_zero() || self.backoff_max < self.backoff_base {
+            return Err("backoff-max: must be at least backoff-base, and backoff-base more than 0".to_owned());
+        }
+        if self.enrich_per_run > 1000 {
+            return Err(format!("enrich-per-run: {} is more than 1000 landing pages per run", self.enrich_per_run));
+        }
+        Ok(())
+    }
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line (for log shippers).
+    Json,
+}
+
+/// `[log]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct LogSettings {
+    /// `text` or `json`.
+    pub format: LogFormat,
+    /// A tracing filter (`info`, `learncity_collector=debug,info`); `LEARNCITY_LOG` overrides.
+    pub filter: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self { format: LogFormat::Text, filter: "info".to_owned() }
+    }
+}

@@ -1,0 +1,156 @@
+//! Loading whole configs from files: registry forms, overrides, and where mistakes are named.
+
+use std::path::Path;
+
+use super::*;
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn no_env() -> Vec<(String, String)> {
+    Vec::new()
+}
+
+const PROVIDER_A: &str = "id = \"a\"\nurl = \"https://a.example/feed.rss\"\nformat = \"rss\"\nlisting = \"window\"\n";
+
+#[test]
+fn loads_a_folder_registry_and_inline_providers() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "providers/a.toml", PROVIDER_A);
+    write(dir.path(), "providers/b.toml", "id = \"b\"\nurl = \"file:///srv/b.ics\"\ninterval = \"30m\"\n");
+    write(dir.path(), "providers/notes.txt", "not a provider");
+    let main = write(
+        dir.path(),
+        "learncity.toml",
+        "[collector]\nproviders = \"providers\"\ninterval = \"2h\"\n\n[[provider]]\nid = \"c\"\nurl = \"http://c.example/\"\nallow-private = true\n",
+    );
+    let config = load_with_env(&main, no_env()).unwrap();
+    let ids: Vec<&str> = config.providers.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids, ["c", "a", "b"]);
+    assert_eq!(config.collector.interval, std::time::Duration::from_secs(7200));
+    assert!(config.providers[0].allow_private);
+    assert_eq!(config.providers[2].interval, Some(std::time::Duration::from_secs(1800)));
+    assert!(config.providers[1].origin.ends_with("a.toml"));
+}
+
+#[test]
+fn loads_a_registry_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "registry.toml",
+        "[[provider]]\nid = \"x\"\n\n[[provider]]\nid = \"y\"\n[provider.reader]\ntime-zone = \"Europe/Minsk\"\n",
+    );
+    let main = write(dir.path(), "main.toml", "[collector]\nproviders = \"registry.toml\"\n");
+    let config = load_with_env(&main, no_env()).unwrap();
+    assert_eq!(config.providers.len(), 2);
+    assert_eq!(config.providers[1].reader.time_zone, "Europe/Minsk");
+}
+
+#[test]
+fn every_mistake_is_reported_with_file_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "providers/a.toml", PROVIDER_A);
+    write(dir.path(), "providers/bad-zone.toml", "id = \"z\"\n[reader]\ntime-zone = \"Mars/Base\"\n");
+    write(dir.path(), "providers/dup.toml", PROVIDER_A);
+    write(
+        dir.path(),
+        "registry.toml",
+        "[[provider]]\nid = \"ok\"\n\n[[provider]]\nid = \"q\"\nurl = \"ftp://q.example/\"\n",
+    );
+    let main = write(
+        dir.path(),
+        "main.toml",
+        "[collector]\nproviders = \"providers\"\njitter = 3.0\n\n[[provider]]\nid = \"fine\"\n\n[[provider]]\nid = \"Bad Id\"\n",
+    );
+    let errors = load_with_env(&main, no_env()).unwrap_err();
+    let text = errors.to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    assert!(
+        lines[0]
+            .ends_with("main.toml:3: field `collector.jitter`: 3 must be between 0 and 1 (a fraction of the interval)"),
+        "{text}"
+    );
+    assert!(lines[1].contains("main.toml:9: field `id`: `Bad Id` must be non-empty"), "{text}");
+    assert!(lines[2].contains("bad-zone.toml:3: field `reader.time-zone`"), "{text}");
+    assert!(
+        lines[3].contains("dup.toml: field `id`: provider id `a` is already defined in") && lines[3].contains("a.toml"),
+        "{text}"
+    );
+
+    let main2 = write(dir.path(), "main2.toml", "[collector]\nproviders = \"registry.toml\"\n");
+    let text = load_with_env(&main2, no_env()).unwrap_err().to_string();
+    assert!(
+        text.contains("registry.toml:6: field `url`: `ftp://q.example/` must be an http, https or file URL"),
+        "{text}"
+    );
+}
+
+#[test]
+fn syntax_and_unknown_fields_name_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let main = write(dir.path(), "main.toml", "[collector]\ninterval = \"1h\"\nintervall = \"2h\"\n");
+    let text = load_with_env(&main, no_env()).unwrap_err().to_string();
+    assert!(text.contains("main.toml:3:1: unknown field `intervall`"), "{text}");
+    let main = write(dir.path(), "main.toml", "[collector]\ninterval = \"soon\"\n");
+    let text = load_with_env(&main, no_env()).unwrap_err().to_string();
+    assert!(text.contains("main.toml:2:12:"), "{text}");
+    let text = load_with_env(&dir.path().join("missing.toml"), no_env()).unwrap_err().to_string();
+    assert!(text.contains("missing.toml: cannot read the config file"), "{text}");
+    let main = write(dir.path(), "main.toml", "[collector]\nproviders = \"nowhere\"\n");
+    let text = load_with_env(&main, no_env()).unwrap_err().to_string();
+    assert!(text.contains("nowhere: cannot read `collector.providers`"), "{text}");
+}
+
+#[test]
+fn environment_overrides_win_and_are_named_in_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let main = write(dir.path(), "main.toml", "[collector]\ninterval = \"1h\"\n");
+    let env = vec![
+        ("LEARNCITY__COLLECTOR__INTERVAL".to_owned(), "2h".to_owned()),
+        ("LEARNCITY__COLLECTOR__ENRICH_PER_RUN".to_owned(), "5".to_owned()),
+        ("LEARNCITY__LOG__FORMAT".to_owned(), "json".to_owned()),
+        ("LEARNCITY_LOG".to_owned(), "debug".to_owned()),
+        ("PATH".to_owned(), "/bin".to_owned()),
+    ];
+    let config = load_with_env(&main, env).unwrap();
+    assert_eq!(config.collector.interval, std::time::Duration::from_secs(7200));
+    assert_eq!(config.collector.enrich_per_run, 5);
+    assert_eq!(config.log.format, LogFormat::Json);
+    assert_eq!(config.overrides.len(), 3);
+
+    let env = vec![("LEARNCITY__COLLECTOR__JITTER".to_owned(), "7".to_owned())];
+    let text = load_with_env(&main, env).unwrap_err().to_string();
+    assert!(text.starts_with("environment variable LEARNCITY__COLLECTOR__JITTER: field `collector.jitter`"), "{text}");
+    let env = vec![("LEARNCITY__COLLECTOR__NO_SUCH".to_owned(), "1".to_owned())];
+    let text = load_with_env(&main, env).unwrap_err().to_string();
+    assert!(
+        text.contains("with environment overrides LEARNCITY__COLLECTOR__NO_SUCH") && text.contains("no-such"),
+        "{text}"
+    );
+}
+
+#[test]
+fn env_values_parse_as_toml_when_they_can() {
+    assert_eq!(parse_env_value("5"), toml::Value::Integer(5));
+    assert_eq!(parse_env_value("true"), toml::Value::Boolean(true));
+    assert_eq!(parse_env_value("kafka:9092"), toml::Value::String("kafka:9092".into()));
+    assert_eq!(parse_env_value("[\"a\", \"b\"]").as_array().map(Vec::len), Some(2));
+    assert_eq!(parse_env_value("x = 1"), toml::Value::String("x = 1".into()));
+}
+
+/// The shipped configs load.
+#[test]
+fn shipped_config_loads() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/learncity.toml");
+    let config = load_with_env(&path, no_env()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(config.providers.len() >= 3);
+    assert!(config.providers.iter().all(|p| p.url.is_some()));
+}

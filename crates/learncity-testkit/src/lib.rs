@@ -1,0 +1,29 @@
+//! What learncity's integration tests share.
+//!
+//! - [`broker`]: a real Kafka-API broker (Tansu, started by `scripts/kafka-up`), topic creation and
+//!   read-back helpers. Tests that need Kafka fail loudly when no broker answers; they never skip.
+//! - [`http`]: an in-process fixture HTTP server with validators (ETag / Last-Modified, 304s), injected
+//!   faults (5xx, 429, slow drip, oversized and gzip-bomb bodies, redirect loops) and a request log.
+//! - [`fixture`]: the bytes of a file under `tests/fixtures/` of the repository.
+
+pub mod broker;
+pub mod http;
+
+use std::path::{Path, PathBuf};
+
+pub use broker::{Broker, Record, create_topic, read_topic_all, read_topic_until, unique_name};
+pub use http::{Fault, FixtureServer, SeenRequest};
+
+/// The repository root (the directory holding `scripts/` and `tests/fixtures/`).
+pub fn repo_root() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    root.canonicalize().unwrap_or(root)
+}
+
+/// The bytes of `tests/fixtures/<path>` under the repository root, e.g. `fixture("rss/library.xml")`.
+///
+/// Panics with the full path when the file cannot be read.
+pub fn fixture(path: &str) -> Vec<u8> {
+    let full = repo_root().join("tests/fixtures").join(path);
+    std::fs::read(&full).unwrap_or_else(|e| panic!("cannot read fixture {}: {e}", full.display()))
+}
