@@ -39,11 +39,14 @@ impl Producer {
     pub fn new(settings: &KafkaSettings) -> Result<Self, BusError> {
         let mut config = client_config(settings);
         config
-            .set("enable.idempotence", "true")
+            .set("enable.idempotence", if settings.idempotence { "true" } else { "false" })
             .set("acks", "all")
             .set("compression.type", &settings.compression)
             .set("linger.ms", "20")
             .set("message.timeout.ms", settings.delivery_timeout.as_millis().to_string());
+        if !settings.idempotence {
+            config.set("max.in.flight.requests.per.connection", "1");
+        }
         let inner: FutureProducer = config.create().map_err(|source| BusError::Client {
             what: "producer",
             brokers: settings.brokers.clone(),

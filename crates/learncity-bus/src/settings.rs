@@ -38,6 +38,12 @@ pub struct KafkaSettings {
     /// Retention of the dead-letter topic.
     #[serde(with = "humantime_serde")]
     pub dead_letter_retention: Duration,
+    /// Idempotent producer (`enable.idempotence`): retries never duplicate or reorder records.
+    /// Turn it off only for brokers whose idempotence is broken (Tansu 0.6 stops serving when an
+    /// idempotent producer writes again after the broker restarted); the producer then sends one
+    /// request at a time per connection, so order is kept and a retry may duplicate a record,
+    /// which every consumer of learncity's topics absorbs (upserts are idempotent).
+    pub idempotence: bool,
     /// Extra librdkafka properties for every client (`"security.protocol" = "SASL_SSL"`, ...).
     pub properties: BTreeMap<String, String>,
 }
@@ -57,14 +63,22 @@ impl Default for KafkaSettings {
             compression: "lz4".to_owned(),
             delivery_timeout: Duration::from_secs(120),
             dead_letter_retention: Duration::from_secs(14 * 24 * 3600),
+            idempotence: true,
             properties: BTreeMap::new(),
         }
     }
 }
 
 /// Properties the daemons set themselves; overriding them would break delivery guarantees.
-const RESERVED: &[&str] =
-    &["bootstrap.servers", "enable.idempotence", "acks", "group.id", "enable.auto.commit", "enable.auto.offset.store"];
+const RESERVED: &[&str] = &[
+    "bootstrap.servers",
+    "enable.idempotence",
+    "acks",
+    "group.id",
+    "enable.auto.commit",
+    "enable.auto.offset.store",
+    "max.in.flight.requests.per.connection",
+];
 
 impl KafkaSettings {
     /// Checks the values; the error is `field: message`.

@@ -11,6 +11,7 @@
 //! finds the state and does not fetch the provider a second time.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -145,6 +146,14 @@ struct GroupContext {
     topic: String,
     ownership: Arc<Ownership>,
     revoke_wait: Duration,
+    /// Partitions of the providers topic.
+    partitions: i32,
+    /// What was held before the last revocation.
+    before: Mutex<Option<Vec<i32>>>,
+    /// When this member last re-joined on its own.
+    rejoined_at: Mutex<Option<Instant>>,
+    /// Set by a rebalance after which the member should re-join (see `post_rebalance`).
+    rejoin: AtomicBool,
 }
 
 impl ClientContext for GroupContext {}
@@ -153,6 +162,7 @@ impl ConsumerContext for GroupContext {
     fn pre_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         if let Rebalance::Revoke(list) = rebalance {
             let parts = partitions_of(list, &self.topic);
+            *lock(&self.before) = Some(sorted(parts.clone()));
             let still = self.ownership.revoke(&parts, self.revoke_wait);
             tracing::info!(partitions = ?parts, "providers' partitions revoked");
             if !still.is_empty() {
@@ -162,11 +172,27 @@ impl ConsumerContext for GroupContext {
         }
     }
 
-    fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+    fn post_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         match rebalance {
             Rebalance::Assign(list) => {
+                // Membership is all this consumer is for: it fetches nothing (which also spares
+                // brokers a fetch cut short when the process ends).
+                if let Err(e) = consumer.pause(list) {
+                    tracing::debug!(error = %e, "cannot pause the providers topic");
+                }
                 let parts = partitions_of(list, &self.topic);
                 tracing::info!(partitions = ?parts, "providers' partitions assigned");
+                // A rebalance that leaves a member with exactly what it had, short of everything,
+                // is what a coordinator that evicted a crashed member but kept the old assignment
+                // of the survivors looks like (Tansu 0.6): its partitions would stay orphaned.
+                // Re-joining once makes the coordinator assign them again; on a correct broker it
+                // costs one extra rebalance, and a re-join is never repeated within a minute.
+                let unchanged = lock(&self.before).take().is_some_and(|b| b == sorted(parts.clone()));
+                let recently = lock(&self.rejoined_at).is_some_and(|t| t.elapsed() < Duration::from_secs(60));
+                if unchanged && (parts.len() as i32) < self.partitions && !recently {
+                    *lock(&self.rejoined_at) = Some(Instant::now());
+                    self.rejoin.store(true, Ordering::SeqCst);
+                }
                 self.ownership.assign(&parts);
                 metrics::gauge!("learncity_collector_assigned_partitions")
                     .set(self.ownership.assigned_partitions() as f64);
@@ -175,6 +201,11 @@ impl ConsumerContext for GroupContext {
             Rebalance::Error(e) => tracing::warn!(error = %e, "consumer-group rebalance failed; retrying"),
         }
     }
+}
+
+fn sorted(mut v: Vec<i32>) -> Vec<i32> {
+    v.sort_unstable();
+    v
 }
 
 fn partitions_of(list: &TopicPartitionList, topic: &str) -> Vec<i32> {
@@ -193,7 +224,16 @@ impl GroupMember {
         revoke_wait: Duration,
     ) -> Result<Self, CollectError> {
         let topic = settings.providers_topic.clone();
-        let context = GroupContext { topic: topic.clone(), ownership, revoke_wait };
+        let partitions = lock(&ownership.inner).partitions;
+        let context = GroupContext {
+            topic: topic.clone(),
+            ownership,
+            revoke_wait,
+            partitions,
+            before: Mutex::new(None),
+            rejoined_at: Mutex::new(None),
+            rejoin: AtomicBool::new(false),
+        };
         let consumer: BaseConsumer<GroupContext> = learncity_bus::client_config(settings)
             .set("group.id", group_id)
             .set("client.id", format!("{}-{instance}", settings.client_id))
@@ -201,7 +241,7 @@ impl GroupMember {
             .set("enable.auto.offset.store", "false")
             .set("auto.offset.reset", "latest")
             .set("session.timeout.ms", "10000")
-            .set("heartbeat.interval.ms", "1000")
+            .set("heartbeat.interval.ms", "3000")
             .create_with_context(context)
             .map_err(|source| learncity_bus::BusError::Client {
                 what: "group consumer",
@@ -213,6 +253,7 @@ impl GroupMember {
             .map_err(|e| CollectError::State(format!("cannot join group {group_id} on {topic}: {e}")))?;
         let stop = Arc::new(Mutex::new(false));
         let thread_stop = Arc::clone(&stop);
+        let group = group_id.to_owned();
         let thread = std::thread::Builder::new()
             .name("group-member".into())
             .spawn(move || {
@@ -220,6 +261,17 @@ impl GroupMember {
                     // Messages (the registry) are not needed: polling serves the rebalances.
                     if let Some(Err(e)) = consumer.poll(Duration::from_millis(100)) {
                         tracing::debug!(error = %e, "group consumer error (retrying)");
+                    }
+                    if consumer.context().rejoin.swap(false, Ordering::SeqCst) {
+                        tracing::info!(
+                            group = %group,
+                            "assignment unchanged by a rebalance: re-joining once so the coordinator assigns \
+                             every partition again (a crashed member's partitions must not stay orphaned)"
+                        );
+                        consumer.unsubscribe();
+                        if let Err(e) = consumer.subscribe(&[&topic]) {
+                            tracing::warn!(error = %e, "cannot re-join the consumer group");
+                        }
                     }
                 }
                 // Leaving the group hands the partitions to the other instances at once.

@@ -171,6 +171,7 @@ impl KafkaStateStore {
             .set("group.id", format!("{}-state-reader", settings.client_id))
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
+            .set("fetch.wait.max.ms", "100")
             .create()
             .map_err(|source| learncity_bus::BusError::Client {
                 what: "state consumer",
@@ -226,6 +227,12 @@ impl Drop for KafkaStateStore {
 fn follow(consumer: BaseConsumer, topic: &str, shared: &Shared) {
     loop {
         if lock(&shared.inner).stop {
+            // Let the last fetch come back before the connection closes: a request cut short
+            // inside the broker is harmless to Kafka, but stops Tansu 0.6 serving anyone.
+            if let Ok(assignment) = consumer.assignment() {
+                let _ = consumer.pause(&assignment);
+            }
+            let _ = consumer.poll(Duration::from_millis(200));
             return;
         }
         let Some(result) = consumer.poll(Duration::from_millis(200)) else { continue };

@@ -40,7 +40,8 @@ pub fn init_logging(json: bool, filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("LEARNCITY_LOG")
         .or_else(|_| tracing_subscriber::EnvFilter::try_new(filter))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
     let _already_set = if json { builder.json().flatten_event(true).try_init() } else { builder.try_init() };
 }
 

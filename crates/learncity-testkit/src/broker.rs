@@ -313,6 +313,7 @@ pub async fn read_topic_until(
             }
         }
     }
+    quiesce(consumer).await;
     records
 }
 
@@ -367,8 +368,21 @@ pub async fn read_topic_all(bootstrap: &str, topic: &str, timeout: Duration) -> 
     if !pending.is_empty() {
         tracing::warn!(topic, ?pending, "read_topic_all: timed out before the high watermark of these partitions");
     }
+    quiesce(consumer).await;
     records.sort_by_key(|r| (r.partition, r.offset));
     records
+}
+
+/// Stops a reader's fetching and lets its last fetch come back before it is dropped. Tansu 0.6
+/// stops serving every client for good when a client disconnects while one of its requests is
+/// inside the storage engine (its storage task ends when it cannot send a response), and
+/// dropping a consumer with a fetch in flight does exactly that.
+async fn quiesce(consumer: StreamConsumer) {
+    if let Ok(assignment) = consumer.assignment() {
+        let _ = consumer.pause(&assignment);
+    }
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    drop(consumer);
 }
 
 fn base_config(bootstrap: &str) -> ClientConfig {
@@ -382,13 +396,23 @@ fn base_config(bootstrap: &str) -> ClientConfig {
 ///
 /// It still gets a (unique, unused) `group.id`: without one librdkafka (2.12, rdkafka 0.39) has no group
 /// handle and `assign` fails with "Local: Unknown group".
+fn reader_group() -> &'static str {
+    static GROUP: OnceLock<String> = OnceLock::new();
+    GROUP.get_or_init(|| unique_name("learncity-testkit-reader"))
+}
+
 fn assigned_consumer(bootstrap: &str, topic: &str, partitions: &[i32], partition_eof: bool) -> StreamConsumer {
     let consumer: StreamConsumer = base_config(bootstrap)
-        .set("group.id", unique_name("learncity-testkit-reader"))
+        // One group id per test process: the consumer only assigns (never joins or commits), and a
+        // new id per consumer would make the broker store a new group each time (Tansu 0.6 writes one
+        // row per group; bursts of such writes beside group heartbeats were seen to kill its sqlite
+        // storage task).
+        .set("group.id", reader_group())
         .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false")
         .set("auto.offset.reset", "earliest")
         .set("enable.partition.eof", if partition_eof { "true" } else { "false" })
+        .set("fetch.wait.max.ms", "50")
         .create()
         .unwrap_or_else(|e| panic!("creating a consumer for {bootstrap}: {e}"));
     let mut assignment = TopicPartitionList::new();

@@ -112,3 +112,11 @@ async fn private_broker_keeps_topics_and_records_across_restarts_and_is_wiped_on
     drop(broker);
     assert!(!data_dir.exists(), "{} was not wiped", data_dir.display());
 }
+
+#[test]
+#[should_panic(expected = "Address already in use")]
+fn a_broker_that_cannot_start_panics_with_its_log() {
+    // Something else holds the port: tansu exits and the panic shows kafka-up's output and log tail.
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let _broker = Broker::start_private(busy.local_addr().unwrap().port());
+}
