@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use learncity_model::{Offering, ProviderRef, Snapshot};
-use learncity_readers::{FormatHint, ReadContext, ReaderSettings};
+use learncity_readers::ReadContext;
 use learncity_testkit::broker::{Broker, Record, free_port, read_topic_all, unique_name};
 use learncity_testkit::http::{Fault, FixtureServer};
 use learncity_testkit::{fixture, repo_root};
@@ -327,7 +327,7 @@ fn upserts_of<'a>(records: &'a [Record], provider: &str) -> Vec<&'a Record> {
         .collect()
 }
 
-fn snapshots_of<'a>(records: &'a [Record], provider: &str) -> Vec<Snapshot> {
+fn snapshots_of(records: &[Record], provider: &str) -> Vec<Snapshot> {
     records
         .iter()
         .filter(|r| r.header("event-type") == Some("snapshot") && r.key.as_deref() == Some(provider))
@@ -735,5 +735,4 @@ fn config_check_names_every_mistake() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("provider(s)"), "{stdout}");
-    let _ = (ReaderSettings::default(), FormatHint::Auto);
 }

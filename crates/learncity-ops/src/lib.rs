@@ -8,7 +8,7 @@
 //!   daemon's loops watch to stop taking work, finish what is in flight and flush.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use axum::Router;
 use axum::extract::State;
@@ -47,12 +47,15 @@ pub fn init_logging(json: bool, filter: &str) {
 
 /// Installs the process-wide metrics recorder (once) and returns the handle that renders it.
 pub fn install_metrics() -> Result<PrometheusHandle, OpsError> {
-    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
-    if let Some(handle) = HANDLE.get() {
+    // A mutex, not a once-cell: two threads installing at once must not both try.
+    static HANDLE: Mutex<Option<PrometheusHandle>> = Mutex::new(None);
+    let mut slot = HANDLE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(handle) = slot.as_ref() {
         return Ok(handle.clone());
     }
     let handle = PrometheusBuilder::new().install_recorder().map_err(|e| OpsError::Metrics(e.to_string()))?;
-    Ok(HANDLE.get_or_init(|| handle).clone())
+    *slot = Some(handle.clone());
+    Ok(handle)
 }
 
 /// Whether the daemon can do its work, and if not, why (`/readyz` answers 503 with the reason).
