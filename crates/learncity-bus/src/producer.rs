@@ -83,7 +83,8 @@ impl Producer {
 
     /// Publishes `records` and waits until the brokers acknowledged every one; what fails is
     /// sent again with backoff (0.5 s doubling to 30 s) until it succeeds or `cancel` fires.
-    /// Records of one key keep their order within a batch (one partition, idempotent producer).
+    /// Order is kept: after a failure, every record from the first failed one on is sent again
+    /// (a record acknowledged in between may then arrive twice).
     pub async fn publish(&self, records: Vec<OutRecord>, cancel: &CancellationToken) -> Result<(), BusError> {
         let mut pending = records;
         let mut attempt: u32 = 0;
@@ -118,7 +119,13 @@ impl Producer {
                             .increment(1);
                         last_error = Some(e);
                         failed.push(record);
+                        continue;
                     }
+                }
+                // Everything after the first failure is sent again, in order, so a later record
+                // (a snapshot) never lands before an earlier one (its upserts).
+                if !failed.is_empty() {
+                    failed.push(record);
                 }
             }
             if failed.is_empty() {

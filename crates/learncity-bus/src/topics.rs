@@ -156,9 +156,17 @@ pub fn partition_count<C: rdkafka::client::ClientContext>(
     let metadata = client
         .fetch_metadata(Some(topic), Duration::from_secs(10))
         .map_err(|e| BusError::Unreachable { brokers: brokers.to_owned(), detail: e.to_string() })?;
-    let partitions = metadata.topics().first().filter(|t| t.error().is_none()).map_or(0, |t| t.partitions().len());
-    if partitions == 0 {
+    let Some(t) = metadata.topics().first() else {
         return Err(BusError::MissingTopic { topic: topic.to_owned(), brokers: brokers.to_owned() });
+    };
+    match t.error().map(RDKafkaErrorCode::from) {
+        None if !t.partitions().is_empty() => Ok(t.partitions().len() as i32),
+        None | Some(RDKafkaErrorCode::UnknownTopicOrPartition) => {
+            Err(BusError::MissingTopic { topic: topic.to_owned(), brokers: brokers.to_owned() })
+        }
+        Some(code) => Err(BusError::Unreachable {
+            brokers: brokers.to_owned(),
+            detail: format!("metadata of topic {topic}: {code}"),
+        }),
     }
-    Ok(partitions as i32)
 }

@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use learncity_fetch::{FetchOutcome, FetchRequest, Fetcher};
-use learncity_model::{Mode, Offering, ProviderRef};
-use learncity_readers::{FormatHint, ReadContext, ReaderSettings};
+use learncity_model::{Mode, Offering};
+use learncity_readers::{FormatHint, ReaderSettings};
 
 /// What enrichment did in one run.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -32,7 +32,6 @@ pub async fn enrich(
     // Landing pages are read through their schema.org data only: the provider's HTML rules
     // describe its listing, not its pages.
     let settings = ReaderSettings { html: None, ..provider.reader.clone() };
-    let provider_ref = ProviderRef { id: provider.id.clone(), name: provider.name.clone() };
     for offering in offerings.iter_mut().filter(|o| o.sessions.is_empty()) {
         let Some(url) = offering.landing_url.as_deref().and_then(|u| url::Url::parse(u).ok()) else { continue };
         if !matches!(url.scheme(), "http" | "https") {
@@ -43,10 +42,10 @@ pub async fn enrich(
             continue;
         }
         report.fetched += 1;
-        let fetched = match fetcher
-            .fetch(FetchRequest { url: &url, validators: None, allow_private: provider.allow_private })
-            .await
-        {
+        // `allow-private` trusts the provider's own host, not any address its feed names.
+        let own_host = provider.url.as_ref().and_then(|u| u.host_str()) == url.host_str();
+        let allow_private = provider.allow_private && own_host;
+        let fetched = match fetcher.fetch(FetchRequest { url: &url, validators: None, allow_private }).await {
             Ok(FetchOutcome::Fetched(f)) => f,
             Ok(FetchOutcome::NotModified { .. }) => continue,
             Err(e) => {
@@ -54,17 +53,20 @@ pub async fn enrich(
                 continue;
             }
         };
-        let ctx = ReadContext {
-            provider: &provider_ref,
-            settings: &settings,
-            document_url: Some(&fetched.url),
-            content_type: fetched.content_type.as_deref(),
+        let page_reader = learncity_config::Provider { reader: settings.clone(), ..provider.clone() };
+        let read = crate::fetch_run::read_as(
+            page_reader,
+            FormatHint::Html,
+            &fetched.body,
+            &fetched.url,
+            fetched.content_type.as_deref(),
             fetched_at,
-        };
-        let page = match learncity_readers::read(&fetched.body, FormatHint::Html, &ctx) {
+        )
+        .await;
+        let page = match read {
             Ok(out) => out,
             Err(e) => {
-                report.problems.push(format!("landing page {url} of {:?}: {e}", offering.source_id));
+                report.problems.push(format!("landing page of {:?}: {e}", offering.source_id));
                 continue;
             }
         };

@@ -118,6 +118,9 @@ impl<S: StateStore> Collector<S> {
                                 out.ttl_minutes.map(|m| Duration::from_secs(u64::from(m) * 60)).or(f.cache.fresh_for);
                             let (records, upserts, snapshot) =
                                 self.events(provider, &out, &previous, same_config, &f.url);
+                            if !self.ownership.still_runs(&provider.id) {
+                                return Ok(self.handed_over(provider));
+                            }
                             self.producer.publish(records, &self.abandon).await?;
                             metrics::counter!("learncity_collector_items_total", "provider" => provider.id.clone())
                                 .increment(upserts as u64);
@@ -158,6 +161,20 @@ impl<S: StateStore> Collector<S> {
         Ok(report)
     }
 
+    /// A run whose provider moved to another instance while it ran (its partition was revoked
+    /// and the wait for runs in flight ran out): it publishes and stores nothing more; the new
+    /// owner fetches the provider.
+    fn handed_over(&self, provider: &Provider) -> RunReport {
+        tracing::warn!(provider = %provider.id, "provider moved to another instance during its run; run dropped");
+        RunReport {
+            provider_id: provider.id.clone(),
+            outcome: Outcome::Failed,
+            upserts: 0,
+            snapshot: false,
+            error: Some("handed over to another instance".to_owned()),
+        }
+    }
+
     /// Upserts of new and changed items, then the snapshot of a complete document.
     fn events(
         &self,
@@ -187,12 +204,22 @@ impl<S: StateStore> Collector<S> {
                 topic: self.kafka.offerings_topic.clone(),
                 partition,
                 key: offering.key(),
-                payload: Some(serde_json::to_vec(offering).unwrap_or_default()),
+                payload: Some(serde_json::to_vec(offering).expect("an Offering always serialises")),
                 headers: headers(EVENT_UPSERT),
             });
         }
         let upserts = records.len();
-        let snapshot = out.incomplete.is_none();
+        // A listing that suddenly holds nothing (a redesigned page whose rules no longer match,
+        // an empty feed served by mistake) must not withdraw the whole provider.
+        let emptied = out.offerings.is_empty() && previous.item_count > 0;
+        if emptied {
+            tracing::warn!(
+                provider = %provider.id,
+                before = previous.item_count,
+                "the document holds no offering any more; no snapshot published (nothing withdrawn)"
+            );
+        }
+        let snapshot = out.incomplete.is_none() && !emptied;
         if snapshot {
             let mut source_ids: Vec<String> = out.offerings.iter().map(|o| o.source_id.clone()).collect();
             source_ids.sort();
@@ -209,7 +236,7 @@ impl<S: StateStore> Collector<S> {
                 topic: self.kafka.offerings_topic.clone(),
                 partition,
                 key: provider.id.clone(),
-                payload: Some(serde_json::to_vec(&snapshot).unwrap_or_default()),
+                payload: Some(serde_json::to_vec(&snapshot).expect("a Snapshot always serialises")),
                 headers: headers(EVENT_SNAPSHOT),
             });
         }
@@ -285,6 +312,9 @@ impl<S: StateStore> Collector<S> {
         metrics::gauge!("learncity_collector_consecutive_failures", "provider" => provider.id.clone())
             .set(f64::from(state.consecutive_failures));
         metrics::gauge!("learncity_collector_items", "provider" => provider.id.clone()).set(state.item_count as f64);
+        if !self.ownership.still_runs(&provider.id) {
+            return Ok(self.handed_over(provider));
+        }
         self.state.put(state).await?;
         Ok(RunReport { provider_id: provider.id.clone(), outcome, upserts, snapshot, error })
     }
@@ -298,7 +328,19 @@ async fn read_document(
     content_type: Option<&str>,
     fetched_at: DateTime<Utc>,
 ) -> Result<ReadOutput, String> {
-    let provider = provider.clone();
+    read_as(provider.clone(), provider.format, body, url, content_type, fetched_at).await
+}
+
+/// Reads `body` as `format` with `provider`'s settings, on the blocking pool: a reader that
+/// panicked on some input is a failed read of that document, never a dead task.
+pub(crate) async fn read_as(
+    provider: Provider,
+    format: learncity_readers::FormatHint,
+    body: &[u8],
+    url: &url::Url,
+    content_type: Option<&str>,
+    fetched_at: DateTime<Utc>,
+) -> Result<ReadOutput, String> {
     let body = body.to_vec();
     let url = url.clone();
     let content_type = content_type.map(str::to_owned);
@@ -311,10 +353,10 @@ async fn read_document(
             content_type: content_type.as_deref(),
             fetched_at,
         };
-        learncity_readers::read(&body, provider.format, &ctx).map_err(|e| format!("{url}: {e}"))
+        learncity_readers::read(&body, format, &ctx).map_err(|e| format!("{url}: {e}"))
     })
     .await
-    .map_err(|e| format!("the reader stopped: {e}"))?
+    .map_err(|e| format!("the reader failed on this document ({e}); please report it with the document"))?
 }
 
 /// `sha256:` of a document; calendars are hashed without their `DTSTAMP` lines, which many

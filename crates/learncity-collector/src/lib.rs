@@ -88,7 +88,7 @@ pub struct Collector<S: StateStore> {
 
 impl<S: StateStore> Collector<S> {
     /// Assembles a collector. `offerings_partitions` is the partition count of the offerings
-    /// topic; `cancel` stops it.
+    /// topic; `shutdown` stops it.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         config: &Config,
@@ -170,7 +170,7 @@ impl<S: StateStore> Collector<S> {
                 }
             })
             .collect();
-        self.producer.publish(records, &self.abandon).await?;
+        self.producer.publish(records, &self.cancel).await?;
         Ok(())
     }
 
@@ -215,7 +215,7 @@ impl<S: StateStore> Collector<S> {
                     waiting += 1;
                     continue;
                 }
-                let Some(guard) = self.ownership.begin(&provider.id) else { continue };
+                let Some(guard) = self.ownership.begin(&provider.id, seen_generation) else { continue };
                 let this = Arc::clone(&self);
                 let provider = provider.clone();
                 runs.spawn(async move {
@@ -230,7 +230,11 @@ impl<S: StateStore> Collector<S> {
             let sleep = (next_wake - Utc::now()).to_std().unwrap_or_default().min(Duration::from_secs(1));
             tokio::select! {
                 () = tokio::time::sleep(sleep) => {}
-                Some(_) = runs.join_next(), if !runs.is_empty() => {}
+                Some(done) = runs.join_next(), if !runs.is_empty() => {
+                    if let Err(e) = done {
+                        tracing::error!(error = %e, "a provider run ended abnormally; the provider is tried again");
+                    }
+                }
                 () = self.cancel.cancelled() => {}
             }
         }

@@ -35,6 +35,8 @@ struct Inner {
     /// Partitions of the providers topic; 0 = this instance owns every provider.
     partitions: i32,
     assigned: HashSet<i32>,
+    /// Partitions being handed over: no new run starts, runs in flight may still finish.
+    draining: HashSet<i32>,
     in_flight: HashSet<String>,
     generation: u64,
 }
@@ -56,7 +58,13 @@ impl Ownership {
 
     fn with(partitions: i32) -> Self {
         Self {
-            inner: Mutex::new(Inner { partitions, assigned: HashSet::new(), in_flight: HashSet::new(), generation: 1 }),
+            inner: Mutex::new(Inner {
+                partitions,
+                assigned: HashSet::new(),
+                draining: HashSet::new(),
+                in_flight: HashSet::new(),
+                generation: 1,
+            }),
             idle: Condvar::new(),
         }
     }
@@ -76,11 +84,12 @@ impl Ownership {
         lock(&self.inner).assigned.len()
     }
 
-    /// Starts a run of `provider_id` when this instance owns it and no run of it is in flight;
+    /// Starts a run of `provider_id` when this instance owns it, no run of it is in flight, and
+    /// the assignment is still the one of `generation` (the one whose state the caller read);
     /// the guard ends the run when dropped.
-    pub fn begin(self: &Arc<Self>, provider_id: &str) -> Option<RunGuard> {
+    pub fn begin(self: &Arc<Self>, provider_id: &str, generation: u64) -> Option<RunGuard> {
         let mut inner = lock(&self.inner);
-        if !owns(&inner, provider_id) || inner.in_flight.contains(provider_id) {
+        if inner.generation != generation || !owns(&inner, provider_id) || inner.in_flight.contains(provider_id) {
             return None;
         }
         inner.in_flight.insert(provider_id.to_owned());
@@ -94,6 +103,7 @@ impl Ownership {
         let mut inner = lock(&self.inner);
         for p in partitions {
             inner.assigned.remove(p);
+            inner.draining.insert(*p);
         }
         let n = inner.partitions;
         let busy = |inner: &Inner| -> Vec<String> {
@@ -103,10 +113,21 @@ impl Ownership {
             let running = busy(&inner);
             let left = deadline.saturating_duration_since(Instant::now());
             if running.is_empty() || left.is_zero() {
+                // From here on a run still going publishes and stores nothing (`still_runs`).
+                for p in partitions {
+                    inner.draining.remove(p);
+                }
                 return running;
             }
             inner = self.idle.wait_timeout(inner, left).unwrap_or_else(std::sync::PoisonError::into_inner).0;
         }
+    }
+
+    /// Whether a run of `provider_id` in flight may still publish and store its state: its
+    /// partition is owned, or being handed over and waiting for it.
+    pub fn still_runs(&self, provider_id: &str) -> bool {
+        let inner = lock(&self.inner);
+        owns(&inner, provider_id) || inner.draining.contains(&partition_for(provider_id.as_bytes(), inner.partitions))
     }
 
     /// Adds assigned partitions.
@@ -189,7 +210,7 @@ impl ConsumerContext for GroupContext {
                 // costs one extra rebalance, and a re-join is never repeated within a minute.
                 let unchanged = lock(&self.before).take().is_some_and(|b| b == sorted(parts.clone()));
                 let recently = lock(&self.rejoined_at).is_some_and(|t| t.elapsed() < Duration::from_secs(60));
-                if unchanged && (parts.len() as i32) < self.partitions && !recently {
+                if unchanged && !parts.is_empty() && (parts.len() as i32) < self.partitions && !recently {
                     *lock(&self.rejoined_at) = Some(Instant::now());
                     self.rejoin.store(true, Ordering::SeqCst);
                 }
@@ -316,8 +337,8 @@ mod tests {
     fn one_run_per_provider_and_revoke_waits_for_it() {
         let own = Ownership::partitioned(2);
         own.assign(&[0, 1]);
-        let guard = own.begin("vsu").expect("owned and idle");
-        assert!(own.begin("vsu").is_none(), "a second run of one provider is refused");
+        let guard = own.begin("vsu", own.generation()).expect("owned and idle");
+        assert!(own.begin("vsu", own.generation()).is_none(), "a second run of one provider is refused");
         let p = partition_for(b"vsu", 2);
         let own2 = Arc::clone(&own);
         let releaser = std::thread::spawn(move || {
@@ -328,10 +349,11 @@ mod tests {
         assert!(still.is_empty(), "revoke waited for the run: {still:?}");
         releaser.join().unwrap();
         assert!(!own.owns("vsu"));
-        assert!(own.begin("vsu").is_none(), "not owned any more");
+        assert!(!own.still_runs("vsu"), "handed over: a late run publishes nothing");
+        assert!(own.begin("vsu", own.generation()).is_none(), "not owned any more");
         // A revoke whose wait runs out names what is still running.
         own.assign(&[p]);
-        let _g = own.begin("vsu").unwrap();
+        let _g = own.begin("vsu", own.generation()).unwrap();
         assert_eq!(own.revoke(&[p], Duration::from_millis(10)), vec!["vsu".to_owned()]);
     }
 }
