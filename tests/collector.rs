@@ -549,7 +549,18 @@ async fn a_restart_against_unchanged_providers_publishes_nothing() {
         if again { Ok(states) } else { Err("not yet".to_owned()) }
     })
     .await;
+    // A complete listing that suddenly holds nothing (a redesigned page whose rules match
+    // nothing) is read, but withdraws nothing: no snapshot.
+    let page = "<html><body><main><p>Сайт обновляется</p></main></body></html>";
+    city.server.set("/library-html/library-events.html", "text/html; charset=utf-8", page);
+    eventually(Duration::from_secs(60), "the emptied page read", || async {
+        let states = city.states().await;
+        let st = &states["library-html"];
+        if st["item_count"] == 0 && st["outcome"] == "published" { Ok(()) } else { Err(st.to_string()) }
+    })
+    .await;
     let log = daemon.terminate();
+    assert_eq!(snapshots_of(&city.offerings().await, "library-html").len(), 1, "only the first run's snapshot");
     for s in &city.specs {
         let outcome = &states[s.id]["outcome"];
         let want = if s.id == "no-validators" { "unchanged" } else { "not_modified" };

@@ -58,7 +58,7 @@ pub enum BusError {
     },
     /// Publishing was abandoned because the daemon is shutting down.
     #[error(
-        "publishing to {topic} was abandoned at shutdown with {pending} records unacknowledged; they are sent again on the next run"
+        "publishing to {topic} was abandoned at shutdown with {pending} records unacknowledged; the work that produced them is redone after the restart"
     )]
     Cancelled {
         /// The topic.

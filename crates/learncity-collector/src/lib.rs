@@ -181,6 +181,7 @@ impl<S: StateStore> Collector<S> {
         let max_runs = self.fetcher.settings().concurrency.max(1) * 2;
         let mut runs: JoinSet<()> = JoinSet::new();
         let mut seen_generation = 0;
+        let mut sync_failures = 0u32;
         loop {
             if self.cancel.is_cancelled() {
                 break;
@@ -189,8 +190,19 @@ impl<S: StateStore> Collector<S> {
             if generation != seen_generation {
                 // New providers may have arrived: read the state others wrote for them first.
                 match self.state.sync().await {
-                    Ok(()) => seen_generation = generation,
+                    Ok(()) => {
+                        seen_generation = generation;
+                        sync_failures = 0;
+                    }
+                    // Scheduling on a state that may lag (a provider fetched once more than
+                    // needed) beats not scheduling at all: after three failed reads, go on.
+                    Err(e) if sync_failures >= 2 => {
+                        tracing::warn!(error = %e, "fetch state not read to its end; scheduling with what is known");
+                        seen_generation = generation;
+                        sync_failures = 0;
+                    }
                     Err(e) => {
+                        sync_failures += 1;
                         tracing::warn!(error = %e, "cannot read the fetch state yet; retrying");
                         self.pause(Duration::from_secs(1)).await;
                         continue;

@@ -247,7 +247,15 @@ fn follow(consumer: BaseConsumer, topic: &str, shared: &Shared) {
                     }
                     Some(bytes) => match serde_json::from_slice::<ProviderState>(bytes) {
                         Ok(state) => {
-                            inner.states.insert(key.to_owned(), state);
+                            // This instance's own `put` is in the map already; a record of an
+                            // earlier attempt still on its way must not take the state back.
+                            let older = inner
+                                .states
+                                .get(key)
+                                .is_some_and(|known| known.last_attempt_at > state.last_attempt_at);
+                            if !older {
+                                inner.states.insert(key.to_owned(), state);
+                            }
                         }
                         Err(e) => tracing::warn!(
                             topic,

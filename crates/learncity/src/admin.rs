@@ -32,11 +32,8 @@ pub fn summary(config: &learncity_config::Config) -> String {
     for (name, field) in &config.overrides {
         let _ = writeln!(s, "  override {field} from {name}");
     }
-    let _ = writeln!(
-        s,
-        "  kafka: {} (topics {}, {})",
-        config.kafka.brokers, config.kafka.offerings_topic, config.kafka.catalog_topic
-    );
+    let topics: Vec<String> = learncity_bus::topics::specs(&config.kafka).into_iter().map(|t| t.name).collect();
+    let _ = writeln!(s, "  kafka: {} (topics {})", config.kafka.brokers, topics.join(", "));
     let _ = writeln!(s, "  {} provider(s):", config.providers.len());
     for p in &config.providers {
         let _ = writeln!(
