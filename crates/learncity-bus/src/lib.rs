@@ -68,6 +68,25 @@ pub enum BusError {
     },
 }
 
+/// Runs a blocking librdkafka call on the blocking pool.
+pub(crate) async fn off_runtime<T: Send + 'static>(
+    brokers: &str,
+    call: impl FnOnce() -> Result<T, BusError> + Send + 'static,
+) -> Result<T, BusError> {
+    tokio::task::spawn_blocking(call).await.map_err(|e| BusError::Unreachable {
+        brokers: brokers.to_owned(),
+        detail: format!("the client call failed: {e}"),
+    })?
+}
+
+/// A consumer configuration in `group`: offsets are never committed nor stored automatically
+/// (the daemons decide what is processed).
+pub fn consumer_config(settings: &KafkaSettings, group: &str) -> rdkafka::ClientConfig {
+    let mut config = client_config(settings);
+    config.set("group.id", group).set("enable.auto.commit", "false").set("enable.auto.offset.store", "false");
+    config
+}
+
 /// A librdkafka client configuration with the brokers, client id and extra properties of
 /// `settings`.
 pub fn client_config(settings: &KafkaSettings) -> rdkafka::ClientConfig {

@@ -64,10 +64,14 @@ impl Producer {
     pub async fn check_reachable(&self, timeout: Duration) -> Result<(), BusError> {
         let inner = self.inner.clone();
         let brokers = self.brokers.clone();
-        tokio::task::spawn_blocking(move || inner.client().fetch_metadata(None, timeout).map(|_| ()))
-            .await
-            .map_err(|e| BusError::Unreachable { brokers: brokers.clone(), detail: e.to_string() })?
-            .map_err(|e| BusError::Unreachable { brokers, detail: e.to_string() })
+        crate::off_runtime(&self.brokers, move || {
+            inner
+                .client()
+                .fetch_metadata(None, timeout)
+                .map(|_| ())
+                .map_err(|e| BusError::Unreachable { brokers, detail: e.to_string() })
+        })
+        .await
     }
 
     /// The partition count of `topic` (fails with [`BusError::MissingTopic`] when it does not exist).
@@ -75,10 +79,8 @@ impl Producer {
         let inner = self.inner.clone();
         let brokers = self.brokers.clone();
         let topic = topic.to_owned();
-        let b = brokers.clone();
-        tokio::task::spawn_blocking(move || crate::topics::partition_count(inner.client(), &b, &topic))
+        crate::off_runtime(&self.brokers, move || crate::topics::partition_count(inner.client(), &brokers, &topic))
             .await
-            .map_err(|e| BusError::Unreachable { brokers, detail: e.to_string() })?
     }
 
     /// Publishes `records` and waits until the brokers acknowledged every one; what fails is
@@ -187,9 +189,9 @@ impl Producer {
     pub async fn flush(&self, timeout: Duration) -> Result<(), BusError> {
         let inner = self.inner.clone();
         let brokers = self.brokers.clone();
-        tokio::task::spawn_blocking(move || inner.flush(timeout))
-            .await
-            .map_err(|e| BusError::Unreachable { brokers: brokers.clone(), detail: e.to_string() })?
-            .map_err(|e| BusError::Unreachable { brokers, detail: format!("flush: {e}") })
+        crate::off_runtime(&self.brokers, move || {
+            inner.flush(timeout).map_err(|e| BusError::Unreachable { brokers, detail: format!("flush: {e}") })
+        })
+        .await
     }
 }

@@ -139,11 +139,14 @@ async fn partition_counts(
 ) -> Result<Vec<(String, usize)>, BusError> {
     let admin = Arc::clone(admin);
     let brokers = settings.brokers.clone();
-    tokio::task::spawn_blocking(move || admin.inner().fetch_metadata(None, Duration::from_secs(10)))
-        .await
-        .map_err(|e| BusError::Unreachable { brokers: brokers.clone(), detail: e.to_string() })?
-        .map(|m| m.topics().iter().map(|t| (t.name().to_owned(), t.partitions().len())).collect())
-        .map_err(|e| BusError::Unreachable { brokers, detail: e.to_string() })
+    crate::off_runtime(&settings.brokers, move || {
+        admin
+            .inner()
+            .fetch_metadata(None, Duration::from_secs(10))
+            .map(|m| m.topics().iter().map(|t| (t.name().to_owned(), t.partitions().len())).collect())
+            .map_err(|e| BusError::Unreachable { brokers, detail: e.to_string() })
+    })
+    .await
 }
 
 /// The partition count of `topic`, from the brokers' metadata (blocking; call it off the async

@@ -37,6 +37,12 @@ pub use fetch_run::{RunReport, document_hash};
 pub use membership::{GroupMember, Ownership};
 pub use state::{KafkaStateStore, MemoryStateStore, Outcome, ProviderState, StateStore};
 
+/// Locks a mutex; a panic elsewhere while holding it leaves data that is still usable here
+/// (sets and maps updated in one step), so poisoning is ignored.
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Failures that stop the collector (a provider's own failures never do: they end in its state).
 #[derive(Debug, thiserror::Error)]
 pub enum CollectError {

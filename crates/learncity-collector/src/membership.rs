@@ -21,7 +21,7 @@ use learncity_bus::partition::partition_for;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance};
 use rdkafka::{ClientContext, TopicPartitionList};
 
-use crate::CollectError;
+use crate::{CollectError, lock};
 
 /// The set of providers this instance owns, and the runs in flight.
 #[derive(Debug)]
@@ -39,10 +39,6 @@ struct Inner {
     draining: HashSet<i32>,
     in_flight: HashSet<String>,
     generation: u64,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Ownership {
@@ -255,11 +251,8 @@ impl GroupMember {
             rejoined_at: Mutex::new(None),
             rejoin: AtomicBool::new(false),
         };
-        let consumer: BaseConsumer<GroupContext> = learncity_bus::client_config(settings)
-            .set("group.id", group_id)
+        let consumer: BaseConsumer<GroupContext> = learncity_bus::consumer_config(settings, group_id)
             .set("client.id", format!("{}-{instance}", settings.client_id))
-            .set("enable.auto.commit", "false")
-            .set("enable.auto.offset.store", "false")
             .set("auto.offset.reset", "latest")
             .set("session.timeout.ms", "10000")
             .set("heartbeat.interval.ms", "3000")

@@ -22,7 +22,7 @@ use rdkafka::{Message, Offset, TopicPartitionList};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
-use crate::CollectError;
+use crate::{CollectError, lock};
 
 /// How the last attempt ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -154,10 +154,6 @@ struct Inner {
     error: Option<String>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 impl KafkaStateStore {
     /// Starts following the state topic (which `learncity topics ensure` created).
     pub async fn start(
@@ -167,17 +163,15 @@ impl KafkaStateStore {
     ) -> Result<Self, CollectError> {
         let topic = settings.collector_state_topic.clone();
         let partitions = producer.partition_count(&topic).await?;
-        let consumer: BaseConsumer = learncity_bus::client_config(settings)
-            .set("group.id", format!("{}-state-reader", settings.client_id))
-            .set("enable.auto.commit", "false")
-            .set("enable.auto.offset.store", "false")
-            .set("fetch.wait.max.ms", "100")
-            .create()
-            .map_err(|source| learncity_bus::BusError::Client {
-                what: "state consumer",
-                brokers: settings.brokers.clone(),
-                source,
-            })?;
+        let consumer: BaseConsumer =
+            learncity_bus::consumer_config(settings, &format!("{}-state-reader", settings.client_id))
+                .set("fetch.wait.max.ms", "100")
+                .create()
+                .map_err(|source| learncity_bus::BusError::Client {
+                    what: "state consumer",
+                    brokers: settings.brokers.clone(),
+                    source,
+                })?;
         let mut assignment = TopicPartitionList::new();
         for p in 0..partitions {
             assignment
