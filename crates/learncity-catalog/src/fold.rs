@@ -1,0 +1,91 @@
+//! Text folded for matching across scripts, spellings and inflections.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Folds `text`: transliterated to ASCII (Cyrillic, Latin with diacritics), lowercased,
+/// transliteration variants merged (`ts`→`c`, `ch`/`sh`/`zh`/`kh` → `c`/`s`/`z`/`h`, iotated
+/// vowels → plain ones, `y`/`j` → `i`, `w` → `v`), everything else a single space.
+pub fn fold(text: &str) -> String {
+    let decomposed: String = text.nfkd().filter(|c| !unicode_normalization::char::is_combining_mark(*c)).collect();
+    let ascii = any_ascii::any_ascii(&decomposed).to_ascii_lowercase();
+    let mut out = String::with_capacity(ascii.len());
+    let mut last_space = true;
+    for c in ascii.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+            last_space = false;
+        } else if !last_space {
+            out.push(' ');
+            last_space = true;
+        }
+    }
+    let mut s = out.trim_end().to_owned();
+    for (from, to) in [
+        ("shch", "s"),
+        ("ts", "c"),
+        ("tz", "c"),
+        ("ch", "c"),
+        ("sh", "s"),
+        ("zh", "z"),
+        ("kh", "h"),
+        ("ya", "a"),
+        ("ia", "a"),
+        ("ja", "a"),
+        ("yu", "u"),
+        ("iu", "u"),
+        ("ju", "u"),
+        ("ye", "e"),
+        ("ie", "e"),
+        ("je", "e"),
+        ("yo", "o"),
+        ("io", "o"),
+        ("jo", "o"),
+        ("y", "i"),
+        ("j", "i"),
+        ("w", "v"),
+        ("g", "h"),
+    ] {
+        s = s.replace(from, to);
+    }
+    s
+}
+
+/// Words that say nothing about which offering it is (ru, be, en, de).
+const STOPWORDS: &[&str] = &[
+    "i", "v", "na", "dla", "po", "s", "so", "z", "za", "ot", "ad", "do", "a", "the", "of", "and", "for", "in", "on",
+    "to", "an", "und", "der", "die", "das", "fur", "mit", "im", "am", "zu", "ein", "eine",
+];
+
+/// The folded words of `text` that identify it, each cut to its first five letters (a crude
+/// stem that survives Russian and Belarusian endings: "витебске", "Віцебску" → "viteb", "viceb").
+pub fn tokens(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = fold(text)
+        .split(' ')
+        .filter(|w| !w.is_empty() && !STOPWORDS.contains(w))
+        .map(|w| w.chars().take(5).collect())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scripts_and_spellings_fold_close() {
+        assert_eq!(fold("Віцебск"), fold("Viciebsk"));
+        assert_eq!(fold("Витебск"), fold("VITEBSK"));
+        assert!(strsim::jaro_winkler(&fold("Віцебск"), &fold("Витебск")) > 0.85);
+        assert_eq!(fold("  Курсы — английского!! "), "kursi anhliiskoho");
+        assert_eq!(fold("Mahilioŭ"), fold("Mahiliou"));
+        assert_eq!(fold(""), "");
+    }
+
+    #[test]
+    fn tokens_drop_stopwords_and_endings() {
+        assert_eq!(tokens("Курсы английского языка для начинающих"), ["anhli", "azika", "kursi", "nacin"]);
+        assert_eq!(tokens("в Витебске"), tokens("Витебск"));
+    }
+}

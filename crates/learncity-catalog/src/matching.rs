@@ -1,0 +1,260 @@
+//! Which offerings of different providers are one real-world offering.
+//!
+//! 1. [`Features`] of each offering: title tokens ([`crate::fold::tokens`]), place key
+//!    ([`crate::places::place_key`] of its city, else the provider's), first start, venue
+//!    tokens, URLs.
+//! 2. Blocking ([`blocking_keys`]): `place | local date of the first start | title token` —
+//!    only offerings sharing a key are compared, so the cost grows with the offerings, not
+//!    with their pairs. Offerings without a date are blocked on their first two title tokens.
+//! 3. Scoring ([`score`]): identical landing or registration URLs match outright; otherwise
+//!    different places or first starts further apart than `start_tolerance` never match, and
+//!    the score weighs title similarity (0.6), start closeness (0.25) and venue similarity
+//!    (0.15; its weight moves to the title when either venue is unknown).
+//! 4. Clusters ([`clusters`]): pairs scoring at least `match_score` are joined (union-find).
+//!    Offerings of one provider are never merged with each other: one provider listing two
+//!    items is two offerings.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, FixedOffset};
+use learncity_model::Offering;
+
+use crate::fold::tokens;
+use crate::places::place_key;
+
+/// Matching thresholds (from the catalog builder's config).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Thresholds {
+    /// First starts further apart than this never match.
+    pub start_tolerance: chrono::Duration,
+    /// Two tokens at least this Jaro-Winkler-similar count as one word.
+    pub token_similarity: f64,
+    /// A pair scoring at least this is one offering.
+    pub match_score: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Self { start_tolerance: chrono::Duration::minutes(30), token_similarity: 0.88, match_score: 0.72 }
+    }
+}
+
+/// What matching looks at in one offering.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Features {
+    /// The provider (offerings of one provider are never merged).
+    pub provider: String,
+    /// Folded title tokens.
+    pub title: Vec<String>,
+    /// Place key of the offering's city (or the provider's default city).
+    pub place: Option<String>,
+    /// Earliest session start.
+    pub first_start: Option<DateTime<FixedOffset>>,
+    /// Folded venue and address tokens.
+    pub venue: Vec<String>,
+    /// Landing and registration URLs without scheme, `www.` and trailing slash.
+    pub urls: Vec<String>,
+}
+
+impl Features {
+    /// The features of `o`; `default_city` stands in when the offering names no city.
+    pub fn of(o: &Offering, default_city: Option<&str>) -> Self {
+        let city = o.location.as_ref().and_then(|l| l.city.as_deref()).or(default_city);
+        let venue_text = o
+            .location
+            .as_ref()
+            .map(|l| format!("{} {}", l.venue.as_deref().unwrap_or(""), l.address.as_deref().unwrap_or("")))
+            .unwrap_or_default();
+        let urls =
+            [o.landing_url.as_deref(), o.registration_url.as_deref()].into_iter().flatten().map(url_key).collect();
+        Self {
+            provider: o.provider.id.clone(),
+            title: tokens(&o.title),
+            place: city.and_then(place_key),
+            first_start: o.first_start(),
+            venue: tokens(&venue_text),
+            urls,
+        }
+    }
+}
+
+fn url_key(url: &str) -> String {
+    let u = url.trim().trim_end_matches('/');
+    let u = u.split_once("://").map_or(u, |(_, rest)| rest);
+    u.strip_prefix("www.").unwrap_or(u).to_ascii_lowercase()
+}
+
+/// The blocking keys of an offering: candidates for a match share at least one.
+pub fn blocking_keys(f: &Features) -> Vec<String> {
+    let place = f.place.as_deref().unwrap_or("-");
+    match f.first_start {
+        Some(start) => {
+            let date = start.date_naive();
+            f.title.iter().map(|t| format!("{place}|{date}|{t}")).collect()
+        }
+        None => {
+            let head: Vec<&str> = f.title.iter().take(2).map(String::as_str).collect();
+            vec![format!("{place}|-|{}", head.join(" "))]
+        }
+    }
+}
+
+/// Soft Dice similarity of two token sets: a token of the smaller set counts when some token of
+/// the other is at least `min` Jaro-Winkler-similar.
+fn soft_dice(a: &[String], b: &[String], min: f64) -> f64 {
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let matched = small.iter().filter(|t| large.iter().any(|u| strsim::jaro_winkler(t, u) >= min)).count();
+    (2 * matched) as f64 / (a.len() + b.len()) as f64
+}
+
+/// How likely `a` and `b` are one offering (0..=1); `None` when they cannot be.
+pub fn score(a: &Features, b: &Features, t: &Thresholds) -> Option<f64> {
+    if a.urls.iter().any(|u| b.urls.contains(u)) {
+        return Some(1.0);
+    }
+    if let (Some(pa), Some(pb)) = (&a.place, &b.place)
+        && pa != pb
+    {
+        return None;
+    }
+    let closeness = match (a.first_start, b.first_start) {
+        (Some(x), Some(y)) => {
+            let apart = (x - y).abs();
+            if apart > t.start_tolerance {
+                return None;
+            }
+            let tol = t.start_tolerance.num_seconds().max(1) as f64;
+            1.0 - apart.num_seconds() as f64 / tol
+        }
+        (None, None) => 0.5,
+        _ => return None,
+    };
+    let title = soft_dice(&a.title, &b.title, t.token_similarity);
+    let s = if a.venue.is_empty() || b.venue.is_empty() {
+        0.75 * title + 0.25 * closeness
+    } else {
+        0.6 * title + 0.25 * closeness + 0.15 * soft_dice(&a.venue, &b.venue, t.token_similarity)
+    };
+    Some(s)
+}
+
+/// Groups of indexes into `items` that are one offering each (every item in exactly one group,
+/// groups in order of their first item).
+pub fn clusters(items: &[Features], t: &Thresholds) -> Vec<Vec<usize>> {
+    let mut blocks: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_url: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, f) in items.iter().enumerate() {
+        for key in blocking_keys(f) {
+            blocks.entry(key).or_default().push(i);
+        }
+        for u in &f.urls {
+            by_url.entry(u.as_str()).or_default().push(i);
+        }
+    }
+    let mut parent: Vec<usize> = (0..items.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    for members in blocks.values().chain(by_url.values()) {
+        for (x, &i) in members.iter().enumerate() {
+            for &j in &members[x + 1..] {
+                if items[i].provider == items[j].provider || root(&mut parent, i) == root(&mut parent, j) {
+                    continue;
+                }
+                if score(&items[i], &items[j], t).is_some_and(|s| s >= t.match_score) {
+                    let (ri, rj) = (root(&mut parent, i), root(&mut parent, j));
+                    parent[ri.max(rj)] = ri.min(rj);
+                }
+            }
+        }
+    }
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut index: HashMap<usize, usize> = HashMap::new();
+    for i in 0..items.len() {
+        let r = root(&mut parent, i);
+        let g = *index.entry(r).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[g].push(i);
+    }
+    groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(provider: &str, title: &str, city: &str, start: Option<&str>, venue: &str) -> Features {
+        Features {
+            provider: provider.to_owned(),
+            title: tokens(title),
+            place: place_key(city),
+            first_start: start.map(|s| DateTime::parse_from_rfc3339(s).unwrap()),
+            venue: tokens(venue),
+            urls: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn one_course_announced_in_two_scripts_is_one_cluster() {
+        let items = vec![
+            f(
+                "vsu",
+                "Курсы английского языка для начинающих",
+                "Витебск",
+                Some("2026-03-12T18:00:00+03:00"),
+                "ул. Московская 33",
+            ),
+            f("library", "Kursy angliyskogo yazyka dlya nachinayushchikh", "Віцебск", Some("2026-03-12T15:00:00Z"), ""),
+            f("library", "Курсы английского языка для начинающих", "Vitebsk", Some("2026-04-12T18:00:00+03:00"), ""),
+            f("museum", "Курсы английского языка для начинающих", "Mogilev", Some("2026-03-12T18:00:00+03:00"), ""),
+        ];
+        let groups = clusters(&items, &Thresholds::default());
+        assert_eq!(
+            groups,
+            vec![vec![0, 1], vec![2], vec![3]],
+            "same time in two zones merges; another date or city does not"
+        );
+    }
+
+    #[test]
+    fn typos_and_official_place_names_still_match() {
+        let a = f("a", "Мастер-класс по керамике", "Магілёў", Some("2026-05-01T11:00:00+03:00"), "");
+        let b = f("b", "Мастер класс по керамикке", "Mogilev", Some("2026-05-01T11:15:00+03:00"), "");
+        let s = score(&a, &b, &Thresholds::default()).unwrap();
+        assert!(s >= Thresholds::default().match_score, "{s}");
+        let far = f("b", "Мастер класс по керамике", "Mogilev", Some("2026-05-01T13:00:00+03:00"), "");
+        assert_eq!(score(&a, &far, &Thresholds::default()), None, "two hours apart");
+        let other = f("b", "Лекция о Шагале", "Mogilev", Some("2026-05-01T11:00:00+03:00"), "");
+        assert!(score(&a, &other, &Thresholds::default()).unwrap() < Thresholds::default().match_score);
+    }
+
+    #[test]
+    fn identical_urls_match_and_one_provider_never_merges_with_itself() {
+        let mut a = f("a", "Python", "Minsk", None, "");
+        let mut b = f("b", "Programming for kids", "Minsk", None, "");
+        a.urls = vec![url_key("https://www.it.example/course/7/")];
+        b.urls = vec![url_key("http://it.example/course/7")];
+        assert_eq!(score(&a, &b, &Thresholds::default()), Some(1.0));
+        let c = f("a", "Python", "Minsk", None, "");
+        assert_eq!(clusters(&[a, b, c], &Thresholds::default()), vec![vec![0, 1], vec![2]]);
+    }
+
+    #[test]
+    fn blocking_keys_carry_place_date_and_title_tokens() {
+        let x = f("a", "Английский язык", "Віцебск", Some("2026-03-12T18:00:00+03:00"), "");
+        let keys = blocking_keys(&x);
+        assert!(keys.iter().all(|k| k.starts_with("vitebsk|2026-03-12|")), "{keys:?}");
+        assert_eq!(keys.len(), x.title.len());
+        let undated = f("a", "Английский язык", "Віцебск", None, "");
+        assert_eq!(blocking_keys(&undated).len(), 1);
+    }
+}
