@@ -9,12 +9,14 @@
 //! 3. Scoring ([`score`]): identical landing or registration URLs match outright; otherwise
 //!    different places or first starts further apart than `start_tolerance` never match, and
 //!    the score weighs title similarity (0.6), start closeness (0.25) and venue similarity
-//!    (0.15; its weight moves to the title when either venue is unknown).
+//!    (0.15; its weight moves to the title when either venue is unknown), less 0.15 when the
+//!    titles name different kinds ("Курс" / "Семинар").
 //! 4. Clusters ([`clusters`]): pairs scoring at least `match_score` are joined (union-find).
 //!    Offerings of one provider are never merged with each other: one provider listing two
 //!    items is two offerings.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use chrono::{DateTime, FixedOffset};
 use learncity_model::Offering;
@@ -54,6 +56,8 @@ pub struct Features {
     pub venue: Vec<String>,
     /// Landing and registration URLs without scheme, `www.` and trailing slash.
     pub urls: Vec<String>,
+    /// The kind its title names ("Курс", "Семинар", "Lecture"...), when it names one.
+    pub kind: Option<&'static str>,
 }
 
 impl Features {
@@ -65,17 +69,52 @@ impl Features {
             .as_ref()
             .map(|l| format!("{} {}", l.venue.as_deref().unwrap_or(""), l.address.as_deref().unwrap_or("")))
             .unwrap_or_default();
-        let urls =
-            [o.landing_url.as_deref(), o.registration_url.as_deref()].into_iter().flatten().map(url_key).collect();
+        let urls: Vec<&str> = [o.landing_url.as_deref(), o.registration_url.as_deref()].into_iter().flatten().collect();
+        Self::from_parts(&o.provider.id, &o.title, city, o.first_start(), &venue_text, &urls)
+    }
+
+    /// The features of an offering given by its parts.
+    pub fn from_parts(
+        provider: &str,
+        title: &str,
+        city: Option<&str>,
+        first_start: Option<DateTime<FixedOffset>>,
+        venue: &str,
+        urls: &[&str],
+    ) -> Self {
+        let title = tokens(title);
         Self {
-            provider: o.provider.id.clone(),
-            title: tokens(&o.title),
+            provider: provider.to_owned(),
+            kind: kind_of(&title),
+            title,
             place: city.and_then(place_key),
-            first_start: o.first_start(),
-            venue: tokens(&venue_text),
-            urls,
+            first_start,
+            venue: tokens(venue),
+            urls: urls.iter().map(|u| url_key(u)).collect(),
         }
     }
+}
+
+/// Words a title names its kind with (be, ru, en, de), by kind.
+const KIND_WORDS: &[(&str, &[&str])] = &[
+    ("course", &["курс", "курсы", "course", "kurs"]),
+    ("seminar", &["семинар", "seminar"]),
+    ("lecture", &["лекция", "лекцыя", "lecture", "vortrag"]),
+    ("training", &["тренинг", "трэнінг", "training"]),
+    ("masterclass", &["мастер", "майстар", "masterclass"]),
+    ("workshop", &["workshop", "воркшоп"]),
+    ("tour", &["экскурсия", "экскурсія", "tour", "führung"]),
+];
+
+/// The kind a title's tokens name, when exactly one.
+fn kind_of(title: &[String]) -> Option<&'static str> {
+    static FOLDED: OnceLock<Vec<(String, &'static str)>> = OnceLock::new();
+    let folded = FOLDED.get_or_init(|| {
+        KIND_WORDS.iter().flat_map(|(kind, words)| words.iter().flat_map(|w| tokens(w)).map(|t| (t, *kind))).collect()
+    });
+    let mut kinds = title.iter().filter_map(|t| folded.iter().find(|(w, _)| w == t).map(|(_, k)| *k));
+    let first = kinds.next()?;
+    kinds.all(|k| k == first).then_some(first)
 }
 
 fn url_key(url: &str) -> String {
@@ -138,7 +177,10 @@ pub fn score(a: &Features, b: &Features, t: &Thresholds) -> Option<f64> {
     } else {
         0.6 * title + 0.25 * closeness + 0.15 * soft_dice(&a.venue, &b.venue, t.token_similarity)
     };
-    Some(s)
+    // "Курс 3D-моделирования" and "Семинар 3D-моделирования" at one time and place are two
+    // offerings: titles that name different kinds count against a match.
+    let kinds_differ = matches!((a.kind, b.kind), (Some(x), Some(y)) if x != y);
+    Some(if kinds_differ { s - 0.15 } else { s })
 }
 
 /// Groups of indexes into `items` that are one offering each (every item in exactly one group,
@@ -193,14 +235,20 @@ mod tests {
     use super::*;
 
     fn f(provider: &str, title: &str, city: &str, start: Option<&str>, venue: &str) -> Features {
-        Features {
-            provider: provider.to_owned(),
-            title: tokens(title),
-            place: place_key(city),
-            first_start: start.map(|s| DateTime::parse_from_rfc3339(s).unwrap()),
-            venue: tokens(venue),
-            urls: Vec::new(),
-        }
+        let start = start.map(|s| DateTime::parse_from_rfc3339(s).unwrap());
+        Features::from_parts(provider, title, Some(city), start, venue, &[])
+    }
+
+    #[test]
+    fn titles_naming_different_kinds_count_against_a_match() {
+        let at = Some("2026-05-01T11:00:00+03:00");
+        let a = f("a", "Курс 3D-моделирования", "Minsk", at, "Дом культуры");
+        let b = f("b", "Семинар 3D-моделирования", "Minsk", at, "Дом культуры");
+        let c = f("b", "Kurs 3D-modelirovaniya", "Minsk", at, "Дом культуры");
+        assert_eq!((a.kind, b.kind), (Some("course"), Some("seminar")));
+        let t = Thresholds::default();
+        assert!(score(&a, &b, &t).unwrap() < t.match_score);
+        assert!(score(&a, &c, &t).unwrap() >= t.match_score);
     }
 
     #[test]
@@ -239,10 +287,9 @@ mod tests {
 
     #[test]
     fn identical_urls_match_and_one_provider_never_merges_with_itself() {
-        let mut a = f("a", "Python", "Minsk", None, "");
-        let mut b = f("b", "Programming for kids", "Minsk", None, "");
-        a.urls = vec![url_key("https://www.it.example/course/7/")];
-        b.urls = vec![url_key("http://it.example/course/7")];
+        let a = Features::from_parts("a", "Python", Some("Minsk"), None, "", &["https://www.it.example/course/7/"]);
+        let b =
+            Features::from_parts("b", "Programming for kids", Some("Minsk"), None, "", &["http://it.example/course/7"]);
         assert_eq!(score(&a, &b, &Thresholds::default()), Some(1.0));
         let c = f("a", "Python", "Minsk", None, "");
         assert_eq!(clusters(&[a, b, c], &Thresholds::default()), vec![vec![0, 1], vec![2]]);

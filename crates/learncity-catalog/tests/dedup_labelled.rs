@@ -12,7 +12,6 @@ use std::collections::HashSet;
 use chrono::{DateTime, Duration, FixedOffset, TimeZone};
 use learncity_catalog::fold::tokens;
 use learncity_catalog::matching::{Features, Thresholds, clusters};
-use learncity_catalog::places::place_key;
 
 const FORMATS: &[&str] = &["Курс", "Мастер-класс", "Лекция", "Тренинг", "Семинар"];
 const TOPICS: &[&str] = &[
@@ -75,17 +74,7 @@ struct Item {
 }
 
 fn item(truth: usize, provider: &str, title: &str, city: &str, start: DateTime<FixedOffset>, venue: &str) -> Item {
-    Item {
-        truth,
-        features: Features {
-            provider: provider.to_owned(),
-            title: tokens(title),
-            place: place_key(city),
-            first_start: Some(start),
-            venue: tokens(venue),
-            urls: Vec::new(),
-        },
-    }
+    Item { truth, features: Features::from_parts(provider, title, Some(city), Some(start), venue, &[]) }
 }
 
 fn labelled_set() -> Vec<Item> {
@@ -178,6 +167,6 @@ fn precision_and_recall_on_the_labelled_set() {
         println!("  missed: {:?} ~ {:?}", items[i].features.title, items[j].features.title);
     }
     // Floors at the figures measured when the set was made (see the issue note); a drop fails.
-    assert!(precision >= 0.97, "precision {precision:.3}");
-    assert!(recall >= 0.90, "recall {recall:.3}");
+    assert!(precision >= 0.99, "precision {precision:.3}");
+    assert!(recall >= 0.95, "recall {recall:.3}");
 }
