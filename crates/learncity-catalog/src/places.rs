@@ -3,6 +3,9 @@
 //! to one key. String distance cannot bridge "Mahilioŭ" and "Mogilev" or "Bieraście" and
 //! "Brest"; this table does. Names not in it key on their folded form.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use crate::fold::fold;
 
 /// `(key, names)`: every name folds to the key.
@@ -23,16 +26,15 @@ pub const PLACES: &[(&str, &[&str])] = &[
 
 /// The key of a place name: its entry in [`PLACES`], else its folded form (`None` when blank).
 pub fn place_key(name: &str) -> Option<String> {
+    // The table folded once: this runs for every offering the builder sees.
+    static FOLDED: OnceLock<HashMap<String, &'static str>> = OnceLock::new();
+    let table = FOLDED
+        .get_or_init(|| PLACES.iter().flat_map(|(key, names)| names.iter().map(move |n| (fold(n), *key))).collect());
     let folded = fold(name);
     if folded.is_empty() {
         return None;
     }
-    for (key, names) in PLACES {
-        if names.iter().any(|n| fold(n) == folded) {
-            return Some((*key).to_owned());
-        }
-    }
-    Some(folded)
+    Some(table.get(&folded).map_or(folded, |key| (*key).to_owned()))
 }
 
 #[cfg(test)]

@@ -31,7 +31,10 @@ pub async fn enrich(
     let mut report = Enriched::default();
     // Landing pages are read through their schema.org data only: the provider's HTML rules
     // describe its listing, not its pages.
-    let settings = ReaderSettings { html: None, ..provider.reader.clone() };
+    let page_reader = learncity_config::Provider {
+        reader: ReaderSettings { html: None, ..provider.reader.clone() },
+        ..provider.clone()
+    };
     for offering in offerings.iter_mut().filter(|o| o.sessions.is_empty()) {
         let Some(url) = offering.landing_url.as_deref().and_then(|u| url::Url::parse(u).ok()) else { continue };
         if !matches!(url.scheme(), "http" | "https") {
@@ -53,9 +56,8 @@ pub async fn enrich(
                 continue;
             }
         };
-        let page_reader = learncity_config::Provider { reader: settings.clone(), ..provider.clone() };
         let read = crate::fetch_run::read_as(
-            page_reader,
+            page_reader.clone(),
             FormatHint::Html,
             &fetched.body,
             &fetched.url,

@@ -162,7 +162,7 @@ impl<S: StateStore> Collector<S> {
                     "name": p.name,
                     "city": p.city,
                     "url": p.url.as_ref().map(url::Url::as_str),
-                    "format": format!("{:?}", p.format).to_lowercase(),
+                    "format": p.format.as_str(),
                     "listing": p.listing,
                     "enabled": p.enabled,
                     "origin": p.origin,

@@ -24,6 +24,20 @@ pub enum FormatHint {
     Html,
 }
 
+impl FormatHint {
+    /// The lowercase name used in config and on the command line (what `from_str` reads).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FormatHint::Auto => "auto",
+            FormatHint::Rss => "rss",
+            FormatHint::Atom => "atom",
+            FormatHint::Jsonfeed => "jsonfeed",
+            FormatHint::Ical => "ical",
+            FormatHint::Html => "html",
+        }
+    }
+}
+
 impl std::str::FromStr for FormatHint {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -300,6 +314,14 @@ impl FieldRule {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn format_names_round_trip() {
+        use FormatHint::*;
+        for f in [Auto, Rss, Atom, Jsonfeed, Ical, Html] {
+            assert_eq!(f.as_str().parse::<FormatHint>(), Ok(f));
+        }
+    }
 
     #[test]
     fn parses_kebab_case_toml_with_html_rules() {

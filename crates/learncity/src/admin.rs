@@ -40,7 +40,7 @@ pub fn summary(config: &learncity_config::Config) -> String {
             s,
             "    {:<28} {:<8} {:<8} {}{}{}",
             p.id,
-            format!("{:?}", p.format).to_lowercase(),
+            p.format.as_str(),
             p.listing.as_str(),
             p.url.as_ref().map_or("(no url: not collected)", url::Url::as_str),
             if p.enabled { "" } else { "  [disabled]" },
