@@ -7,10 +7,13 @@
 //!   key — no string distance bridges official Belarusian and Russian names);
 //! - [`matching`]: features of an offering, blocking keys (place + first session date + title
 //!   token), pairwise scoring (title, start time within a tolerance, venue, identical URLs), and
-//!   clusters.
+//!   clusters;
+//! - [`merge`]: the canonical catalogue entry of a cluster — preference order of its sources,
+//!   field-by-field merge rules, and the stable entry id.
 //!
 //! The daemon around it (store, Kafka, catalog topic) is issue 4's remaining work.
 
 pub mod fold;
 pub mod matching;
+pub mod merge;
 pub mod places;

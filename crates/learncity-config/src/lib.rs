@@ -36,7 +36,7 @@ use serde::Deserialize;
 
 pub use error::{ConfigError, ConfigErrors};
 pub use provider::{Listing, Provider};
-pub use sections::{CollectorSettings, LogFormat, LogSettings};
+pub use sections::{CatalogSettings, CollectorSettings, LogFormat, LogSettings};
 
 /// The prefix of environment overrides.
 pub const ENV_PREFIX: &str = "LEARNCITY__";
@@ -48,6 +48,8 @@ pub struct Config {
     pub path: PathBuf,
     /// `[collector]`: scheduling and the provider registry.
     pub collector: CollectorSettings,
+    /// `[catalog]`: the catalog builder.
+    pub catalog: CatalogSettings,
     /// `[http]`: how providers are fetched.
     pub http: learncity_fetch::FetchSettings,
     /// `[kafka]`: brokers, topics, client properties.
@@ -66,6 +68,8 @@ pub struct Config {
 struct MainFile {
     #[serde(default)]
     collector: CollectorSettings,
+    #[serde(default)]
+    catalog: CatalogSettings,
     #[serde(default)]
     http: learncity_fetch::FetchSettings,
     #[serde(default)]
@@ -138,6 +142,7 @@ pub fn load_with_env(path: &Path, env: impl IntoIterator<Item = (String, String)
         }
     };
     section_error("collector", main.collector.validate());
+    section_error("catalog", main.catalog.validate());
     section_error("http", main.http.validate());
     section_error("kafka", main.kafka.validate());
 
@@ -161,6 +166,7 @@ pub fn load_with_env(path: &Path, env: impl IntoIterator<Item = (String, String)
     Ok(Config {
         path: path.to_owned(),
         collector: main.collector,
+        catalog: main.catalog,
         http: main.http,
         kafka: main.kafka,
         log: main.log,

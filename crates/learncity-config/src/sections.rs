@@ -124,3 +124,88 @@ impl Default for LogSettings {
         Self { format: LogFormat::Text, filter: "info".to_owned() }
     }
 }
+
+/// `[catalog]`: the catalog builder — its store, consumer group, matching thresholds, expiry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct CatalogSettings {
+    /// The catalogue store: `sqlite:PATH` (relative to the working directory; created when
+    /// missing) or `postgres://USER@HOST:PORT/DB`.
+    pub store: String,
+    /// Where `/healthz`, `/readyz` and `/metrics` are served.
+    pub listen: SocketAddr,
+    /// Kafka consumer group of the builders on the offerings topic.
+    pub group_id: String,
+    /// Most records applied in one store transaction.
+    pub batch_max: usize,
+    /// How long a batch waits for more records once it has one.
+    #[serde(with = "humantime_serde")]
+    pub batch_wait: Duration,
+    /// First session starts further apart than this are never one offering.
+    #[serde(with = "humantime_serde")]
+    pub start_tolerance: Duration,
+    /// Title tokens at least this Jaro-Winkler-similar count as one word (0..1).
+    pub token_similarity: f64,
+    /// Two offerings scoring at least this are one (0..1).
+    pub match_score: f64,
+    /// How long after its last session ended an offering leaves the catalogue.
+    #[serde(with = "humantime_serde")]
+    pub expiry_grace: Duration,
+    /// How often expired offerings are looked for.
+    #[serde(with = "humantime_serde")]
+    pub expiry_interval: Duration,
+    /// How long a graceful shutdown waits for the batch in flight.
+    #[serde(with = "humantime_serde")]
+    pub shutdown_timeout: Duration,
+}
+
+impl Default for CatalogSettings {
+    fn default() -> Self {
+        Self {
+            store: "sqlite:data/catalog.sqlite".to_owned(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 9465)),
+            group_id: "learncity-catalog".to_owned(),
+            batch_max: 500,
+            batch_wait: Duration::from_millis(50),
+            start_tolerance: Duration::from_secs(30 * 60),
+            token_similarity: 0.88,
+            match_score: 0.72,
+            expiry_grace: Duration::from_secs(24 * 3600),
+            expiry_interval: Duration::from_secs(60),
+            shutdown_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl CatalogSettings {
+    /// Checks the values; the error is `field: message`.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(self.store.starts_with("sqlite:")
+            || self.store.starts_with("postgres://")
+            || self.store.starts_with("postgresql://"))
+        {
+            return Err(format!("store: `{}` is neither sqlite:PATH nor postgres://USER@HOST/DB", self.store));
+        }
+        if self.group_id.trim().is_empty() {
+            return Err("group-id: must not be empty".to_owned());
+        }
+        if !(1..=100_000).contains(&self.batch_max) {
+            return Err(format!("batch-max: {} must be between 1 and 100000", self.batch_max));
+        }
+        if self.batch_wait > Duration::from_secs(10) {
+            return Err("batch-wait: must be at most 10s (records wait this long before they are applied)".to_owned());
+        }
+        if self.start_tolerance > Duration::from_secs(7 * 24 * 3600) {
+            return Err("start-tolerance: must be at most 7d".to_owned());
+        }
+        for (field, value) in [("token-similarity", self.token_similarity), ("match-score", self.match_score)] {
+            if !(0.0..=1.0).contains(&value) || value == 0.0 {
+                return Err(format!("{field}: {value} must be more than 0 and at most 1"));
+            }
+        }
+        if self.expiry_interval < Duration::from_secs(1) {
+            return Err("expiry-interval: must be at least 1s".to_owned());
+        }
+        Ok(())
+    }
+}

@@ -16,15 +16,18 @@
 //!
 //! ## Layout
 //! - [`offering`]: the `Offering` record and its parts.
+//! - [`entry`]: the catalogue entry published on the catalog topic, and its headers.
 //! - [`event`]: the events on the offerings topic (`upsert`, `snapshot`) and their headers.
 //! - [`taxonomy`]: the project's category taxonomy and the mapping of provider terms onto it.
 //! - [`schema`]: JSON Schema generation.
 
+pub mod entry;
 pub mod event;
 pub mod offering;
 pub mod schema;
 pub mod taxonomy;
 
+pub use entry::{Entry, EntrySource};
 pub use event::{Listing, Snapshot};
 pub use offering::*;
-pub use schema::{offering_schema, offering_schema_text};
+pub use schema::{entry_schema, entry_schema_text, offering_schema, offering_schema_text};

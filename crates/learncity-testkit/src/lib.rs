@@ -8,6 +8,7 @@
 
 pub mod broker;
 pub mod http;
+pub mod offerings;
 
 use std::path::{Path, PathBuf};
 

@@ -4,11 +4,13 @@
 //! the command runs:
 //! - [`check`] — read one provider document (file or URL) and show how it is read;
 //! - [`collect`] — the collector daemon;
+//! - [`catalog`] — the catalog builder daemon, `catalog rebuild` and `catalog export`;
 //! - [`admin`] — `topics ensure` and `config check`;
 //! - `schema` — print the record contract's JSON Schema (in `main.rs`, one line).
 //!
 //! Configuration is [`learncity_config`]; fetching [`learncity_fetch`]; Kafka [`learncity_bus`].
 
 pub mod admin;
+pub mod catalog;
 pub mod check;
 pub mod collect;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use std::path::PathBuf;
 
-use learncity::{admin, check, collect};
+use learncity::{admin, catalog, check, collect};
 
 use clap::{Parser, Subcommand};
 
@@ -28,6 +28,15 @@ enum Command {
         #[arg(long, short, value_name = "FILE", env = "LEARNCITY_CONFIG", default_value = "config/learncity.toml")]
         config: PathBuf,
     },
+    /// Run the catalog builder daemon: deduplicate offerings into the catalogue, publish the
+    /// catalog topic.
+    Catalog {
+        #[command(subcommand)]
+        action: Option<CatalogAction>,
+        /// The main config file.
+        #[arg(long, short, value_name = "FILE", env = "LEARNCITY_CONFIG", default_value = "config/learncity.toml")]
+        config: PathBuf,
+    },
     /// Kafka topic administration.
     Topics {
         #[command(subcommand)]
@@ -44,6 +53,15 @@ enum Command {
         #[arg(value_enum, default_value = "offering")]
         which: SchemaName,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum CatalogAction {
+    /// Rebuild the store from the offerings topic's start (stop the builders first); entries
+    /// that are gone get tombstones on the catalog topic.
+    Rebuild,
+    /// Print every live entry, one JSON object per line.
+    Export,
 }
 
 #[derive(Debug, Subcommand)]
@@ -71,11 +89,16 @@ enum ConfigAction {
 enum SchemaName {
     /// The `Offering` record published on the offerings topic.
     Offering,
+    /// The catalogue `Entry` published on the catalog topic.
+    Entry,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if !matches!(cli.command, Command::Collect { .. }) {
+    if !matches!(
+        cli.command,
+        Command::Collect { .. } | Command::Catalog { action: None | Some(CatalogAction::Rebuild), .. }
+    ) {
         learncity_ops::init_logging(false, "warn");
     }
     let result = match cli.command {
@@ -83,12 +106,29 @@ fn main() -> ExitCode {
         Command::Collect { config } => {
             runtime().and_then(|rt| rt.block_on(collect::run(&config))).map(|()| ExitCode::SUCCESS)
         }
+        Command::Catalog { action, config } => runtime()
+            .and_then(|rt| {
+                rt.block_on(async {
+                    match action {
+                        None => catalog::run(&config).await,
+                        Some(CatalogAction::Rebuild) => catalog::rebuild(&config).await,
+                        Some(CatalogAction::Export) => catalog::export(&config).await,
+                    }
+                })
+            })
+            .map(|()| ExitCode::SUCCESS),
         Command::Topics { action: TopicsAction::Ensure { config } } => {
             runtime().and_then(|rt| rt.block_on(admin::topics_ensure(&config)))
         }
         Command::Config { action: ConfigAction::Check { config } } => Ok(admin::config_check(&config)),
-        Command::Schema { which: SchemaName::Offering } => {
-            print!("{}", learncity_model::offering_schema_text());
+        Command::Schema { which } => {
+            print!(
+                "{}",
+                match which {
+                    SchemaName::Offering => learncity_model::offering_schema_text(),
+                    SchemaName::Entry => learncity_model::entry_schema_text(),
+                }
+            );
             Ok(ExitCode::SUCCESS)
         }
     };

@@ -1,0 +1,474 @@
+//! The catalogue of one offerings-topic partition, in memory: what an upsert, a snapshot or
+//! the passing of time changes in it.
+//!
+//! No I/O. Each operation changes the in-memory state at once and records what the store must
+//! write and the catalog topic must say in [`Effects`]; the daemon applies those in one store
+//! transaction. When that fails the daemon drops the partition and loads it again from the store.
+//!
+//! ## The model
+//! The catalogue is a function of the set of *live* sources (active: neither withdrawn from a
+//! complete listing nor expired): the entries are the connected components of the graph whose
+//! edges join live sources of different providers that [`matching::score`] puts at or above the
+//! match score (compared only within a blocking key). Whatever the order in which sources
+//! arrived, the same live set gives the same entries. An entry's id comes from its earliest
+//! source (lowest `seen_order`, the offset of its first upsert), so it stays while that source
+//! stays in the entry; when a change splits an entry, the part without that source gets a new id.
+//!
+//! A change touches a few sources. Only the entries they were in, and the components they are
+//! in now, are computed again: a breadth-first search over the blocking index from the touched
+//! sources and the other members of their former entries.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use learncity_catalog::matching::{self, Features, Thresholds};
+use learncity_catalog::merge::{self, Member};
+use learncity_model::entry::{
+    EVENT_ENTRY, EVENT_TOMBSTONE, HEADER_CONTENT_TYPE, HEADER_EVENT_TYPE, HEADER_MERGED_INTO, HEADER_REASON,
+    HEADER_SCHEMA_VERSION,
+};
+use learncity_model::{Entry, Listing, Offering, Snapshot};
+use learncity_store::{Changeset, EntryChange, OutboxRecord, SourceRow, SourceState};
+
+/// What the builder knows of a provider from config.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProviderInfo {
+    /// Merge priority: when sources disagree, the higher wins.
+    pub priority: i32,
+    /// The provider's city: stands in for offerings that name none.
+    pub city: Option<String>,
+}
+
+/// Settings of the matching and expiry.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    /// Matching thresholds.
+    pub thresholds: Thresholds,
+    /// How long after its last session an offering expires.
+    pub expiry_grace: chrono::Duration,
+    /// Providers from config, by id.
+    pub providers: HashMap<String, ProviderInfo>,
+    /// The catalog topic.
+    pub catalog_topic: String,
+}
+
+impl Rules {
+    fn provider(&self, id: &str) -> ProviderInfo {
+        self.providers.get(id).cloned().unwrap_or_default()
+    }
+}
+
+/// Counts of what a batch did, for metrics and logs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Upserts that changed a source.
+    pub upserts: u64,
+    /// Upserts equal to what was stored (nothing changed).
+    pub unchanged: u64,
+    /// Components formed from two or more former entries.
+    pub merges: u64,
+    /// Former entries whose sources are now in two or more entries.
+    pub splits: u64,
+    /// Sources withdrawn by a snapshot.
+    pub withdrawals: u64,
+    /// Sources expired.
+    pub expirations: u64,
+    /// Entries published (new or changed).
+    pub entries_put: u64,
+    /// Entries removed (tombstones).
+    pub entries_removed: u64,
+}
+
+impl Stats {
+    /// Adds `other` to these counts.
+    pub fn add(&mut self, other: &Stats) {
+        self.upserts += other.upserts;
+        self.unchanged += other.unchanged;
+        self.merges += other.merges;
+        self.splits += other.splits;
+        self.withdrawals += other.withdrawals;
+        self.expirations += other.expirations;
+        self.entries_put += other.entries_put;
+        self.entries_removed += other.entries_removed;
+    }
+}
+
+/// What a batch of operations changed: the store writes and the catalog records.
+#[derive(Debug, Default)]
+pub struct Effects {
+    sources: BTreeMap<String, SourceRow>,
+    entries: Vec<EntryChange>,
+    outbox: Vec<OutboxRecord>,
+    /// Counts.
+    pub stats: Stats,
+}
+
+impl Effects {
+    /// Queues a record to publish after the commit (a dead letter).
+    pub fn publish(&mut self, record: OutboxRecord) {
+        self.outbox.push(record);
+    }
+
+    /// Whether nothing is to be written.
+    pub fn is_empty(&self) -> bool {
+        self.sources.is_empty() && self.entries.is_empty() && self.outbox.is_empty()
+    }
+
+    /// The store changeset, with `offsets` consumed up to.
+    pub fn into_changeset(self, offsets: Vec<(String, i32, i64)>) -> (Changeset, Stats) {
+        let changes = Changeset {
+            sources: self.sources.into_values().collect(),
+            entries: self.entries,
+            outbox: self.outbox,
+            offsets,
+        };
+        (changes, self.stats)
+    }
+}
+
+struct Source {
+    row: SourceRow,
+    features: Features,
+    /// Blocking keys and URL keys, while active.
+    keys: Vec<String>,
+}
+
+/// The catalogue of one partition.
+pub struct PartitionCatalog {
+    partition: i32,
+    sources: HashMap<String, Source>,
+    /// Blocking and URL key → live sources.
+    index: HashMap<String, BTreeSet<String>>,
+    entries: HashMap<String, Entry>,
+}
+
+impl PartitionCatalog {
+    /// The catalogue of `partition` as the store holds it.
+    pub fn load(partition: i32, sources: Vec<SourceRow>, entries: Vec<Entry>, rules: &Rules) -> Self {
+        let mut catalog = Self { partition, sources: HashMap::new(), index: HashMap::new(), entries: HashMap::new() };
+        for row in sources {
+            catalog.insert(row, rules);
+        }
+        catalog.entries = entries.into_iter().map(|e| (e.id.clone(), e)).collect();
+        catalog
+    }
+
+    /// The live entries, by id.
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.values()
+    }
+
+    /// Number of sources in any state.
+    pub fn source_count(&self) -> usize {
+        self.sources.len()
+    }
+
+    fn insert(&mut self, row: SourceRow, rules: &Rules) {
+        let city = rules.provider(&row.offering.provider.id).city;
+        let features = Features::of(&row.offering, city.as_deref());
+        let mut keys = Vec::new();
+        if row.state == SourceState::Active {
+            keys = matching::blocking_keys(&features);
+            keys.extend(features.urls.iter().map(|u| format!("url|{u}")));
+            for k in &keys {
+                self.index.entry(k.clone()).or_default().insert(row.key.clone());
+            }
+        }
+        self.sources.insert(row.key.clone(), Source { row, features, keys });
+    }
+
+    fn remove(&mut self, key: &str) -> Option<SourceRow> {
+        let source = self.sources.remove(key)?;
+        for k in &source.keys {
+            if let Some(set) = self.index.get_mut(k) {
+                set.remove(key);
+                if set.is_empty() {
+                    self.index.remove(k);
+                }
+            }
+        }
+        Some(source.row)
+    }
+
+    /// One offering, from the record at `offset`.
+    pub fn upsert(&mut self, offering: Offering, offset: i64, now: DateTime<Utc>, rules: &Rules, fx: &mut Effects) {
+        let key = offering.key();
+        let expired = offering.last_end().is_some_and(|end| end.with_timezone(&Utc) + rules.expiry_grace < now);
+        let state = if expired { SourceState::Expired } else { SourceState::Active };
+        if let Some(old) = self.sources.get(&key)
+            && old.row.state == state
+            && same_content(&old.row.offering, &offering)
+        {
+            fx.stats.unchanged += 1;
+            return;
+        }
+        fx.stats.upserts += 1;
+        let old = self.remove(&key);
+        let former_entry = old.as_ref().and_then(|r| r.entry_id.clone());
+        if expired && old.as_ref().is_some_and(|r| r.state == SourceState::Active) {
+            fx.stats.expirations += 1;
+        }
+        let row = SourceRow {
+            key: key.clone(),
+            partition: self.partition,
+            seen_order: old.map_or(offset, |r| r.seen_order),
+            state,
+            entry_id: None,
+            offering,
+        };
+        self.insert(row, rules);
+        fx.sources.insert(key.clone(), self.sources[&key].row.clone());
+        self.recompute(&[key], former_entry.into_iter().collect(), "expired", rules, fx);
+    }
+
+    /// A snapshot: what vanished from a complete listing is withdrawn.
+    pub fn snapshot(&mut self, snapshot: &Snapshot, rules: &Rules, fx: &mut Effects) {
+        if snapshot.listing == Listing::Window {
+            return;
+        }
+        let present: BTreeSet<&str> = snapshot.source_ids.iter().map(String::as_str).collect();
+        let mut vanished: Vec<String> = self
+            .sources
+            .values()
+            .filter(|s| {
+                s.row.state == SourceState::Active
+                    && s.row.offering.provider.id == snapshot.provider_id
+                    && !present.contains(s.row.offering.source_id.as_str())
+            })
+            .map(|s| s.row.key.clone())
+            .collect();
+        vanished.sort();
+        fx.stats.withdrawals += vanished.len() as u64;
+        self.retire(vanished, SourceState::Withdrawn, "withdrawn", rules, fx);
+    }
+
+    /// Expires every live source whose last session ended more than the grace period before `now`.
+    pub fn expire(&mut self, now: DateTime<Utc>, rules: &Rules, fx: &mut Effects) {
+        let mut due: Vec<String> = self
+            .sources
+            .values()
+            .filter(|s| {
+                s.row.state == SourceState::Active
+                    && s.row.offering.last_end().is_some_and(|end| end.with_timezone(&Utc) + rules.expiry_grace < now)
+            })
+            .map(|s| s.row.key.clone())
+            .collect();
+        due.sort();
+        fx.stats.expirations += due.len() as u64;
+        self.retire(due, SourceState::Expired, "expired", rules, fx);
+    }
+
+    fn retire(&mut self, keys: Vec<String>, state: SourceState, reason: &str, rules: &Rules, fx: &mut Effects) {
+        if keys.is_empty() {
+            return;
+        }
+        let mut former = BTreeSet::new();
+        for key in &keys {
+            let Some(mut row) = self.remove(key) else { continue };
+            former.extend(row.entry_id.take());
+            row.state = state;
+            self.insert(row, rules);
+            fx.sources.insert(key.clone(), self.sources[key].row.clone());
+        }
+        self.recompute(&keys, former, reason, rules, fx);
+    }
+
+    /// Live sources joined to `key` by a match.
+    fn neighbours(&self, key: &str, rules: &Rules) -> BTreeSet<String> {
+        let source = &self.sources[key];
+        let mut out = BTreeSet::new();
+        for k in &source.keys {
+            for other in self.index.get(k).into_iter().flatten() {
+                if other == key || out.contains(other) {
+                    continue;
+                }
+                let o = &self.sources[other];
+                if o.features.provider == source.features.provider {
+                    continue;
+                }
+                if matching::score(&source.features, &o.features, &rules.thresholds)
+                    .is_some_and(|s| s >= rules.thresholds.match_score)
+                {
+                    out.insert(other.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// Computes again the entries of `touched` sources and of the entries they were in.
+    fn recompute(
+        &mut self,
+        touched: &[String],
+        mut former: BTreeSet<String>,
+        reason: &str,
+        rules: &Rules,
+        fx: &mut Effects,
+    ) {
+        // Seeds: the touched sources and the other members of the entries they were in.
+        let mut seeds: BTreeSet<String> = touched.iter().cloned().collect();
+        for id in &former {
+            if let Some(entry) = self.entries.get(id) {
+                seeds.extend(entry.sources.iter().map(|s| s.key.clone()));
+            }
+        }
+        seeds.retain(|k| self.sources.get(k).is_some_and(|s| s.row.state == SourceState::Active));
+
+        // Components of the match graph reached from the seeds.
+        let mut visited = BTreeSet::new();
+        let mut components: Vec<Vec<String>> = Vec::new();
+        for seed in &seeds {
+            if visited.contains(seed) {
+                continue;
+            }
+            visited.insert(seed.clone());
+            let mut component = vec![seed.clone()];
+            let mut i = 0;
+            while i < component.len() {
+                for n in self.neighbours(&component[i], rules) {
+                    if visited.insert(n.clone()) {
+                        component.push(n);
+                    }
+                }
+                i += 1;
+            }
+            // Entries reached through members that were not touched are recomputed too.
+            former.extend(component.iter().filter_map(|k| self.sources[k].row.entry_id.clone()));
+            components.push(component);
+        }
+
+        // Which former entry each source was in.
+        let mut old_entry_of: HashMap<&str, &str> = HashMap::new();
+        for id in &former {
+            for s in self.entries.get(id).map(|e| e.sources.as_slice()).unwrap_or_default() {
+                old_entry_of.insert(s.key.as_str(), id.as_str());
+            }
+        }
+
+        // The new entries.
+        let mut built: BTreeMap<String, Entry> = BTreeMap::new();
+        for component in &components {
+            let olds: BTreeSet<&str> = component.iter().filter_map(|k| old_entry_of.get(k.as_str()).copied()).collect();
+            let mut members: Vec<Member<'_>> = Vec::with_capacity(component.len());
+            for key in component {
+                let s = &self.sources[key];
+                members.push(Member {
+                    offering: &s.row.offering,
+                    priority: rules.provider(&s.row.offering.provider.id).priority,
+                    seen_order: s.row.seen_order,
+                });
+            }
+            if olds.len() > 1 {
+                fx.stats.merges += 1;
+            }
+            let anchor = component
+                .iter()
+                .min_by_key(|k| (self.sources[*k].row.seen_order, (*k).clone()))
+                .expect("a component holds its seed");
+            let id = merge::entry_id(anchor);
+            let mut by_preference: Vec<&String> = component.iter().collect();
+            by_preference.sort_by_key(|k| {
+                let s = &self.sources[*k];
+                (-rules.provider(&s.row.offering.provider.id).priority, s.row.seen_order, (*k).clone())
+            });
+            let place = by_preference.iter().find_map(|k| self.sources[*k].features.place.clone());
+            let entry = merge::canonical(&id, place.as_deref(), &members);
+            built.insert(id, entry);
+        }
+
+        // Members point at their new entries.
+        let mut entry_of: HashMap<String, String> = HashMap::new();
+        for (id, entry) in &built {
+            for s in &entry.sources {
+                entry_of.insert(s.key.clone(), id.clone());
+            }
+        }
+        for (key, id) in &entry_of {
+            let source = self.sources.get_mut(key).expect("members are sources");
+            if source.row.entry_id.as_deref() != Some(id.as_str()) {
+                source.row.entry_id = Some(id.clone());
+                fx.sources.insert(key.clone(), source.row.clone());
+            }
+        }
+
+        // Splits: a former entry whose members are now in two entries or more.
+        for id in &former {
+            if let Some(old) = self.entries.get(id) {
+                let now_in: BTreeSet<&String> = old.sources.iter().filter_map(|s| entry_of.get(&s.key)).collect();
+                if now_in.len() > 1 {
+                    fx.stats.splits += 1;
+                }
+            }
+        }
+
+        // Entries that disappear: merged into the entry holding most of their sources, else `reason`.
+        for id in &former {
+            if built.contains_key(id) {
+                continue;
+            }
+            let Some(old) = self.entries.remove(id) else { continue };
+            let mut counts: BTreeMap<&String, usize> = BTreeMap::new();
+            for s in &old.sources {
+                if let Some(new) = entry_of.get(&s.key) {
+                    *counts.entry(new).or_default() += 1;
+                }
+            }
+            let into = counts.iter().max_by_key(|(id, n)| (**n, std::cmp::Reverse(**id))).map(|(id, _)| (*id).clone());
+            let why = if into.is_some() { "merged" } else { reason };
+            fx.entries.push(EntryChange::Remove { id: id.clone(), reason: why.to_owned() });
+            fx.outbox.push(tombstone(&rules.catalog_topic, id, why, into.as_deref()));
+            fx.stats.entries_removed += 1;
+        }
+
+        // Entries that are new or changed.
+        for (id, entry) in built {
+            if self.entries.get(&id) == Some(&entry) {
+                continue;
+            }
+            fx.outbox.push(entry_record(&rules.catalog_topic, &entry));
+            fx.entries.push(EntryChange::Put { partition: self.partition, entry: entry.clone() });
+            fx.stats.entries_put += 1;
+            self.entries.insert(id, entry);
+        }
+    }
+}
+
+/// Whether two offerings of one source say the same (when they were fetched aside).
+fn same_content(a: &Offering, b: &Offering) -> bool {
+    if a.provenance.fetched_at == b.provenance.fetched_at {
+        return a == b;
+    }
+    let mut b = b.clone();
+    b.provenance.fetched_at = a.provenance.fetched_at;
+    b.provenance.document_url.clone_from(&a.provenance.document_url);
+    *a == b
+}
+
+/// The catalog record of `entry`.
+pub fn entry_record(topic: &str, entry: &Entry) -> OutboxRecord {
+    OutboxRecord {
+        topic: topic.to_owned(),
+        key: Some(entry.id.clone().into_bytes()),
+        value: Some(serde_json::to_vec(entry).expect("an entry always serialises")),
+        headers: vec![
+            (HEADER_EVENT_TYPE.to_owned(), EVENT_ENTRY.as_bytes().to_vec()),
+            (HEADER_SCHEMA_VERSION.to_owned(), entry.schema_version.to_string().into_bytes()),
+            (HEADER_CONTENT_TYPE.to_owned(), b"application/json".to_vec()),
+        ],
+    }
+}
+
+/// The tombstone of entry `id`.
+pub fn tombstone(topic: &str, id: &str, reason: &str, merged_into: Option<&str>) -> OutboxRecord {
+    let mut headers = vec![
+        (HEADER_EVENT_TYPE.to_owned(), EVENT_TOMBSTONE.as_bytes().to_vec()),
+        (HEADER_REASON.to_owned(), reason.as_bytes().to_vec()),
+    ];
+    if let Some(into) = merged_into {
+        headers.push((HEADER_MERGED_INTO.to_owned(), into.as_bytes().to_vec()));
+    }
+    OutboxRecord { topic: topic.to_owned(), key: Some(id.as_bytes().to_vec()), value: None, headers }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,239 @@
+use chrono::TimeZone;
+use learncity_model::Status;
+use learncity_testkit::offerings::{OfferingExt, offering};
+
+use super::*;
+
+fn rules() -> Rules {
+    let mut providers = HashMap::new();
+    providers.insert("vsu".to_owned(), ProviderInfo { priority: 10, city: Some("Витебск".into()) });
+    providers.insert("library".to_owned(), ProviderInfo { priority: 0, city: Some("Vitebsk".into()) });
+    Rules {
+        thresholds: Thresholds::default(),
+        expiry_grace: chrono::Duration::days(1),
+        providers,
+        catalog_topic: "catalog".into(),
+    }
+}
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap()
+}
+
+fn english(provider: &str, id: &str) -> Offering {
+    match provider {
+        "vsu" => offering("vsu", id, "Курсы английского языка для начинающих")
+            .city("Витебск")
+            .venue("ул. Московская 33")
+            .at("2026-03-12T18:00:00+03:00"),
+        _ => offering(provider, id, "Kursy angliyskogo yazyka dlya nachinayushchikh")
+            .city("Віцебск")
+            .at("2026-03-12T15:00:00Z"),
+    }
+}
+
+fn live(c: &PartitionCatalog) -> Vec<(String, Vec<String>)> {
+    let mut v: Vec<(String, Vec<String>)> =
+        c.entries().map(|e| (e.id.clone(), e.sources.iter().map(|s| s.key.clone()).collect())).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn two_providers_announcing_one_course_make_one_entry_and_a_tombstone() {
+    let r = rules();
+    let mut c = PartitionCatalog::load(0, vec![], vec![], &r);
+    let mut fx = Effects::default();
+    c.upsert(english("library", "a"), 5, now(), &r, &mut fx);
+    c.upsert(english("vsu", "b"), 6, now(), &r, &mut fx);
+    let entries = live(&c);
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    // The id comes from the earliest source; the preferred (priority) source leads the list.
+    assert_eq!(entries[0].0, merge::entry_id("library/a"));
+    assert_eq!(entries[0].1, vec!["vsu/b", "library/a"]);
+    let e = c.entries().next().unwrap();
+    assert_eq!(e.title, "Курсы английского языка для начинающих", "the higher priority's title");
+    assert_eq!(fx.stats.merges, 0, "one new entry grew; no two entries merged");
+    let (changes, _) = fx.into_changeset(vec![]);
+    assert!(changes.sources.iter().all(|s| s.entry_id.as_deref() == Some(entries[0].0.as_str())));
+}
+
+#[test]
+fn the_same_event_twice_changes_nothing_and_an_update_changes_in_place() {
+    let r = rules();
+    let mut c = PartitionCatalog::load(0, vec![], vec![], &r);
+    let mut fx = Effects::default();
+    c.upsert(english("vsu", "b"), 1, now(), &r, &mut fx);
+    let mut again = Effects::default();
+    c.upsert(english("vsu", "b"), 2, now(), &r, &mut again);
+    c.upsert(english("vsu", "b").fetched(now()), 3, now(), &r, &mut again);
+    assert!(again.is_empty(), "a repeated or re-fetched identical item writes nothing");
+    assert_eq!(again.stats.unchanged, 2);
+    let mut fx = Effects::default();
+    let mut changed = english("vsu", "b");
+    changed.summary = Some("Now with a summary".into());
+    c.upsert(changed, 4, now(), &r, &mut fx);
+    let entries = live(&c);
+    assert_eq!(entries, vec![(merge::entry_id("vsu/b"), vec!["vsu/b".to_owned()])], "same id, updated in place");
+    assert_eq!(c.entries().next().unwrap().summary.as_deref(), Some("Now with a summary"));
+    assert_eq!(fx.stats.entries_put, 1);
+}
+
+#[test]
+fn a_source_that_changes_away_splits_its_entry_again() {
+    let r = rules();
+    let mut c = PartitionCatalog::load(0, vec![], vec![], &r);
+    let mut fx = Effects::default();
+    c.upsert(english("vsu", "b"), 1, now(), &r, &mut fx);
+    c.upsert(english("library", "a"), 2, now(), &r, &mut fx);
+    assert_eq!(live(&c).len(), 1);
+    let mut fx = Effects::default();
+    c.upsert(english("library", "a").at("2026-04-20T10:00:00+03:00").title_swap(), 3, now(), &r, &mut fx);
+    let entries = live(&c);
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    assert_eq!(fx.stats.splits, 1);
+    assert!(entries.iter().any(|(id, _)| *id == merge::entry_id("vsu/b")), "the earliest source keeps the id");
+}
+
+trait Swap {
+    fn title_swap(self) -> Self;
+}
+impl Swap for Offering {
+    fn title_swap(mut self) -> Self {
+        self.title = "Шахматы для детей".into();
+        self.sessions.remove(0);
+        self
+    }
+}
+
+#[test]
+fn entries_merged_by_a_new_source_leave_a_tombstone_naming_the_survivor() {
+    let r = rules();
+    let mut c = PartitionCatalog::load(0, vec![], vec![], &r);
+    let mut fx = Effects::default();
+    // Two entries of one provider's items that only a third source bridges... one provider's
+    // items never merge directly, so: library and vsu far apart in time, then vsu moves.
+    c.upsert(english("library", "a"), 1, now(), &r, &mut fx);
+    c.upsert(english("vsu", "b").at("2026-03-12T18:00:00+03:00").moved(), 2, now(), &r, &mut fx);
+    assert_eq!(live(&c).len(), 2);
+    let mut fx = Effects::default();
+    c.upsert(english("vsu", "b"), 3, now(), &r, &mut fx);
+    assert_eq!(live(&c).len(), 1);
+    assert_eq!(fx.stats.merges, 1);
+    let tomb = fx.outbox.iter().find(|o| o.value.is_none()).expect("a tombstone");
+    assert_eq!(tomb.key.as_deref(), Some(merge::entry_id("vsu/b").as_bytes()));
+    let header =
+        |n: &str| tomb.headers.iter().find(|(h, _)| h == n).map(|(_, v)| String::from_utf8_lossy(v).into_owned());
+    assert_eq!(header("reason").as_deref(), Some("merged"));
+    assert_eq!(header("merged-into"), Some(merge::entry_id("library/a")));
+}
+
+trait Move {
+    fn moved(self) -> Self;
+}
+impl Move for Offering {
+    fn moved(mut self) -> Self {
+        self.sessions = vec![];
+        self.at("2026-05-20T18:00:00+03:00")
+    }
+}
+
+#[test]
+fn a_complete_snapshot_withdraws_what_vanished_and_a_window_one_does_not() {
+    let r = rules();
+    let mut c = PartitionCatalog::load(0, vec![], vec![], &r);
+    let mut fx = Effects::default();
+    c.upsert(english("vsu", "b"), 1, now(), &r, &mut fx);
+    c.upsert(
+        offering("vsu", "c", "Лекция о Шагале").city("Витебск").at("2026-03-20T18:00:00+03:00"),
+        2,
+        now(),
+        &r,
+        &mut fx,
+    );
+    let snap = |listing| Snapshot {
+        schema_version: 1,
+        provider_id: "vsu".into(),
+        listing,
+        source_ids: vec!["c".into()],
+        fetched_at: now(),
+        document_url: None,
+    };
+    let mut fx = Effects::default();
+    c.snapshot(&snap(Listing::Window), &r, &mut fx);
+    assert!(fx.is_empty());
+    c.snapshot(&snap(Listing::Complete), &r, &mut fx);
+    assert_eq!(fx.stats.withdrawals, 1);
+    assert_eq!(live(&c), vec![(merge::entry_id("vsu/c"), vec!["vsu/c".to_owned()])]);
+    let tomb = fx.outbox.iter().find(|o| o.value.is_none()).unwrap();
+    assert!(tomb.headers.iter().any(|(h, v)| h == "reason" && v == b"withdrawn"));
+    // It comes back when listed again.
+    let mut fx = Effects::default();
+    c.upsert(english("vsu", "b").fetched(now()), 9, now(), &r, &mut fx);
+    assert_eq!(live(&c).len(), 2);
+}
+
+#[test]
+fn past_offerings_expire_after_the_grace_and_cancelled_shows() {
+    let r = rules();
+    let mut c = PartitionCatalog::load(0, vec![], vec![], &r);
+    let mut fx = Effects::default();
+    c.upsert(english("vsu", "b"), 1, now(), &r, &mut fx);
+    c.upsert(english("library", "a").status(Status::Cancelled), 2, now(), &r, &mut fx);
+    assert_eq!(c.entries().next().unwrap().status, Status::Cancelled, "any cancelled source cancels the entry");
+    let mut fx = Effects::default();
+    c.expire(Utc.with_ymd_and_hms(2026, 3, 13, 12, 0, 0).unwrap(), &r, &mut fx);
+    assert!(fx.is_empty(), "within the grace");
+    c.expire(Utc.with_ymd_and_hms(2026, 3, 14, 12, 0, 0).unwrap(), &r, &mut fx);
+    assert_eq!(fx.stats.expirations, 2);
+    assert!(live(&c).is_empty());
+    // An upsert of a long-past item is kept as expired, never listed.
+    let mut fx = Effects::default();
+    c.upsert(offering("vsu", "old", "Old").at("2025-01-01T10:00:00Z"), 3, now(), &r, &mut fx);
+    assert!(live(&c).is_empty());
+    let (changes, _) = fx.into_changeset(vec![]);
+    assert_eq!(changes.sources[0].state, SourceState::Expired);
+}
+
+#[test]
+fn arrival_order_does_not_change_the_catalogue() {
+    let r = rules();
+    let items = [
+        (english("library", "a"), 1),
+        (english("vsu", "b"), 2),
+        (offering("museum", "m", "Kursy angliyskogo yazyka").city("Vitebsk").at("2026-03-12T18:10:00+03:00"), 3),
+        (offering("vsu", "c", "Лекция о Шагале").city("Витебск").at("2026-03-20T18:00:00+03:00"), 4),
+    ];
+    let run = |order: &[usize]| {
+        let mut c = PartitionCatalog::load(0, vec![], vec![], &r);
+        let mut fx = Effects::default();
+        for &i in order {
+            let (o, offset) = &items[i];
+            c.upsert(o.clone(), *offset, now(), &r, &mut fx);
+        }
+        let mut entries: Vec<Entry> = c.entries().cloned().collect();
+        entries.sort_by(|a, b| a.id.cmp(&b.id));
+        entries
+    };
+    let first = run(&[0, 1, 2, 3]);
+    assert_eq!(first.len(), 2);
+    for order in [[3, 2, 1, 0], [1, 3, 0, 2], [2, 0, 3, 1]] {
+        assert_eq!(run(&order), first, "order {order:?}");
+    }
+}
+
+#[test]
+fn a_catalogue_loaded_from_its_rows_continues_where_it_was() {
+    let r = rules();
+    let mut c = PartitionCatalog::load(0, vec![], vec![], &r);
+    let mut fx = Effects::default();
+    c.upsert(english("vsu", "b"), 1, now(), &r, &mut fx);
+    c.upsert(english("library", "a"), 2, now(), &r, &mut fx);
+    let (changes, _) = fx.into_changeset(vec![]);
+    let entries: Vec<Entry> = c.entries().cloned().collect();
+    let mut again = PartitionCatalog::load(0, changes.sources, entries, &r);
+    let mut fx = Effects::default();
+    again.upsert(english("library", "a"), 3, now(), &r, &mut fx);
+    assert!(fx.is_empty());
+    assert_eq!(live(&again), live(&c));
+}

@@ -1,0 +1,78 @@
+//! [`StoreError`]: what can go wrong opening, migrating, reading or writing a catalogue store.
+//!
+//! Every variant names what failed and on which input (a path, a URL without its password, a
+//! query, a row) and its message says what to do about it.
+
+/// A failure of the catalogue store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The store URL names no known store.
+    #[error("unknown store URL {url:?}; use sqlite:PATH or postgres://USER@HOST:PORT/DB")]
+    Url {
+        /// The URL as given.
+        url: String,
+    },
+
+    /// The PostgreSQL schema name is not usable.
+    #[error("invalid PostgreSQL schema name {name:?}; use lowercase letters, digits and '_' only")]
+    Schema {
+        /// The name as given.
+        name: String,
+    },
+
+    /// Opening the SQLite file or connecting to PostgreSQL failed.
+    #[error(
+        "cannot open the store {what}: {source}; check that the path is writable or that the \
+         server is up and the URL (host, port, user, database) is right"
+    )]
+    Open {
+        /// The path or URL (without password).
+        what: String,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+
+    /// Running the embedded migrations failed.
+    #[error(
+        "cannot migrate the store {what}: {source}; the database may have been migrated by a newer \
+         learncity or edited by hand: restore a backup or start from an empty database"
+    )]
+    Migrate {
+        /// The path or URL (without password).
+        what: String,
+        /// The migrator's error.
+        #[source]
+        source: sqlx::migrate::MigrateError,
+    },
+
+    /// A query failed.
+    #[error("store query failed: {what}: {source}; check that the database is reachable and not full, then retry")]
+    Query {
+        /// Which query (and on which row when it matters).
+        what: String,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+
+    /// A stored value does not decode.
+    #[error(
+        "corrupt store data in {what}: {detail}; the row was written by an incompatible version or edited \
+         by hand: fix or delete the row, or rebuild the catalogue"
+    )]
+    Corrupt {
+        /// Which row and column.
+        what: String,
+        /// Why it does not decode.
+        detail: String,
+    },
+}
+
+impl StoreError {
+    /// A [`StoreError::Query`] for `what`.
+    pub(crate) fn query(what: impl Into<String>) -> impl FnOnce(sqlx::Error) -> StoreError {
+        let what = what.into();
+        move |source| StoreError::Query { what, source }
+    }
+}

@@ -1,0 +1,238 @@
+//! # learncity-store: the catalogue store
+//!
+//! What the catalog builder keeps between runs and what the catalogue service reads:
+//! - **sources**: every provider item the builder has seen (`{provider_id}/{source_id}`), its
+//!   latest offering, its state (active, withdrawn, expired) and the entry it belongs to;
+//! - **entries**: the catalogue — one row per entry id ever published, the body `NULL` once the
+//!   entry disappeared; every change takes the next value of a store-wide change sequence, so a
+//!   reader can follow the catalogue with [`CatalogStore::changes_since`];
+//! - **offsets**: per offerings-topic partition, the next offset to apply. They are written in
+//!   the same transaction as the effects of the records before them: the store, not the
+//!   consumer group, says what has been applied, so a crash between the store commit and the
+//!   Kafka offset commit re-delivers records the builder then skips;
+//! - **outbox**: catalog (and dead-letter) records written in the same transaction, published
+//!   after the commit and deleted once the broker acknowledged them.
+//!
+//! Two implementations behind [`CatalogStore`]: [`SqliteStore`] (one file, the embedded
+//! default) and [`PgStore`] (PostgreSQL, production). Migrations ship in `migrations/` and run
+//! when a store is opened. [`open`] picks one by URL.
+
+mod codec;
+mod error;
+mod postgres;
+mod sqlite;
+
+use learncity_model::{Entry, Offering};
+use serde::{Deserialize, Serialize};
+
+pub use error::StoreError;
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+/// Where a source stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceState {
+    /// In the catalogue.
+    Active,
+    /// Vanished from its provider's complete listing.
+    Withdrawn,
+    /// Its last session ended more than the grace period ago.
+    Expired,
+}
+
+impl SourceState {
+    /// `active`, `withdrawn` or `expired`, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceState::Active => "active",
+            SourceState::Withdrawn => "withdrawn",
+            SourceState::Expired => "expired",
+        }
+    }
+
+    /// The state stored as `text`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "active" => Some(SourceState::Active),
+            "withdrawn" => Some(SourceState::Withdrawn),
+            "expired" => Some(SourceState::Expired),
+            _ => None,
+        }
+    }
+}
+
+/// One provider item as the builder keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceRow {
+    /// `{provider_id}/{source_id}`.
+    pub key: String,
+    /// The offerings-topic partition its records arrive on.
+    pub partition: i32,
+    /// Where its first upsert was in that partition (its offset): orders the sources of an
+    /// entry, the earliest names the entry.
+    pub seen_order: i64,
+    /// Where it stands.
+    pub state: SourceState,
+    /// The entry it belongs to while active.
+    pub entry_id: Option<String>,
+    /// Its latest offering.
+    pub offering: Offering,
+}
+
+/// A change of one entry.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)] // Puts dominate a changeset: boxing would only add an allocation each.
+pub enum EntryChange {
+    /// The entry is new or changed: store the whole entry.
+    Put {
+        /// The offerings-topic partition whose sources make it.
+        partition: i32,
+        /// The entry.
+        entry: Entry,
+    },
+    /// The entry disappeared.
+    Remove {
+        /// Its id.
+        id: String,
+        /// `withdrawn`, `expired` or `merged`.
+        reason: String,
+    },
+}
+
+/// A record to publish once the transaction that wrote it committed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxRecord {
+    /// Topic to publish to.
+    pub topic: String,
+    /// Record key (`None` for a keyless record).
+    pub key: Option<Vec<u8>>,
+    /// Record value (`None` for a tombstone).
+    pub value: Option<Vec<u8>>,
+    /// Record headers, in order.
+    pub headers: Vec<(String, Vec<u8>)>,
+}
+
+/// An outbox record with its position in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredOutbox {
+    /// Position: records are published in this order.
+    pub id: i64,
+    /// The record.
+    pub record: OutboxRecord,
+}
+
+/// Everything one batch of the builder changes, applied in one transaction.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Changeset {
+    /// Sources written (inserted or replaced whole).
+    pub sources: Vec<SourceRow>,
+    /// Entries changed, in order.
+    pub entries: Vec<EntryChange>,
+    /// Records to publish after the commit, in order.
+    pub outbox: Vec<OutboxRecord>,
+    /// `(topic, partition, next offset)` consumed up to.
+    pub offsets: Vec<(String, i32, i64)>,
+}
+
+impl Changeset {
+    /// Nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.sources.is_empty() && self.entries.is_empty() && self.outbox.is_empty() && self.offsets.is_empty()
+    }
+}
+
+/// What the store holds of one offerings-topic partition.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PartitionState {
+    /// Every source of the partition (any state).
+    pub sources: Vec<SourceRow>,
+    /// The live entries of the partition.
+    pub entries: Vec<Entry>,
+    /// The next offset to apply, when any record was applied.
+    pub next_offset: Option<i64>,
+}
+
+/// One row of the entries' change log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntryRecord {
+    /// Entry id.
+    pub id: String,
+    /// Change sequence of its latest change.
+    pub seq: i64,
+    /// The entry, `None` once it disappeared.
+    pub entry: Option<Entry>,
+    /// Why it disappeared.
+    pub removed_reason: Option<String>,
+}
+
+/// Counts for health pages and tests.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoreCounts {
+    /// Sources per state: active, withdrawn, expired.
+    pub sources_active: i64,
+    /// Withdrawn sources.
+    pub sources_withdrawn: i64,
+    /// Expired sources.
+    pub sources_expired: i64,
+    /// Live entries.
+    pub entries: i64,
+    /// Records waiting in the outbox.
+    pub outbox: i64,
+}
+
+/// The catalogue store.
+#[async_trait::async_trait]
+pub trait CatalogStore: Send + Sync {
+    /// What the store is (`sqlite:PATH`, `postgres://HOST/DB`), without credentials.
+    fn describe(&self) -> String;
+
+    /// Every source and live entry of `partition` and its next offset on `topic`.
+    async fn load_partition(&self, topic: &str, partition: i32) -> Result<PartitionState, StoreError>;
+
+    /// Apply `changes` in one transaction: sources replaced whole, entries put (taking the
+    /// next change sequence) or removed (body cleared, reason kept, next change sequence),
+    /// outbox records appended in order, offsets set.
+    async fn apply(&self, changes: &Changeset) -> Result<(), StoreError>;
+
+    /// Up to `limit` outbox records, oldest first.
+    async fn outbox(&self, limit: i64) -> Result<Vec<StoredOutbox>, StoreError>;
+
+    /// Delete the outbox records `ids` (published and acknowledged).
+    async fn outbox_done(&self, ids: &[i64]) -> Result<(), StoreError>;
+
+    /// Every live entry, by id.
+    async fn entries(&self) -> Result<Vec<Entry>, StoreError>;
+
+    /// One entry by id, live or not (`None` when never known).
+    async fn entry(&self, id: &str) -> Result<Option<EntryRecord>, StoreError>;
+
+    /// Entry changes with a sequence above `seq`, in sequence order, at most `limit`.
+    async fn changes_since(&self, seq: i64, limit: i64) -> Result<Vec<EntryRecord>, StoreError>;
+
+    /// Every source, by key.
+    async fn sources(&self) -> Result<Vec<SourceRow>, StoreError>;
+
+    /// The next offsets applied per partition of `topic`.
+    async fn offsets(&self, topic: &str) -> Result<Vec<(i32, i64)>, StoreError>;
+
+    /// Counts of sources, entries and outbox records.
+    async fn counts(&self) -> Result<StoreCounts, StoreError>;
+
+    /// Forget sources and offsets and mark every live entry removed with `reason` (for a
+    /// rebuild); returns the ids of the entries that were live. The outbox is kept.
+    async fn reset(&self, reason: &str) -> Result<Vec<String>, StoreError>;
+}
+
+/// Open the store named by `url`: `sqlite:PATH` (created when missing) or
+/// `postgres://...` / `postgresql://...`; migrations run before it is returned.
+pub async fn open(url: &str) -> Result<Box<dyn CatalogStore>, StoreError> {
+    if let Some(path) = url.strip_prefix("sqlite:") {
+        let path = path.strip_prefix("//").unwrap_or(path);
+        Ok(Box::new(SqliteStore::open(std::path::Path::new(path)).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Box::new(PgStore::connect(url, None).await?))
+    } else {
+        Err(StoreError::Url { url: url.to_owned() })
+    }
+}

@@ -1,0 +1,478 @@
+//! [`PgStore`]: the catalogue store on PostgreSQL (production).
+//!
+//! Offerings, entries and outbox headers are JSONB (bound as text and cast with `::jsonb`, read
+//! back with `::text`); the change sequence of entries is the sequence `entry_seq`. With a
+//! schema, the schema is created when missing and every pooled connection uses it as its
+//! `search_path`, migrations table included, so several stores can share one database.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use learncity_model::Entry;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::{AssertSqlSafe, Connection, PgConnection, Postgres, Row, Transaction};
+
+use crate::codec::{decode_entry, decode_headers, decode_source, entry_json, headers_json, offering_json};
+use crate::{
+    CatalogStore, Changeset, EntryChange, EntryRecord, OutboxRecord, PartitionState, SourceRow, StoreCounts,
+    StoreError, StoredOutbox,
+};
+
+/// Connections in the pool.
+const MAX_CONNECTIONS: u32 = 5;
+/// How long to wait for a pooled connection (or a new one) before giving up.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The catalogue store on PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+    described: String,
+}
+
+impl PgStore {
+    /// Connect to the database at `url` (`postgres://USER[:PASSWORD]@HOST[:PORT]/DB`), in
+    /// `schema` when given (created when missing; `[a-z0-9_]+`), and run the migrations.
+    pub async fn connect(url: &str, schema: Option<&str>) -> Result<Self, StoreError> {
+        if let Some(name) = schema
+            && (name.is_empty() || !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'))
+        {
+            return Err(StoreError::Schema { name: name.to_owned() });
+        }
+        let base =
+            PgConnectOptions::from_str(url).map_err(|source| StoreError::Open { what: redact_url(url), source })?;
+        let described = describe(&base, schema);
+
+        let options = match schema {
+            Some(name) => {
+                create_schema(&base, name, &described).await?;
+                base.options([("search_path", name)])
+            }
+            None => base,
+        };
+        let pool = PgPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options)
+            .await
+            .map_err(|source| StoreError::Open { what: described.clone(), source })?;
+        sqlx::migrate!("./migrations/postgres")
+            .run(&pool)
+            .await
+            .map_err(|source| StoreError::Migrate { what: described.clone(), source })?;
+        tracing::debug!(store = %described, "postgres store open");
+        Ok(PgStore { pool, described })
+    }
+
+    /// The connection pool (for tests and maintenance).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    async fn begin(&self, what: &'static str) -> Result<Transaction<'static, Postgres>, StoreError> {
+        self.pool.begin().await.map_err(StoreError::query(what))
+    }
+}
+
+/// `CREATE SCHEMA IF NOT EXISTS "name"` on a connection of its own.
+async fn create_schema(base: &PgConnectOptions, name: &str, described: &str) -> Result<(), StoreError> {
+    let mut conn = PgConnection::connect_with(base)
+        .await
+        .map_err(|source| StoreError::Open { what: described.to_owned(), source })?;
+    // `name` is checked to be [a-z0-9_]+, so quoting it is enough.
+    let created =
+        sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS \"{name}\""))).execute(&mut conn).await;
+    let _ = conn.close().await;
+    match created {
+        Ok(_) => Ok(()),
+        // Created concurrently by another connection: there it is.
+        Err(sqlx::Error::Database(e)) if matches!(e.code().as_deref(), Some("23505" | "42P06")) => Ok(()),
+        Err(e) => Err(StoreError::Query { what: format!("create schema {name:?} in {described}"), source: e }),
+    }
+}
+
+/// `postgres://HOST:PORT/DB`, plus the schema: no user, no password.
+fn describe(options: &PgConnectOptions, schema: Option<&str>) -> String {
+    let mut text =
+        format!("postgres://{}:{}/{}", options.get_host(), options.get_port(), options.get_database().unwrap_or(""));
+    if let Some(schema) = schema {
+        text.push_str(&format!(" (schema {schema})"));
+    }
+    text
+}
+
+/// `url` with its password (in the user info or a `password=` parameter) masked.
+fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, tail) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+    let authority = match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _password)) => format!("{user}:***@{host}"),
+            None => authority.to_owned(),
+        },
+        None => authority.to_owned(),
+    };
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let params: Vec<String> = query
+                .split('&')
+                .map(|param| match param.split_once('=') {
+                    Some((name, _)) if name.eq_ignore_ascii_case("password") => format!("{name}=***"),
+                    _ => param.to_owned(),
+                })
+                .collect();
+            format!("{path}?{}", params.join("&"))
+        }
+        None => tail.to_owned(),
+    };
+    format!("{scheme}://{authority}{tail}")
+}
+
+fn source_from_row(row: &PgRow) -> Result<SourceRow, StoreError> {
+    let get = |e: sqlx::Error| StoreError::Query { what: "read a sources row".into(), source: e };
+    let key: String = row.try_get("key").map_err(get)?;
+    let state: String = row.try_get("state").map_err(get)?;
+    let offering: String = row.try_get("offering").map_err(get)?;
+    decode_source(
+        key,
+        row.try_get("partition").map_err(get)?,
+        row.try_get("seen_order").map_err(get)?,
+        &state,
+        row.try_get("entry_id").map_err(get)?,
+        &offering,
+    )
+}
+
+fn live_entry_from_row(row: &PgRow) -> Result<Entry, StoreError> {
+    let get = |e: sqlx::Error| StoreError::Query { what: "read an entries row".into(), source: e };
+    let id: String = row.try_get("id").map_err(get)?;
+    let body: String = row.try_get("body").map_err(get)?;
+    decode_entry(&id, &body)
+}
+
+fn record_from_row(row: &PgRow) -> Result<EntryRecord, StoreError> {
+    let get = |e: sqlx::Error| StoreError::Query { what: "read an entries row".into(), source: e };
+    let id: String = row.try_get("id").map_err(get)?;
+    let body: Option<String> = row.try_get("body").map_err(get)?;
+    let entry = body.as_deref().map(|body| decode_entry(&id, body)).transpose()?;
+    Ok(EntryRecord {
+        seq: row.try_get("seq").map_err(get)?,
+        removed_reason: row.try_get("removed_reason").map_err(get)?,
+        entry,
+        id,
+    })
+}
+
+#[async_trait::async_trait]
+impl CatalogStore for PgStore {
+    fn describe(&self) -> String {
+        self.described.clone()
+    }
+
+    async fn load_partition(&self, topic: &str, partition: i32) -> Result<PartitionState, StoreError> {
+        // One snapshot for the three reads.
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .await
+            .map_err(StoreError::query("begin a read transaction"))?;
+        let sources = sqlx::query(
+            "SELECT key, partition, seen_order, state, entry_id, offering::text AS offering
+             FROM sources WHERE partition = $1 ORDER BY key",
+        )
+        .bind(partition)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(|e| StoreError::Query { what: format!("load the sources of partition {partition}"), source: e })?
+        .iter()
+        .map(source_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+        let entries = sqlx::query(
+            "SELECT id, body::text AS body FROM entries WHERE partition = $1 AND body IS NOT NULL ORDER BY id",
+        )
+        .bind(partition)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(|e| StoreError::Query { what: format!("load the entries of partition {partition}"), source: e })?
+        .iter()
+        .map(live_entry_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+        let next_offset = sqlx::query_scalar("SELECT next_offset FROM offsets WHERE topic = $1 AND partition = $2")
+            .bind(topic)
+            .bind(partition)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(|e| StoreError::Query { what: format!("load the offset of {topic}/{partition}"), source: e })?;
+        tx.commit().await.map_err(StoreError::query("end a read transaction"))?;
+        Ok(PartitionState { sources, entries, next_offset })
+    }
+
+    async fn apply(&self, changes: &Changeset) -> Result<(), StoreError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin("begin a write transaction").await?;
+
+        for source in &changes.sources {
+            sqlx::query(
+                "INSERT INTO sources (key, partition, seen_order, state, entry_id, offering)
+                 VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+                 ON CONFLICT (key) DO UPDATE SET partition = excluded.partition, seen_order = excluded.seen_order,
+                   state = excluded.state, entry_id = excluded.entry_id, offering = excluded.offering",
+            )
+            .bind(&source.key)
+            .bind(source.partition)
+            .bind(source.seen_order)
+            .bind(source.state.as_str())
+            .bind(&source.entry_id)
+            .bind(offering_json(&source.offering))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::Query { what: format!("upsert source {:?}", source.key), source: e })?;
+        }
+
+        for change in &changes.entries {
+            match change {
+                EntryChange::Put { partition, entry } => {
+                    // An unchanged live entry is no change: it keeps its sequence.
+                    sqlx::query(
+                        "INSERT INTO entries (id, partition, seq, body, removed_reason)
+                         VALUES ($1, $2, nextval('entry_seq'), $3::jsonb, NULL)
+                         ON CONFLICT (id) DO UPDATE SET partition = excluded.partition, seq = excluded.seq,
+                           body = excluded.body, removed_reason = NULL
+                         WHERE entries.body IS DISTINCT FROM excluded.body OR entries.partition <> excluded.partition",
+                    )
+                    .bind(&entry.id)
+                    .bind(partition)
+                    .bind(entry_json(entry))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| StoreError::Query { what: format!("put entry {:?}", entry.id), source: e })?;
+                }
+                EntryChange::Remove { id, reason } => {
+                    let what = || format!("remove entry {id:?}");
+                    let done = sqlx::query(
+                        "UPDATE entries SET body = NULL, removed_reason = $1, seq = nextval('entry_seq')
+                         WHERE id = $2 AND body IS NOT NULL",
+                    )
+                    .bind(reason)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| StoreError::Query { what: what(), source: e })?;
+                    // Never stored: keep a row so the change log shows the removal; already
+                    // removed: no change.
+                    if done.rows_affected() == 0 {
+                        sqlx::query(
+                            "INSERT INTO entries (id, partition, seq, body, removed_reason)
+                             VALUES ($1, -1, nextval('entry_seq'), NULL, $2)
+                             ON CONFLICT (id) DO NOTHING",
+                        )
+                        .bind(id)
+                        .bind(reason)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| StoreError::Query { what: what(), source: e })?;
+                    }
+                }
+            }
+        }
+
+        for (n, record) in changes.outbox.iter().enumerate() {
+            sqlx::query("INSERT INTO outbox (topic, key, value, headers) VALUES ($1, $2, $3, $4::jsonb)")
+                .bind(&record.topic)
+                .bind(&record.key)
+                .bind(&record.value)
+                .bind(headers_json(&record.headers))
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::Query {
+                    what: format!("append outbox record {n} (topic {:?})", record.topic),
+                    source: e,
+                })?;
+        }
+
+        for (topic, partition, next_offset) in &changes.offsets {
+            sqlx::query(
+                "INSERT INTO offsets (topic, partition, next_offset) VALUES ($1, $2, $3)
+                 ON CONFLICT (topic, partition) DO UPDATE SET next_offset = excluded.next_offset",
+            )
+            .bind(topic)
+            .bind(partition)
+            .bind(next_offset)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::Query { what: format!("set the offset of {topic}/{partition}"), source: e })?;
+        }
+
+        tx.commit().await.map_err(StoreError::query("commit a changeset"))
+    }
+
+    async fn outbox(&self, limit: i64) -> Result<Vec<StoredOutbox>, StoreError> {
+        let rows =
+            sqlx::query("SELECT id, topic, key, value, headers::text AS headers FROM outbox ORDER BY id LIMIT $1")
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(StoreError::query("read the outbox"))?;
+        rows.iter()
+            .map(|row| {
+                let get = |e: sqlx::Error| StoreError::Query { what: "read an outbox row".into(), source: e };
+                let id: i64 = row.try_get("id").map_err(get)?;
+                let headers: String = row.try_get("headers").map_err(get)?;
+                Ok(StoredOutbox {
+                    id,
+                    record: OutboxRecord {
+                        topic: row.try_get("topic").map_err(get)?,
+                        key: row.try_get("key").map_err(get)?,
+                        value: row.try_get("value").map_err(get)?,
+                        headers: decode_headers(id, &headers)?,
+                    },
+                })
+            })
+            .collect()
+    }
+
+    async fn outbox_done(&self, ids: &[i64]) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        sqlx::query("DELETE FROM outbox WHERE id = ANY($1)")
+            .bind(ids)
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::query("delete published outbox records"))?;
+        Ok(())
+    }
+
+    async fn entries(&self) -> Result<Vec<Entry>, StoreError> {
+        sqlx::query("SELECT id, body::text AS body FROM entries WHERE body IS NOT NULL ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query("read the live entries"))?
+            .iter()
+            .map(live_entry_from_row)
+            .collect()
+    }
+
+    async fn entry(&self, id: &str) -> Result<Option<EntryRecord>, StoreError> {
+        sqlx::query("SELECT id, seq, body::text AS body, removed_reason FROM entries WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|e| StoreError::Query { what: format!("read entry {id:?}"), source: e })?
+            .as_ref()
+            .map(record_from_row)
+            .transpose()
+    }
+
+    async fn changes_since(&self, seq: i64, limit: i64) -> Result<Vec<EntryRecord>, StoreError> {
+        sqlx::query(
+            "SELECT id, seq, body::text AS body, removed_reason FROM entries WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(seq)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| StoreError::Query { what: format!("read the entry changes after {seq}"), source: e })?
+        .iter()
+        .map(record_from_row)
+        .collect()
+    }
+
+    async fn sources(&self) -> Result<Vec<SourceRow>, StoreError> {
+        sqlx::query(
+            "SELECT key, partition, seen_order, state, entry_id, offering::text AS offering FROM sources ORDER BY key",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::query("read the sources"))?
+        .iter()
+        .map(source_from_row)
+        .collect()
+    }
+
+    async fn offsets(&self, topic: &str) -> Result<Vec<(i32, i64)>, StoreError> {
+        sqlx::query_as("SELECT partition, next_offset FROM offsets WHERE topic = $1 ORDER BY partition")
+            .bind(topic)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| StoreError::Query { what: format!("read the offsets of topic {topic:?}"), source: e })
+    }
+
+    async fn counts(&self) -> Result<StoreCounts, StoreError> {
+        let row = sqlx::query(
+            "SELECT
+               (SELECT COUNT(*) FROM sources WHERE state = 'active') AS sources_active,
+               (SELECT COUNT(*) FROM sources WHERE state = 'withdrawn') AS sources_withdrawn,
+               (SELECT COUNT(*) FROM sources WHERE state = 'expired') AS sources_expired,
+               (SELECT COUNT(*) FROM entries WHERE body IS NOT NULL) AS entries,
+               (SELECT COUNT(*) FROM outbox) AS outbox",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(StoreError::query("count sources, entries and outbox records"))?;
+        let get = |e: sqlx::Error| StoreError::Query { what: "read the counts".into(), source: e };
+        Ok(StoreCounts {
+            sources_active: row.try_get("sources_active").map_err(get)?,
+            sources_withdrawn: row.try_get("sources_withdrawn").map_err(get)?,
+            sources_expired: row.try_get("sources_expired").map_err(get)?,
+            entries: row.try_get("entries").map_err(get)?,
+            outbox: row.try_get("outbox").map_err(get)?,
+        })
+    }
+
+    async fn reset(&self, reason: &str) -> Result<Vec<String>, StoreError> {
+        let mut tx = self.begin("begin a reset").await?;
+        sqlx::query("DELETE FROM sources").execute(&mut *tx).await.map_err(StoreError::query("delete the sources"))?;
+        sqlx::query("DELETE FROM offsets").execute(&mut *tx).await.map_err(StoreError::query("delete the offsets"))?;
+        // Each live entry takes the next sequence, in id order.
+        let mut ids: Vec<String> = sqlx::query_scalar(
+            "WITH live AS (
+               SELECT id, nextval('entry_seq') AS seq
+               FROM (SELECT id FROM entries WHERE body IS NOT NULL ORDER BY id FOR UPDATE) AS ordered
+             )
+             UPDATE entries SET body = NULL, removed_reason = $1, seq = live.seq
+             FROM live WHERE entries.id = live.id
+             RETURNING entries.id",
+        )
+        .bind(reason)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(StoreError::query("mark the live entries removed"))?;
+        tx.commit().await.map_err(StoreError::query("commit a reset"))?;
+        ids.sort();
+        Ok(ids)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_masks_passwords() {
+        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact_url("postgres://h/db?user=u&password=secret"), "postgres://h/db?user=u&password=***");
+        assert_eq!(redact_url("postgresql://u:p@ss@h"), "postgresql://u:***@h");
+        assert_eq!(redact_url("nonsense"), "nonsense");
+    }
+
+    #[test]
+    fn describe_has_no_credentials() {
+        let options = PgConnectOptions::from_str("postgres://u:secret@db.example:6543/cat").unwrap();
+        assert_eq!(describe(&options, Some("t_1")), "postgres://db.example:6543/cat (schema t_1)");
+        assert_eq!(describe(&options, None), "postgres://db.example:6543/cat");
+    }
+
+    #[tokio::test]
+    async fn bad_schema_names_are_refused() {
+        for name in ["", "Public", "a-b", "x\"; drop", "ä"] {
+            let err = PgStore::connect("postgres://u@127.0.0.1:1/db", Some(name)).await.unwrap_err();
+            assert!(matches!(err, StoreError::Schema { .. }), "{name:?}: {err}");
+        }
+    }
+}

@@ -1,0 +1,395 @@
+//! [`SqliteStore`]: the catalogue store in one SQLite file (the embedded default).
+//!
+//! WAL journal, `synchronous = NORMAL`, a 5 s busy timeout and a small pool. Writes run in
+//! `BEGIN IMMEDIATE` transactions, so the single writer takes the write lock up front; the
+//! change sequence of an entry is `MAX(seq) + 1` taken inside that transaction.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use learncity_model::Entry;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{Row, Sqlite, Transaction};
+
+use crate::codec::{decode_entry, decode_headers, decode_source, entry_json, headers_json, offering_json};
+use crate::{
+    CatalogStore, Changeset, EntryChange, EntryRecord, OutboxRecord, PartitionState, SourceRow, StoreCounts,
+    StoreError, StoredOutbox,
+};
+
+/// Connections in the pool (one writer at a time; the others read).
+const MAX_CONNECTIONS: u32 = 4;
+
+/// The catalogue store in one SQLite file.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    path: PathBuf,
+}
+
+impl SqliteStore {
+    /// Open (creating when missing) the store at `path` and run its migrations.
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        let what = format!("sqlite:{}", path.display());
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .connect_with(options)
+            .await
+            .map_err(|source| StoreError::Open { what: what.clone(), source })?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&pool)
+            .await
+            .map_err(|source| StoreError::Migrate { what, source })?;
+        tracing::debug!(path = %path.display(), "sqlite store open");
+        Ok(SqliteStore { pool, path: path.to_owned() })
+    }
+
+    /// The connection pool (for tests and maintenance).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A write transaction holding the write lock from its start.
+    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(StoreError::query("begin a write transaction"))
+    }
+}
+
+fn source_from_row(row: &SqliteRow) -> Result<SourceRow, StoreError> {
+    let get = |e: sqlx::Error| StoreError::Query { what: "read a sources row".into(), source: e };
+    let key: String = row.try_get("key").map_err(get)?;
+    let state: String = row.try_get("state").map_err(get)?;
+    let offering: String = row.try_get("offering").map_err(get)?;
+    decode_source(
+        key,
+        row.try_get("partition").map_err(get)?,
+        row.try_get("seen_order").map_err(get)?,
+        &state,
+        row.try_get("entry_id").map_err(get)?,
+        &offering,
+    )
+}
+
+fn live_entry_from_row(row: &SqliteRow) -> Result<Entry, StoreError> {
+    let get = |e: sqlx::Error| StoreError::Query { what: "read an entries row".into(), source: e };
+    let id: String = row.try_get("id").map_err(get)?;
+    let body: String = row.try_get("body").map_err(get)?;
+    decode_entry(&id, &body)
+}
+
+fn record_from_row(row: &SqliteRow) -> Result<EntryRecord, StoreError> {
+    let get = |e: sqlx::Error| StoreError::Query { what: "read an entries row".into(), source: e };
+    let id: String = row.try_get("id").map_err(get)?;
+    let body: Option<String> = row.try_get("body").map_err(get)?;
+    let entry = body.as_deref().map(|body| decode_entry(&id, body)).transpose()?;
+    Ok(EntryRecord {
+        seq: row.try_get("seq").map_err(get)?,
+        removed_reason: row.try_get("removed_reason").map_err(get)?,
+        entry,
+        id,
+    })
+}
+
+/// The highest change sequence so far (0 when none).
+async fn max_seq(tx: &mut Transaction<'static, Sqlite>) -> Result<i64, StoreError> {
+    sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM entries")
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(StoreError::query("read the latest entry change sequence"))
+}
+
+#[async_trait::async_trait]
+impl CatalogStore for SqliteStore {
+    fn describe(&self) -> String {
+        format!("sqlite:{}", self.path.display())
+    }
+
+    async fn load_partition(&self, topic: &str, partition: i32) -> Result<PartitionState, StoreError> {
+        let mut conn = self.pool.begin().await.map_err(StoreError::query("begin a read transaction"))?;
+        let sources = sqlx::query(
+            "SELECT key, partition, seen_order, state, entry_id, offering FROM sources WHERE partition = ? ORDER BY key",
+        )
+        .bind(partition)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| StoreError::Query { what: format!("load the sources of partition {partition}"), source: e })?
+        .iter()
+        .map(source_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+        let entries = sqlx::query("SELECT id, body FROM entries WHERE partition = ? AND body IS NOT NULL ORDER BY id")
+            .bind(partition)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| StoreError::Query { what: format!("load the entries of partition {partition}"), source: e })?
+            .iter()
+            .map(live_entry_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let next_offset = sqlx::query_scalar("SELECT next_offset FROM offsets WHERE topic = ? AND partition = ?")
+            .bind(topic)
+            .bind(partition)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(|e| StoreError::Query { what: format!("load the offset of {topic}/{partition}"), source: e })?;
+        conn.commit().await.map_err(StoreError::query("end a read transaction"))?;
+        Ok(PartitionState { sources, entries, next_offset })
+    }
+
+    async fn apply(&self, changes: &Changeset) -> Result<(), StoreError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin_write().await?;
+
+        for source in &changes.sources {
+            sqlx::query(
+                "INSERT INTO sources (key, partition, seen_order, state, entry_id, offering) VALUES (?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (key) DO UPDATE SET partition = excluded.partition, seen_order = excluded.seen_order,
+                   state = excluded.state, entry_id = excluded.entry_id, offering = excluded.offering",
+            )
+            .bind(&source.key)
+            .bind(source.partition)
+            .bind(source.seen_order)
+            .bind(source.state.as_str())
+            .bind(&source.entry_id)
+            .bind(offering_json(&source.offering))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::Query { what: format!("upsert source {:?}", source.key), source: e })?;
+        }
+
+        if !changes.entries.is_empty() {
+            let mut seq = max_seq(&mut tx).await?;
+            for change in &changes.entries {
+                match change {
+                    EntryChange::Put { partition, entry } => {
+                        // An unchanged live entry is no change: it keeps its sequence.
+                        let done = sqlx::query(
+                            "INSERT INTO entries (id, partition, seq, body, removed_reason) VALUES (?, ?, ?, ?, NULL)
+                             ON CONFLICT (id) DO UPDATE SET partition = excluded.partition, seq = excluded.seq,
+                               body = excluded.body, removed_reason = NULL
+                             WHERE entries.body IS NOT excluded.body OR entries.partition <> excluded.partition",
+                        )
+                        .bind(&entry.id)
+                        .bind(partition)
+                        .bind(seq + 1)
+                        .bind(entry_json(entry))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| StoreError::Query { what: format!("put entry {:?}", entry.id), source: e })?;
+                        if done.rows_affected() > 0 {
+                            seq += 1;
+                        }
+                    }
+                    EntryChange::Remove { id, reason } => {
+                        let what = || format!("remove entry {id:?}");
+                        let done = sqlx::query(
+                            "UPDATE entries SET body = NULL, removed_reason = ?, seq = ? WHERE id = ? AND body IS NOT NULL",
+                        )
+                        .bind(reason)
+                        .bind(seq + 1)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| StoreError::Query { what: what(), source: e })?;
+                        // Never stored: keep a row so the change log shows the removal; already
+                        // removed: no change.
+                        let done = if done.rows_affected() > 0 {
+                            done
+                        } else {
+                            sqlx::query(
+                                "INSERT INTO entries (id, partition, seq, body, removed_reason) VALUES (?, -1, ?, NULL, ?)
+                                 ON CONFLICT (id) DO NOTHING",
+                            )
+                            .bind(id)
+                            .bind(seq + 1)
+                            .bind(reason)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(|e| StoreError::Query { what: what(), source: e })?
+                        };
+                        if done.rows_affected() > 0 {
+                            seq += 1;
+                        }
+                    }
+                }
+            }
+        }
+
+        for (n, record) in changes.outbox.iter().enumerate() {
+            sqlx::query("INSERT INTO outbox (topic, key, value, headers) VALUES (?, ?, ?, ?)")
+                .bind(&record.topic)
+                .bind(&record.key)
+                .bind(&record.value)
+                .bind(headers_json(&record.headers))
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::Query {
+                    what: format!("append outbox record {n} (topic {:?})", record.topic),
+                    source: e,
+                })?;
+        }
+
+        for (topic, partition, next_offset) in &changes.offsets {
+            sqlx::query(
+                "INSERT INTO offsets (topic, partition, next_offset) VALUES (?, ?, ?)
+                 ON CONFLICT (topic, partition) DO UPDATE SET next_offset = excluded.next_offset",
+            )
+            .bind(topic)
+            .bind(partition)
+            .bind(next_offset)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::Query { what: format!("set the offset of {topic}/{partition}"), source: e })?;
+        }
+
+        tx.commit().await.map_err(StoreError::query("commit a changeset"))
+    }
+
+    async fn outbox(&self, limit: i64) -> Result<Vec<StoredOutbox>, StoreError> {
+        let rows = sqlx::query("SELECT id, topic, key, value, headers FROM outbox ORDER BY id LIMIT ?")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query("read the outbox"))?;
+        rows.iter()
+            .map(|row| {
+                let get = |e: sqlx::Error| StoreError::Query { what: "read an outbox row".into(), source: e };
+                let id: i64 = row.try_get("id").map_err(get)?;
+                let headers: String = row.try_get("headers").map_err(get)?;
+                Ok(StoredOutbox {
+                    id,
+                    record: OutboxRecord {
+                        topic: row.try_get("topic").map_err(get)?,
+                        key: row.try_get("key").map_err(get)?,
+                        value: row.try_get("value").map_err(get)?,
+                        headers: decode_headers(id, &headers)?,
+                    },
+                })
+            })
+            .collect()
+    }
+
+    async fn outbox_done(&self, ids: &[i64]) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let ids = serde_json::to_string(ids).expect("a list of integers always serialises to JSON");
+        sqlx::query("DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?))")
+            .bind(ids)
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::query("delete published outbox records"))?;
+        Ok(())
+    }
+
+    async fn entries(&self) -> Result<Vec<Entry>, StoreError> {
+        sqlx::query("SELECT id, body FROM entries WHERE body IS NOT NULL ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query("read the live entries"))?
+            .iter()
+            .map(live_entry_from_row)
+            .collect()
+    }
+
+    async fn entry(&self, id: &str) -> Result<Option<EntryRecord>, StoreError> {
+        sqlx::query("SELECT id, seq, body, removed_reason FROM entries WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|e| StoreError::Query { what: format!("read entry {id:?}"), source: e })?
+            .as_ref()
+            .map(record_from_row)
+            .transpose()
+    }
+
+    async fn changes_since(&self, seq: i64, limit: i64) -> Result<Vec<EntryRecord>, StoreError> {
+        sqlx::query("SELECT id, seq, body, removed_reason FROM entries WHERE seq > ? ORDER BY seq LIMIT ?")
+            .bind(seq)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| StoreError::Query { what: format!("read the entry changes after {seq}"), source: e })?
+            .iter()
+            .map(record_from_row)
+            .collect()
+    }
+
+    async fn sources(&self) -> Result<Vec<SourceRow>, StoreError> {
+        sqlx::query("SELECT key, partition, seen_order, state, entry_id, offering FROM sources ORDER BY key")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query("read the sources"))?
+            .iter()
+            .map(source_from_row)
+            .collect()
+    }
+
+    async fn offsets(&self, topic: &str) -> Result<Vec<(i32, i64)>, StoreError> {
+        sqlx::query_as("SELECT partition, next_offset FROM offsets WHERE topic = ? ORDER BY partition")
+            .bind(topic)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| StoreError::Query { what: format!("read the offsets of topic {topic:?}"), source: e })
+    }
+
+    async fn counts(&self) -> Result<StoreCounts, StoreError> {
+        let row = sqlx::query(
+            "SELECT
+               (SELECT COUNT(*) FROM sources WHERE state = 'active') AS sources_active,
+               (SELECT COUNT(*) FROM sources WHERE state = 'withdrawn') AS sources_withdrawn,
+               (SELECT COUNT(*) FROM sources WHERE state = 'expired') AS sources_expired,
+               (SELECT COUNT(*) FROM entries WHERE body IS NOT NULL) AS entries,
+               (SELECT COUNT(*) FROM outbox) AS outbox",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(StoreError::query("count sources, entries and outbox records"))?;
+        let get = |e: sqlx::Error| StoreError::Query { what: "read the counts".into(), source: e };
+        Ok(StoreCounts {
+            sources_active: row.try_get("sources_active").map_err(get)?,
+            sources_withdrawn: row.try_get("sources_withdrawn").map_err(get)?,
+            sources_expired: row.try_get("sources_expired").map_err(get)?,
+            entries: row.try_get("entries").map_err(get)?,
+            outbox: row.try_get("outbox").map_err(get)?,
+        })
+    }
+
+    async fn reset(&self, reason: &str) -> Result<Vec<String>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM sources").execute(&mut *tx).await.map_err(StoreError::query("delete the sources"))?;
+        sqlx::query("DELETE FROM offsets").execute(&mut *tx).await.map_err(StoreError::query("delete the offsets"))?;
+        let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM entries WHERE body IS NOT NULL ORDER BY id")
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(StoreError::query("list the live entries"))?;
+        let seq = max_seq(&mut tx).await?;
+        // Each live entry takes the next sequence, in id order.
+        sqlx::query(
+            "UPDATE entries SET body = NULL, removed_reason = ?, seq = ? + live.n
+             FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS n FROM entries WHERE body IS NOT NULL) AS live
+             WHERE entries.id = live.id",
+        )
+        .bind(reason)
+        .bind(seq)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::query("mark the live entries removed"))?;
+        tx.commit().await.map_err(StoreError::query("commit a reset"))?;
+        Ok(ids)
+    }
+}
