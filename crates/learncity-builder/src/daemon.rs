@@ -166,20 +166,23 @@ pub async fn run(
         rejoin: AtomicBool::new(false),
         partitions,
     };
-    let consumer: StreamConsumer<GroupContext> = learncity_bus::consumer_config(kafka, &settings.group_id)
-        .set("auto.offset.reset", "earliest")
-        .set("session.timeout.ms", "10000")
-        .set("heartbeat.interval.ms", "3000")
-        .set("statistics.interval.ms", "5000")
-        .set("fetch.wait.max.ms", "100")
-        .create_with_context(context)
-        .map_err(|source| {
-            BuildError::Bus(learncity_bus::BusError::Client {
-                what: "catalog consumer",
-                brokers: kafka.brokers.clone(),
-                source,
-            })
-        })?;
+    let mut client = learncity_bus::consumer_config(kafka, &settings.group_id);
+    client.set("auto.offset.reset", "earliest").set("statistics.interval.ms", "5000");
+    // Defaults that `[kafka.properties]` may override.
+    for (key, value) in
+        [("session.timeout.ms", "10000"), ("heartbeat.interval.ms", "3000"), ("fetch.wait.max.ms", "100")]
+    {
+        if !kafka.properties.contains_key(key) {
+            client.set(key, value);
+        }
+    }
+    let consumer: StreamConsumer<GroupContext> = client.create_with_context(context).map_err(|source| {
+        BuildError::Bus(learncity_bus::BusError::Client {
+            what: "catalog consumer",
+            brokers: kafka.brokers.clone(),
+            source,
+        })
+    })?;
     consumer
         .subscribe(&[&topic])
         .map_err(|e| BuildError::Group(format!("cannot join group {} on {topic}: {e}", settings.group_id)))?;

@@ -130,7 +130,7 @@ impl Default for LogSettings {
 #[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
 pub struct CatalogSettings {
     /// The catalogue store: `sqlite:PATH` (relative to the working directory; created when
-    /// missing) or `postgres://USER@HOST:PORT/DB`.
+    /// missing) or `postgres://USER@HOST:PORT/DB` (`?schema=NAME`: its own schema).
     pub store: String,
     /// Where `/healthz`, `/readyz` and `/metrics` are served.
     pub listen: SocketAddr,

@@ -225,14 +225,47 @@ pub trait CatalogStore: Send + Sync {
 }
 
 /// Open the store named by `url`: `sqlite:PATH` (created when missing) or
-/// `postgres://...` / `postgresql://...`; migrations run before it is returned.
+/// `postgres://...` / `postgresql://...` (a `schema=NAME` query parameter puts the tables in
+/// that schema, created when missing); migrations run before it is returned.
 pub async fn open(url: &str) -> Result<Box<dyn CatalogStore>, StoreError> {
     if let Some(path) = url.strip_prefix("sqlite:") {
         let path = path.strip_prefix("//").unwrap_or(path);
         Ok(Box::new(SqliteStore::open(std::path::Path::new(path)).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Box::new(PgStore::connect(url, None).await?))
+        let (url, schema) = split_schema(url);
+        Ok(Box::new(PgStore::connect(&url, schema.as_deref()).await?))
     } else {
         Err(StoreError::Url { url: url.to_owned() })
+    }
+}
+
+/// `url` without its `schema=NAME` query parameter, and the name.
+fn split_schema(url: &str) -> (String, Option<String>) {
+    let Some((base, query)) = url.split_once('?') else { return (url.to_owned(), None) };
+    let mut schema = None;
+    let rest: Vec<&str> = query
+        .split('&')
+        .filter(|pair| match pair.strip_prefix("schema=") {
+            Some(name) => {
+                schema = Some(name.to_owned());
+                false
+            }
+            None => !pair.is_empty(),
+        })
+        .collect();
+    let url = if rest.is_empty() { base.to_owned() } else { format!("{base}?{}", rest.join("&")) };
+    (url, schema)
+}
+
+#[cfg(test)]
+mod url_tests {
+    #[test]
+    fn the_schema_parameter_is_taken_out_of_the_url() {
+        assert_eq!(super::split_schema("postgres://h/db"), ("postgres://h/db".into(), None));
+        assert_eq!(super::split_schema("postgres://h/db?schema=cat"), ("postgres://h/db".into(), Some("cat".into())));
+        assert_eq!(
+            super::split_schema("postgres://h/db?sslmode=disable&schema=cat"),
+            ("postgres://h/db?sslmode=disable".into(), Some("cat".into()))
+        );
     }
 }

@@ -1,0 +1,597 @@
+//! The catalog builder against real services: a real Kafka-API broker (Tansu, started by
+//! `scripts/kafka-up`), and both stores — a SQLite file and the machine's PostgreSQL
+//! (`postgres://postgres@127.0.0.1:5432/test`, a schema per test; `LEARNCITY_TEST_PG` names
+//! another). Offerings events are produced as the collector publishes them; what the builder
+//! writes is read back from the store and from the catalog and dead-letter topics.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use learncity_bus::Producer;
+use learncity_bus::partition::{city_key, partition_for};
+use learncity_bus::producer::OutRecord;
+use learncity_model::{Entry, Listing, Offering, Snapshot, Status};
+use learncity_store::{CatalogStore, SourceState};
+use learncity_testkit::broker::{Broker, Record, create_topic, read_topic_all, unique_name};
+use learncity_testkit::offerings::{OfferingExt, offering};
+use tokio_util::sync::CancellationToken;
+
+const PARTITIONS: i32 = 3;
+
+fn pg_url() -> String {
+    std::env::var("LEARNCITY_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+fn unique_schema() -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    format!("catalog_{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Which store a test town uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StoreKind {
+    Sqlite,
+    Postgres,
+}
+
+/// Topics with unique names on the shared broker, a config file, a store.
+struct Town {
+    bootstrap: String,
+    dir: tempfile::TempDir,
+    prefix: String,
+    store_url: String,
+    schema: Option<String>,
+}
+
+impl Town {
+    async fn new(kind: StoreKind) -> Town {
+        let broker = Broker::shared();
+        let prefix = unique_name("catalog");
+        let dir = tempfile::tempdir().unwrap();
+        let (store_url, schema) = match kind {
+            StoreKind::Sqlite => (format!("sqlite:{}", dir.path().join("catalog.sqlite").display()), None),
+            StoreKind::Postgres => {
+                let schema = unique_schema();
+                (format!("{}?schema={schema}", pg_url()), Some(schema))
+            }
+        };
+        let town = Town { bootstrap: broker.bootstrap.clone(), dir, prefix, store_url, schema };
+        create_topic(&town.bootstrap, &town.topic("offerings"), PARTITIONS, &[]).await.unwrap();
+        create_topic(&town.bootstrap, &town.topic("catalog"), PARTITIONS, &[("cleanup.policy", "compact")])
+            .await
+            .unwrap();
+        create_topic(&town.bootstrap, &town.topic("dead-letter"), 1, &[]).await.unwrap();
+        town.write_config(&town.prefix, "learncity");
+        town
+    }
+
+    fn topic(&self, name: &str) -> String {
+        format!("{}.{name}", self.prefix)
+    }
+
+    fn config_path(&self) -> PathBuf {
+        self.dir.path().join("learncity.toml")
+    }
+
+    /// The config: the town's topics, a consumer group named `group`, catalog topic `catalog_topic`.
+    fn write_config(&self, catalog_prefix: &str, group: &str) {
+        self.write_config_with(catalog_prefix, group, "");
+    }
+
+    /// [`Town::write_config`] with extra `[kafka.properties]` lines.
+    fn write_config_with(&self, catalog_prefix: &str, group: &str, properties: &str) {
+        let main = format!(
+            r#"[catalog]
+store = "{store}"
+listen = "127.0.0.1:0"
+group-id = "{prefix}-{group}"
+batch-max = 200
+batch-wait = "20ms"
+expiry-grace = "1h"
+expiry-interval = "1s"
+shutdown-timeout = "10s"
+
+[kafka]
+brokers = "{bootstrap}"
+client-id = "{prefix}"
+offerings-topic = "{prefix}.offerings"
+catalog-topic = "{catalog_prefix}.catalog"
+providers-topic = "{prefix}.providers"
+collector-state-topic = "{prefix}.state"
+dead-letter-topic = "{prefix}.dead-letter"
+partitions = {PARTITIONS}
+delivery-timeout = "30s"
+[kafka.properties]
+"session.timeout.ms" = "3000"
+"heartbeat.interval.ms" = "500"
+{properties}
+
+[log]
+filter = "info,learncity_builder=debug"
+
+[[provider]]
+id = "vsu"
+name = "Vitebsk State University"
+city = "Витебск"
+url = "https://vsu.example/courses.ics"
+priority = 10
+
+[[provider]]
+id = "library"
+name = "Central Library"
+city = "Vitebsk"
+url = "https://library.example/events.xml"
+
+[[provider]]
+id = "museum"
+name = "City Museum"
+city = "Віцебск"
+url = "https://museum.example/feed.json"
+
+[[provider]]
+id = "mogilev"
+name = "Mogilev College"
+city = "Могилёв"
+url = "https://college.example/feed.json"
+"#,
+            store = self.store_url,
+            prefix = self.prefix,
+            bootstrap = self.bootstrap,
+        );
+        std::fs::write(self.config_path(), main).unwrap();
+    }
+
+    fn config(&self) -> learncity_config::Config {
+        learncity_config::load(&self.config_path()).unwrap_or_else(|e| panic!("test config: {e}"))
+    }
+
+    async fn store(&self) -> Arc<dyn CatalogStore> {
+        Arc::from(learncity_store::open(&self.store_url).await.unwrap_or_else(|e| panic!("{e}")))
+    }
+
+    async fn produce(&self, records: Vec<OutRecord>) {
+        let producer = Producer::new(&self.config().kafka).unwrap();
+        producer.publish(records, &CancellationToken::new()).await.unwrap();
+    }
+
+    /// The builder in this process until the returned token is cancelled.
+    fn start_builder(&self) -> (CancellationToken, tokio::task::JoinHandle<anyhow::Result<()>>) {
+        let stop = CancellationToken::new();
+        let task = tokio::spawn(learncity::catalog::run_until(self.config(), stop.clone()));
+        (stop, task)
+    }
+
+    /// The catalog topic read from its start, reduced to the latest value per key (tombstones
+    /// delete), as a downstream service would.
+    async fn catalog_view(&self, topic: &str) -> (BTreeMap<String, serde_json::Value>, Vec<Record>) {
+        let records = read_topic_all(&self.bootstrap, topic, Duration::from_secs(30)).await;
+        (reduce(&records), records)
+    }
+}
+
+impl Drop for Town {
+    fn drop(&mut self) {
+        if let Some(schema) = &self.schema {
+            let _ = Command::new("psql")
+                .args([&pg_url(), "-q", "-c", &format!("DROP SCHEMA IF EXISTS {schema} CASCADE")])
+                .output();
+        }
+    }
+}
+
+fn reduce(records: &[Record]) -> BTreeMap<String, serde_json::Value> {
+    let mut view = BTreeMap::new();
+    for r in records {
+        let key = r.key.clone().expect("catalog records are keyed");
+        match &r.payload {
+            Some(_) => view.insert(key, r.json()),
+            None => view.remove(&key),
+        };
+    }
+    view
+}
+
+fn store_view(entries: &[Entry]) -> BTreeMap<String, serde_json::Value> {
+    entries.iter().map(|e| (e.id.clone(), serde_json::to_value(e).unwrap())).collect()
+}
+
+/// An upsert as the collector publishes it: keyed `{provider}/{source}`, partitioned by city.
+fn upsert(topic: &str, o: &Offering, provider_city: &str) -> OutRecord {
+    OutRecord {
+        topic: topic.to_owned(),
+        partition: Some(partition_for(city_key(Some(provider_city), &o.provider.id).as_bytes(), PARTITIONS)),
+        key: o.key(),
+        payload: Some(serde_json::to_vec(o).unwrap()),
+        headers: vec![
+            ("event-type".into(), "upsert".into()),
+            ("schema-version".into(), "1".into()),
+            ("provider-id".into(), o.provider.id.clone()),
+        ],
+    }
+}
+
+fn snapshot(topic: &str, provider: &str, provider_city: &str, ids: &[&str]) -> OutRecord {
+    let s = Snapshot {
+        schema_version: 1,
+        provider_id: provider.into(),
+        listing: Listing::Complete,
+        source_ids: ids.iter().map(|s| (*s).to_owned()).collect(),
+        fetched_at: chrono::Utc::now(),
+        document_url: None,
+    };
+    OutRecord {
+        topic: topic.to_owned(),
+        partition: Some(partition_for(city_key(Some(provider_city), provider).as_bytes(), PARTITIONS)),
+        key: provider.into(),
+        payload: Some(serde_json::to_vec(&s).unwrap()),
+        headers: vec![("event-type".into(), "snapshot".into()), ("schema-version".into(), "1".into())],
+    }
+}
+
+/// Waits until `check` holds for the store's catalogue; panics with the last view when not.
+async fn wait_for(store: &dyn CatalogStore, what: &str, check: impl Fn(&[Entry]) -> bool) -> Vec<Entry> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let entries = store.entries().await.unwrap();
+        if check(&entries) {
+            return entries;
+        }
+        if Instant::now() > deadline {
+            let titles: Vec<(String, Vec<String>)> =
+                entries.iter().map(|e| (e.title.clone(), e.sources.iter().map(|s| s.key.clone()).collect())).collect();
+            panic!("timed out waiting for {what}; the catalogue holds {titles:#?}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn in_days(days: i64, hour: u32) -> String {
+    let d = chrono::Utc::now().date_naive() + chrono::Duration::days(days);
+    format!("{d}T{hour:02}:00:00+03:00")
+}
+
+fn sources_of<'a>(entries: &'a [Entry], key: &str) -> Option<&'a Entry> {
+    entries.iter().find(|e| e.sources.iter().any(|s| s.key == key))
+}
+
+/// Duplicates merged, updates in place, withdrawals, expiry, splits, tombstones, dead letters —
+/// on one store; the catalog topic read from its start equals the store.
+async fn builder_scenario(kind: StoreKind) {
+    let town = Town::new(kind).await;
+    let topic = town.topic("offerings");
+    let store = town.store().await;
+    let (stop, task) = town.start_builder();
+
+    let english_vsu = offering("vsu", "eng-1", "Курсы английского языка для начинающих")
+        .city("Витебск")
+        .venue("ул. Московская 33")
+        .at(&in_days(10, 18))
+        .url("https://vsu.example/eng-1");
+    let english_library = offering("library", "ev-77", "Kursy angliyskogo yazyka dlya nachinayushchikh")
+        .city("Viciebsk")
+        .at(&in_days(10, 18));
+    let chagall = offering("museum", "chagall", "Лекция о Шагале").city("Віцебск").at(&in_days(12, 17));
+    let mogilev =
+        offering("mogilev", "eng-m", "Курсы английского языка для начинающих").city("Mahilioŭ").at(&in_days(10, 18));
+    let gone = offering("vsu", "gone-1", "Семинар по керамике").city("Витебск").at(&in_days(20, 11));
+    let past = offering("library", "old-1", "Прошедшая лекция").city("Vitebsk").at(&in_days(-3, 10));
+    let mut bad = upsert(&topic, &chagall, "Віцебск");
+    bad.key = "museum/broken".into();
+    bad.payload = Some(b"{not json".to_vec());
+    town.produce(vec![
+        upsert(&topic, &english_vsu, "Витебск"),
+        upsert(&topic, &english_library, "Vitebsk"),
+        upsert(&topic, &chagall, "Віцебск"),
+        upsert(&topic, &mogilev, "Могилёв"),
+        upsert(&topic, &gone, "Витебск"),
+        upsert(&topic, &past, "Vitebsk"),
+        bad,
+    ])
+    .await;
+
+    // The English course of two providers, spelled in two scripts and two city spellings, is
+    // one entry; Mogilev's course of the same name and time is another.
+    let entries = wait_for(&*store, "the first catalogue", |e| e.len() == 4).await;
+    let english = sources_of(&entries, "vsu/eng-1").expect("the English course");
+    let keys: Vec<&str> = english.sources.iter().map(|s| s.key.as_str()).collect();
+    assert_eq!(keys, vec!["vsu/eng-1", "library/ev-77"], "merged, the higher priority first");
+    assert_eq!(english.title, "Курсы английского языка для начинающих");
+    assert_ne!(sources_of(&entries, "mogilev/eng-m").unwrap().id, english.id, "another city stays apart");
+    assert!(sources_of(&entries, "library/old-1").is_none(), "a past offering is not listed");
+    let english_id = english.id.clone();
+
+    // An update in place (same id), the same event again (no change), a withdrawal by snapshot,
+    // a cancellation, and a split: the library's item moves to another week.
+    let mut english_v2 = english_vsu.clone();
+    english_v2.summary = Some("Для взрослых, 12 занятий".into());
+    town.produce(vec![
+        upsert(&topic, &english_v2, "Витебск"),
+        upsert(&topic, &english_v2, "Витебск"),
+        snapshot(&topic, "vsu", "Витебск", &["eng-1"]),
+        upsert(&topic, &chagall.clone().status(Status::Cancelled), "Віцебск"),
+    ])
+    .await;
+    let entries = wait_for(&*store, "update, withdrawal and cancellation", |e| {
+        e.len() == 3
+            && sources_of(e, "vsu/eng-1").is_some_and(|x| x.summary.is_some())
+            && sources_of(e, "museum/chagall").is_some_and(|x| x.status == Status::Cancelled)
+    })
+    .await;
+    assert_eq!(sources_of(&entries, "vsu/eng-1").unwrap().id, english_id, "updated in place");
+    assert!(sources_of(&entries, "vsu/gone-1").is_none(), "withdrawn by the snapshot");
+
+    let mut moved = english_library.clone();
+    moved.sessions.clear();
+    let moved = moved.at(&in_days(17, 18));
+    town.produce(vec![upsert(&topic, &moved, "Vitebsk")]).await;
+    let entries = wait_for(&*store, "the split", |e| e.len() == 4).await;
+    assert_eq!(sources_of(&entries, "vsu/eng-1").unwrap().id, english_id, "the earliest source keeps the id");
+    assert_ne!(sources_of(&entries, "library/ev-77").unwrap().id, english_id);
+    // ... and merging back leaves a tombstone of the split-off entry, naming the survivor.
+    let split_id = sources_of(&entries, "library/ev-77").unwrap().id.clone();
+    town.produce(vec![upsert(&topic, &english_library, "Vitebsk")]).await;
+    let entries = wait_for(&*store, "the merge back", |e| e.len() == 3).await;
+    assert_eq!(sources_of(&entries, "library/ev-77").unwrap().id, english_id);
+
+    // Store and topic agree (wait until the outbox is published).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while store.counts().await.unwrap().outbox > 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (view, records) = town.catalog_view(&town.topic("catalog")).await;
+    assert_eq!(view, store_view(&store.entries().await.unwrap()), "the catalog topic read from its start is the store");
+    let tombstone = |id: &str, reason: &str| {
+        records
+            .iter()
+            .any(|r| r.key.as_deref() == Some(id) && r.payload.is_none() && r.header("reason") == Some(reason))
+    };
+    assert!(tombstone(&split_id, "merged"), "tombstone of the merged entry");
+    let merged = records.iter().find(|r| r.key.as_deref() == Some(split_id.as_str()) && r.payload.is_none()).unwrap();
+    assert_eq!(merged.header("merged-into"), Some(english_id.as_str()));
+    assert!(
+        records.iter().any(|r| r.payload.is_none() && r.header("reason") == Some("withdrawn")),
+        "tombstone of the withdrawn entry"
+    );
+    for r in records.iter().filter(|r| r.payload.is_some()) {
+        assert_eq!(r.header("event-type"), Some("entry"));
+        let entry: Entry = serde_json::from_slice(r.payload.as_deref().unwrap()).expect("an entry by the schema");
+        assert_eq!(Some(entry.id.as_str()), r.key.as_deref());
+    }
+
+    // The undecodable record went to the dead-letter topic, with why and where.
+    let dead = read_topic_all(&town.bootstrap, &town.topic("dead-letter"), Duration::from_secs(20)).await;
+    assert_eq!(dead.len(), 1, "{dead:?}");
+    assert_eq!(dead[0].key.as_deref(), Some("museum/broken"));
+    assert_eq!(dead[0].header("dead-letter-kind"), Some("invalid-json"));
+    assert!(dead[0].header("dead-letter-reason").unwrap().contains("not a valid upsert"), "{:?}", dead[0].headers);
+    assert_eq!(dead[0].header("dead-letter-topic"), Some(topic.as_str()));
+    assert_eq!(dead[0].payload.as_deref(), Some(&b"{not json"[..]));
+
+    // The past offering is kept as expired; the withdrawn one as withdrawn.
+    let sources = store.sources().await.unwrap();
+    let state = |key: &str| sources.iter().find(|s| s.key == key).map(|s| s.state);
+    assert_eq!(state("library/old-1"), Some(SourceState::Expired));
+    assert_eq!(state("vsu/gone-1"), Some(SourceState::Withdrawn));
+
+    stop.cancel();
+    task.await.unwrap().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn builder_on_sqlite() {
+    builder_scenario(StoreKind::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn builder_on_postgres() {
+    builder_scenario(StoreKind::Postgres).await;
+}
+
+/// A tiny deterministic generator (the same events every run).
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+const TOPICS: &[(&str, &str)] = &[
+    ("английского языка", "angliyskogo yazyka"),
+    ("немецкого языка", "nemetskogo yazyka"),
+    ("программирования на Python", "programmirovaniya na Python"),
+    ("керамики", "keramiki"),
+    ("живописи маслом", "zhivopisi maslom"),
+    ("цифровой фотографии", "tsifrovoy fotografii"),
+    ("финансовой грамотности", "finansovoy gramotnosti"),
+    ("шахмат для детей", "shakhmat dlya detey"),
+    ("робототехники", "robototekhniki"),
+    ("эстрадного вокала", "estradnogo vokala"),
+    ("веб-дизайна", "veb-dizayna"),
+    ("каллиграфии", "kalligrafii"),
+];
+
+/// Offerings events of a busy city: duplicates across providers and scripts, updates, moves
+/// (splits), a withdrawal by snapshot, and a few broken records.
+fn busy_city(topic: &str) -> Vec<OutRecord> {
+    let mut rng = Lcg(7);
+    let mut events = Vec::new();
+    let mut later = Vec::new();
+    let mut vsu_ids = Vec::new();
+    for round in 0..4 {
+        for (i, (ru, lat)) in TOPICS.iter().enumerate() {
+            let n = round * TOPICS.len() + i;
+            let day = 5 + (n % 40) as i64;
+            let hour = 9 + (n % 9) as u32;
+            let vsu = offering("vsu", &format!("c-{n}"), &format!("Курсы {ru} (группа {round})"))
+                .city("Витебск")
+                .at(&in_days(day, hour));
+            vsu_ids.push(format!("c-{n}"));
+            events.push(upsert(topic, &vsu, "Витебск"));
+            if rng.below(10) < 6 {
+                let lib = offering("library", &format!("ev-{n}"), &format!("Kursy {lat} (gruppa {round})"))
+                    .city("Vitebsk")
+                    .at(&in_days(day, hour));
+                events.push(upsert(topic, &lib, "Vitebsk"));
+                if rng.below(10) < 2 {
+                    let mut moved = lib.clone();
+                    moved.sessions.clear();
+                    later.push(upsert(topic, &moved.at(&in_days(day + 3, hour)), "Vitebsk"));
+                }
+            }
+            if rng.below(10) < 3 {
+                let museum = offering("museum", &format!("m-{n}"), &format!("Курсы {ru} (группа {round})"))
+                    .city("Віцебск")
+                    .at(&in_days(day, hour));
+                events.push(upsert(topic, &museum, "Віцебск"));
+            }
+            if rng.below(10) < 3 {
+                let m = offering("mogilev", &format!("g-{n}"), &format!("Курсы {ru} (группа {round})"))
+                    .city("Могилёв")
+                    .at(&in_days(day, hour));
+                events.push(upsert(topic, &m, "Могилёв"));
+            }
+            if rng.below(10) < 3 {
+                let mut updated = vsu.clone();
+                updated.summary = Some(format!("Обновлено: {n}"));
+                later.push(upsert(topic, &updated, "Витебск"));
+            }
+        }
+    }
+    let mut broken = upsert(topic, &offering("museum", "x", "x"), "Віцебск");
+    broken.payload = Some(b"\x00\x01 not json".to_vec());
+    events.push(broken);
+    events.extend(later);
+    let kept: Vec<&str> = vsu_ids.iter().skip(8).map(String::as_str).collect();
+    events.push(snapshot(topic, "vsu", "Витебск", &kept));
+    events
+}
+
+/// A `learncity catalog` process.
+fn spawn_builder(config: &Path, log: &Path) -> Child {
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
+    Command::new(env!("CARGO_BIN_EXE_learncity"))
+        .args(["catalog", "--config"])
+        .arg(config)
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("the learncity binary starts")
+}
+
+/// Waits until the store has applied every record (its offsets reach `ends`) and published its outbox.
+async fn wait_applied(store: &dyn CatalogStore, topic: &str, ends: &BTreeMap<i32, i64>, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        let offsets: BTreeMap<i32, i64> = store.offsets(topic).await.unwrap().into_iter().collect();
+        if &offsets == ends && store.counts().await.unwrap().outbox == 0 {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_twenty_times_the_builder_ends_in_the_catalogue_of_an_uninterrupted_run() {
+    let town = Town::new(StoreKind::Sqlite).await;
+    let topic = town.topic("offerings");
+    let events = busy_city(&topic);
+    let mut ends: BTreeMap<i32, i64> = BTreeMap::new();
+    for e in &events {
+        *ends.entry(e.partition.unwrap()).or_default() += 1;
+    }
+    let log = town.dir.path().join("builder.log");
+
+    // Events flow in chunks while the builder is killed with SIGKILL at random moments.
+    let producer_town_config = town.config();
+    let chunks: Vec<Vec<OutRecord>> = events.chunks(6).map(<[OutRecord]>::to_vec).collect();
+    let flow = tokio::spawn(async move {
+        let producer = Producer::new(&producer_town_config.kafka).unwrap();
+        for chunk in chunks {
+            producer.publish(chunk, &CancellationToken::new()).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(3000)).await;
+        }
+    });
+    let mut rng = Lcg(42);
+    for _ in 0..20 {
+        let mut child = spawn_builder(&town.config_path(), &log);
+        tokio::time::sleep(Duration::from_millis(1000 + rng.below(5000))).await;
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+    }
+    flow.await.unwrap();
+    let store = town.store().await;
+    let applied_while_killed: i64 = store.offsets(&topic).await.unwrap().iter().map(|(_, o)| *o).sum();
+    let runs = std::fs::read_to_string(&log).unwrap_or_default().matches("catalog builder running").count();
+    eprintln!("{runs} of 20 killed runs joined the group; {applied_while_killed} of {} records applied", events.len());
+    assert!(
+        runs >= 10 && applied_while_killed > 0,
+        "the killed runs must have worked: {runs} joined, {applied_while_killed} applied"
+    );
+    // The last run finishes the work and stops gracefully.
+    let mut child = spawn_builder(&town.config_path(), &log);
+    let applied = wait_applied(&*store, &topic, &ends, Duration::from_secs(120)).await;
+    // SIGTERM once it runs (before its signal handler is installed SIGTERM would kill it).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::fs::read_to_string(&log).unwrap_or_default().matches("catalog builder running").count() <= runs
+        && Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+    let status = child.wait().unwrap();
+    let log_text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(applied, "the builder did not apply every record; log tail:\n{}", tail(&log_text, 60));
+    assert!(status.success(), "graceful stop failed ({status}); log tail:\n{}", tail(&log_text, 40));
+    let killed = store.entries().await.unwrap();
+
+    // The same events, applied by one uninterrupted builder into a fresh store.
+    let reference_dir = tempfile::tempdir().unwrap();
+    let reference = Town {
+        bootstrap: town.bootstrap.clone(),
+        store_url: format!("sqlite:{}", reference_dir.path().join("reference.sqlite").display()),
+        dir: reference_dir,
+        prefix: town.prefix.clone(),
+        schema: None,
+    };
+    let reference_catalog = unique_name("reference");
+    create_topic(
+        &town.bootstrap,
+        &format!("{reference_catalog}.catalog"),
+        PARTITIONS,
+        &[("cleanup.policy", "compact")],
+    )
+    .await
+    .unwrap();
+    reference.write_config(&reference_catalog, "reference");
+    let reference_store = reference.store().await;
+    let (stop, task) = reference.start_builder();
+    assert!(wait_applied(&*reference_store, &topic, &ends, Duration::from_secs(120)).await, "the reference run");
+    stop.cancel();
+    task.await.unwrap().unwrap();
+    let uninterrupted = reference_store.entries().await.unwrap();
+
+    assert!(uninterrupted.len() > 40, "a busy city: {} entries", uninterrupted.len());
+    assert!(uninterrupted.iter().any(|e| e.sources.len() >= 3), "three providers merged somewhere");
+    assert_eq!(store_view(&killed), store_view(&uninterrupted), "killed 20 times = uninterrupted");
+    let (view, _) = town.catalog_view(&town.topic("catalog")).await;
+    assert_eq!(view, store_view(&killed), "the catalog topic of the killed run equals its store");
+    let (reference_view, _) = reference.catalog_view(&format!("{reference_catalog}.catalog")).await;
+    assert_eq!(reference_view, store_view(&uninterrupted));
+    let dead = read_topic_all(&town.bootstrap, &town.topic("dead-letter"), Duration::from_secs(20)).await;
+    let offsets: std::collections::BTreeSet<&str> =
+        dead.iter().filter_map(|r| r.header("dead-letter-offset")).collect();
+    assert_eq!(offsets.len(), 1, "one broken record, dead-lettered (a crash may repeat it, never lose it)");
+}
+
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
