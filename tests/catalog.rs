@@ -16,7 +16,7 @@ use learncity_bus::partition::{city_key, partition_for};
 use learncity_bus::producer::OutRecord;
 use learncity_model::{Entry, Listing, Offering, Snapshot, Status};
 use learncity_store::{CatalogStore, SourceState};
-use learncity_testkit::broker::{Broker, Record, create_topic, read_topic_all, unique_name};
+use learncity_testkit::broker::{Broker, Record, create_topic, free_port, read_topic_all, unique_name};
 use learncity_testkit::offerings::{OfferingExt, offering};
 use tokio_util::sync::CancellationToken;
 
@@ -46,6 +46,8 @@ struct Town {
     prefix: String,
     store_url: String,
     schema: Option<String>,
+    /// Where the builder serves /healthz, /readyz and /metrics.
+    ops_port: u16,
 }
 
 impl Town {
@@ -60,7 +62,7 @@ impl Town {
                 (format!("{}?schema={schema}", pg_url()), Some(schema))
             }
         };
-        let town = Town { bootstrap: broker.bootstrap.clone(), dir, prefix, store_url, schema };
+        let town = Town { bootstrap: broker.bootstrap.clone(), dir, prefix, store_url, schema, ops_port: free_port() };
         create_topic(&town.bootstrap, &town.topic("offerings"), PARTITIONS, &[]).await.unwrap();
         create_topic(&town.bootstrap, &town.topic("catalog"), PARTITIONS, &[("cleanup.policy", "compact")])
             .await
@@ -88,7 +90,7 @@ impl Town {
         let main = format!(
             r#"[catalog]
 store = "{store}"
-listen = "127.0.0.1:0"
+listen = "127.0.0.1:{ops_port}"
 group-id = "{prefix}-{group}"
 batch-max = 200
 batch-wait = "20ms"
@@ -142,6 +144,7 @@ url = "https://college.example/feed.json"
             store = self.store_url,
             prefix = self.prefix,
             bootstrap = self.bootstrap,
+            ops_port = self.ops_port,
         );
         std::fs::write(self.config_path(), main).unwrap();
     }
@@ -280,6 +283,17 @@ async fn builder_scenario(kind: StoreKind) {
         offering("mogilev", "eng-m", "Курсы английского языка для начинающих").city("Mahilioŭ").at(&in_days(10, 18));
     let gone = offering("vsu", "gone-1", "Семинар по керамике").city("Витебск").at(&in_days(20, 11));
     let past = offering("library", "old-1", "Прошедшая лекция").city("Vitebsk").at(&in_days(-3, 10));
+    // Ends 20 s before the 1 h grace runs out: listed, then expired by a sweep.
+    let mut expiring = offering("museum", "ending", "Экскурсия по Ратуше").city("Віцебск");
+    let end = chrono::Utc::now() - chrono::Duration::hours(1) + chrono::Duration::seconds(20);
+    expiring.sessions.push(learncity_model::Session {
+        start: (end - chrono::Duration::hours(2)).fixed_offset(),
+        end: Some(end.fixed_offset()),
+        time_zone: None,
+        all_day: false,
+        floating: false,
+        cancelled: false,
+    });
     let mut bad = upsert(&topic, &chagall, "Віцебск");
     bad.key = "museum/broken".into();
     bad.payload = Some(b"{not json".to_vec());
@@ -290,13 +304,17 @@ async fn builder_scenario(kind: StoreKind) {
         upsert(&topic, &mogilev, "Могилёв"),
         upsert(&topic, &gone, "Витебск"),
         upsert(&topic, &past, "Vitebsk"),
+        upsert(&topic, &expiring, "Віцебск"),
         bad,
     ])
     .await;
+    let entries = wait_for(&*store, "the first catalogue", |e| e.len() == 5).await;
+    let expiring_id = sources_of(&entries, "museum/ending").expect("listed before its grace ran out").id.clone();
+    let entries = wait_for(&*store, "the expiry sweep", |e| sources_of(e, "museum/ending").is_none()).await;
 
     // The English course of two providers, spelled in two scripts and two city spellings, is
     // one entry; Mogilev's course of the same name and time is another.
-    let entries = wait_for(&*store, "the first catalogue", |e| e.len() == 4).await;
+    assert_eq!(entries.len(), 4);
     let english = sources_of(&entries, "vsu/eng-1").expect("the English course");
     let keys: Vec<&str> = english.sources.iter().map(|s| s.key.as_str()).collect();
     assert_eq!(keys, vec!["vsu/eng-1", "library/ev-77"], "merged, the higher priority first");
@@ -357,6 +375,7 @@ async fn builder_scenario(kind: StoreKind) {
         records.iter().any(|r| r.payload.is_none() && r.header("reason") == Some("withdrawn")),
         "tombstone of the withdrawn entry"
     );
+    assert!(tombstone(&expiring_id, "expired"), "tombstone of the expired entry");
     for r in records.iter().filter(|r| r.payload.is_some()) {
         assert_eq!(r.header("event-type"), Some("entry"));
         let entry: Entry = serde_json::from_slice(r.payload.as_deref().unwrap()).expect("an entry by the schema");
@@ -378,8 +397,40 @@ async fn builder_scenario(kind: StoreKind) {
     assert_eq!(state("library/old-1"), Some(SourceState::Expired));
     assert_eq!(state("vsu/gone-1"), Some(SourceState::Withdrawn));
 
+    // Health and metrics, as the collector's.
+    let ops = format!("http://127.0.0.1:{}", town.ops_port);
+    let ready = reqwest::get(format!("{ops}/readyz")).await.unwrap();
+    assert_eq!(ready.status(), 200, "{}", ready.text().await.unwrap());
+    let metrics = reqwest::get(format!("{ops}/metrics")).await.unwrap().text().await.unwrap();
+    for name in [
+        "learncity_catalog_upserts_total",
+        "learncity_catalog_merges_total",
+        "learncity_catalog_splits_total",
+        "learncity_catalog_withdrawals_total",
+        "learncity_catalog_expirations_total",
+        "learncity_catalog_dead_letters_total",
+        "learncity_catalog_tombstones_total",
+        "learncity_catalog_entries",
+    ] {
+        assert!(metrics.contains(name), "{name} missing from /metrics:\n{metrics}");
+    }
+
     stop.cancel();
     task.await.unwrap().unwrap();
+
+    // `catalog rebuild` (builders stopped) ends in the same catalogue and keeps the topic equal.
+    let before = store_view(&store.entries().await.unwrap());
+    let out = Command::new(env!("CARGO_BIN_EXE_learncity"))
+        .args(["catalog", "rebuild", "--config"])
+        .arg(town.config_path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "rebuild failed: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("3 entries"), "{stdout}");
+    assert_eq!(store_view(&store.entries().await.unwrap()), before, "rebuilt = built");
+    let (view, _) = town.catalog_view(&town.topic("catalog")).await;
+    assert_eq!(view, before, "the catalog topic after the rebuild");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -560,6 +611,7 @@ async fn killed_twenty_times_the_builder_ends_in_the_catalogue_of_an_uninterrupt
         dir: reference_dir,
         prefix: town.prefix.clone(),
         schema: None,
+        ops_port: 0,
     };
     let reference_catalog = unique_name("reference");
     create_topic(

@@ -34,7 +34,14 @@ enum Command {
         #[command(subcommand)]
         action: Option<CatalogAction>,
         /// The main config file.
-        #[arg(long, short, value_name = "FILE", env = "LEARNCITY_CONFIG", default_value = "config/learncity.toml")]
+        #[arg(
+            long,
+            short,
+            global = true,
+            value_name = "FILE",
+            env = "LEARNCITY_CONFIG",
+            default_value = "config/learncity.toml"
+        )]
         config: PathBuf,
     },
     /// Kafka topic administration.
