@@ -89,6 +89,12 @@ pub fn decode(key: Option<&[u8]>, value: Option<&[u8]>, headers: &[(String, Vec<
             let offering: Offering = serde_json::from_slice(value)
                 .map_err(|e| Rejected::Invalid { event: EVENT_UPSERT, detail: e.to_string() })?;
             check_offering(&offering)?;
+            if value.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
+                return Err(Rejected::Contract {
+                    event: EVENT_UPSERT,
+                    detail: "a text holds U+0000 (NUL), which the PostgreSQL store cannot keep".into(),
+                });
+            }
             let expected = offering.key();
             if key != expected {
                 return Err(Rejected::Key { key, expected });
@@ -199,6 +205,17 @@ mod tests {
         let snap_headers = h(&[("event-type", "snapshot")]);
         assert!(matches!(decode(Some(b"vsu"), Some(snap), &snap_headers), Ok(Event::Snapshot(_))));
         assert!(matches!(decode(Some(b"other"), Some(snap), &snap_headers).unwrap_err(), Rejected::Key { .. }));
+    }
+
+    #[test]
+    fn a_nul_character_is_rejected_not_stored() {
+        let upsert = h(&[("event-type", "upsert")]);
+        let o = learncity_testkit::offerings::offering("vsu", "a", "Title\u{0}");
+        let value = serde_json::to_vec(&o).unwrap();
+        let err = decode(Some(b"vsu/a"), Some(&value), &upsert).unwrap_err();
+        assert_eq!(err.kind(), "contract", "{err}");
+        let fine = serde_json::to_vec(&learncity_testkit::offerings::offering("vsu", "a", "Title")).unwrap();
+        assert!(decode(Some(b"vsu/a"), Some(&fine), &upsert).is_ok());
     }
 
     #[test]
