@@ -403,6 +403,7 @@ async fn builder_scenario(kind: StoreKind) {
     assert_eq!(ready.status(), 200, "{}", ready.text().await.unwrap());
     let metrics = reqwest::get(format!("{ops}/metrics")).await.unwrap().text().await.unwrap();
     for name in [
+        "learncity_catalog_events_total{type=\"snapshot\"}",
         "learncity_catalog_upserts_total",
         "learncity_catalog_merges_total",
         "learncity_catalog_splits_total",

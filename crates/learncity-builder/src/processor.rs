@@ -140,14 +140,20 @@ impl Processor {
             let loaded = self.partitions.get_mut(&record.partition).expect("loaded above");
             if record.offset < loaded.next_offset {
                 outcome.skipped += 1;
+                metrics::counter!("learncity_catalog_events_total", "type" => "skipped").increment(1);
                 continue;
             }
             match decode(record.key.as_deref(), record.value.as_deref(), &record.headers) {
                 Ok(Event::Upsert(offering)) => {
-                    loaded.catalog.upsert(*offering, record.offset, now, &self.rules, &mut fx)
+                    metrics::counter!("learncity_catalog_events_total", "type" => "upsert").increment(1);
+                    loaded.catalog.upsert(*offering, record.offset, now, &self.rules, &mut fx);
                 }
-                Ok(Event::Snapshot(snapshot)) => loaded.catalog.snapshot(&snapshot, &self.rules, &mut fx),
+                Ok(Event::Snapshot(snapshot)) => {
+                    metrics::counter!("learncity_catalog_events_total", "type" => "snapshot").increment(1);
+                    loaded.catalog.snapshot(&snapshot, &self.rules, &mut fx);
+                }
                 Err(why) => {
+                    metrics::counter!("learncity_catalog_events_total", "type" => "dead_letter").increment(1);
                     tracing::warn!(
                         partition = record.partition,
                         offset = record.offset,

@@ -36,7 +36,7 @@ use serde::Deserialize;
 
 pub use error::{ConfigError, ConfigErrors};
 pub use provider::{Listing, Provider};
-pub use sections::{CatalogSettings, CollectorSettings, LogFormat, LogSettings};
+pub use sections::{CatalogSettings, CollectorSettings, LogFormat, LogSettings, ServeSettings};
 
 /// The prefix of environment overrides.
 pub const ENV_PREFIX: &str = "LEARNCITY__";
@@ -50,6 +50,8 @@ pub struct Config {
     pub collector: CollectorSettings,
     /// `[catalog]`: the catalog builder.
     pub catalog: CatalogSettings,
+    /// `[serve]`: the web catalogue.
+    pub serve: ServeSettings,
     /// `[http]`: how providers are fetched.
     pub http: learncity_fetch::FetchSettings,
     /// `[kafka]`: brokers, topics, client properties.
@@ -70,6 +72,8 @@ struct MainFile {
     collector: CollectorSettings,
     #[serde(default)]
     catalog: CatalogSettings,
+    #[serde(default)]
+    serve: ServeSettings,
     #[serde(default)]
     http: learncity_fetch::FetchSettings,
     #[serde(default)]
@@ -143,6 +147,7 @@ pub fn load_with_env(path: &Path, env: impl IntoIterator<Item = (String, String)
     };
     section_error("collector", main.collector.validate());
     section_error("catalog", main.catalog.validate());
+    section_error("serve", main.serve.validate());
     section_error("http", main.http.validate());
     section_error("kafka", main.kafka.validate());
 
@@ -167,6 +172,7 @@ pub fn load_with_env(path: &Path, env: impl IntoIterator<Item = (String, String)
         path: path.to_owned(),
         collector: main.collector,
         catalog: main.catalog,
+        serve: main.serve,
         http: main.http,
         kafka: main.kafka,
         log: main.log,

@@ -209,3 +209,60 @@ impl CatalogSettings {
         Ok(())
     }
 }
+
+/// `[serve]`: the web catalogue for residents, the JSON API and the exports.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct ServeSettings {
+    /// Where the catalogue (pages, `/api/v1`, exports, `/healthz`, `/readyz`, `/metrics`) is served.
+    pub listen: SocketAddr,
+    /// The public address residents reach it at (links in feeds, calendars and JSON-LD).
+    pub public_url: String,
+    /// The catalogue's name on its pages and feeds.
+    pub title: String,
+    /// How often the store is asked for changes.
+    #[serde(with = "humantime_serde")]
+    pub refresh_interval: Duration,
+    /// Entries per page unless the request asks for another number.
+    pub page_size: usize,
+    /// Most entries one page or one export may hold.
+    pub max_page_size: usize,
+    /// Interface language when the browser asks for none of `be`, `ru`, `en`.
+    pub default_language: String,
+}
+
+impl Default for ServeSettings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: "http://127.0.0.1:8080".to_owned(),
+            title: "learncity".to_owned(),
+            refresh_interval: Duration::from_secs(1),
+            page_size: 20,
+            max_page_size: 100,
+            default_language: "ru".to_owned(),
+        }
+    }
+}
+
+impl ServeSettings {
+    /// Checks the values; the error is `field: message`.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
+            return Err(format!("public-url: `{}` must be an http(s) URL", self.public_url));
+        }
+        if self.refresh_interval < Duration::from_millis(100) {
+            return Err("refresh-interval: must be at least 100ms".to_owned());
+        }
+        if self.page_size == 0 || self.page_size > self.max_page_size {
+            return Err(format!("page-size: {} must be between 1 and max-page-size", self.page_size));
+        }
+        if self.max_page_size > 1000 {
+            return Err(format!("max-page-size: {} must be at most 1000", self.max_page_size));
+        }
+        if !["be", "ru", "en"].contains(&self.default_language.as_str()) {
+            return Err(format!("default-language: `{}` is not one of be, ru, en", self.default_language));
+        }
+        Ok(())
+    }
+}

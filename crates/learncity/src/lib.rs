@@ -5,6 +5,7 @@
 //! - [`check`] — read one provider document (file or URL) and show how it is read;
 //! - [`collect`] — the collector daemon;
 //! - [`catalog`] — the catalog builder daemon, `catalog rebuild` and `catalog export`;
+//! - [`serve`] — the catalogue service (pages, JSON API, exports);
 //! - [`admin`] — `topics ensure` and `config check`;
 //! - `schema` — print the record contract's JSON Schema (in `main.rs`, one line).
 //!
@@ -14,3 +15,4 @@ pub mod admin;
 pub mod catalog;
 pub mod check;
 pub mod collect;
+pub mod serve;

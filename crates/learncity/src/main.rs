@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use std::path::PathBuf;
 
-use learncity::{admin, catalog, check, collect};
+use learncity::{admin, catalog, check, collect, serve};
 
 use clap::{Parser, Subcommand};
 
@@ -42,6 +42,12 @@ enum Command {
             env = "LEARNCITY_CONFIG",
             default_value = "config/learncity.toml"
         )]
+        config: PathBuf,
+    },
+    /// Serve the catalogue: pages for residents, the JSON API, iCal/Atom/JSON Feed exports.
+    Serve {
+        /// The main config file.
+        #[arg(long, short, value_name = "FILE", env = "LEARNCITY_CONFIG", default_value = "config/learncity.toml")]
         config: PathBuf,
     },
     /// Kafka topic administration.
@@ -104,7 +110,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     if !matches!(
         cli.command,
-        Command::Collect { .. } | Command::Catalog { action: None | Some(CatalogAction::Rebuild), .. }
+        Command::Collect { .. }
+            | Command::Serve { .. }
+            | Command::Catalog { action: None | Some(CatalogAction::Rebuild), .. }
     ) {
         learncity_ops::init_logging(false, "warn");
     }
@@ -124,6 +132,9 @@ fn main() -> ExitCode {
                 })
             })
             .map(|()| ExitCode::SUCCESS),
+        Command::Serve { config } => {
+            runtime().and_then(|rt| rt.block_on(serve::run(&config))).map(|()| ExitCode::SUCCESS)
+        }
         Command::Topics { action: TopicsAction::Ensure { config } } => {
             runtime().and_then(|rt| rt.block_on(admin::topics_ensure(&config)))
         }

@@ -1,0 +1,303 @@
+//! # learncity-serve: the catalogue service
+//!
+//! `learncity serve` reads the catalogue store (SQLite or PostgreSQL) and stays current by
+//! following its change sequence ([`catalogue::follow`]); replicas run side by side.
+//!
+//! - Pages for residents ([`pages`]): `/` (search and filters, results, paging, export links),
+//!   `/entry/{id}` (sessions, place and map link, registration, every source, schema.org
+//!   JSON-LD), `/providers`, `/provider/{id}`; in be, ru, en ([`i18n`]: `?lang=`, a cookie, or
+//!   `Accept-Language`).
+//! - JSON API under `/api/v1` ([`api`]), described by `/api/v1/openapi.json`
+//!   (`openapi.json` beside this crate; a test keeps it true to the router).
+//! - Exports of any filtered view: `/export.ics`, `/export.atom`, `/export.json`.
+//! - `/healthz`, `/readyz` (ready once the catalogue has been read), `/metrics`.
+//!
+//! Filters are the same query parameters everywhere ([`params`]).
+
+pub mod api;
+pub mod catalogue;
+pub mod i18n;
+pub mod pages;
+pub mod params;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use chrono::Utc;
+use learncity_config::ServeSettings;
+use learncity_ops::{CancellationToken, Readiness};
+
+use crate::catalogue::Catalogue;
+use crate::i18n::Lang;
+use crate::pages::PageContext;
+use crate::params::Filters;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The catalogue.
+    pub catalogue: Arc<Catalogue>,
+    /// `[serve]`.
+    pub settings: Arc<ServeSettings>,
+}
+
+impl AppState {
+    fn default_lang(&self) -> Lang {
+        Lang::from_code(&self.settings.default_language).unwrap_or(Lang::Ru)
+    }
+
+    fn public_url(&self) -> &str {
+        self.settings.public_url.trim_end_matches('/')
+    }
+}
+
+/// The service's routes (without the operations routes).
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(home))
+        .route("/entry/{id}", get(entry_page))
+        .route("/providers", get(providers_page))
+        .route("/provider/{id}", get(provider_page))
+        .route("/export.ics", get(export_ical))
+        .route("/export.atom", get(export_atom))
+        .route("/export.json", get(export_json_feed))
+        .nest("/api/v1", api::router())
+        .fallback(not_found)
+        .with_state(state)
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(header::COOKIE)?.to_str().ok()?.split(';').find_map(|c| {
+        let (k, v) = c.trim().split_once('=')?;
+        (k == name).then_some(v)
+    })
+}
+
+fn lang_of(state: &AppState, param: Option<&str>, headers: &HeaderMap) -> Lang {
+    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    Lang::negotiate(param, cookie(headers, "lang"), accept, state.default_lang())
+}
+
+/// A page, remembering an explicitly chosen language in a cookie.
+fn html(status: StatusCode, body: String, chosen: Option<Lang>) -> Response {
+    let mut response = (status, Html(body)).into_response();
+    if let Some(l) = chosen
+        && let Ok(v) = format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax", l.code()).parse()
+    {
+        response.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    response
+        .headers_mut()
+        .insert(header::CONTENT_SECURITY_POLICY, header::HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"));
+    response
+}
+
+fn here(path: &str, f: &Filters) -> String {
+    let qs = f.query_string(if f.page() > 1 { Some(f.page()) } else { None });
+    if qs.is_empty() { path.to_owned() } else { format!("{path}?{qs}") }
+}
+
+async fn home(State(state): State<AppState>, Query(f): Query<Filters>, headers: HeaderMap) -> Response {
+    let lang = lang_of(&state, f.lang.as_deref(), &headers);
+    let chosen = f.lang.as_deref().and_then(Lang::from_code);
+    let ctx = PageContext { lang, title: &state.settings.title, here: here("/", &f) };
+    let now = Utc::now();
+    let s = &state.settings;
+    let query = match f.to_query(now, s.page_size, s.max_page_size) {
+        Ok(q) => q,
+        Err(e) => {
+            return html(StatusCode::BAD_REQUEST, pages::error(&ctx, lang.t().bad_request, &e.to_string()), chosen);
+        }
+    };
+    match state.catalogue.index().search(&query) {
+        Ok(page) => {
+            let ids: Vec<String> = page.hits.iter().map(|h| h.id.clone()).collect();
+            let entries = state.catalogue.get_all(&ids);
+            let body = pages::home(&ctx, &f, &page, &entries, query.limit, &state.catalogue.categories(), now);
+            html(StatusCode::OK, body, chosen)
+        }
+        Err(e) => html(StatusCode::BAD_REQUEST, pages::error(&ctx, lang.t().bad_request, &e.to_string()), chosen),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct LangParam {
+    lang: Option<String>,
+}
+
+async fn entry_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(p): Query<LangParam>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = lang_of(&state, p.lang.as_deref(), &headers);
+    let chosen = p.lang.as_deref().and_then(Lang::from_code);
+    let ctx = PageContext { lang, title: &state.settings.title, here: format!("/entry/{id}") };
+    match state.catalogue.get(&id) {
+        Some(e) => html(StatusCode::OK, pages::entry(&ctx, &e, state.public_url(), Utc::now()), chosen),
+        None => html(StatusCode::NOT_FOUND, pages::error(&ctx, lang.t().not_found, &id), chosen),
+    }
+}
+
+async fn providers_page(State(state): State<AppState>, Query(p): Query<LangParam>, headers: HeaderMap) -> Response {
+    let lang = lang_of(&state, p.lang.as_deref(), &headers);
+    let ctx = PageContext { lang, title: &state.settings.title, here: "/providers".into() };
+    html(
+        StatusCode::OK,
+        pages::providers(&ctx, &state.catalogue.providers()),
+        p.lang.as_deref().and_then(Lang::from_code),
+    )
+}
+
+async fn provider_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(p): Query<LangParam>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = lang_of(&state, p.lang.as_deref(), &headers);
+    let chosen = p.lang.as_deref().and_then(Lang::from_code);
+    let ctx = PageContext { lang, title: &state.settings.title, here: format!("/provider/{id}") };
+    let Some(summary) = state.catalogue.providers().into_iter().find(|p| p.id == id) else {
+        return html(StatusCode::NOT_FOUND, pages::error(&ctx, lang.t().not_found, &id), chosen);
+    };
+    let now = Utc::now();
+    let query = learncity_search::Query {
+        provider: Some(id.clone()),
+        sort: learncity_search::Sort::NextSession,
+        include_cancelled: true,
+        limit: state.settings.max_page_size,
+        now,
+        ..Default::default()
+    };
+    let entries = match state.catalogue.index().search(&query) {
+        Ok(page) => state.catalogue.get_all(&page.hits.iter().map(|h| h.id.clone()).collect::<Vec<_>>()),
+        Err(e) => return html(StatusCode::INTERNAL_SERVER_ERROR, pages::error(&ctx, "error", &e.to_string()), chosen),
+    };
+    html(StatusCode::OK, pages::provider(&ctx, &summary, &entries, now), chosen)
+}
+
+async fn not_found(State(state): State<AppState>, headers: HeaderMap, uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        return api::error(StatusCode::NOT_FOUND, format!("no such resource: {}", uri.path()));
+    }
+    let lang = lang_of(&state, None, &headers);
+    let ctx = PageContext { lang, title: &state.settings.title, here: "/".into() };
+    html(StatusCode::NOT_FOUND, pages::error(&ctx, lang.t().not_found, uri.path()), None)
+}
+
+/// The entries of a filtered view for an export (up to the maximum page size), or why the
+/// filters cannot be used.
+fn export_entries(state: &AppState, f: &Filters) -> Result<Vec<learncity_model::Entry>, String> {
+    let s = &state.settings;
+    let mut query = f.to_query(Utc::now(), s.max_page_size, s.max_page_size).map_err(|e| e.to_string())?;
+    if f.sort.is_none() {
+        query.sort = learncity_search::Sort::NextSession;
+    }
+    let page = state.catalogue.index().search(&query).map_err(|e| e.to_string())?;
+    let ids: Vec<String> = page.hits.iter().map(|h| h.id.clone()).collect();
+    Ok(state.catalogue.get_all(&ids).iter().map(|e| (**e).clone()).collect())
+}
+
+fn feed_meta(
+    state: &AppState,
+    f: &Filters,
+    path: &str,
+    entries: &[learncity_model::Entry],
+) -> learncity_exports::FeedMeta {
+    let base = state.public_url();
+    let qs = f.query_string(None);
+    let suffix = if qs.is_empty() { String::new() } else { format!("?{qs}") };
+    let updated = entries.iter().map(|e| e.updated_at).max().unwrap_or_else(Utc::now);
+    let title = match f.q.as_deref().filter(|q| !q.trim().is_empty()) {
+        Some(q) => format!("{} — {q}", state.settings.title),
+        None => state.settings.title.clone(),
+    };
+    learncity_exports::FeedMeta {
+        title,
+        self_url: format!("{base}{path}{suffix}"),
+        html_url: format!("{base}/{suffix}"),
+        id: format!("{base}{path}{suffix}"),
+        updated,
+        entry_base_url: format!("{base}/entry"),
+        language: None,
+    }
+}
+
+fn export(
+    state: &AppState,
+    f: &Filters,
+    path: &str,
+    content_type: &'static str,
+    render: fn(&[learncity_model::Entry], &learncity_exports::FeedMeta) -> String,
+) -> Response {
+    match export_entries(state, f) {
+        Ok(entries) => {
+            let meta = feed_meta(state, f, path, &entries);
+            ([(header::CONTENT_TYPE, content_type)], render(&entries, &meta)).into_response()
+        }
+        Err(message) => api::error(StatusCode::BAD_REQUEST, message),
+    }
+}
+
+async fn export_ical(State(state): State<AppState>, Query(f): Query<Filters>) -> Response {
+    export(&state, &f, "/export.ics", learncity_exports::ICAL_CONTENT_TYPE, learncity_exports::ical)
+}
+
+async fn export_atom(State(state): State<AppState>, Query(f): Query<Filters>) -> Response {
+    export(&state, &f, "/export.atom", learncity_exports::ATOM_CONTENT_TYPE, learncity_exports::atom)
+}
+
+async fn export_json_feed(State(state): State<AppState>, Query(f): Query<Filters>) -> Response {
+    export(&state, &f, "/export.json", learncity_exports::JSON_FEED_CONTENT_TYPE, learncity_exports::json_feed)
+}
+
+/// Starts serving the catalogue on `settings.listen`, following `store`, until `stop`; returns
+/// the bound address and the server task.
+pub async fn start(
+    settings: ServeSettings,
+    store: Arc<dyn learncity_store::CatalogStore>,
+    stop: CancellationToken,
+) -> Result<(std::net::SocketAddr, tokio::task::JoinHandle<()>), ServeError> {
+    let metrics = learncity_ops::install_metrics().map_err(|e| ServeError::Start(e.to_string()))?;
+    let readiness = Readiness::default();
+    readiness.set_not_ready("reading the catalogue");
+    let catalogue = Arc::new(Catalogue::new().map_err(|e| ServeError::Start(e.to_string()))?);
+    let listen = settings.listen;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| ServeError::Start(format!("cannot bind {listen}: {e}")))?;
+    let bound = listener.local_addr().map_err(|e| ServeError::Start(e.to_string()))?;
+    let follower = tokio::spawn(catalogue::follow(
+        Arc::clone(&catalogue),
+        store,
+        settings.refresh_interval,
+        readiness.clone(),
+        stop.clone(),
+    ));
+    let state = AppState { catalogue, settings: Arc::new(settings) };
+    let app = router(state).merge(learncity_ops::ops_router(readiness, metrics));
+    tracing::info!(%bound, "serving the catalogue");
+    let task = tokio::spawn(async move {
+        let shutdown = stop.cancelled_owned();
+        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+            tracing::error!(error = %e, "the catalogue service stopped");
+        }
+        follower.abort();
+    });
+    Ok((bound, task))
+}
+
+/// Why the service cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// It could not start.
+    #[error("cannot start the catalogue service: {0}")]
+    Start(String),
+}

@@ -1,0 +1,457 @@
+//! Server-rendered pages for residents: fast without JavaScript, accessible (a skip link,
+//! landmarks, a label for every control, visible focus, contrast above WCAG AA), usable on a
+//! phone, in Belarusian, Russian or English. Every text from a provider is escaped; a
+//! description (sanitised HTML from the collector) is sanitised once more before it is shown.
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Utc};
+use learncity_model::{Entry, Mode, Status};
+use learncity_search::Page;
+
+use crate::i18n::{Lang, Words};
+use crate::params::Filters;
+
+/// Escapes text for HTML content and attribute values.
+pub fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// What every page needs to know.
+pub struct PageContext<'a> {
+    /// Interface language.
+    pub lang: Lang,
+    /// The catalogue's name.
+    pub title: &'a str,
+    /// This page's path and query without `lang` (for the language switch).
+    pub here: String,
+}
+
+const STYLE: &str = "body{font:1rem/1.5 system-ui,sans-serif;margin:0;color:#1a1a1a;background:#fff}\
+a{color:#0645ad}a:focus,button:focus,input:focus,select:focus{outline:3px solid #b35900;outline-offset:2px}\
+.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem}\
+header,main,footer{max-width:60rem;margin:0 auto;padding:1rem}header{display:flex;flex-wrap:wrap;gap:1rem;justify-content:space-between;border-bottom:1px solid #ccc}\
+form.search{display:grid;grid-template-columns:repeat(auto-fit,minmax(12rem,1fr));gap:.75rem}\
+label{display:block;font-weight:600}input,select,button{font:inherit;padding:.4rem;width:100%;box-sizing:border-box}\
+button{background:#0645ad;color:#fff;border:0;cursor:pointer}ol.results{padding-left:1.25rem}ol.results li{margin:.75rem 0}\
+.meta{color:#444}.badge{background:#a30000;color:#fff;padding:0 .4rem;border-radius:.2rem}nav.pages{display:flex;gap:1rem}";
+
+/// The page around `body`.
+pub fn layout(ctx: &PageContext<'_>, page_title: &str, body: &str) -> String {
+    let t = ctx.lang.t();
+    let mut switch = String::new();
+    for l in Lang::ALL {
+        let sep = if ctx.here.contains('?') { '&' } else { '?' };
+        if l == ctx.lang {
+            let _ = write!(switch, "<li><span aria-current=\"true\">{}</span></li>", l.name());
+        } else {
+            let _ = write!(
+                switch,
+                "<li><a href=\"{}{sep}lang={}\" hreflang=\"{}\" lang=\"{}\">{}</a></li>",
+                esc(&ctx.here),
+                l.code(),
+                l.code(),
+                l.code(),
+                l.name()
+            );
+        }
+    }
+    format!(
+        "<!doctype html>\n<html lang=\"{code}\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+<title>{page_title} — {site}</title><style>{STYLE}</style>\
+<link rel=\"alternate\" type=\"application/atom+xml\" href=\"/export.atom\" title=\"Atom\"></head>\
+<body><a class=\"skip\" href=\"#main\">{skip}</a>\
+<header><a href=\"/\">{site}</a><nav aria-label=\"{lang_label}\"><ul style=\"display:flex;gap:1rem;list-style:none;margin:0;padding:0\">{switch}</ul></nav></header>\
+<main id=\"main\">{body}</main>\
+<footer><a href=\"/providers\">{providers}</a> · <a href=\"/api/v1/openapi.json\">API</a></footer></body></html>\n",
+        code = ctx.lang.code(),
+        page_title = esc(page_title),
+        site = esc(ctx.title),
+        skip = t.skip,
+        lang_label = t.interface_language,
+        providers = t.providers,
+    )
+}
+
+fn option(value: &str, label: &str, current: Option<&str>) -> String {
+    let selected = if current == Some(value) { " selected" } else { "" };
+    format!("<option value=\"{}\"{selected}>{}</option>", esc(value), esc(label))
+}
+
+/// The search form, filled with `f`.
+pub fn search_form(t: &Words, f: &Filters, lang: Lang, categories: &[(String, usize)]) -> String {
+    let v = |o: &Option<String>| esc(o.as_deref().unwrap_or(""));
+    let mode = f.mode.as_deref();
+    let mut cats = option("", t.any, f.category.as_deref());
+    for (c, n) in categories {
+        cats.push_str(&option(c, &format!("{c} ({n})"), f.category.as_deref()));
+    }
+    let checked = if matches!(f.free.as_deref(), Some("true" | "1" | "on" | "yes")) { " checked" } else { "" };
+    let sort = f.sort.as_deref();
+    format!(
+        "<form class=\"search\" method=\"get\" action=\"/\" role=\"search\">\
+<input type=\"hidden\" name=\"lang\" value=\"{lang}\">\
+<div style=\"grid-column:1/-1\"><label for=\"q\">{search_label}</label>\
+<input id=\"q\" name=\"q\" type=\"search\" maxlength=\"500\" value=\"{q}\" placeholder=\"{placeholder}\"></div>\
+<div><label for=\"from\">{from}</label><input id=\"from\" name=\"from\" type=\"date\" value=\"{from_v}\"></div>\
+<div><label for=\"to\">{to}</label><input id=\"to\" name=\"to\" type=\"date\" value=\"{to_v}\"></div>\
+<div><label for=\"mode\">{mode_l}</label><select id=\"mode\" name=\"mode\">{m0}{m1}{m2}{m3}</select></div>\
+<div><label for=\"category\">{category}</label><select id=\"category\" name=\"category\">{cats}</select></div>\
+<div><label for=\"age\">{age}</label><input id=\"age\" name=\"age\" type=\"number\" min=\"0\" max=\"120\" value=\"{age_v}\"></div>\
+<div><label for=\"max_price\">{max_price}</label><input id=\"max_price\" name=\"max_price\" type=\"number\" min=\"0\" step=\"any\" value=\"{price_v}\"></div>\
+<div><label for=\"language\">{language}</label><input id=\"language\" name=\"language\" value=\"{language_v}\" placeholder=\"be, ru, en\"></div>\
+<div><label for=\"district\">{district}</label><input id=\"district\" name=\"district\" value=\"{district_v}\"></div>\
+<div><label for=\"sort\">{sort_l}</label><select id=\"sort\" name=\"sort\">{s0}{s1}</select></div>\
+<div><label><input type=\"checkbox\" name=\"free\" value=\"true\"{checked} style=\"width:auto\"> {free_only}</label></div>\
+<div style=\"grid-column:1/-1\"><button type=\"submit\">{search}</button></div></form>",
+        lang = lang.code(),
+        search_label = t.search_label,
+        q = v(&f.q),
+        placeholder = t.search_placeholder,
+        from = t.from,
+        from_v = v(&f.from),
+        to = t.to,
+        to_v = v(&f.to),
+        mode_l = t.mode,
+        m0 = option("", t.any, mode),
+        m1 = option("in_person", t.in_person, mode),
+        m2 = option("online", t.online, mode),
+        m3 = option("hybrid", t.hybrid, mode),
+        category = t.category,
+        age = t.age,
+        age_v = v(&f.age),
+        max_price = t.max_price,
+        price_v = v(&f.max_price),
+        language = t.language,
+        language_v = v(&f.language),
+        district = t.district,
+        district_v = v(&f.district),
+        sort_l = t.sort,
+        s0 = option("next", t.sort_next, sort),
+        s1 = option("relevance", t.sort_relevance, sort),
+        free_only = t.free_only,
+        search = t.search,
+    )
+}
+
+fn when(start: DateTime<chrono::FixedOffset>, all_day: bool) -> String {
+    let shown = if all_day { start.format("%Y-%m-%d").to_string() } else { start.format("%Y-%m-%d %H:%M").to_string() };
+    format!("<time datetime=\"{}\">{}</time>", start.to_rfc3339(), shown)
+}
+
+fn mode_word(t: &Words, m: Mode) -> Option<&'static str> {
+    match m {
+        Mode::InPerson => Some(t.in_person),
+        Mode::Online => Some(t.online),
+        Mode::Hybrid => Some(t.hybrid),
+        Mode::Unknown => None,
+    }
+}
+
+/// The next session of `e` after `now` (else its last).
+fn next_session(e: &Entry, now: DateTime<Utc>) -> Option<&learncity_model::Session> {
+    e.sessions.iter().find(|s| s.end.unwrap_or(s.start) >= now).or_else(|| e.sessions.last())
+}
+
+/// One result in a list.
+pub fn result_item(t: &Words, e: &Entry, now: DateTime<Utc>, lang: Lang) -> String {
+    let mut meta = Vec::new();
+    if let Some(s) = next_session(e, now) {
+        meta.push(when(s.start, s.all_day));
+    }
+    if let Some(m) = mode_word(t, e.mode) {
+        meta.push(m.to_owned());
+    }
+    if let Some(l) = &e.location {
+        let place: Vec<&str> = [l.venue.as_deref(), l.city.as_deref()].into_iter().flatten().collect();
+        if !place.is_empty() {
+            meta.push(esc(&place.join(", ")));
+        }
+    }
+    if e.price.as_ref().is_some_and(|p| p.free) {
+        meta.push(t.free.to_owned());
+    }
+    let providers: Vec<String> = e
+        .sources
+        .iter()
+        .map(|s| esc(s.provider_name.as_deref().unwrap_or(&s.provider_id)))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let badge = if e.status == Status::Cancelled {
+        format!(" <span class=\"badge\">{}</span>", t.cancelled)
+    } else {
+        String::new()
+    };
+    format!(
+        "<li><a href=\"/entry/{id}?lang={lang}\">{title}</a>{badge}<div class=\"meta\">{meta}</div><div class=\"meta\">{providers}</div></li>",
+        id = esc(&e.id),
+        lang = lang.code(),
+        title = esc(&e.title),
+        meta = meta.join(" · "),
+        providers = providers.join(", "),
+    )
+}
+
+/// The home page: the form, the results, paging, export links.
+#[allow(clippy::too_many_arguments)]
+pub fn home(
+    ctx: &PageContext<'_>,
+    f: &Filters,
+    page: &Page,
+    entries: &[std::sync::Arc<Entry>],
+    per_page: usize,
+    categories: &[(String, usize)],
+    now: DateTime<Utc>,
+) -> String {
+    let t = ctx.lang.t();
+    let mut body = format!("<h1>{}</h1>", esc(ctx.title));
+    body.push_str(&search_form(t, f, ctx.lang, categories));
+    let _ = write!(body, "<section aria-labelledby=\"results\"><h2 id=\"results\">{} ({})</h2>", t.results, page.total);
+    if entries.is_empty() {
+        let _ = write!(body, "<p>{}</p>", t.nothing);
+    } else {
+        let start = (f.page() - 1) * per_page + 1;
+        let _ = write!(body, "<ol class=\"results\" start=\"{start}\">");
+        for e in entries {
+            body.push_str(&result_item(t, e, now, ctx.lang));
+        }
+        body.push_str("</ol>");
+    }
+    let current = f.page();
+    let mut pages = Vec::new();
+    let lang = ctx.lang.code();
+    if current > 1 {
+        pages.push(format!(
+            "<a rel=\"prev\" href=\"/?{}&lang={lang}\">{}</a>",
+            esc(&f.query_string(Some(current - 1))),
+            t.previous_page
+        ));
+    }
+    if current * per_page < page.total {
+        pages.push(format!(
+            "<a rel=\"next\" href=\"/?{}&lang={lang}\">{}</a>",
+            esc(&f.query_string(Some(current + 1))),
+            t.next_page
+        ));
+    }
+    if !pages.is_empty() {
+        let _ = write!(body, "<nav class=\"pages\" aria-label=\"{}\">{}</nav>", t.results, pages.join(""));
+    }
+    let qs = esc(&f.query_string(None));
+    let _ = write!(
+        body,
+        "<p>{}: <a href=\"/export.ics?{qs}\">iCal</a> · <a href=\"/export.atom?{qs}\">Atom</a> · <a href=\"/export.json?{qs}\">JSON Feed</a></p></section>",
+        t.subscribe
+    );
+    layout(ctx, t.search, &body)
+}
+
+/// schema.org JSON-LD of an entry (a `Course` with course instances, or an `Event`), safe to
+/// embed in a `<script>` element.
+pub fn json_ld(e: &Entry, url: &str) -> String {
+    let location = e.location.as_ref().map(|l| {
+        let mut place = serde_json::json!({"@type": "Place", "name": l.venue, "address": {
+            "@type": "PostalAddress", "streetAddress": l.address, "addressLocality": l.city,
+            "postalCode": l.postal_code, "addressCountry": l.country}});
+        if let Some(g) = l.geo {
+            place["geo"] = serde_json::json!({"@type": "GeoCoordinates", "latitude": g.lat, "longitude": g.lon});
+        }
+        place
+    });
+    let status = if e.status == Status::Cancelled {
+        "https://schema.org/EventCancelled"
+    } else {
+        "https://schema.org/EventScheduled"
+    };
+    let attendance = match e.mode {
+        Mode::Online => "https://schema.org/OnlineEventAttendanceMode",
+        Mode::Hybrid => "https://schema.org/MixedEventAttendanceMode",
+        _ => "https://schema.org/OfflineEventAttendanceMode",
+    };
+    let organizer: Vec<serde_json::Value> = e
+        .sources
+        .iter()
+        .map(|s| serde_json::json!({"@type": "Organization", "name": s.provider_name.as_deref().unwrap_or(&s.provider_id)}))
+        .collect();
+    let events: Vec<serde_json::Value> = e
+        .sessions
+        .iter()
+        .map(|s| {
+            let mut ev = serde_json::json!({
+                "@type": "Event", "name": e.title, "startDate": s.start.to_rfc3339(),
+                "eventStatus": status, "eventAttendanceMode": attendance, "url": url,
+            });
+            if let Some(end) = s.end {
+                ev["endDate"] = end.to_rfc3339().into();
+            }
+            if let Some(l) = &location {
+                ev["location"] = l.clone();
+            }
+            if let Some(u) = &e.online_url {
+                ev["location"] = serde_json::json!({"@type": "VirtualLocation", "url": u});
+            }
+            if let Some(p) = &e.price {
+                ev["offers"] = serde_json::json!({"@type": "Offer", "price": if p.free { Some(0.0) } else { p.amount },
+                    "priceCurrency": p.currency, "url": e.registration_url.as_deref().unwrap_or(url)});
+            }
+            ev
+        })
+        .collect();
+    let value = if events.len() == 1 {
+        let mut ev = events.into_iter().next().unwrap_or_default();
+        ev["@context"] = "https://schema.org".into();
+        ev["description"] = e.summary.clone().into();
+        ev["organizer"] = organizer.into();
+        ev
+    } else {
+        serde_json::json!({"@context": "https://schema.org", "@type": "Course", "name": e.title,
+            "description": e.summary, "url": url, "provider": organizer,
+            "hasCourseInstance": events.into_iter().map(|mut ev| { ev["@type"] = "CourseInstance".into(); ev }).collect::<Vec<_>>()})
+    };
+    // `</script>` or `<!--` inside a string must not end the element.
+    serde_json::to_string(&value)
+        .unwrap_or_default()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+/// The page of one entry.
+pub fn entry(ctx: &PageContext<'_>, e: &Entry, public_url: &str, now: DateTime<Utc>) -> String {
+    let t = ctx.lang.t();
+    let url = format!("{public_url}/entry/{}", e.id);
+    let mut body = format!("<article><h1>{}</h1>", esc(&e.title));
+    if e.status == Status::Cancelled {
+        let _ = write!(body, "<p><span class=\"badge\">{}</span></p>", t.cancelled);
+    }
+    if let Some(s) = &e.summary {
+        let _ = write!(body, "<p>{}</p>", esc(s));
+    }
+    if let Some(d) = &e.description_html {
+        let _ = write!(body, "<div>{}</div>", ammonia::clean(d));
+    }
+    let _ = write!(body, "<h2>{}</h2><ul>", t.sessions);
+    for s in &e.sessions {
+        let past = if s.end.unwrap_or(s.start) < now { " class=\"meta\"" } else { "" };
+        let end = s.end.map(|x| format!(" – {}", when(x, s.all_day))).unwrap_or_default();
+        let cancelled =
+            if s.cancelled { format!(" <span class=\"badge\">{}</span>", t.cancelled) } else { String::new() };
+        let _ = write!(body, "<li{past}>{}{end}{cancelled}</li>", when(s.start, s.all_day));
+    }
+    body.push_str("</ul>");
+    if let Some(l) = &e.location {
+        let text: Vec<&str> = [l.venue.as_deref(), l.address.as_deref(), l.district.as_deref(), l.city.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        let _ = write!(body, "<h2>{}</h2><p>{}</p>", t.place, esc(&text.join(", ")));
+        if let Some(g) = l.geo {
+            let _ = write!(
+                body,
+                "<p><a href=\"https://www.openstreetmap.org/?mlat={lat}&amp;mlon={lon}#map=17/{lat}/{lon}\">{}</a></p>",
+                t.map,
+                lat = g.lat,
+                lon = g.lon
+            );
+        }
+    }
+    if let Some(u) = &e.online_url {
+        let _ = write!(body, "<p>{}: <a href=\"{u}\">{u}</a></p>", t.online_at, u = esc(u));
+    }
+    if let Some(p) = &e.price {
+        let text = if p.free {
+            t.free.to_owned()
+        } else {
+            [p.amount.map(|a| a.to_string()), p.currency.clone(), p.text.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let _ = write!(body, "<p>{}: {}</p>", t.price, esc(&text));
+    }
+    if !e.audience.accessibility.is_empty() || e.audience.accessibility_notes.is_some() {
+        let notes = e.audience.accessibility_notes.as_deref().unwrap_or("");
+        let _ =
+            write!(body, "<p>{}: {} {}</p>", t.accessibility, esc(&e.audience.accessibility.join(", ")), esc(notes));
+    }
+    if let Some(r) = e.registration_url.as_ref().or(e.landing_url.as_ref()) {
+        let _ = write!(body, "<p><a href=\"{}\">{}</a></p>", esc(r), t.register);
+    }
+    let _ = write!(body, "<h2>{}</h2><ul>", t.sources);
+    for s in &e.sources {
+        let name = esc(s.provider_name.as_deref().unwrap_or(&s.provider_id));
+        let link = s.url.as_deref().map(|u| format!(" — <a href=\"{0}\">{0}</a>", esc(u))).unwrap_or_default();
+        let _ = write!(
+            body,
+            "<li><a href=\"/provider/{}?lang={}\">{name}</a>: {}{link}</li>",
+            esc(&s.provider_id),
+            ctx.lang.code(),
+            esc(&s.title)
+        );
+    }
+    body.push_str("</ul></article>");
+    let _ = write!(body, "<script type=\"application/ld+json\">{}</script>", json_ld(e, &url));
+    layout(ctx, &e.title, &body)
+}
+
+/// The list of providers.
+pub fn providers(ctx: &PageContext<'_>, providers: &[crate::catalogue::ProviderSummary]) -> String {
+    let t = ctx.lang.t();
+    let mut body = format!("<h1>{}</h1><ul>", t.providers);
+    for p in providers {
+        let _ = write!(
+            body,
+            "<li><a href=\"/provider/{}?lang={}\">{}</a> — {} {}</li>",
+            esc(&p.id),
+            ctx.lang.code(),
+            esc(p.name.as_deref().unwrap_or(&p.id)),
+            p.entries,
+            t.entries
+        );
+    }
+    body.push_str("</ul>");
+    layout(ctx, t.providers, &body)
+}
+
+/// The page of one provider: its entries, soonest first.
+pub fn provider(
+    ctx: &PageContext<'_>,
+    summary: &crate::catalogue::ProviderSummary,
+    entries: &[std::sync::Arc<Entry>],
+    now: DateTime<Utc>,
+) -> String {
+    let t = ctx.lang.t();
+    let name = summary.name.as_deref().unwrap_or(&summary.id);
+    let mut body = format!("<h1>{}</h1><p>{} {}</p><ol class=\"results\">", esc(name), summary.entries, t.entries);
+    for e in entries {
+        body.push_str(&result_item(t, e, now, ctx.lang));
+    }
+    let _ = write!(
+        body,
+        "</ol><p>{}: <a href=\"/export.ics?provider={id}\">iCal</a> · <a href=\"/export.atom?provider={id}\">Atom</a></p>",
+        t.subscribe,
+        id = esc(&summary.id)
+    );
+    layout(ctx, name, &body)
+}
+
+/// An error page.
+pub fn error(ctx: &PageContext<'_>, heading: &str, message: &str) -> String {
+    let body =
+        format!("<h1>{}</h1><p>{}</p><p><a href=\"/\">{}</a></p>", esc(heading), esc(message), ctx.lang.t().home);
+    layout(ctx, heading, &body)
+}

@@ -1,0 +1,316 @@
+//! The catalogue service against a real store (SQLite file): pages, the JSON API and its
+//! OpenAPI description, exports parsed back by a feed parser, following the store's changes,
+//! and provider HTML that must not reach a resident's browser as markup.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use learncity_catalog::merge::{Member, canonical, entry_id};
+use learncity_model::{Entry, Mode, Offering, Status};
+use learncity_store::{CatalogStore, Changeset, EntryChange};
+use learncity_testkit::offerings::{OfferingExt, offering};
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+fn in_days(days: i64, hour: u32) -> String {
+    let d = chrono::Utc::now().date_naive() + chrono::Duration::days(days);
+    format!("{d}T{hour:02}:00:00+03:00")
+}
+
+fn entry_of(offerings: &[Offering]) -> Entry {
+    let members: Vec<Member<'_>> =
+        offerings.iter().enumerate().map(|(i, o)| Member { offering: o, priority: 0, seen_order: i as i64 }).collect();
+    canonical(&entry_id(&offerings[0].key()), Some("vitebsk"), &members)
+}
+
+fn city() -> Vec<Entry> {
+    let mut english = offering("vsu", "eng", "Курсы английского языка в Витебске")
+        .city("Витебск")
+        .venue("ВГУ, корпус 2")
+        .at(&in_days(5, 18))
+        .at(&in_days(12, 18))
+        .url("https://vsu.example/eng");
+    english.summary = Some("Для начинающих, 12 занятий".into());
+    english.languages = vec!["en".into(), "ru".into()];
+    english.price = Some(learncity_model::Price::free());
+    english.categories = vec!["languages".into()];
+    let english_lib = offering("library", "ev-1", "Kursy angliyskogo yazyka").city("Viciebsk").at(&in_days(5, 18));
+    let mut python =
+        offering("itacademy", "py", "Программирование на Python для школьников").city("Vitebsk").at(&in_days(8, 16));
+    python.mode = Mode::Online;
+    python.categories = vec!["it".into()];
+    python.audience.age_min = Some(12);
+    python.audience.age_max = Some(17);
+    let mut hostile =
+        offering("museum", "x", "<img src=x onerror=alert(1)> Экскурсия по Ратуше").city("Віцебск").at(&in_days(3, 11));
+    hostile.description_html = Some("<p onclick=\"steal()\">Ратуша</p><script>alert('xss')</script>".into());
+    hostile.location.as_mut().unwrap().geo = Some(learncity_model::Geo { lat: 55.19, lon: 30.2 });
+    let cancelled =
+        offering("museum", "c", "Лекция о Шагале").city("Віцебск").at(&in_days(4, 17)).status(Status::Cancelled);
+    vec![entry_of(&[english, english_lib]), entry_of(&[python]), entry_of(&[hostile]), entry_of(&[cancelled])]
+}
+
+struct Service {
+    base: String,
+    store: Arc<dyn CatalogStore>,
+    stop: CancellationToken,
+    _dir: tempfile::TempDir,
+    client: reqwest::Client,
+}
+
+impl Service {
+    async fn start(entries: &[Entry]) -> Service {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn CatalogStore> =
+            Arc::new(learncity_store::SqliteStore::open(&dir.path().join("catalog.sqlite")).await.unwrap());
+        put(&*store, entries).await;
+        let settings = learncity_config::ServeSettings {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            public_url: "https://learn.vitebsk.example".into(),
+            title: "Learning in Vitebsk".into(),
+            refresh_interval: Duration::from_millis(100),
+            ..Default::default()
+        };
+        let stop = CancellationToken::new();
+        let (bound, _task) = learncity_serve::start(settings, Arc::clone(&store), stop.clone()).await.unwrap();
+        let service =
+            Service { base: format!("http://{bound}"), store, stop, _dir: dir, client: reqwest::Client::new() };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while service.get("/readyz").await.0 != 200 {
+            assert!(Instant::now() < deadline, "the service did not become ready");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        service
+    }
+
+    async fn get(&self, path: &str) -> (u16, String) {
+        self.get_with(path, &[]).await
+    }
+
+    async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
+        let mut request = self.client.get(format!("{}{path}", self.base));
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap())
+    }
+
+    async fn json(&self, path: &str) -> (u16, Value) {
+        let (status, body) = self.get(path).await;
+        (status, serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {body}")))
+    }
+
+    async fn titles(&self, query: &str) -> Vec<String> {
+        let (status, body) = self.json(&format!("/api/v1/entries?{query}")).await;
+        assert_eq!(status, 200, "{query}: {body}");
+        body["items"].as_array().unwrap().iter().map(|e| e["title"].as_str().unwrap().to_owned()).collect()
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+async fn put(store: &dyn CatalogStore, entries: &[Entry]) {
+    let changes = Changeset {
+        entries: entries.iter().map(|e| EntryChange::Put { partition: 0, entry: e.clone() }).collect(),
+        ..Default::default()
+    };
+    store.apply(&changes).await.unwrap();
+}
+
+fn q(text: &str) -> String {
+    url::form_urlencoded::Serializer::new(String::new()).append_pair("q", text).finish()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_and_filters_through_the_api() {
+    let s = Service::start(&city()).await;
+    // Every spelling of the city finds the same entries.
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    let vitebsk = sorted(s.titles(&q("Витебск")).await);
+    assert!(vitebsk.iter().any(|t| t.contains("английского")), "{vitebsk:?}");
+    for spelling in ["Віцебск", "Vitebsk", "Viciebsk"] {
+        assert_eq!(sorted(s.titles(&q(spelling)).await), vitebsk, "{spelling}");
+    }
+    // Stemming and typos.
+    assert!(s.titles(&q("английский")).await.iter().any(|t| t.contains("английского")));
+    assert!(s.titles(&q("pyton")).await.iter().any(|t| t.contains("Python")));
+    // Filters.
+    assert_eq!(s.titles("mode=online").await, vec!["Программирование на Python для школьников"]);
+    assert_eq!(s.titles("free=true").await, vec!["Курсы английского языка в Витебске"]);
+    assert!(s.titles("age=14").await.iter().any(|t| t.contains("Python")), "14 fits 12–17");
+    let adults = s.titles("age=30").await;
+    assert!(
+        !adults.iter().any(|t| t.contains("Python")) && adults.len() == 2,
+        "30 does not; no range fits all: {adults:?}"
+    );
+    assert_eq!(s.titles("provider=itacademy").await.len(), 1);
+    assert!(!s.titles("").await.iter().any(|t| t.contains("Шагале")), "cancelled entries hidden by default");
+    assert!(s.titles("cancelled=true").await.iter().any(|t| t.contains("Шагале")));
+    // Sorted by next session, paged.
+    let (_, page) = s.json("/api/v1/entries?per_page=2&page=1").await;
+    assert_eq!(page["total"], 3);
+    assert_eq!(page["items"].as_array().unwrap().len(), 2);
+    assert!(page["next"].as_str().unwrap().contains("page=2"));
+    assert!(page["items"][0]["title"].as_str().unwrap().contains("Ратуше"), "soonest first: {page}");
+    // Errors are JSON with status and message; limits hold.
+    for (path, status) in [
+        ("/api/v1/entries?per_page=1000", 400),
+        ("/api/v1/entries?mode=boat", 400),
+        (&format!("/api/v1/entries?{}", q(&"а".repeat(501))), 400),
+        ("/api/v1/entries/e-0000000000000000", 404),
+        ("/api/v1/nothing", 404),
+    ] {
+        let (got, body) = s.json(path).await;
+        assert_eq!(got, status, "{path}");
+        assert_eq!(body["status"], status, "{path}: {body}");
+        assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "{path}: {body}");
+    }
+    // Any text is a query, never a syntax error.
+    for text in ["\"unclosed", "title:(a OR b) AND -c", "*?~^[]{}", "   ", "'; DROP TABLE entries; --"] {
+        let (status, body) = s.get(&format!("/api/v1/entries?{}", q(text))).await;
+        assert_eq!(status, 200, "{text}: {body}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_description_is_true_to_the_api() {
+    let entries = city();
+    let s = Service::start(&entries).await;
+    let (status, spec) = s.json("/api/v1/openapi.json").await;
+    assert_eq!(status, 200);
+    assert_eq!(spec["openapi"], "3.1.0");
+    let paths: Vec<&str> = spec["paths"].as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(paths, vec!["/entries", "/entries/{id}", "/providers", "/categories", "/openapi.json"]);
+    for path in paths {
+        let concrete = path.replace("{id}", &entries[0].id);
+        let (status, body) = s.json(&format!("/api/v1{concrete}")).await;
+        assert_eq!(status, 200, "{path}");
+        // Every required property of the documented 200 response is there.
+        let schema = &spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"];
+        let schema = match schema["$ref"].as_str() {
+            Some(r) => &spec["components"]["schemas"][r.rsplit('/').next().unwrap()],
+            None => schema,
+        };
+        for field in schema["required"].as_array().into_iter().flatten() {
+            assert!(body.get(field.as_str().unwrap()).is_some(), "{path}: {field} missing in {body}");
+        }
+        // Every documented query parameter is accepted.
+        for p in spec["paths"][path]["get"]["parameters"].as_array().into_iter().flatten() {
+            if p["in"] == "query" {
+                let name = p["name"].as_str().unwrap();
+                let example = match p["schema"]["type"].as_str() {
+                    Some("boolean") => "true",
+                    Some("integer" | "number") => "1",
+                    _ if name == "mode" => "online",
+                    _ if name == "sort" => "next",
+                    _ if name == "from" || name == "to" => "2026-01-01",
+                    _ => "x",
+                };
+                let (status, body) = s.get(&format!("/api/v1{concrete}?{name}={example}")).await;
+                assert_eq!(status, 200, "{path}?{name}={example}: {body}");
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_for_residents_in_three_languages_without_provider_markup() {
+    let entries = city();
+    let s = Service::start(&entries).await;
+    let (status, home) = s.get_with("/", &[("accept-language", "be-BY,be;q=0.9,ru;q=0.8")]).await;
+    assert_eq!(status, 200);
+    assert!(home.contains("<html lang=\"be\">") && home.contains("Што вы шукаеце?"), "Belarusian by Accept-Language");
+    for landmark in ["<main id=\"main\">", "<header>", "<footer>", "class=\"skip\" href=\"#main\"", "role=\"search\""] {
+        assert!(home.contains(landmark), "{landmark}");
+    }
+    // Every form control has a label.
+    for id in ["q", "from", "to", "mode", "category", "age", "max_price", "language", "district", "sort"] {
+        assert!(home.contains(&format!("<label for=\"{id}\">")), "label for {id}");
+    }
+    let (_, en) = s.get("/?lang=en").await;
+    assert!(en.contains("<html lang=\"en\">") && en.contains("What are you looking for?"));
+    let (_, ru) = s.get_with("/", &[("accept-language", "ru")]).await;
+    assert!(ru.contains("Что вы ищете?"));
+    // Results with export links of the filtered view.
+    let (_, found) = s.get(&format!("/?{}&lang=ru", q("английский"))).await;
+    assert!(found.contains("Курсы английского языка в Витебске"), "{found}");
+    assert!(found.contains("/export.ics?q="), "export links keep the filters");
+
+    // The entry page: sessions, sources, map link, JSON-LD; provider markup is text, not markup.
+    let hostile = &entries[2];
+    let (status, page) = s.get(&format!("/entry/{}?lang=en", hostile.id)).await;
+    assert_eq!(status, 200);
+    assert!(!page.contains("<script>alert"), "a provider's script never reaches the page");
+    assert!(!page.contains("onerror=alert") || page.contains("&lt;img src=x onerror=alert(1)&gt;"));
+    assert!(!page.contains("<img src=x"), "a provider's title is text");
+    assert!(!page.contains("onclick"), "event handlers are removed from descriptions");
+    assert!(page.contains("<p>Ратуша</p>"), "the description's harmless markup stays");
+    assert!(page.contains("openstreetmap.org/?mlat=55.19"));
+    let ld = page.split("<script type=\"application/ld+json\">").nth(1).unwrap().split("</script>").next().unwrap();
+    let ld: Value = serde_json::from_str(ld).expect("JSON-LD parses");
+    assert_eq!(ld["@context"], "https://schema.org");
+    assert_eq!(ld["name"], hostile.title);
+    let (_, english) = s.get(&format!("/entry/{}", entries[0].id)).await;
+    assert!(english.contains("Provider vsu") && english.contains("Provider library"), "every source provider");
+    let (status, _) = s.get("/entry/e-nope").await;
+    assert_eq!(status, 404);
+    let (status, providers) = s.get("/providers").await;
+    assert_eq!(status, 200);
+    assert!(providers.contains("/provider/museum"));
+    let (status, museum) = s.get("/provider/museum").await;
+    assert_eq!(status, 200);
+    assert!(museum.contains("Шагале"), "a provider page lists its cancelled entries too");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exports_parse_as_calendars_and_feeds() {
+    let s = Service::start(&city()).await;
+    let (status, ics) = s.get("/export.ics?free=true").await;
+    assert_eq!(status, 200);
+    assert!(ics.starts_with("BEGIN:VCALENDAR\r\n") && ics.trim_end().ends_with("END:VCALENDAR"));
+    assert_eq!(ics.matches("BEGIN:VEVENT").count(), 2, "one event per session of the one free entry");
+    assert!(ics.lines().all(|l| l.len() <= 75), "folded at 75 octets");
+    let (_, atom) = s.get(&format!("/export.atom?{}", q("Vitebsk"))).await;
+    let feed = feed_rs::parser::parse(atom.as_bytes()).expect("Atom parses");
+    assert!(feed.entries.iter().any(|e| e.title.as_ref().is_some_and(|t| t.content.contains("английского"))));
+    let (_, json) = s.get("/export.json").await;
+    let feed = feed_rs::parser::parse(json.as_bytes()).expect("JSON Feed parses");
+    assert_eq!(feed.entries.len(), 3);
+    let (status, body) = s.get("/export.ics?mode=boat").await;
+    assert_eq!(status, 400, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_service_follows_the_store() {
+    let entries = city();
+    let s = Service::start(&entries).await;
+    assert_eq!(s.json("/api/v1/entries").await.1["total"], 3);
+    let removed = Changeset {
+        entries: vec![EntryChange::Remove { id: entries[1].id.clone(), reason: "withdrawn".into() }],
+        ..Default::default()
+    };
+    s.store.apply(&removed).await.unwrap();
+    let mut changed = entries[0].clone();
+    changed.title = "Курсы английского языка (новая группа)".into();
+    put(&*s.store, &[changed]).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let titles = s.titles("").await;
+        if titles.len() == 2 && titles.iter().any(|t| t.contains("новая группа")) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the service did not follow the store: {titles:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (status, _) = s.get(&format!("/api/v1/entries/{}", entries[1].id)).await;
+    assert_eq!(status, 404);
+}
