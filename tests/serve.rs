@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use learncity_catalog::merge::{Member, canonical, entry_id};
 use learncity_model::{Entry, Mode, Offering, Status};
+use learncity_serve::health::{HealthSource, ProviderStatus};
 use learncity_store::{CatalogStore, Changeset, EntryChange};
 use learncity_testkit::offerings::{OfferingExt, offering};
 use serde_json::Value;
@@ -50,6 +51,32 @@ fn city() -> Vec<Entry> {
     vec![entry_of(&[english, english_lib]), entry_of(&[python]), entry_of(&[hostile]), entry_of(&[cancelled])]
 }
 
+/// Fetch state as two collectors stored it: one provider failing, one fine.
+struct FixedHealth;
+
+impl HealthSource for FixedHealth {
+    fn statuses(&self) -> Result<Vec<ProviderStatus>, String> {
+        Ok(vec![
+            ProviderStatus {
+                provider_id: "museum".into(),
+                outcome: "failed".into(),
+                last_status: Some(503),
+                error_kind: Some("status_5xx".into()),
+                last_error: Some("HTTP 503 <Service Unavailable>".into()),
+                consecutive_failures: 4,
+                ..Default::default()
+            },
+            ProviderStatus {
+                provider_id: "vsu".into(),
+                outcome: "published".into(),
+                item_count: 12,
+                ..Default::default()
+            },
+            ProviderStatus { provider_id: "silent".into(), outcome: "never".into(), ..Default::default() },
+        ])
+    }
+}
+
 struct Service {
     base: String,
     store: Arc<dyn CatalogStore>,
@@ -72,7 +99,9 @@ impl Service {
             ..Default::default()
         };
         let stop = CancellationToken::new();
-        let (bound, _task) = learncity_serve::start(settings, Arc::clone(&store), stop.clone()).await.unwrap();
+        let health: Arc<dyn HealthSource> = Arc::new(FixedHealth);
+        let (bound, _task) =
+            learncity_serve::start(settings, Arc::clone(&store), Some(health), stop.clone()).await.unwrap();
         let service =
             Service { base: format!("http://{bound}"), store, stop, _dir: dir, client: reqwest::Client::new() };
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -189,7 +218,10 @@ async fn the_openapi_description_is_true_to_the_api() {
     assert_eq!(status, 200);
     assert_eq!(spec["openapi"], "3.1.0");
     let paths: Vec<&str> = spec["paths"].as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(paths, vec!["/entries", "/entries/{id}", "/providers", "/categories", "/openapi.json"]);
+    assert_eq!(
+        paths,
+        vec!["/entries", "/entries/{id}", "/providers", "/providers/health", "/categories", "/openapi.json"]
+    );
     for path in paths {
         let concrete = path.replace("{id}", &entries[0].id);
         let (status, body) = s.json(&format!("/api/v1{concrete}")).await;
@@ -313,4 +345,71 @@ async fn the_service_follows_the_store() {
     }
     let (status, _) = s.get(&format!("/api/v1/entries/{}", entries[1].id)).await;
     assert_eq!(status, 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provider_health_for_operators() {
+    let s = Service::start(&city()).await;
+    let (status, page) = s.get("/health/providers").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("5 providers, 1 failing."), "{page}");
+    assert!(page.contains("status_5xx: HTTP 503 &lt;Service Unavailable&gt;"), "errors shown, escaped");
+    assert!(page.contains("<caption>") && page.contains("scope=\"col\""), "an accessible table");
+    let (status, json) = s.json("/api/v1/providers/health").await;
+    assert_eq!(status, 200);
+    let items = json["items"].as_array().unwrap();
+    let row = |id: &str| items.iter().find(|r| r["provider_id"] == id).unwrap_or_else(|| panic!("{id} in {json}"));
+    assert_eq!(row("museum")["fetch"]["consecutive_failures"], 4);
+    assert_eq!(row("museum")["entries"], 2, "its entries in the catalogue beside its fetch state");
+    assert_eq!(row("vsu")["fetch"]["item_count"], 12);
+    assert_eq!(row("silent")["entries"], 0, "a provider with no entry yet is listed");
+    assert!(row("itacademy")["fetch"].is_null(), "a provider without fetch state is listed");
+    assert!(json["unavailable"].is_null());
+}
+
+/// The Python the peer-parser tests run: `LEARNCITY_TEST_PYTHON` (scripts/test points it at a
+/// virtualenv with icalendar and feedparser from PyPI), else `python3`.
+fn python() -> String {
+    std::env::var("LEARNCITY_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exports_are_read_by_python_icalendar_and_feedparser() {
+    let entries = city();
+    let s = Service::start(&entries).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (_, ics) = s.get("/export.ics?cancelled=true").await;
+    let (_, atom) = s.get(&format!("/export.atom?{}", q("Витебск"))).await;
+    std::fs::write(dir.path().join("export.ics"), &ics).unwrap();
+    std::fs::write(dir.path().join("export.atom"), &atom).unwrap();
+    let script = learncity_testkit::repo_root().join("tests/peers/read_exports.py");
+    let out = std::process::Command::new(python())
+        .arg(&script)
+        .arg(dir.path().join("export.ics"))
+        .arg(dir.path().join("export.atom"))
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {} (run scripts/test, which installs it): {e}", python()));
+    assert!(
+        out.status.success(),
+        "the peers rejected an export (python: {}): {}{}",
+        python(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let events = read["events"].as_array().unwrap();
+    let sessions: usize = entries.iter().map(|e| e.sessions.len()).sum();
+    assert_eq!(events.len(), sessions, "one event per session: {read}");
+    assert!(events.iter().any(|e| e["summary"].as_str().unwrap().contains("английского")));
+    assert!(events.iter().any(|e| e["status"] == "CANCELLED" && e["summary"].as_str().unwrap().contains("Шагале")));
+    assert!(
+        events.iter().any(|e| e["summary"].as_str().unwrap().contains("<img src=x onerror=alert(1)>")),
+        "text stays text"
+    );
+    assert_eq!(read["feed_version"], "atom10");
+    let titles: Vec<&str> = read["entries"].as_array().unwrap().iter().map(|e| e["title"].as_str().unwrap()).collect();
+    assert!(titles.iter().any(|t| t.contains("английского")), "{titles:?}");
+    for e in read["entries"].as_array().unwrap() {
+        assert!(e["link"].as_str().unwrap().starts_with("https://learn.vitebsk.example/entry/e-"), "{e}");
+    }
 }

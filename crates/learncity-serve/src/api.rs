@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/entries", get(list))
         .route("/entries/{id}", get(one))
         .route("/providers", get(providers))
+        .route("/providers/health", get(providers_health))
         .route("/categories", get(categories))
         .route("/openapi.json", get(openapi))
 }
@@ -66,6 +67,11 @@ async fn one(State(state): State<AppState>, Path(id): Path<String>) -> Response 
 
 async fn providers(State(state): State<AppState>) -> Response {
     Json(json!({"items": state.catalogue.providers()})).into_response()
+}
+
+async fn providers_health(State(state): State<AppState>) -> Response {
+    let (rows, unavailable) = crate::health_rows(&state);
+    Json(json!({"items": rows, "unavailable": unavailable})).into_response()
 }
 
 async fn categories(State(state): State<AppState>) -> Response {

@@ -10,12 +10,15 @@
 //! - JSON API under `/api/v1` ([`api`]), described by `/api/v1/openapi.json`
 //!   (`openapi.json` beside this crate; a test keeps it true to the router).
 //! - Exports of any filtered view: `/export.ics`, `/export.atom`, `/export.json`.
+//! - Provider health for operators ([`health`]): `/health/providers` and
+//!   `/api/v1/providers/health`.
 //! - `/healthz`, `/readyz` (ready once the catalogue has been read), `/metrics`.
 //!
 //! Filters are the same query parameters everywhere ([`params`]).
 
 pub mod api;
 pub mod catalogue;
+pub mod health;
 pub mod i18n;
 pub mod pages;
 pub mod params;
@@ -43,6 +46,8 @@ pub struct AppState {
     pub catalogue: Arc<Catalogue>,
     /// `[serve]`.
     pub settings: Arc<ServeSettings>,
+    /// The providers' fetch state, when a source is configured.
+    pub health: Option<Arc<dyn health::HealthSource>>,
 }
 
 impl AppState {
@@ -62,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .route("/entry/{id}", get(entry_page))
         .route("/providers", get(providers_page))
         .route("/provider/{id}", get(provider_page))
+        .route("/health/providers", get(health_page))
         .route("/export.ics", get(export_ical))
         .route("/export.atom", get(export_atom))
         .route("/export.json", get(export_json_feed))
@@ -183,6 +189,25 @@ async fn provider_page(
     html(StatusCode::OK, pages::provider(&ctx, &summary, &entries, now), chosen)
 }
 
+/// The providers' health rows and, when the fetch state cannot be read, why.
+pub fn health_rows(state: &AppState) -> (Vec<health::HealthRow>, Option<String>) {
+    let (statuses, unavailable) = match &state.health {
+        Some(source) => match source.statuses() {
+            Ok(s) => (s, None),
+            Err(e) => (Vec::new(), Some(e)),
+        },
+        None => (Vec::new(), Some("no collector state source is configured for this service".to_owned())),
+    };
+    (health::rows(&statuses, &state.catalogue.providers()), unavailable)
+}
+
+async fn health_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let lang = lang_of(&state, None, &headers);
+    let ctx = PageContext { lang, title: &state.settings.title, here: "/health/providers".into() };
+    let (rows, unavailable) = health_rows(&state);
+    html(StatusCode::OK, health::page(&ctx, &rows, unavailable.as_deref()), None)
+}
+
 async fn not_found(State(state): State<AppState>, headers: HeaderMap, uri: axum::http::Uri) -> Response {
     if uri.path().starts_with("/api/") {
         return api::error(StatusCode::NOT_FOUND, format!("no such resource: {}", uri.path()));
@@ -258,11 +283,13 @@ async fn export_json_feed(State(state): State<AppState>, Query(f): Query<Filters
     export(&state, &f, "/export.json", learncity_exports::JSON_FEED_CONTENT_TYPE, learncity_exports::json_feed)
 }
 
-/// Starts serving the catalogue on `settings.listen`, following `store`, until `stop`; returns
-/// the bound address and the server task.
+/// Starts serving the catalogue on `settings.listen`, following `store` (and showing the
+/// providers' fetch state from `health`), until `stop`; returns the bound address and the
+/// server task.
 pub async fn start(
     settings: ServeSettings,
     store: Arc<dyn learncity_store::CatalogStore>,
+    health: Option<Arc<dyn health::HealthSource>>,
     stop: CancellationToken,
 ) -> Result<(std::net::SocketAddr, tokio::task::JoinHandle<()>), ServeError> {
     let metrics = learncity_ops::install_metrics().map_err(|e| ServeError::Start(e.to_string()))?;
@@ -281,7 +308,7 @@ pub async fn start(
         readiness.clone(),
         stop.clone(),
     ));
-    let state = AppState { catalogue, settings: Arc::new(settings) };
+    let state = AppState { catalogue, settings: Arc::new(settings), health };
     let app = router(state).merge(learncity_ops::ops_router(readiness, metrics));
     tracing::info!(%bound, "serving the catalogue");
     let task = tokio::spawn(async move {

@@ -1,10 +1,76 @@
-//! `learncity serve`: the catalogue service — pages, `/api/v1`, exports — over the store named
-//! in `[catalog] store`, until SIGTERM.
+//! `learncity serve`: the catalogue service — pages, `/api/v1`, exports, provider health —
+//! over the store named in `[catalog] store`, until SIGTERM. Provider health comes from the
+//! collectors' fetch state on the `collector-state` topic, followed when the brokers answer.
 
 use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use anyhow::Context;
-use learncity_config::LogFormat;
+use learncity_collector::KafkaStateStore;
+use learncity_config::{Config, LogFormat};
+use learncity_ops::CancellationToken;
+use learncity_serve::health::{HealthSource, ProviderStatus};
+
+/// The collectors' fetch state, once the state topic could be read.
+struct CollectorHealth {
+    state: Mutex<Result<Arc<KafkaStateStore>, String>>,
+}
+
+impl HealthSource for CollectorHealth {
+    fn statuses(&self) -> Result<Vec<ProviderStatus>, String> {
+        let state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()?;
+        Ok(state
+            .all()
+            .into_iter()
+            .map(|s| ProviderStatus {
+                provider_id: s.provider_id,
+                last_attempt_at: s.last_attempt_at,
+                last_success_at: s.last_success_at,
+                outcome: s.outcome.as_str().to_owned(),
+                last_status: s.last_status,
+                error_kind: s.error_kind,
+                last_error: s.last_error,
+                consecutive_failures: s.consecutive_failures,
+                next_due_at: s.next_due_at,
+                item_count: s.item_count,
+                warning_count: s.warning_count,
+            })
+            .collect())
+    }
+}
+
+/// Follows the state topic in the background, trying again every 10 s until the brokers answer.
+fn collector_health(config: &Config, stop: CancellationToken) -> Arc<CollectorHealth> {
+    let health = Arc::new(CollectorHealth {
+        state: Mutex::new(Err(format!("connecting to the brokers at {}", config.kafka.brokers))),
+    });
+    let (kafka, shared) = (config.kafka.clone(), Arc::clone(&health));
+    tokio::spawn(async move {
+        loop {
+            let started = async {
+                let producer = learncity_bus::Producer::new(&kafka)?;
+                anyhow::Ok(KafkaStateStore::start(&kafka, producer, stop.clone()).await?)
+            };
+            match started.await {
+                Ok(state) => {
+                    *shared.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Ok(Arc::new(state));
+                    return;
+                }
+                Err(e) => {
+                    let why = format!("cannot read {} on {}: {e:#}", kafka.collector_state_topic, kafka.brokers);
+                    tracing::warn!(error = %why, "provider health unavailable; retrying in 10 s");
+                    *shared.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Err(why);
+                }
+            }
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_secs(10)) => {}
+                () = stop.cancelled() => return,
+            }
+        }
+    });
+    health
+}
 
 /// Serves the catalogue until SIGTERM or Ctrl-C.
 pub async fn run(config_path: &Path) -> anyhow::Result<()> {
@@ -13,7 +79,9 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
     let stop = learncity_ops::shutdown_on_signal();
     let store = crate::catalog::open_store(&config).await?;
     tracing::info!(store = %store.describe(), "catalogue service starting");
-    let (bound, task) = learncity_serve::start(config.serve.clone(), store, stop).await.context("serve")?;
+    let health: Arc<dyn HealthSource> = collector_health(&config, stop.clone());
+    let (bound, task) =
+        learncity_serve::start(config.serve.clone(), store, Some(health), stop).await.context("serve")?;
     tracing::info!(%bound, "open http://{bound}/");
     task.await.context("the catalogue service task")?;
     Ok(())
