@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use learncity_bus::rejoin::RejoinGuard;
 use learncity_bus::{KafkaSettings, Producer};
 use learncity_config::CatalogSettings;
 use learncity_ops::Readiness;
@@ -29,9 +30,8 @@ struct GroupContext {
     assigned: Mutex<BTreeSet<i32>>,
     /// Partitions given away since the main loop last looked.
     revoked: Mutex<BTreeSet<i32>>,
-    /// What was held before the last revocation (see `post_rebalance`).
-    before: Mutex<Option<BTreeSet<i32>>>,
-    rejoined_at: Mutex<Option<Instant>>,
+    /// Spots a rebalance that orphaned partitions (see `learncity_bus::rejoin`).
+    guard: RejoinGuard,
     rejoin: AtomicBool,
     partitions: i32,
 }
@@ -58,7 +58,7 @@ impl ConsumerContext for GroupContext {
     fn pre_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         if let Rebalance::Revoke(list) = rebalance {
             let parts = partitions_of(list, &self.topic);
-            *lock(&self.before) = Some(lock(&self.assigned).clone());
+            self.guard.revoked(lock(&self.assigned).iter().copied());
             lock(&self.assigned).retain(|p| !parts.contains(p));
             lock(&self.revoked).extend(parts.iter().copied());
             tracing::info!(partitions = ?parts, "offerings partitions revoked");
@@ -70,13 +70,7 @@ impl ConsumerContext for GroupContext {
             Rebalance::Assign(list) => {
                 let parts = partitions_of(list, &self.topic);
                 tracing::info!(partitions = ?parts, "offerings partitions assigned");
-                // A coordinator that evicted a crashed member may keep the survivors' old
-                // assignment (Tansu 0.6): a rebalance that leaves this member exactly what it had,
-                // short of everything, gets one re-join (never more than once a minute).
-                let unchanged = lock(&self.before).take().is_some_and(|b| b == parts);
-                let recently = lock(&self.rejoined_at).is_some_and(|t| t.elapsed() < Duration::from_secs(60));
-                if unchanged && !parts.is_empty() && (parts.len() as i32) < self.partitions && !recently {
-                    *lock(&self.rejoined_at) = Some(Instant::now());
+                if self.guard.assigned(parts.iter().copied(), self.partitions) {
                     self.rejoin.store(true, Ordering::SeqCst);
                 }
                 lock(&self.assigned).extend(parts);
@@ -161,8 +155,7 @@ pub async fn run(
         topic: topic.clone(),
         assigned: Mutex::new(BTreeSet::new()),
         revoked: Mutex::new(BTreeSet::new()),
-        before: Mutex::new(None),
-        rejoined_at: Mutex::new(None),
+        guard: RejoinGuard::default(),
         rejoin: AtomicBool::new(false),
         partitions,
     };

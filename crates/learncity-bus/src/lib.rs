@@ -13,6 +13,7 @@
 
 pub mod partition;
 pub mod producer;
+pub mod rejoin;
 pub mod settings;
 pub mod topics;
 

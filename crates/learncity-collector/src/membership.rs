@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use learncity_bus::KafkaSettings;
 use learncity_bus::partition::partition_for;
+use learncity_bus::rejoin::RejoinGuard;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance};
 use rdkafka::{ClientContext, TopicPartitionList};
 
@@ -165,10 +166,8 @@ struct GroupContext {
     revoke_wait: Duration,
     /// Partitions of the providers topic.
     partitions: i32,
-    /// What was held before the last revocation.
-    before: Mutex<Option<Vec<i32>>>,
-    /// When this member last re-joined on its own.
-    rejoined_at: Mutex<Option<Instant>>,
+    /// Spots a rebalance that orphaned partitions (see `learncity_bus::rejoin`).
+    guard: RejoinGuard,
     /// Set by a rebalance after which the member should re-join (see `post_rebalance`).
     rejoin: AtomicBool,
 }
@@ -179,7 +178,7 @@ impl ConsumerContext for GroupContext {
     fn pre_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         if let Rebalance::Revoke(list) = rebalance {
             let parts = partitions_of(list, &self.topic);
-            *lock(&self.before) = Some(sorted(parts.clone()));
+            self.guard.revoked(parts.iter().copied());
             let still = self.ownership.revoke(&parts, self.revoke_wait);
             tracing::info!(partitions = ?parts, "providers' partitions revoked");
             if !still.is_empty() {
@@ -199,15 +198,7 @@ impl ConsumerContext for GroupContext {
                 }
                 let parts = partitions_of(list, &self.topic);
                 tracing::info!(partitions = ?parts, "providers' partitions assigned");
-                // A rebalance that leaves a member with exactly what it had, short of everything,
-                // is what a coordinator that evicted a crashed member but kept the old assignment
-                // of the survivors looks like (Tansu 0.6): its partitions would stay orphaned.
-                // Re-joining once makes the coordinator assign them again; on a correct broker it
-                // costs one extra rebalance, and a re-join is never repeated within a minute.
-                let unchanged = lock(&self.before).take().is_some_and(|b| b == sorted(parts.clone()));
-                let recently = lock(&self.rejoined_at).is_some_and(|t| t.elapsed() < Duration::from_secs(60));
-                if unchanged && !parts.is_empty() && (parts.len() as i32) < self.partitions && !recently {
-                    *lock(&self.rejoined_at) = Some(Instant::now());
+                if self.guard.assigned(parts.iter().copied(), self.partitions) {
                     self.rejoin.store(true, Ordering::SeqCst);
                 }
                 self.ownership.assign(&parts);
@@ -218,11 +209,6 @@ impl ConsumerContext for GroupContext {
             Rebalance::Error(e) => tracing::warn!(error = %e, "consumer-group rebalance failed; retrying"),
         }
     }
-}
-
-fn sorted(mut v: Vec<i32>) -> Vec<i32> {
-    v.sort_unstable();
-    v
 }
 
 fn partitions_of(list: &TopicPartitionList, topic: &str) -> Vec<i32> {
@@ -247,8 +233,7 @@ impl GroupMember {
             ownership,
             revoke_wait,
             partitions,
-            before: Mutex::new(None),
-            rejoined_at: Mutex::new(None),
+            guard: RejoinGuard::default(),
             rejoin: AtomicBool::new(false),
         };
         let consumer: BaseConsumer<GroupContext> = learncity_bus::consumer_config(settings, group_id)
