@@ -59,7 +59,7 @@ fn entry(i: usize) -> Entry {
         description_html: None,
         kind: Kind::Course,
         mode: [Mode::InPerson, Mode::Online, Mode::Hybrid][i % 3],
-        status: if i % 50 == 0 { Status::Cancelled } else { Status::Scheduled },
+        status: if i.is_multiple_of(50) { Status::Cancelled } else { Status::Scheduled },
         sessions,
         recurrence: None,
         location: Some(Location {
@@ -71,11 +71,11 @@ fn entry(i: usize) -> Entry {
         online_url: None,
         languages: vec![["ru", "be", "en"][i % 3].into()],
         audience: Audience {
-            age_min: (i % 5 == 0).then_some(7),
-            age_max: (i % 5 == 0).then_some(14),
+            age_min: i.is_multiple_of(5).then_some(7),
+            age_max: i.is_multiple_of(5).then_some(14),
             ..Default::default()
         },
-        price: Some(if i % 4 == 0 {
+        price: Some(if i.is_multiple_of(4) {
             Price::free()
         } else {
             Price {
