@@ -1,0 +1,421 @@
+//! The catalogue's pages in a real browser: headless Chromium (Debian's `chromium`), driven by
+//! `chromedriver` (Debian's `chromium-driver`) over WebDriver. A resident searches in Cyrillic
+//! and in Latin letters, filters, opens an entry, switches the interface language (which sticks,
+//! by cookie), subscribes to the filtered view as a calendar; a provider's hostile description
+//! and title run nothing in the browser. Screenshots of the home page and an entry page are
+//! left in `target/screenshots/`.
+//!
+//! Nothing is skipped: without Chromium the test fails, telling to run `scripts/test` (which
+//! installs it).
+
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use futures_util::FutureExt as _;
+use learncity_catalog::merge::{Member, canonical, entry_id};
+use learncity_model::{Entry, Mode, Offering, Status};
+use learncity_store::{CatalogStore, Changeset, EntryChange};
+use learncity_testkit::offerings::{OfferingExt, offering};
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// How long to wait for a page, an element or a service.
+const WAIT: Duration = Duration::from_secs(30);
+const POLL: Duration = Duration::from_millis(100);
+
+fn in_days(days: i64, hour: u32) -> String {
+    let d = chrono::Utc::now().date_naive() + chrono::Duration::days(days);
+    format!("{d}T{hour:02}:00:00+03:00")
+}
+
+fn entry_of(offerings: &[Offering]) -> Entry {
+    let members: Vec<Member<'_>> =
+        offerings.iter().enumerate().map(|(i, o)| Member { offering: o, priority: 0, seen_order: i as i64 }).collect();
+    canonical(&entry_id(&offerings[0].key()), Some("vitebsk"), &members)
+}
+
+/// The city's entries: an English course from two providers, an online Python course, a
+/// museum tour whose provider sent a hostile title and description, a cancelled lecture.
+fn city() -> Vec<Entry> {
+    let mut english = offering("vsu", "eng", "Курсы английского языка в Витебске")
+        .city("Витебск")
+        .venue("ВГУ, корпус 2")
+        .at(&in_days(5, 18))
+        .at(&in_days(12, 18))
+        .url("https://vsu.example/eng");
+    english.summary = Some("Для начинающих, 12 занятий".into());
+    english.price = Some(learncity_model::Price::free());
+    let english_lib = offering("library", "ev-1", "Kursy angliyskogo yazyka").city("Viciebsk").at(&in_days(5, 18));
+    let mut python =
+        offering("itacademy", "py", "Программирование на Python для школьников").city("Vitebsk").at(&in_days(8, 16));
+    python.mode = Mode::Online;
+    let mut hostile = offering("museum", "x", "<img src=x onerror=\"window.__xss='title'\"> Экскурсия по Ратуше")
+        .city("Віцебск")
+        .at(&in_days(3, 11));
+    hostile.description_html = Some(
+        "<p>Ратуша</p><script>window.__xss='script'</script><img src=x onerror=\"window.__xss='onerror'\">\
+<a id=evil href=\"javascript:window.__xss='link'\">click</a>"
+            .into(),
+    );
+    let cancelled =
+        offering("museum", "c", "Лекция о Шагале").city("Віцебск").at(&in_days(4, 17)).status(Status::Cancelled);
+    vec![entry_of(&[english, english_lib]), entry_of(&[python]), entry_of(&[hostile]), entry_of(&[cancelled])]
+}
+
+/// `learncity serve` in-process on a SQLite store holding `entries`.
+struct Service {
+    base: String,
+    stop: CancellationToken,
+    _dir: tempfile::TempDir,
+}
+
+impl Service {
+    async fn start(entries: &[Entry]) -> Service {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn CatalogStore> =
+            Arc::new(learncity_store::SqliteStore::open(&dir.path().join("catalog.sqlite")).await.unwrap());
+        let changes = Changeset {
+            entries: entries.iter().map(|e| EntryChange::Put { partition: 0, entry: e.clone() }).collect(),
+            ..Default::default()
+        };
+        store.apply(&changes).await.unwrap();
+        let settings = learncity_config::ServeSettings {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            public_url: "https://learn.vitebsk.example".into(),
+            title: "Learning in Vitebsk".into(),
+            refresh_interval: Duration::from_millis(100),
+            ..Default::default()
+        };
+        let stop = CancellationToken::new();
+        let (bound, _task) = learncity_serve::start(settings, store, None, stop.clone()).await.unwrap();
+        let service = Service { base: format!("http://{bound}"), stop, _dir: dir };
+        let client = reqwest::Client::new();
+        let ready = format!("{}/readyz", service.base);
+        eventually("the service to become ready", async || {
+            let status = client.get(&ready).send().await.map_err(|e| e.to_string())?.status();
+            if status == 200 { Ok(()) } else { Err(format!("/readyz: {status}")) }
+        })
+        .await;
+        service
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+/// `chromedriver --port=N`, killed when dropped.
+struct ChromeDriver {
+    child: Child,
+    url: String,
+}
+
+impl ChromeDriver {
+    async fn start() -> ChromeDriver {
+        for (path, package) in [(CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")] {
+            assert!(
+                Path::new(path).exists(),
+                "{path} is missing: the browser tests need Debian's {package}; run scripts/test, which installs it"
+            );
+        }
+        let port = learncity_testkit::broker::free_port();
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {CHROMEDRIVER}: {e}"));
+        let mut driver = ChromeDriver { child, url: format!("http://127.0.0.1:{port}") };
+        let client = reqwest::Client::new();
+        let status = format!("{}/status", driver.url);
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(exit) = driver.child.try_wait().unwrap() {
+                panic!("chromedriver exited before answering: {exit}");
+            }
+            let answer = match client.get(&status).send().await {
+                Ok(r) => r
+                    .text()
+                    .await
+                    .map_err(|e| e.to_string())
+                    .and_then(|body| serde_json::from_str::<Value>(&body).map_err(|e| format!("{e}: {body}"))),
+                Err(e) => Err(e.to_string()),
+            };
+            match answer {
+                Ok(v) if v["value"]["ready"] == true => return driver,
+                last => assert!(Instant::now() < deadline, "chromedriver did not answer GET /status: {last:?}"),
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// A new browser session: headless Chromium whose resident prefers Russian.
+    async fn session(&self) -> Client {
+        let capabilities = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update", "--no-first-run",
+                    "--window-size=1280,900",
+                ],
+                "prefs": {"intl.accept_languages": "ru-RU,ru"},
+            },
+        });
+        let Value::Object(capabilities) = capabilities else { unreachable!() };
+        let mut builder = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+        builder.capabilities(capabilities);
+        let connect = builder.connect(&self.url);
+        match tokio::time::timeout(Duration::from_secs(90), connect).await {
+            Ok(Ok(client)) => client,
+            Ok(Err(e)) => panic!("chromedriver could not start {CHROMIUM}: {e}"),
+            Err(_) => panic!("chromedriver did not start {CHROMIUM} within 90 s"),
+        }
+    }
+}
+
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Polls `probe` until it gives a value; panics after [`WAIT`] with what it last saw.
+async fn eventually<T>(what: &str, mut probe: impl AsyncFnMut() -> Result<T, String>) -> T {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        match probe().await {
+            Ok(v) => return v,
+            Err(last) => {
+                assert!(Instant::now() < deadline, "timed out after {WAIT:?} waiting for {what}; last: {last}")
+            }
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Waits until the browser has fully loaded a page whose URL satisfies `is_it`.
+async fn wait_for_page(c: &Client, what: &str, is_it: impl Fn(&url::Url) -> bool) -> url::Url {
+    eventually(what, async || {
+        let url = c.current_url().await.map_err(|e| e.to_string())?;
+        let state = c.execute("return document.readyState", vec![]).await.map_err(|e| e.to_string())?;
+        if is_it(&url) && state == "complete" { Ok(url) } else { Err(format!("at {url} ({state})")) }
+    })
+    .await
+}
+
+fn param(url: &url::Url, name: &str) -> Option<String> {
+    url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+}
+
+async fn find(c: &Client, css: &str) -> fantoccini::elements::Element {
+    c.wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no `{css}` on the page: {e}"))
+}
+
+async fn text_of(c: &Client, css: &str) -> String {
+    find(c, css).await.text().await.unwrap()
+}
+
+async fn page_lang(c: &Client) -> String {
+    find(c, "html").await.attr("lang").await.unwrap().unwrap_or_default()
+}
+
+/// The titles of the listed results, as shown.
+async fn result_titles(c: &Client) -> Vec<String> {
+    let mut titles = Vec::new();
+    for a in c.find_all(Locator::Css("ol.results li > a")).await.unwrap() {
+        titles.push(a.text().await.unwrap());
+    }
+    titles.sort();
+    titles
+}
+
+/// The texts of the list items under the heading `heading` of the entry page.
+async fn items_under(c: &Client, heading: &str) -> Vec<String> {
+    let xpath = format!("//article/h2[normalize-space(.)='{heading}']/following-sibling::ul[1]/li");
+    let mut items = Vec::new();
+    for li in c.find_all(Locator::XPath(&xpath)).await.unwrap() {
+        items.push(li.text().await.unwrap());
+    }
+    items
+}
+
+/// Types `text` into the search box and submits; the titles found.
+async fn search(c: &Client, text: &str) -> Vec<String> {
+    let q = find(c, "#q").await;
+    q.clear().await.unwrap();
+    q.send_keys(text).await.unwrap();
+    assert_eq!(q.prop("value").await.unwrap().as_deref(), Some(text), "typed into the search box");
+    find(c, "form.search button[type=submit]").await.click().await.unwrap();
+    let url = wait_for_page(c, &format!("the results for {text}"), |u| param(u, "q").as_deref() == Some(text)).await;
+    assert_eq!(find(c, "#q").await.prop("value").await.unwrap().as_deref(), Some(text), "the box keeps {text}: {url}");
+    result_titles(c).await
+}
+
+/// Takes a screenshot to `target/screenshots/{name}` and checks it is a PNG.
+async fn screenshot(c: &Client, name: &str) -> PathBuf {
+    let dir = learncity_testkit::repo_root().join("target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, c.screenshot().await.unwrap()).unwrap();
+    let png = std::fs::read(&path).unwrap();
+    assert!(png.len() > 24 && png.starts_with(b"\x89PNG\r\n\x1a\n"), "{} is not a PNG", path.display());
+    let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+    let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
+    assert!(width > 0 && height > 0, "{}: {width}×{height}", path.display());
+    println!("screenshot: {} ({width}×{height}, {} bytes)", path.display(), png.len());
+    path
+}
+
+async fn no_script_ran(c: &Client, page: &str) {
+    let untouched = c.execute("return window.__xss === undefined", vec![]).await.unwrap();
+    let xss = c.execute("return String(window.__xss)", vec![]).await.unwrap();
+    assert_eq!(untouched, true, "{page}: provider markup ran script (window.__xss = {xss})");
+}
+
+/// What a resident does, step by step.
+async fn resident(c: Client, base: String, entries: Vec<Entry>) {
+    let titles = |keep: &dyn Fn(&Entry) -> bool| {
+        let mut t: Vec<String> = entries.iter().filter(|e| keep(e)).map(|e| e.title.clone()).collect();
+        t.sort();
+        t
+    };
+    let (english, python, hostile) = (&entries[0], &entries[1], &entries[2]);
+
+    // The home page, in the browser's language (Russian), with the upcoming entries.
+    c.goto(&format!("{base}/")).await.unwrap();
+    wait_for_page(&c, "the home page", |u| u.path() == "/").await;
+    assert_eq!(page_lang(&c).await, "ru", "Russian from the browser's Accept-Language");
+    assert_eq!(text_of(&c, "label[for=q]").await, "Что вы ищете?");
+    assert_eq!(result_titles(&c).await, titles(&|e| e.status != Status::Cancelled));
+    screenshot(&c, "home.png").await;
+
+    // Search in Cyrillic and in Latin letters: the same entries.
+    let cyrillic = search(&c, "Витебск").await;
+    assert_eq!(cyrillic, titles(&|e| e.status != Status::Cancelled), "Витебск finds every current entry");
+    no_script_ran(&c, "results with a hostile title").await;
+    let latin = search(&c, "Vitebsk").await;
+    assert_eq!(latin, cyrillic, "Vitebsk finds what Витебск finds");
+
+    // Open an entry from the results: its sessions and every source.
+    c.find(Locator::LinkText(&english.title)).await.unwrap().click().await.unwrap();
+    let path = format!("/entry/{}", english.id);
+    wait_for_page(&c, "the English course's page", |u| u.path() == path).await;
+    assert_eq!(text_of(&c, "article h1").await, english.title);
+    let sessions = items_under(&c, "Занятия").await;
+    assert_eq!(sessions.len(), english.sessions.len(), "{sessions:?}");
+    for session in &english.sessions {
+        let shown = session.start.format("%Y-%m-%d %H:%M").to_string();
+        assert!(sessions.iter().any(|s| s.starts_with(&shown)), "{shown} in {sessions:?}");
+    }
+    let sources = items_under(&c, "Источники").await;
+    assert_eq!(sources.len(), 2, "{sources:?}");
+    for provider in ["Provider vsu", "Provider library"] {
+        assert!(sources.iter().any(|s| s.starts_with(provider)), "{provider} in {sources:?}");
+    }
+    screenshot(&c, "entry.png").await;
+
+    // Switch to English; the choice sticks (cookie) on the next page, whose URL has no `lang`.
+    c.find(Locator::LinkText("English")).await.unwrap().click().await.unwrap();
+    wait_for_page(&c, "the entry page in English", |u| u.path() == path && param(u, "lang").as_deref() == Some("en"))
+        .await;
+    assert_eq!(page_lang(&c).await, "en");
+    assert_eq!(items_under(&c, "Sessions").await.len(), english.sessions.len(), "English headings");
+    assert_eq!(items_under(&c, "Sources").await.len(), 2);
+    let cookie = c.get_named_cookie("lang").await.expect("the language cookie");
+    assert_eq!(cookie.value(), "en");
+    find(&c, "header > a[href='/']").await.click().await.unwrap();
+    let url = wait_for_page(&c, "the home page again", |u| u.path() == "/").await;
+    assert_eq!(param(&url, "lang"), None, "{url}");
+    assert_eq!(page_lang(&c).await, "en", "the chosen language sticks");
+    assert_eq!(text_of(&c, "label[for=q]").await, "What are you looking for?");
+    assert_eq!(text_of(&c, "form.search button[type=submit]").await, "Search");
+
+    // Filter: online only narrows the results.
+    let all = search(&c, "Vitebsk").await;
+    assert_eq!(all, latin);
+    find(&c, "select#mode").await.select_by_value("online").await.unwrap();
+    find(&c, "form.search button[type=submit]").await.click().await.unwrap();
+    wait_for_page(&c, "the online results", |u| {
+        param(u, "mode").as_deref() == Some("online") && param(u, "q").as_deref() == Some("Vitebsk")
+    })
+    .await;
+    assert_eq!(find(&c, "select#mode").await.prop("value").await.unwrap().as_deref(), Some("online"));
+    let online = result_titles(&c).await;
+    assert_eq!(online, vec![python.title.clone()]);
+    assert!(online.len() < all.len());
+
+    // Subscribe: the iCal link of the filtered view is a calendar of the filtered entries.
+    let ical = find(&c, "a[href^='/export.ics?']").await.prop("href").await.unwrap().expect("an href");
+    let ical_url = url::Url::parse(&ical).unwrap();
+    assert_eq!(param(&ical_url, "mode").as_deref(), Some("online"), "{ical}");
+    assert_eq!(param(&ical_url, "q").as_deref(), Some("Vitebsk"), "{ical}");
+    let response = reqwest::get(ical_url).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+    assert!(content_type.starts_with("text/calendar"), "{content_type}");
+    let body = response.text().await.unwrap();
+    assert!(body.starts_with("BEGIN:VCALENDAR\r\n") && body.trim_end().ends_with("END:VCALENDAR"), "{body}");
+    let unfolded = body.replace("\r\n ", "");
+    assert_eq!(unfolded.matches("BEGIN:VEVENT").count(), python.sessions.len(), "{unfolded}");
+    assert!(unfolded.contains(&format!("SUMMARY:{}", python.title)), "{unfolded}");
+    assert!(!unfolded.contains("английского"), "only the filtered entries: {unfolded}");
+
+    // A provider's hostile title and description run nothing.
+    c.goto(&format!("{base}/entry/{}", hostile.id)).await.unwrap();
+    let path = format!("/entry/{}", hostile.id);
+    wait_for_page(&c, "the hostile entry's page", |u| u.path() == path).await;
+    assert_eq!(text_of(&c, "article h1").await, hostile.title, "the title is shown as text");
+    assert!(c.find(Locator::XPath("//article//p[normalize-space(.)='Ратуша']")).await.is_ok(), "harmless markup stays");
+    let mut links = c.find_all(Locator::Css("a#evil")).await.unwrap();
+    links.extend(c.find_all(Locator::XPath("//article//a[normalize-space(.)='click']")).await.unwrap());
+    println!("the description's link, as shown: {} element(s)", links.len());
+    for link in links {
+        let href = link.attr("href").await.unwrap().unwrap_or_default();
+        assert!(!href.trim().to_ascii_lowercase().starts_with("javascript:"), "a javascript: link: {href}");
+        link.click().await.unwrap();
+    }
+    wait_for_page(&c, "the hostile entry's page after the click", |u| u.path() == path).await;
+    no_script_ran(&c, "the hostile entry").await;
+    let count = |selector: &str| format!("return document.querySelectorAll({selector:?}).length");
+    assert_eq!(c.execute(&count("[onerror]"), vec![]).await.unwrap(), 0, "no element with an onerror attribute");
+    assert_eq!(
+        c.execute(&count("script:not([type='application/ld+json'])"), vec![]).await.unwrap(),
+        0,
+        "no script element but the JSON-LD"
+    );
+    let js_links = "return Array.from(document.links).filter(a => a.protocol === 'javascript:').length";
+    assert_eq!(c.execute(js_links, vec![]).await.unwrap(), 0, "no javascript: link");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resident_uses_the_catalogue_in_chromium() {
+    let entries = city();
+    let service = Service::start(&entries).await;
+    let driver = ChromeDriver::start().await;
+    let client = driver.session().await;
+    // The browser session is closed (and Chromium ends) whether the steps pass or panic.
+    let steps = AssertUnwindSafe(resident(client.clone(), service.base.clone(), entries)).catch_unwind();
+    let outcome = tokio::time::timeout(Duration::from_secs(300), steps).await;
+    let _ = client.close().await;
+    drop(driver);
+    match outcome {
+        Ok(Ok(())) => {}
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(_) => panic!("the browser steps took more than 300 s"),
+    }
+}
