@@ -2,8 +2,120 @@
 //! source states as their names, outbox headers as a JSON array of `[name, hex(value)]`.
 
 use learncity_model::{Entry, Offering};
+use sqlx::{ColumnIndex, Decode, Row, Type};
 
-use crate::{SourceRow, SourceState, StoreError};
+use crate::{EntryRecord, OutboxRecord, SourceRow, SourceState, StoreCounts, StoreError, StoredOutbox};
+
+/// Column `name` of `row` (SQLite's or PostgreSQL's) as a `T`, or an error naming `what` was read.
+fn get<'r, R, T>(row: &'r R, name: &str, what: &str) -> Result<T, StoreError>
+where
+    R: Row,
+    for<'a> &'a str: ColumnIndex<R>,
+    T: Decode<'r, R::Database> + Type<R::Database>,
+{
+    row.try_get(name).map_err(|e| StoreError::Query { what: format!("read {what}"), source: e })
+}
+
+/// A source from a `sources` row (columns key, partition, seen_order, state, entry_id, and
+/// offering as text).
+pub(crate) fn source_from_row<'r, R>(row: &'r R) -> Result<SourceRow, StoreError>
+where
+    R: Row,
+    for<'a> &'a str: ColumnIndex<R>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+    Option<String>: Decode<'r, R::Database> + Type<R::Database>,
+    i32: Decode<'r, R::Database> + Type<R::Database>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let what = "a sources row";
+    let key: String = get(row, "key", what)?;
+    let state: String = get(row, "state", what)?;
+    let offering: String = get(row, "offering", what)?;
+    decode_source(
+        key,
+        get(row, "partition", what)?,
+        get(row, "seen_order", what)?,
+        &state,
+        get(row, "entry_id", what)?,
+        &offering,
+    )
+}
+
+/// A live entry from an `entries` row (columns id, and body as text).
+pub(crate) fn live_entry_from_row<'r, R>(row: &'r R) -> Result<Entry, StoreError>
+where
+    R: Row,
+    for<'a> &'a str: ColumnIndex<R>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let id: String = get(row, "id", "an entries row")?;
+    let body: String = get(row, "body", "an entries row")?;
+    decode_entry(&id, &body)
+}
+
+/// An entry change from an `entries` row (columns id, seq, body as text or NULL, removed_reason).
+pub(crate) fn record_from_row<'r, R>(row: &'r R) -> Result<EntryRecord, StoreError>
+where
+    R: Row,
+    for<'a> &'a str: ColumnIndex<R>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+    Option<String>: Decode<'r, R::Database> + Type<R::Database>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let what = "an entries row";
+    let id: String = get(row, "id", what)?;
+    let body: Option<String> = get(row, "body", what)?;
+    let entry = body.as_deref().map(|body| decode_entry(&id, body)).transpose()?;
+    Ok(EntryRecord { seq: get(row, "seq", what)?, removed_reason: get(row, "removed_reason", what)?, entry, id })
+}
+
+/// An outbox record from an `outbox` row (columns id, topic, key, value, and headers as text).
+pub(crate) fn outbox_from_row<'r, R>(row: &'r R) -> Result<StoredOutbox, StoreError>
+where
+    R: Row,
+    for<'a> &'a str: ColumnIndex<R>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+    Option<Vec<u8>>: Decode<'r, R::Database> + Type<R::Database>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let what = "an outbox row";
+    let id: i64 = get(row, "id", what)?;
+    let headers: String = get(row, "headers", what)?;
+    Ok(StoredOutbox {
+        id,
+        record: OutboxRecord {
+            topic: get(row, "topic", what)?,
+            key: get(row, "key", what)?,
+            value: get(row, "value", what)?,
+            headers: decode_headers(id, &headers)?,
+        },
+    })
+}
+
+/// The query of [`counts_from_row`] (the same SQL on both stores).
+pub(crate) const COUNTS_SQL: &str = "SELECT
+       (SELECT COUNT(*) FROM sources WHERE state = 'active') AS sources_active,
+       (SELECT COUNT(*) FROM sources WHERE state = 'withdrawn') AS sources_withdrawn,
+       (SELECT COUNT(*) FROM sources WHERE state = 'expired') AS sources_expired,
+       (SELECT COUNT(*) FROM entries WHERE body IS NOT NULL) AS entries,
+       (SELECT COUNT(*) FROM outbox) AS outbox";
+
+/// The counts from the row of [`COUNTS_SQL`].
+pub(crate) fn counts_from_row<'r, R>(row: &'r R) -> Result<StoreCounts, StoreError>
+where
+    R: Row,
+    for<'a> &'a str: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let what = "the counts";
+    Ok(StoreCounts {
+        sources_active: get(row, "sources_active", what)?,
+        sources_withdrawn: get(row, "sources_withdrawn", what)?,
+        sources_expired: get(row, "sources_expired", what)?,
+        entries: get(row, "entries", what)?,
+        outbox: get(row, "outbox", what)?,
+    })
+}
 
 /// An offering as stored.
 pub(crate) fn offering_json(offering: &Offering) -> String {

@@ -9,13 +9,15 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use learncity_model::Entry;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
-use sqlx::{AssertSqlSafe, Connection, PgConnection, Postgres, Row, Transaction};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{AssertSqlSafe, Connection, PgConnection, Postgres, Transaction};
 
-use crate::codec::{decode_entry, decode_headers, decode_source, entry_json, headers_json, offering_json};
+use crate::codec::{
+    COUNTS_SQL, counts_from_row, entry_json, headers_json, live_entry_from_row, offering_json, outbox_from_row,
+    record_from_row, source_from_row,
+};
 use crate::{
-    CatalogStore, Changeset, EntryChange, EntryRecord, OutboxRecord, PartitionState, SourceRow, StoreCounts,
-    StoreError, StoredOutbox,
+    CatalogStore, Changeset, EntryChange, EntryRecord, PartitionState, SourceRow, StoreCounts, StoreError, StoredOutbox,
 };
 
 /// Connections in the pool.
@@ -128,41 +130,6 @@ fn redact_url(url: &str) -> String {
         None => tail.to_owned(),
     };
     format!("{scheme}://{authority}{tail}")
-}
-
-fn source_from_row(row: &PgRow) -> Result<SourceRow, StoreError> {
-    let get = |e: sqlx::Error| StoreError::Query { what: "read a sources row".into(), source: e };
-    let key: String = row.try_get("key").map_err(get)?;
-    let state: String = row.try_get("state").map_err(get)?;
-    let offering: String = row.try_get("offering").map_err(get)?;
-    decode_source(
-        key,
-        row.try_get("partition").map_err(get)?,
-        row.try_get("seen_order").map_err(get)?,
-        &state,
-        row.try_get("entry_id").map_err(get)?,
-        &offering,
-    )
-}
-
-fn live_entry_from_row(row: &PgRow) -> Result<Entry, StoreError> {
-    let get = |e: sqlx::Error| StoreError::Query { what: "read an entries row".into(), source: e };
-    let id: String = row.try_get("id").map_err(get)?;
-    let body: String = row.try_get("body").map_err(get)?;
-    decode_entry(&id, &body)
-}
-
-fn record_from_row(row: &PgRow) -> Result<EntryRecord, StoreError> {
-    let get = |e: sqlx::Error| StoreError::Query { what: "read an entries row".into(), source: e };
-    let id: String = row.try_get("id").map_err(get)?;
-    let body: Option<String> = row.try_get("body").map_err(get)?;
-    let entry = body.as_deref().map(|body| decode_entry(&id, body)).transpose()?;
-    Ok(EntryRecord {
-        seq: row.try_get("seq").map_err(get)?,
-        removed_reason: row.try_get("removed_reason").map_err(get)?,
-        entry,
-        id,
-    })
 }
 
 #[async_trait::async_trait]
@@ -317,22 +284,7 @@ impl CatalogStore for PgStore {
                 .fetch_all(&self.pool)
                 .await
                 .map_err(StoreError::query("read the outbox"))?;
-        rows.iter()
-            .map(|row| {
-                let get = |e: sqlx::Error| StoreError::Query { what: "read an outbox row".into(), source: e };
-                let id: i64 = row.try_get("id").map_err(get)?;
-                let headers: String = row.try_get("headers").map_err(get)?;
-                Ok(StoredOutbox {
-                    id,
-                    record: OutboxRecord {
-                        topic: row.try_get("topic").map_err(get)?,
-                        key: row.try_get("key").map_err(get)?,
-                        value: row.try_get("value").map_err(get)?,
-                        headers: decode_headers(id, &headers)?,
-                    },
-                })
-            })
-            .collect()
+        rows.iter().map(outbox_from_row).collect()
     }
 
     async fn outbox_done(&self, ids: &[i64]) -> Result<(), StoreError> {
@@ -403,25 +355,11 @@ impl CatalogStore for PgStore {
     }
 
     async fn counts(&self) -> Result<StoreCounts, StoreError> {
-        let row = sqlx::query(
-            "SELECT
-               (SELECT COUNT(*) FROM sources WHERE state = 'active') AS sources_active,
-               (SELECT COUNT(*) FROM sources WHERE state = 'withdrawn') AS sources_withdrawn,
-               (SELECT COUNT(*) FROM sources WHERE state = 'expired') AS sources_expired,
-               (SELECT COUNT(*) FROM entries WHERE body IS NOT NULL) AS entries,
-               (SELECT COUNT(*) FROM outbox) AS outbox",
-        )
-        .fetch_one(&self.pool)
-        .await
-        .map_err(StoreError::query("count sources, entries and outbox records"))?;
-        let get = |e: sqlx::Error| StoreError::Query { what: "read the counts".into(), source: e };
-        Ok(StoreCounts {
-            sources_active: row.try_get("sources_active").map_err(get)?,
-            sources_withdrawn: row.try_get("sources_withdrawn").map_err(get)?,
-            sources_expired: row.try_get("sources_expired").map_err(get)?,
-            entries: row.try_get("entries").map_err(get)?,
-            outbox: row.try_get("outbox").map_err(get)?,
-        })
+        let row = sqlx::query(COUNTS_SQL)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(StoreError::query("count sources, entries and outbox records"))?;
+        counts_from_row(&row)
     }
 
     async fn reset(&self, reason: &str) -> Result<Vec<String>, StoreError> {
