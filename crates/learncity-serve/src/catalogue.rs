@@ -28,8 +28,41 @@ pub struct ProviderSummary {
 /// The live catalogue and its search index.
 pub struct Catalogue {
     entries: RwLock<HashMap<String, Arc<Entry>>>,
+    /// Providers and categories with their counts, computed when the entries change (pages
+    /// show them on every request).
+    summary: RwLock<Summary>,
     index: SearchIndex,
     seq: AtomicI64,
+}
+
+#[derive(Default)]
+struct Summary {
+    providers: Vec<ProviderSummary>,
+    categories: Vec<(String, usize)>,
+}
+
+impl Summary {
+    fn of(entries: &HashMap<String, Arc<Entry>>) -> Self {
+        let mut providers: BTreeMap<String, ProviderSummary> = BTreeMap::new();
+        let mut categories: BTreeMap<String, usize> = BTreeMap::new();
+        for e in entries.values() {
+            for s in &e.sources {
+                let p = providers.entry(s.provider_id.clone()).or_insert_with(|| ProviderSummary {
+                    id: s.provider_id.clone(),
+                    name: None,
+                    entries: 0,
+                });
+                if p.name.is_none() {
+                    p.name.clone_from(&s.provider_name);
+                }
+                p.entries += 1;
+            }
+            for c in &e.categories {
+                *categories.entry(c.clone()).or_default() += 1;
+            }
+        }
+        Self { providers: providers.into_values().collect(), categories: categories.into_iter().collect() }
+    }
 }
 
 /// Why the catalogue cannot be read or searched.
@@ -50,7 +83,12 @@ fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
 impl Catalogue {
     /// An empty catalogue.
     pub fn new() -> Result<Self, CatalogueError> {
-        Ok(Self { entries: RwLock::new(HashMap::new()), index: SearchIndex::in_memory()?, seq: AtomicI64::new(0) })
+        Ok(Self {
+            entries: RwLock::new(HashMap::new()),
+            summary: RwLock::new(Summary::default()),
+            index: SearchIndex::in_memory()?,
+            seq: AtomicI64::new(0),
+        })
     }
 
     /// The entry `id`.
@@ -86,32 +124,12 @@ impl Catalogue {
 
     /// Every provider that is a source of an entry, by id.
     pub fn providers(&self) -> Vec<ProviderSummary> {
-        let mut by_id: BTreeMap<String, ProviderSummary> = BTreeMap::new();
-        for e in read(&self.entries).values() {
-            for s in &e.sources {
-                let p = by_id.entry(s.provider_id.clone()).or_insert_with(|| ProviderSummary {
-                    id: s.provider_id.clone(),
-                    name: None,
-                    entries: 0,
-                });
-                if p.name.is_none() {
-                    p.name.clone_from(&s.provider_name);
-                }
-                p.entries += 1;
-            }
-        }
-        by_id.into_values().collect()
+        read(&self.summary).providers.clone()
     }
 
     /// Every taxonomy category of an entry, with its entry count.
     pub fn categories(&self) -> Vec<(String, usize)> {
-        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-        for e in read(&self.entries).values() {
-            for c in &e.categories {
-                *counts.entry(c.clone()).or_default() += 1;
-            }
-        }
-        counts.into_iter().collect()
+        read(&self.summary).categories.clone()
     }
 
     /// Applies the store's changes after [`Catalogue::seq`]; returns how many.
@@ -144,6 +162,8 @@ impl Catalogue {
             }
         }
         if applied > 0 {
+            let summary = Summary::of(&read(&self.entries));
+            *self.summary.write().unwrap_or_else(std::sync::PoisonError::into_inner) = summary;
             metrics::gauge!("learncity_serve_entries").set(self.len() as f64);
             metrics::gauge!("learncity_serve_store_seq").set(self.seq() as f64);
         }
