@@ -107,12 +107,12 @@ pub struct Entry {
 impl Entry {
     /// Start of the first session, if any.
     pub fn first_start(&self) -> Option<DateTime<FixedOffset>> {
-        self.sessions.iter().map(|s| s.start).min()
+        crate::offering::first_start(&self.sessions)
     }
 
     /// End (or start) of the last session, if any.
     pub fn last_end(&self) -> Option<DateTime<FixedOffset>> {
-        self.sessions.iter().map(|s| s.end.unwrap_or(s.start)).max()
+        crate::offering::last_end(&self.sessions)
     }
 }
 

@@ -93,13 +93,23 @@ impl Offering {
 
     /// Start of the first session, if any.
     pub fn first_start(&self) -> Option<DateTime<FixedOffset>> {
-        self.sessions.iter().map(|s| s.start).min()
+        first_start(&self.sessions)
     }
 
     /// End (or start, when no end is known) of the last session, if any.
     pub fn last_end(&self) -> Option<DateTime<FixedOffset>> {
-        self.sessions.iter().map(|s| s.end.unwrap_or(s.start)).max()
+        last_end(&self.sessions)
     }
+}
+
+/// Start of the first of `sessions`, if any.
+pub fn first_start(sessions: &[Session]) -> Option<DateTime<FixedOffset>> {
+    sessions.iter().map(|s| s.start).min()
+}
+
+/// End (or start, when no end is known) of the last of `sessions`, if any.
+pub fn last_end(sessions: &[Session]) -> Option<DateTime<FixedOffset>> {
+    sessions.iter().map(Session::end_or_start).max()
 }
 
 /// A reference to the provider that announced an offering.
@@ -182,6 +192,13 @@ pub struct Session {
     /// This single session is cancelled while the offering goes on.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub cancelled: bool,
+}
+
+impl Session {
+    /// Its end, or its start when no end is known.
+    pub fn end_or_start(&self) -> DateTime<FixedOffset> {
+        self.end.unwrap_or(self.start)
+    }
 }
 
 /// The recurrence an offering's sessions were expanded from (iCalendar RFC 5545 syntax).

@@ -162,7 +162,7 @@ fn mode_word(t: &Words, m: Mode) -> Option<&'static str> {
 
 /// The next session of `e` after `now` (else its last).
 fn next_session(e: &Entry, now: DateTime<Utc>) -> Option<&learncity_model::Session> {
-    e.sessions.iter().find(|s| s.end.unwrap_or(s.start) >= now).or_else(|| e.sessions.last())
+    e.sessions.iter().find(|s| s.end_or_start() >= now).or_else(|| e.sessions.last())
 }
 
 /// One result in a list.
@@ -345,7 +345,7 @@ pub fn entry(ctx: &PageContext<'_>, e: &Entry, public_url: &str, now: DateTime<U
     }
     let _ = write!(body, "<h2>{}</h2><ul>", t.sessions);
     for s in &e.sessions {
-        let past = if s.end.unwrap_or(s.start) < now { " class=\"meta\"" } else { "" };
+        let past = if s.end_or_start() < now { " class=\"meta\"" } else { "" };
         let end = s.end.map(|x| format!(" – {}", when(x, s.all_day))).unwrap_or_default();
         let cancelled =
             if s.cancelled { format!(" <span class=\"badge\">{}</span>", t.cancelled) } else { String::new() };
