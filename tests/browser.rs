@@ -16,10 +16,9 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use futures_util::FutureExt as _;
-use learncity_catalog::merge::{Member, canonical, entry_id};
-use learncity_model::{Entry, Mode, Offering, Status};
+use learncity_model::{Entry, Mode, Status};
 use learncity_store::{CatalogStore, Changeset, EntryChange};
-use learncity_testkit::offerings::{OfferingExt, offering};
+use learncity_testkit::offerings::{OfferingExt, entry_of, in_days, offering};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
@@ -28,17 +27,6 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// How long to wait for a page, an element or a service.
 const WAIT: Duration = Duration::from_secs(30);
 const POLL: Duration = Duration::from_millis(100);
-
-fn in_days(days: i64, hour: u32) -> String {
-    let d = chrono::Utc::now().date_naive() + chrono::Duration::days(days);
-    format!("{d}T{hour:02}:00:00+03:00")
-}
-
-fn entry_of(offerings: &[Offering]) -> Entry {
-    let members: Vec<Member<'_>> =
-        offerings.iter().enumerate().map(|(i, o)| Member { offering: o, priority: 0, seen_order: i as i64 }).collect();
-    canonical(&entry_id(&offerings[0].key()), Some("vitebsk"), &members)
-}
 
 /// The city's entries: an English course from two providers, an online Python course, a
 /// museum tour whose provider sent a hostile title and description, a cancelled lecture.

@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use learncity_bus::Producer;
@@ -17,20 +16,11 @@ use learncity_bus::producer::OutRecord;
 use learncity_model::{Entry, Listing, Offering, Snapshot, Status};
 use learncity_store::{CatalogStore, SourceState};
 use learncity_testkit::broker::{Broker, Record, create_topic, free_port, read_topic_all, unique_name};
-use learncity_testkit::offerings::{OfferingExt, offering};
+use learncity_testkit::offerings::{OfferingExt, in_days, offering};
+use learncity_testkit::pg::{pg_url, unique_schema};
 use tokio_util::sync::CancellationToken;
 
 const PARTITIONS: i32 = 3;
-
-fn pg_url() -> String {
-    std::env::var("LEARNCITY_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
-}
-
-fn unique_schema() -> String {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
-    format!("catalog_{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
-}
 
 /// Which store a test town uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,7 +48,7 @@ impl Town {
         let (store_url, schema) = match kind {
             StoreKind::Sqlite => (format!("sqlite:{}", dir.path().join("catalog.sqlite").display()), None),
             StoreKind::Postgres => {
-                let schema = unique_schema();
+                let schema = unique_schema("catalog");
                 (format!("{}?schema={schema}", pg_url()), Some(schema))
             }
         };
@@ -251,11 +241,6 @@ async fn wait_for(store: &dyn CatalogStore, what: &str, check: impl Fn(&[Entry])
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-}
-
-fn in_days(days: i64, hour: u32) -> String {
-    let d = chrono::Utc::now().date_naive() + chrono::Duration::days(days);
-    format!("{d}T{hour:02}:00:00+03:00")
 }
 
 fn sources_of<'a>(entries: &'a [Entry], key: &str) -> Option<&'a Entry> {

@@ -5,24 +5,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use learncity_catalog::merge::{Member, canonical, entry_id};
-use learncity_model::{Entry, Mode, Offering, Status};
+use learncity_model::{Entry, Mode, Status};
 use learncity_serve::health::{HealthSource, ProviderStatus};
 use learncity_store::{CatalogStore, Changeset, EntryChange};
-use learncity_testkit::offerings::{OfferingExt, offering};
+use learncity_testkit::offerings::{OfferingExt, entry_of, in_days, offering};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
-
-fn in_days(days: i64, hour: u32) -> String {
-    let d = chrono::Utc::now().date_naive() + chrono::Duration::days(days);
-    format!("{d}T{hour:02}:00:00+03:00")
-}
-
-fn entry_of(offerings: &[Offering]) -> Entry {
-    let members: Vec<Member<'_>> =
-        offerings.iter().enumerate().map(|(i, o)| Member { offering: o, priority: 0, seen_order: i as i64 }).collect();
-    canonical(&entry_id(&offerings[0].key()), Some("vitebsk"), &members)
-}
 
 fn city() -> Vec<Entry> {
     let mut english = offering("vsu", "eng", "Курсы английского языка в Витебске")

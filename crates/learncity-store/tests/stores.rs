@@ -3,7 +3,6 @@
 //! schema (dropped afterwards). PostgreSQL is `postgres://postgres@127.0.0.1:5432/test` unless
 //! `LEARNCITY_TEST_PG` names another database; these tests fail when it is unreachable.
 
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 
 use learncity_model::{Entry, Offering};
@@ -11,6 +10,7 @@ use learncity_store::{
     CatalogStore, Changeset, EntryChange, OutboxRecord, PgStore, SourceRow, SourceState, SqliteStore, StoreCounts,
     StoreError,
 };
+use learncity_testkit::pg::{pg_url, unique_schema};
 use serde_json::json;
 use sqlx::AssertSqlSafe;
 
@@ -409,16 +409,6 @@ both!(
 // ---------------------------------------------------------------------------------------------
 // PostgreSQL: one schema per test
 
-fn pg_url() -> String {
-    std::env::var("LEARNCITY_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
-}
-
-fn unique_schema() -> String {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
-    format!("t_{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
-}
-
 struct PgSchema {
     store: PgStore,
     schema: String,
@@ -426,7 +416,7 @@ struct PgSchema {
 
 impl PgSchema {
     async fn new() -> Self {
-        let schema = unique_schema();
+        let schema = unique_schema("t");
         Self::with_url(&pg_url(), schema).await
     }
 
@@ -475,7 +465,7 @@ async fn postgres_describe_hides_the_password() {
         Some((scheme, (user, host))) if !user.contains(':') => format!("{scheme}://{user}:s3cret-pw@{host}"),
         _ => url.clone(),
     };
-    let schema = unique_schema();
+    let schema = unique_schema("t");
     let pg = PgSchema::with_url(&with_password, schema.clone()).await;
     let described = pg.store.describe();
     pg.drop().await;

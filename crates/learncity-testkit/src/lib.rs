@@ -9,6 +9,7 @@
 pub mod broker;
 pub mod http;
 pub mod offerings;
+pub mod pg;
 
 use std::path::{Path, PathBuf};
 

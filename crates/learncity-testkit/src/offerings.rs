@@ -1,7 +1,9 @@
-//! Offerings for tests: a builder with the few fields matching looks at, the rest defaulted.
+//! Offerings for tests: a builder with the few fields matching looks at, the rest defaulted;
+//! dates relative to today; the catalogue entry of a few offerings.
 
 use chrono::{DateTime, FixedOffset, Utc};
-use learncity_model::{Offering, Session, Status};
+use learncity_catalog::merge::{Member, canonical, entry_id};
+use learncity_model::{Entry, Offering, Session, Status};
 
 /// An offering of `provider` with id `source_id` and `title`, fetched at 2026-01-01.
 pub fn offering(provider: &str, source_id: &str, title: &str) -> Offering {
@@ -16,6 +18,20 @@ pub fn offering(provider: &str, source_id: &str, title: &str) -> Offering {
         "provenance": {"format": "ical", "fetched_at": "2026-01-01T00:00:00Z", "content_hash": format!("h-{source_id}")},
     }))
     .expect("a valid offering")
+}
+
+/// `days` from today at `hour`:00 Minsk time (RFC 3339), so fixtures never go stale.
+pub fn in_days(days: i64, hour: u32) -> String {
+    let d = Utc::now().date_naive() + chrono::Duration::days(days);
+    format!("{d}T{hour:02}:00:00+03:00")
+}
+
+/// The catalogue entry of `offerings` (one real-world offering from several providers, all of
+/// priority 0, seen in the order given), placed in Vitebsk.
+pub fn entry_of(offerings: &[Offering]) -> Entry {
+    let members: Vec<Member<'_>> =
+        offerings.iter().enumerate().map(|(i, o)| Member { offering: o, priority: 0, seen_order: i as i64 }).collect();
+    canonical(&entry_id(&offerings[0].key()), Some("vitebsk"), &members)
 }
 
 /// Builder-style changes to a test offering.
