@@ -88,6 +88,18 @@ fn lang_of(state: &AppState, param: Option<&str>, headers: &HeaderMap) -> Lang {
     Lang::negotiate(param, cookie(headers, "lang"), accept, state.default_lang())
 }
 
+/// The context of a page at `here` and the language the request chose explicitly (`?lang=`),
+/// to be remembered in a cookie.
+fn page_context<'a>(
+    state: &'a AppState,
+    param: Option<&str>,
+    headers: &HeaderMap,
+    here: String,
+) -> (PageContext<'a>, Option<Lang>) {
+    let lang = lang_of(state, param, headers);
+    (PageContext { lang, title: &state.settings.title, here }, param.and_then(Lang::from_code))
+}
+
 /// A page, remembering an explicitly chosen language in a cookie.
 fn html(status: StatusCode, body: String, chosen: Option<Lang>) -> Response {
     let mut response = (status, Html(body)).into_response();
@@ -108,9 +120,8 @@ fn here(path: &str, f: &Filters) -> String {
 }
 
 async fn home(State(state): State<AppState>, Query(f): Query<Filters>, headers: HeaderMap) -> Response {
-    let lang = lang_of(&state, f.lang.as_deref(), &headers);
-    let chosen = f.lang.as_deref().and_then(Lang::from_code);
-    let ctx = PageContext { lang, title: &state.settings.title, here: here("/", &f) };
+    let (ctx, chosen) = page_context(&state, f.lang.as_deref(), &headers, here("/", &f));
+    let lang = ctx.lang;
     let now = Utc::now();
     let s = &state.settings;
     let query = match f.to_query(now, s.page_size, s.max_page_size) {
@@ -142,9 +153,8 @@ async fn entry_page(
     Query(p): Query<LangParam>,
     headers: HeaderMap,
 ) -> Response {
-    let lang = lang_of(&state, p.lang.as_deref(), &headers);
-    let chosen = p.lang.as_deref().and_then(Lang::from_code);
-    let ctx = PageContext { lang, title: &state.settings.title, here: format!("/entry/{id}") };
+    let (ctx, chosen) = page_context(&state, p.lang.as_deref(), &headers, format!("/entry/{id}"));
+    let lang = ctx.lang;
     match state.catalogue.get(&id) {
         Some(e) => html(StatusCode::OK, pages::entry(&ctx, &e, state.public_url(), Utc::now()), chosen),
         None => html(StatusCode::NOT_FOUND, pages::error(&ctx, lang.t().not_found, &id), chosen),
@@ -152,13 +162,8 @@ async fn entry_page(
 }
 
 async fn providers_page(State(state): State<AppState>, Query(p): Query<LangParam>, headers: HeaderMap) -> Response {
-    let lang = lang_of(&state, p.lang.as_deref(), &headers);
-    let ctx = PageContext { lang, title: &state.settings.title, here: "/providers".into() };
-    html(
-        StatusCode::OK,
-        pages::providers(&ctx, &state.catalogue.providers()),
-        p.lang.as_deref().and_then(Lang::from_code),
-    )
+    let (ctx, chosen) = page_context(&state, p.lang.as_deref(), &headers, "/providers".into());
+    html(StatusCode::OK, pages::providers(&ctx, &state.catalogue.providers()), chosen)
 }
 
 async fn provider_page(
@@ -167,9 +172,8 @@ async fn provider_page(
     Query(p): Query<LangParam>,
     headers: HeaderMap,
 ) -> Response {
-    let lang = lang_of(&state, p.lang.as_deref(), &headers);
-    let chosen = p.lang.as_deref().and_then(Lang::from_code);
-    let ctx = PageContext { lang, title: &state.settings.title, here: format!("/provider/{id}") };
+    let (ctx, chosen) = page_context(&state, p.lang.as_deref(), &headers, format!("/provider/{id}"));
+    let lang = ctx.lang;
     let Some(summary) = state.catalogue.providers().into_iter().find(|p| p.id == id) else {
         return html(StatusCode::NOT_FOUND, pages::error(&ctx, lang.t().not_found, &id), chosen);
     };
@@ -202,8 +206,7 @@ pub fn health_rows(state: &AppState) -> (Vec<health::HealthRow>, Option<String>)
 }
 
 async fn health_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let lang = lang_of(&state, None, &headers);
-    let ctx = PageContext { lang, title: &state.settings.title, here: "/health/providers".into() };
+    let (ctx, _) = page_context(&state, None, &headers, "/health/providers".into());
     let (rows, unavailable) = health_rows(&state);
     html(StatusCode::OK, health::page(&ctx, &rows, unavailable.as_deref()), None)
 }
@@ -212,9 +215,8 @@ async fn not_found(State(state): State<AppState>, headers: HeaderMap, uri: axum:
     if uri.path().starts_with("/api/") {
         return api::error(StatusCode::NOT_FOUND, format!("no such resource: {}", uri.path()));
     }
-    let lang = lang_of(&state, None, &headers);
-    let ctx = PageContext { lang, title: &state.settings.title, here: "/".into() };
-    html(StatusCode::NOT_FOUND, pages::error(&ctx, lang.t().not_found, uri.path()), None)
+    let (ctx, _) = page_context(&state, None, &headers, "/".into());
+    html(StatusCode::NOT_FOUND, pages::error(&ctx, ctx.lang.t().not_found, uri.path()), None)
 }
 
 /// The entries of a filtered view for an export (up to the maximum page size), or why the
