@@ -195,17 +195,11 @@ fn store_view(entries: &[Entry]) -> BTreeMap<String, serde_json::Value> {
 
 /// An upsert as the collector publishes it: keyed `{provider}/{source}`, partitioned by city.
 fn upsert(topic: &str, o: &Offering, provider_city: &str) -> OutRecord {
-    OutRecord {
-        topic: topic.to_owned(),
-        partition: Some(partition_for(city_key(Some(provider_city), &o.provider.id).as_bytes(), PARTITIONS)),
-        key: o.key(),
-        payload: Some(serde_json::to_vec(o).unwrap()),
-        headers: vec![
-            ("event-type".into(), "upsert".into()),
-            ("schema-version".into(), "1".into()),
-            ("provider-id".into(), o.provider.id.clone()),
-        ],
-    }
+    OutRecord::new(topic, o.key(), Some(serde_json::to_vec(o).unwrap()))
+        .partition(partition_for(city_key(Some(provider_city), &o.provider.id).as_bytes(), PARTITIONS))
+        .header("event-type", "upsert")
+        .header("schema-version", "1")
+        .header("provider-id", o.provider.id.as_str())
 }
 
 fn snapshot(topic: &str, provider: &str, provider_city: &str, ids: &[&str]) -> OutRecord {
@@ -217,13 +211,10 @@ fn snapshot(topic: &str, provider: &str, provider_city: &str, ids: &[&str]) -> O
         fetched_at: chrono::Utc::now(),
         document_url: None,
     };
-    OutRecord {
-        topic: topic.to_owned(),
-        partition: Some(partition_for(city_key(Some(provider_city), provider).as_bytes(), PARTITIONS)),
-        key: provider.into(),
-        payload: Some(serde_json::to_vec(&s).unwrap()),
-        headers: vec![("event-type".into(), "snapshot".into()), ("schema-version".into(), "1".into())],
-    }
+    OutRecord::new(topic, provider, Some(serde_json::to_vec(&s).unwrap()))
+        .partition(partition_for(city_key(Some(provider_city), provider).as_bytes(), PARTITIONS))
+        .header("event-type", "snapshot")
+        .header("schema-version", "1")
 }
 
 /// Waits until `check` holds for the store's catalogue; panics with the last view when not.

@@ -116,7 +116,7 @@ pub fn rules(config: &learncity_config::Config) -> Rules {
 }
 
 /// A token cancelled `timeout` after `shutdown`: work still in flight then is abandoned.
-fn abandon_after(shutdown: &CancellationToken, timeout: Duration) -> CancellationToken {
+pub(crate) fn abandon_after(shutdown: &CancellationToken, timeout: Duration) -> CancellationToken {
     let abandon = CancellationToken::new();
     let (s, a) = (shutdown.clone(), abandon.clone());
     tokio::spawn(async move {
@@ -139,10 +139,29 @@ pub async fn run(
     let kafka: &KafkaSettings = &config.kafka;
     let abandon = abandon_after(&shutdown, settings.shutdown_timeout);
     let producer = Producer::new(kafka).map_err(BuildError::Bus)?;
-    producer.check_reachable(Duration::from_secs(15)).await.map_err(BuildError::Bus)?;
-    let partitions = producer.partition_count(&kafka.offerings_topic).await.map_err(BuildError::Bus)?;
-    let mut processor =
-        Processor::new(store, producer, rules(config), &kafka.offerings_topic, &kafka.dead_letter_topic);
+    // Brokers that do not answer yet (a cluster starting with it) are waited for, with
+    // readiness saying why; a missing topic is a setup mistake and stops the builder.
+    let partitions = loop {
+        match producer.partition_count(&kafka.offerings_topic).await {
+            Ok(partitions) => break partitions,
+            Err(e @ learncity_bus::BusError::MissingTopic { .. }) => return Err(BuildError::Bus(e)),
+            Err(e) => {
+                tracing::warn!(error = %e, "waiting for the Kafka brokers");
+                readiness.set_not_ready(e.to_string());
+            }
+        }
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(2)) => {}
+            () = shutdown.cancelled() => return Ok(()),
+        }
+    };
+    let mut processor = Processor::new(
+        store,
+        Arc::new(producer.clone()),
+        rules(config),
+        &kafka.offerings_topic,
+        &kafka.dead_letter_topic,
+    );
 
     // What a crash left in the outbox goes out before anything new.
     let left = processor.publish_outbox(&abandon).await?;
@@ -301,7 +320,8 @@ pub async fn rebuild(
     let producer = Producer::new(kafka).map_err(BuildError::Bus)?;
     let topic = kafka.offerings_topic.clone();
     let partitions = producer.partition_count(&topic).await.map_err(BuildError::Bus)?;
-    let mut processor = Processor::new(store.clone(), producer, rules(config), &topic, &kafka.dead_letter_topic);
+    let mut processor =
+        Processor::new(store.clone(), Arc::new(producer.clone()), rules(config), &topic, &kafka.dead_letter_topic);
     processor.publish_outbox(&abandon).await?;
     let before: BTreeSet<String> = store.reset("rebuilt").await.map_err(BuildError::Store)?.into_iter().collect();
     tracing::info!(entries = before.len(), "store reset; reading the offerings topic from its start");

@@ -12,10 +12,12 @@
 //! - [`processor`]: batches applied in one store transaction each, the outbox published after
 //!   the commit, records below the stored offsets skipped;
 //! - [`daemon`]: `learncity catalog` (the consumer-group loop, rebalances, expiry sweeps,
-//!   graceful shutdown) and `learncity catalog rebuild`.
+//!   graceful shutdown) and `learncity catalog rebuild`;
+//! - [`local`]: the same processor fed by the in-process bus (`learncity run`).
 
 pub mod daemon;
 pub mod decode;
+pub mod local;
 pub mod processor;
 pub mod state;
 

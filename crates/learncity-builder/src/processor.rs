@@ -13,8 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use learncity_bus::Producer;
-use learncity_bus::producer::OutRecord;
+use learncity_bus::{OutRecord, Publish};
 use learncity_store::{CatalogStore, OutboxRecord, StoreError};
 use tokio_util::sync::CancellationToken;
 
@@ -45,7 +44,7 @@ struct Loaded {
 /// The builder's state across batches.
 pub struct Processor {
     store: Arc<dyn CatalogStore>,
-    producer: Producer,
+    producer: Arc<dyn Publish>,
     rules: Rules,
     offerings_topic: String,
     dead_letter_topic: String,
@@ -66,10 +65,11 @@ pub struct BatchOutcome {
 }
 
 impl Processor {
-    /// A processor writing to `store` and publishing with `producer`.
+    /// A processor writing to `store` and publishing through `producer` (Kafka, or the
+    /// in-process bus of the standalone mode).
     pub fn new(
         store: Arc<dyn CatalogStore>,
-        producer: Producer,
+        producer: Arc<dyn Publish>,
         rules: Rules,
         offerings_topic: &str,
         dead_letter_topic: &str,
@@ -243,13 +243,7 @@ impl Processor {
 }
 
 fn out_record(r: OutboxRecord) -> OutRecord {
-    OutRecord {
-        topic: r.topic,
-        partition: None,
-        key: r.key.map(|k| String::from_utf8_lossy(&k).into_owned()).unwrap_or_default(),
-        payload: r.value,
-        headers: r.headers.into_iter().map(|(n, v)| (n, String::from_utf8_lossy(&v).into_owned())).collect(),
-    }
+    OutRecord { topic: r.topic, partition: None, key: r.key.unwrap_or_default(), payload: r.value, headers: r.headers }
 }
 
 fn record_stats(s: &Stats) {

@@ -355,7 +355,6 @@ impl PartitionCatalog {
                 members.push(Member {
                     offering: &s.row.offering,
                     priority: rules.provider(&s.row.offering.provider.id).priority,
-                    seen_order: s.row.seen_order,
                 });
             }
             if olds.len() > 1 {
@@ -369,7 +368,7 @@ impl PartitionCatalog {
             let mut by_preference: Vec<&String> = component.iter().collect();
             by_preference.sort_by_key(|k| {
                 let s = &self.sources[*k];
-                (-rules.provider(&s.row.offering.provider.id).priority, s.row.seen_order, (*k).clone())
+                (-rules.provider(&s.row.offering.provider.id).priority, (*k).clone())
             });
             let place = by_preference.iter().find_map(|k| self.sources[*k].features.place.clone());
             let entry = merge::canonical(&id, place.as_deref(), &members);

@@ -1,4 +1,7 @@
-//! # learncity-bus: the Kafka transport of the cluster mode
+//! # learncity-bus: the transport between the stages
+//!
+//! [`Publish`] is what the stages publish through: Kafka ([`Producer`]) in cluster mode, the
+//! in-process [`local::LocalBus`] in the standalone mode.
 //!
 //! - [`KafkaSettings`]: the `[kafka]` section — brokers, topic names, partitions, replication,
 //!   extra librdkafka properties;
@@ -11,13 +14,34 @@
 //! - [`partition`]: Kafka's murmur2 partitioner and the partition key that keeps possible
 //!   duplicates (one city) on one partition.
 
+pub mod local;
 pub mod partition;
 pub mod producer;
 pub mod rejoin;
 pub mod settings;
 pub mod topics;
 
+pub use local::LocalBus;
 pub use producer::{OutRecord, Producer};
+
+use tokio_util::sync::CancellationToken;
+
+/// Where a stage publishes: the Kafka brokers ([`Producer`], cluster mode) or the in-process
+/// bus ([`LocalBus`], `learncity run`). The stages hold a `dyn Publish` and never know which.
+#[async_trait::async_trait]
+pub trait Publish: Send + Sync {
+    /// Publishes `records` in order and returns once every one is acknowledged (by the brokers,
+    /// or by the in-process subscriber); gives up only when `cancel` fires
+    /// ([`BusError::Cancelled`]) or the transport refuses them for good.
+    async fn publish(&self, records: Vec<OutRecord>, cancel: &CancellationToken) -> Result<(), BusError>;
+}
+
+#[async_trait::async_trait]
+impl Publish for Producer {
+    async fn publish(&self, records: Vec<OutRecord>, cancel: &CancellationToken) -> Result<(), BusError> {
+        Producer::publish(self, records, cancel).await
+    }
+}
 pub use settings::KafkaSettings;
 
 /// Failures of the Kafka transport; each says what failed against which brokers and what to do.
@@ -55,6 +79,14 @@ pub enum BusError {
         /// The topic.
         topic: String,
         /// The broker's answer.
+        detail: String,
+    },
+    /// The in-process bus could not deliver (standalone mode).
+    #[error("the in-process bus could not deliver to {topic}: {detail}; the work that produced the records is redone")]
+    Local {
+        /// The topic.
+        topic: String,
+        /// Why.
         detail: String,
     },
     /// Publishing was abandoned because the daemon is shutting down.

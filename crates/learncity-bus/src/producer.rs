@@ -19,12 +19,33 @@ pub struct OutRecord {
     pub topic: String,
     /// Explicit partition; `None` lets the partitioner hash the key.
     pub partition: Option<i32>,
-    /// Record key.
-    pub key: String,
+    /// Record key (bytes: a dead letter keeps the key it came with, UTF-8 or not).
+    pub key: Vec<u8>,
     /// Value; `None` is a tombstone.
     pub payload: Option<Vec<u8>>,
     /// Headers, in order.
-    pub headers: Vec<(String, String)>,
+    pub headers: Vec<(String, Vec<u8>)>,
+}
+
+impl OutRecord {
+    /// A record for `topic` with `key` and `payload`, no headers, partitioned by its key.
+    pub fn new(topic: impl Into<String>, key: impl Into<Vec<u8>>, payload: Option<Vec<u8>>) -> Self {
+        Self { topic: topic.into(), partition: None, key: key.into(), payload, headers: Vec::new() }
+    }
+
+    /// Adds a header.
+    #[must_use]
+    pub fn header(mut self, name: &str, value: impl Into<Vec<u8>>) -> Self {
+        self.headers.push((name.to_owned(), value.into()));
+        self
+    }
+
+    /// Sets the partition.
+    #[must_use]
+    pub fn partition(mut self, partition: i32) -> Self {
+        self.partition = Some(partition);
+        self
+    }
 }
 
 /// The idempotent producer.
@@ -165,10 +186,10 @@ impl Producer {
         loop {
             let mut headers = OwnedHeaders::new_with_capacity(record.headers.len());
             for (key, value) in &record.headers {
-                headers = headers.insert(Header { key, value: Some(value.as_bytes()) });
+                headers = headers.insert(Header { key, value: Some(value.as_slice()) });
             }
-            let mut fr: FutureRecord<'_, str, [u8]> =
-                FutureRecord::to(&record.topic).key(record.key.as_str()).headers(headers);
+            let mut fr: FutureRecord<'_, [u8], [u8]> =
+                FutureRecord::to(&record.topic).key(record.key.as_slice()).headers(headers);
             if let Some(payload) = &record.payload {
                 fr = fr.payload(payload.as_slice());
             }

@@ -6,9 +6,12 @@
 //! members are first put in [preference order](preference_order).
 //!
 //! ## Preference order
-//! Higher [`Member::priority`] first, then lower [`Member::seen_order`] (seen earlier), then
-//! [`Offering::key`] ascending; members that tie on all three (the same key twice, which a
-//! caller should not pass) are ordered by `provenance.content_hash`, then `provenance.fetched_at`.
+//! Higher [`Member::priority`] first, then [`Offering::key`] ascending; members that tie on both
+//! (the same key twice, which a caller should not pass) are ordered by
+//! `provenance.content_hash`, then `provenance.fetched_at`. When sources were seen plays no part,
+//! so the same sources give the same entry whatever order the providers were fetched in (the
+//! standalone and the cluster mode, a rebuild, two builders); only the entry id remembers the
+//! earliest source.
 //! The *preferred* member is the first in this order; "ties → more preferred" below means the
 //! member earlier in this order wins a tie.
 //!
@@ -68,8 +71,6 @@ pub struct Member<'a> {
     pub offering: &'a Offering,
     /// The provider's merge priority (from config); higher is preferred.
     pub priority: i32,
-    /// When the builder first saw this source (a sequence number); lower is preferred.
-    pub seen_order: i64,
 }
 
 /// The stable entry id for an entry whose earliest source has key `anchor_key`: `e-` and the
@@ -79,13 +80,14 @@ pub fn entry_id(anchor_key: &str) -> String {
     format!("e-{}", hex::encode(&digest[..8]))
 }
 
-/// Sorts `members` in place into preference order: higher `priority` first, then lower
-/// `seen_order`, then [`Offering::key`] ascending (then, for members with the same key,
-/// `provenance.content_hash` and `provenance.fetched_at` ascending).
+/// Sorts `members` in place into preference order: higher `priority` first, then
+/// [`Offering::key`] ascending (then, for members with the same key,
+/// `provenance.content_hash` and `provenance.fetched_at` ascending). Never the arrival
+/// order: the canonical entry must not depend on the order sources arrived in.
 pub fn preference_order(members: &mut [Member<'_>]) {
     members.sort_by_cached_key(|m| {
         let o = m.offering;
-        (Reverse(m.priority), m.seen_order, o.key(), o.provenance.content_hash.clone(), o.provenance.fetched_at)
+        (Reverse(m.priority), o.key(), o.provenance.content_hash.clone(), o.provenance.fetched_at)
     });
 }
 
@@ -335,8 +337,9 @@ mod tests {
         Party { name: name.into(), url: None, email: None }
     }
 
-    fn m(offering: &Offering, priority: i32, seen_order: i64) -> Member<'_> {
-        Member { offering, priority, seen_order }
+    /// A member; `_seen_order` (when the builder first saw it) plays no part in the merge.
+    fn m(offering: &Offering, priority: i32, _seen_order: i64) -> Member<'_> {
+        Member { offering, priority }
     }
 
     /// Three members of equal priority, preferred in the order a, b, c (by seen order).
@@ -376,12 +379,12 @@ mod tests {
     }
 
     #[test]
-    fn preference_order_is_priority_then_seen_order_then_key() {
+    fn preference_order_is_priority_then_key_never_arrival() {
         let a = offering("a", "1");
         let b = offering("b", "1");
         let c = offering("c", "1");
         let d = offering("d", "1");
-        let mut members = [m(&d, 0, 5), m(&c, 0, 5), m(&b, 0, 1), m(&a, 9, 7)];
+        let mut members = [m(&d, 0, 1), m(&c, 0, 5), m(&b, 0, 9), m(&a, 9, 7)];
         preference_order(&mut members);
         let keys: Vec<String> = members.iter().map(|m| m.offering.key()).collect();
         assert_eq!(keys, ["a/1", "b/1", "c/1", "d/1"]);
@@ -560,7 +563,7 @@ mod tests {
         let c = Offering { status: Status::Cancelled, ..offering("c", "1") };
         assert_eq!(merge3(&a, &b, &c).status, Status::Cancelled, "even from the least preferred source");
         assert_eq!(merge2(&a, &b).status, Status::Tentative);
-        assert_eq!(merge2(&b, &a).status, Status::Scheduled);
+        assert_eq!(merge2(&b, &a).status, Status::Tentative, "whichever was seen first");
     }
 
     #[test]

@@ -187,10 +187,10 @@ impl<S: StateStore> Collector<S> {
         let partition = Some(self.offerings_partition(provider));
         let headers = |event: &str| {
             vec![
-                (HEADER_EVENT_TYPE.to_owned(), event.to_owned()),
-                (HEADER_SCHEMA_VERSION.to_owned(), SCHEMA_VERSION.to_string()),
-                (HEADER_PROVIDER_ID.to_owned(), provider.id.clone()),
-                (HEADER_CONTENT_TYPE.to_owned(), "application/json".to_owned()),
+                (HEADER_EVENT_TYPE.to_owned(), event.as_bytes().to_vec()),
+                (HEADER_SCHEMA_VERSION.to_owned(), SCHEMA_VERSION.to_string().into_bytes()),
+                (HEADER_PROVIDER_ID.to_owned(), provider.id.clone().into_bytes()),
+                (HEADER_CONTENT_TYPE.to_owned(), b"application/json".to_vec()),
             ]
         };
         let mut records = Vec::new();
@@ -203,7 +203,7 @@ impl<S: StateStore> Collector<S> {
             records.push(OutRecord {
                 topic: self.kafka.offerings_topic.clone(),
                 partition,
-                key: offering.key(),
+                key: offering.key().into_bytes(),
                 payload: Some(serde_json::to_vec(offering).expect("an Offering always serialises")),
                 headers: headers(EVENT_UPSERT),
             });
@@ -235,7 +235,7 @@ impl<S: StateStore> Collector<S> {
             records.push(OutRecord {
                 topic: self.kafka.offerings_topic.clone(),
                 partition,
-                key: provider.id.clone(),
+                key: provider.id.clone().into_bytes(),
                 payload: Some(serde_json::to_vec(&snapshot).expect("a Snapshot always serialises")),
                 headers: headers(EVENT_SNAPSHOT),
             });

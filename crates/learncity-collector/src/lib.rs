@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use learncity_bus::partition::{city_key, partition_for};
-use learncity_bus::{KafkaSettings, OutRecord, Producer};
+use learncity_bus::{KafkaSettings, OutRecord, Publish};
 use learncity_config::{CollectorSettings, Config, Provider};
 use learncity_fetch::Fetcher;
 use sha2::{Digest, Sha256};
@@ -35,7 +35,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use fetch_run::{RunReport, document_hash};
 pub use membership::{GroupMember, Ownership};
-pub use state::{KafkaStateStore, MemoryStateStore, Outcome, ProviderState, StateStore};
+pub use state::{KafkaStateStore, MemoryStateStore, Outcome, ProviderState, StateStore, StoredStateStore};
 
 /// Locks a mutex; a panic elsewhere while holding it leaves data that is still usable here
 /// (sets and maps updated in one step), so poisoning is ignored.
@@ -74,14 +74,15 @@ impl Shutdown {
     }
 }
 
-/// A collector: the providers, the fetcher, the producer, the state, and what it owns.
+/// A collector: the providers, the fetcher, where it publishes (Kafka, or the in-process bus of
+/// the standalone mode), the state, and what it owns.
 pub struct Collector<S: StateStore> {
     providers: Vec<Provider>,
     settings: CollectorSettings,
     kafka: KafkaSettings,
     bounds: schedule::Bounds,
     fetcher: Arc<Fetcher>,
-    producer: Producer,
+    producer: Arc<dyn Publish>,
     state: Arc<S>,
     ownership: Arc<Ownership>,
     instance: String,
@@ -99,7 +100,7 @@ impl<S: StateStore> Collector<S> {
     pub fn new(
         config: &Config,
         fetcher: Arc<Fetcher>,
-        producer: Producer,
+        producer: Arc<dyn Publish>,
         state: Arc<S>,
         ownership: Arc<Ownership>,
         instance: String,
@@ -167,13 +168,9 @@ impl<S: StateStore> Collector<S> {
                     "enabled": p.enabled,
                     "origin": p.origin,
                 });
-                OutRecord {
-                    topic: self.kafka.providers_topic.clone(),
-                    partition: Some(partition_for(p.id.as_bytes(), providers_partitions)),
-                    key: p.id.clone(),
-                    payload: Some(value.to_string().into_bytes()),
-                    headers: vec![("content-type".to_owned(), "application/json".to_owned())],
-                }
+                OutRecord::new(self.kafka.providers_topic.as_str(), p.id.as_str(), Some(value.to_string().into_bytes()))
+                    .partition(partition_for(p.id.as_bytes(), providers_partitions))
+                    .header("content-type", "application/json")
             })
             .collect();
         self.producer.publish(records, &self.cancel).await?;

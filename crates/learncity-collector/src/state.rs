@@ -110,7 +110,7 @@ pub trait StateStore: Send + Sync + 'static {
     fn sync(&self) -> impl Future<Output = Result<(), CollectError>> + Send;
 }
 
-/// Fetch state in memory (tests; the standalone mode keeps it in its own store).
+/// Fetch state in memory (tests).
 #[derive(Debug, Default)]
 pub struct MemoryStateStore(Mutex<HashMap<String, ProviderState>>);
 
@@ -121,6 +121,63 @@ impl StateStore for MemoryStateStore {
 
     async fn put(&self, state: ProviderState) -> Result<(), CollectError> {
         lock(&self.0).insert(state.provider_id.clone(), state);
+        Ok(())
+    }
+
+    async fn sync(&self) -> Result<(), CollectError> {
+        Ok(())
+    }
+}
+
+/// Fetch state in the catalogue store's `fetch_state` table (the standalone mode, where one
+/// SQLite file holds everything): read whole at start, written through on every `put`.
+pub struct StoredStateStore {
+    store: Arc<dyn learncity_store::CatalogStore>,
+    states: Mutex<HashMap<String, ProviderState>>,
+}
+
+impl StoredStateStore {
+    /// Reads every provider's state from `store`. A state that cannot be read (written by an
+    /// incompatible version) is dropped with a warning: that provider is fetched afresh.
+    pub async fn load(store: Arc<dyn learncity_store::CatalogStore>) -> Result<Self, CollectError> {
+        let rows = store.fetch_states().await.map_err(|e| CollectError::State(e.to_string()))?;
+        let mut states = HashMap::new();
+        for (provider_id, json) in rows {
+            match serde_json::from_str::<ProviderState>(&json) {
+                Ok(state) => {
+                    states.insert(provider_id, state);
+                }
+                Err(e) => tracing::warn!(
+                    provider = %provider_id,
+                    store = %store.describe(),
+                    error = %e,
+                    "stored fetch state unreadable; the provider is fetched afresh"
+                ),
+            }
+        }
+        Ok(Self { store, states: Mutex::new(states) })
+    }
+
+    /// Every provider's state (the provider health view).
+    pub fn all(&self) -> Vec<ProviderState> {
+        let mut all: Vec<ProviderState> = lock(&self.states).values().cloned().collect();
+        all.sort_by(|a, b| a.provider_id.cmp(&b.provider_id));
+        all
+    }
+}
+
+impl StateStore for StoredStateStore {
+    fn get(&self, provider_id: &str) -> Option<ProviderState> {
+        lock(&self.states).get(provider_id).cloned()
+    }
+
+    async fn put(&self, state: ProviderState) -> Result<(), CollectError> {
+        let json = serde_json::to_string(&state).map_err(|e| CollectError::State(e.to_string()))?;
+        self.store
+            .put_fetch_state(&state.provider_id, &json)
+            .await
+            .map_err(|e| CollectError::State(format!("provider {}: {e}", state.provider_id)))?;
+        lock(&self.states).insert(state.provider_id.clone(), state);
         Ok(())
     }
 
@@ -278,13 +335,8 @@ impl StateStore for KafkaStateStore {
 
     async fn put(&self, state: ProviderState) -> Result<(), CollectError> {
         let payload = serde_json::to_vec(&state).map_err(|e| CollectError::State(e.to_string()))?;
-        let record = OutRecord {
-            topic: self.topic.clone(),
-            partition: None,
-            key: state.provider_id.clone(),
-            payload: Some(payload),
-            headers: vec![("content-type".to_owned(), "application/json".to_owned())],
-        };
+        let record = OutRecord::new(self.topic.as_str(), state.provider_id.as_str(), Some(payload))
+            .header("content-type", "application/json");
         self.producer.publish(vec![record], &self.cancel).await?;
         lock(&self.shared.inner).states.insert(state.provider_id.clone(), state);
         Ok(())

@@ -36,7 +36,7 @@ use serde::Deserialize;
 
 pub use error::{ConfigError, ConfigErrors};
 pub use provider::{Listing, Provider};
-pub use sections::{CatalogSettings, CollectorSettings, LogFormat, LogSettings, ServeSettings};
+pub use sections::{CatalogSettings, CollectorSettings, DemoSettings, LogFormat, LogSettings, ServeSettings};
 
 /// The prefix of environment overrides.
 pub const ENV_PREFIX: &str = "LEARNCITY__";
@@ -58,6 +58,8 @@ pub struct Config {
     pub kafka: learncity_bus::KafkaSettings,
     /// `[log]`: log format and filter.
     pub log: LogSettings,
+    /// `[demo]`: the demo city's provider server (`learncity run` only), when configured.
+    pub demo: Option<DemoSettings>,
     /// Every provider, from the main file and `collector.providers`, ids unique.
     pub providers: Vec<Provider>,
     /// The environment overrides that were applied (`NAME`, dotted path).
@@ -80,6 +82,8 @@ struct MainFile {
     kafka: learncity_bus::KafkaSettings,
     #[serde(default)]
     log: LogSettings,
+    #[serde(default)]
+    demo: Option<DemoSettings>,
     #[serde(default)]
     provider: Vec<toml::Table>,
 }
@@ -176,6 +180,7 @@ pub fn load_with_env(path: &Path, env: impl IntoIterator<Item = (String, String)
         http: main.http,
         kafka: main.kafka,
         log: main.log,
+        demo: main.demo,
         providers,
         overrides: overrides.into_iter().map(|(n, p, _)| (n, p.join("."))).collect(),
     })

@@ -266,3 +266,13 @@ impl ServeSettings {
         Ok(())
     }
 }
+
+/// `[demo]`: the demo city. When present, `learncity run` also serves the demo's fictional
+/// providers' documents (generated for today) on `listen`, where the demo's provider files
+/// point. A real city's config has no `[demo]` section.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DemoSettings {
+    /// Where the demo providers' documents are served.
+    pub listen: SocketAddr,
+}

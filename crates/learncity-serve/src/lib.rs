@@ -134,7 +134,8 @@ async fn home(State(state): State<AppState>, Query(f): Query<Filters>, headers: 
         Ok(page) => {
             let ids: Vec<String> = page.hits.iter().map(|h| h.id.clone()).collect();
             let entries = state.catalogue.get_all(&ids);
-            let body = pages::home(&ctx, &f, &page, &entries, query.limit, &state.catalogue.categories(), now);
+            let (categories, providers) = (state.catalogue.categories(), state.catalogue.providers());
+            let body = pages::home(&ctx, &f, &page, &entries, query.limit, &categories, &providers, now);
             html(StatusCode::OK, body, chosen)
         }
         Err(e) => html(StatusCode::BAD_REQUEST, pages::error(&ctx, lang.t().bad_request, &e.to_string()), chosen),

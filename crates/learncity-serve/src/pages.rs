@@ -90,13 +90,24 @@ fn option(value: &str, label: &str, current: Option<&str>) -> String {
     format!("<option value=\"{}\"{selected}>{}</option>", esc(value), esc(label))
 }
 
-/// The search form, filled with `f`.
-pub fn search_form(t: &Words, f: &Filters, lang: Lang, categories: &[(String, usize)]) -> String {
+/// The search form, filled with `f`; the category and provider choices with their entry counts.
+pub fn search_form(
+    t: &Words,
+    f: &Filters,
+    lang: Lang,
+    categories: &[(String, usize)],
+    providers: &[crate::catalogue::ProviderSummary],
+) -> String {
     let v = |o: &Option<String>| esc(o.as_deref().unwrap_or(""));
     let mode = f.mode.as_deref();
     let mut cats = option("", t.any, f.category.as_deref());
     for (c, n) in categories {
         cats.push_str(&option(c, &format!("{c} ({n})"), f.category.as_deref()));
+    }
+    let mut provs = option("", t.any, f.provider.as_deref());
+    for p in providers {
+        let name = p.name.as_deref().unwrap_or(&p.id);
+        provs.push_str(&option(&p.id, &format!("{name} ({})", p.entries), f.provider.as_deref()));
     }
     let checked = if matches!(f.free.as_deref(), Some("true" | "1" | "on" | "yes")) { " checked" } else { "" };
     let sort = f.sort.as_deref();
@@ -109,6 +120,7 @@ pub fn search_form(t: &Words, f: &Filters, lang: Lang, categories: &[(String, us
 <div><label for=\"to\">{to}</label><input id=\"to\" name=\"to\" type=\"date\" value=\"{to_v}\"></div>\
 <div><label for=\"mode\">{mode_l}</label><select id=\"mode\" name=\"mode\">{m0}{m1}{m2}{m3}</select></div>\
 <div><label for=\"category\">{category}</label><select id=\"category\" name=\"category\">{cats}</select></div>\
+<div><label for=\"provider\">{provider}</label><select id=\"provider\" name=\"provider\">{provs}</select></div>\
 <div><label for=\"age\">{age}</label><input id=\"age\" name=\"age\" type=\"number\" min=\"0\" max=\"120\" value=\"{age_v}\"></div>\
 <div><label for=\"max_price\">{max_price}</label><input id=\"max_price\" name=\"max_price\" type=\"number\" min=\"0\" step=\"any\" value=\"{price_v}\"></div>\
 <div><label for=\"language\">{language}</label><input id=\"language\" name=\"language\" value=\"{language_v}\" placeholder=\"be, ru, en\"></div>\
@@ -130,6 +142,7 @@ pub fn search_form(t: &Words, f: &Filters, lang: Lang, categories: &[(String, us
         m2 = option("online", t.online, mode),
         m3 = option("hybrid", t.hybrid, mode),
         category = t.category,
+        provider = t.providers,
         age = t.age,
         age_v = v(&f.age),
         max_price = t.max_price,
@@ -205,7 +218,8 @@ pub fn result_item(t: &Words, e: &Entry, now: DateTime<Utc>, lang: Lang) -> Stri
     )
 }
 
-/// The home page: the form, the results, paging, export links.
+/// The home page: the form (with every provider and category to filter by), the results,
+/// paging, export links.
 #[allow(clippy::too_many_arguments)]
 pub fn home(
     ctx: &PageContext<'_>,
@@ -214,11 +228,12 @@ pub fn home(
     entries: &[std::sync::Arc<Entry>],
     per_page: usize,
     categories: &[(String, usize)],
+    providers: &[crate::catalogue::ProviderSummary],
     now: DateTime<Utc>,
 ) -> String {
     let t = ctx.lang.t();
     let mut body = format!("<h1>{}</h1>", esc(ctx.title));
-    body.push_str(&search_form(t, f, ctx.lang, categories));
+    body.push_str(&search_form(t, f, ctx.lang, categories, providers));
     let _ = write!(body, "<section aria-labelledby=\"results\"><h2 id=\"results\">{} ({})</h2>", t.results, page.total);
     if entries.is_empty() {
         let _ = write!(body, "<p>{}</p>", t.nothing);

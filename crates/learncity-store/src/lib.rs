@@ -11,7 +11,9 @@
 //!   consumer group, says what has been applied, so a crash between the store commit and the
 //!   Kafka offset commit re-delivers records the builder then skips;
 //! - **outbox**: catalog (and dead-letter) records written in the same transaction, published
-//!   after the commit and deleted once the broker acknowledged them.
+//!   after the commit and deleted once the broker acknowledged them;
+//! - **fetch state**: the collector's state per provider when it keeps it in the store (the
+//!   standalone mode, `learncity run`: one file holds everything).
 //!
 //! Two implementations behind [`CatalogStore`]: [`SqliteStore`] (one file, the embedded
 //! default) and [`PgStore`] (PostgreSQL, production). Migrations ship in `migrations/` and run
@@ -218,6 +220,12 @@ pub trait CatalogStore: Send + Sync {
 
     /// Counts of sources, entries and outbox records.
     async fn counts(&self) -> Result<StoreCounts, StoreError>;
+
+    /// Every provider's stored fetch state (JSON text, the collector's format), by provider id.
+    async fn fetch_states(&self) -> Result<Vec<(String, String)>, StoreError>;
+
+    /// Store a provider's fetch state (JSON text), replacing the one before.
+    async fn put_fetch_state(&self, provider_id: &str, state: &str) -> Result<(), StoreError>;
 
     /// Forget sources and offsets and mark every live entry removed with `reason` (for a
     /// rebuild); returns the ids of the entries that were live. The outbox is kept.

@@ -362,6 +362,23 @@ impl CatalogStore for PgStore {
         counts_from_row(&row)
     }
 
+    async fn fetch_states(&self) -> Result<Vec<(String, String)>, StoreError> {
+        sqlx::query_as("SELECT provider_id, state::text FROM fetch_state ORDER BY provider_id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query("read the fetch state"))
+    }
+
+    async fn put_fetch_state(&self, provider_id: &str, state: &str) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO fetch_state (provider_id, state) VALUES ($1, $2::jsonb) ON CONFLICT (provider_id) DO UPDATE SET state = excluded.state, updated_at = now()")
+            .bind(provider_id)
+            .bind(state)
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::query("store a provider's fetch state"))?;
+        Ok(())
+    }
+
     async fn reset(&self, reason: &str) -> Result<Vec<String>, StoreError> {
         let mut tx = self.begin("begin a reset").await?;
         sqlx::query("DELETE FROM sources").execute(&mut *tx).await.map_err(StoreError::query("delete the sources"))?;

@@ -30,9 +30,14 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// Open (creating when missing) the store at `path` and run its migrations.
+    /// Open (creating it and its folder when missing) the store at `path` and run its migrations.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
         let what = format!("sqlite:{}", path.display());
+        // The file's folder too (`sqlite:data/catalog.sqlite` on a fresh checkout).
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Open { what: what.clone(), source: sqlx::Error::Io(e) })?;
+        }
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -303,6 +308,23 @@ impl CatalogStore for SqliteStore {
             .await
             .map_err(StoreError::query("count sources, entries and outbox records"))?;
         counts_from_row(&row)
+    }
+
+    async fn fetch_states(&self) -> Result<Vec<(String, String)>, StoreError> {
+        sqlx::query_as("SELECT provider_id, state FROM fetch_state ORDER BY provider_id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query("read the fetch state"))
+    }
+
+    async fn put_fetch_state(&self, provider_id: &str, state: &str) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO fetch_state (provider_id, state) VALUES (?, ?) ON CONFLICT (provider_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at")
+            .bind(provider_id)
+            .bind(state)
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::query("store a provider's fetch state"))?;
+        Ok(())
     }
 
     async fn reset(&self, reason: &str) -> Result<Vec<String>, StoreError> {

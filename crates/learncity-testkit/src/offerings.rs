@@ -29,8 +29,7 @@ pub fn in_days(days: i64, hour: u32) -> String {
 /// The catalogue entry of `offerings` (one real-world offering from several providers, all of
 /// priority 0, seen in the order given), placed in Vitebsk.
 pub fn entry_of(offerings: &[Offering]) -> Entry {
-    let members: Vec<Member<'_>> =
-        offerings.iter().enumerate().map(|(i, o)| Member { offering: o, priority: 0, seen_order: i as i64 }).collect();
+    let members: Vec<Member<'_>> = offerings.iter().map(|o| Member { offering: o, priority: 0 }).collect();
     canonical(&entry_id(&offerings[0].key()), Some("vitebsk"), &members)
 }
 

@@ -51,7 +51,7 @@ pub async fn run_until(config: Config, stop: CancellationToken) -> anyhow::Resul
     let collector = Arc::new(Collector::new(
         &config,
         fetcher,
-        producer.clone(),
+        Arc::new(producer.clone()),
         Arc::clone(&state),
         ownership,
         instance.clone(),

@@ -6,6 +6,7 @@
 //! - [`collect`] — the collector daemon;
 //! - [`catalog`] — the catalog builder daemon, `catalog rebuild` and `catalog export`;
 //! - [`serve`] — the catalogue service (pages, JSON API, exports);
+//! - [`run`] — the standalone mode: all three stages in one process, in-process bus, one store;
 //! - [`admin`] — `topics ensure` and `config check`;
 //! - `schema` — print the record contract's JSON Schema (in `main.rs`, one line).
 //!
@@ -15,4 +16,5 @@ pub mod admin;
 pub mod catalog;
 pub mod check;
 pub mod collect;
+pub mod run;
 pub mod serve;

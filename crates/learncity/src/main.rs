@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use std::path::PathBuf;
 
-use learncity::{admin, catalog, check, collect, serve};
+use learncity::{admin, catalog, check, collect, run, serve};
 
 use clap::{Parser, Subcommand};
 
@@ -22,6 +22,14 @@ struct Cli {
 enum Command {
     /// Read one provider document (file or http(s) URL) and show the offerings and warnings.
     Check(check::CheckArgs),
+    /// Run a whole city in one process: collector, catalog builder and catalogue service, with
+    /// the in-process bus and one store (SQLite by default); `[demo]` also serves the demo
+    /// city's providers.
+    Run {
+        /// The main config file.
+        #[arg(long, short, value_name = "FILE", env = "LEARNCITY_CONFIG", default_value = "config/learncity.toml")]
+        config: PathBuf,
+    },
     /// Run the collector daemon: fetch providers on their schedules, publish offering events.
     Collect {
         /// The main config file.
@@ -111,6 +119,7 @@ fn main() -> ExitCode {
     if !matches!(
         cli.command,
         Command::Collect { .. }
+            | Command::Run { .. }
             | Command::Serve { .. }
             | Command::Catalog { action: None | Some(CatalogAction::Rebuild), .. }
     ) {
@@ -132,6 +141,7 @@ fn main() -> ExitCode {
                 })
             })
             .map(|()| ExitCode::SUCCESS),
+        Command::Run { config } => runtime().and_then(|rt| rt.block_on(run::run(&config))).map(|()| ExitCode::SUCCESS),
         Command::Serve { config } => {
             runtime().and_then(|rt| rt.block_on(serve::run(&config))).map(|()| ExitCode::SUCCESS)
         }

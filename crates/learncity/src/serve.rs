@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context;
-use learncity_collector::KafkaStateStore;
+use learncity_collector::{KafkaStateStore, ProviderState};
 use learncity_config::{Config, LogFormat};
 use learncity_ops::CancellationToken;
 use learncity_serve::health::{HealthSource, ProviderStatus};
@@ -20,23 +20,24 @@ struct CollectorHealth {
 impl HealthSource for CollectorHealth {
     fn statuses(&self) -> Result<Vec<ProviderStatus>, String> {
         let state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()?;
-        Ok(state
-            .all()
-            .into_iter()
-            .map(|s| ProviderStatus {
-                provider_id: s.provider_id,
-                last_attempt_at: s.last_attempt_at,
-                last_success_at: s.last_success_at,
-                outcome: s.outcome.as_str().to_owned(),
-                last_status: s.last_status,
-                error_kind: s.error_kind,
-                last_error: s.last_error,
-                consecutive_failures: s.consecutive_failures,
-                next_due_at: s.next_due_at,
-                item_count: s.item_count,
-                warning_count: s.warning_count,
-            })
-            .collect())
+        Ok(state.all().into_iter().map(provider_status).collect())
+    }
+}
+
+/// What the provider health page shows of a collector's fetch state.
+pub(crate) fn provider_status(s: ProviderState) -> ProviderStatus {
+    ProviderStatus {
+        provider_id: s.provider_id,
+        last_attempt_at: s.last_attempt_at,
+        last_success_at: s.last_success_at,
+        outcome: s.outcome.as_str().to_owned(),
+        last_status: s.last_status,
+        error_kind: s.error_kind,
+        last_error: s.last_error,
+        consecutive_failures: s.consecutive_failures,
+        next_due_at: s.next_due_at,
+        item_count: s.item_count,
+        warning_count: s.warning_count,
     }
 }
 

@@ -1,0 +1,527 @@
+//! The standalone mode (`learncity run`) and the demo city, against real services:
+//! - the README's main command (`learncity run --config config/demo.toml`, the real file, its
+//!   real ports 8080 and 8090) brings up the demo city, the home page lists every demo
+//!   provider, the demo's duplicates are merged, SIGTERM stops it cleanly, and a restart from
+//!   its SQLite file fetches nothing again;
+//! - the standalone mode and the cluster mode (the collector and builder daemons over Tansu,
+//!   the catalogue in PostgreSQL) read the same demo providers into the same catalogue, and a
+//!   downstream consumer in another language (`deploy/examples/catalog_consumer.py`, Python with
+//!   confluent-kafka) reads the same entries from the catalog topic.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use learncity_model::Entry;
+use learncity_store::{CatalogStore, SourceState};
+use learncity_testkit::broker::{Broker, free_port, unique_name};
+use learncity_testkit::pg::{pg_url, unique_schema};
+use learncity_testkit::repo_root;
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+/// The demo city as the process serves it today.
+fn demo_city() -> learncity_citygen::City {
+    learncity_citygen::demo(chrono::Utc::now().date_naive())
+}
+
+/// Providers whose document is served (not a deliberate fault), by id.
+fn served_providers(city: &learncity_citygen::City) -> BTreeSet<String> {
+    city.documents.iter().filter(|d| d.fault.is_none()).map(|d| d.provider.clone()).collect()
+}
+
+/// Polls `check` every 500 ms until it returns `Ok`, or panics with its last error.
+async fn eventually<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        match check().await {
+            Ok(v) => return v,
+            Err(e) if Instant::now() > deadline => panic!("{what}: not within {timeout:?}: {e}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
+        }
+    }
+}
+
+async fn get(url: &str) -> Result<(u16, String), String> {
+    let r = reqwest::get(url).await.map_err(|e| format!("GET {url}: {e}"))?;
+    let status = r.status().as_u16();
+    Ok((status, r.text().await.map_err(|e| e.to_string())?))
+}
+
+async fn get_json(url: &str) -> Result<Value, String> {
+    let (status, body) = get(url).await?;
+    if status != 200 {
+        return Err(format!("GET {url}: {status} {body}"));
+    }
+    serde_json::from_str(&body).map_err(|e| format!("GET {url}: {e}"))
+}
+
+/// Every entry the API lists (cancelled ones and past sessions too), by id → its source keys.
+async fn api_entries(base: &str) -> Result<BTreeMap<String, BTreeSet<String>>, String> {
+    let mut all = BTreeMap::new();
+    let mut url = Some(format!("{base}/api/v1/entries?per_page=100&cancelled=true"));
+    while let Some(u) = url {
+        let page = get_json(&u).await?;
+        for item in page["items"].as_array().ok_or("no items")? {
+            let keys = item["sources"].as_array().ok_or("no sources")?.iter();
+            let keys = keys.map(|s| s["key"].as_str().unwrap_or_default().to_owned()).collect();
+            all.insert(item["id"].as_str().unwrap_or_default().to_owned(), keys);
+        }
+        url = page["next"].as_str().map(str::to_owned);
+    }
+    Ok(all)
+}
+
+/// Checks the catalogue against the demo's ground truth: the keys of one real-world offering
+/// are in one entry (recall), and no entry holds keys of two (precision).
+fn assert_merged_as_truth(entries: &BTreeMap<String, BTreeSet<String>>, truth: &learncity_citygen::Truth) {
+    let entry_of: BTreeMap<&str, &str> =
+        entries.iter().flat_map(|(id, keys)| keys.iter().map(move |k| (k.as_str(), id.as_str()))).collect();
+    let group_of: BTreeMap<&str, usize> =
+        truth.groups.iter().enumerate().flat_map(|(g, keys)| keys.iter().map(move |k| (k.as_str(), g))).collect();
+    let mut merged = 0;
+    for group in truth.duplicate_groups() {
+        let ids: BTreeSet<Option<&&str>> = group.iter().map(|k| entry_of.get(k.as_str())).collect();
+        assert_eq!(ids.len(), 1, "one real-world offering in several entries (or missing): {group:?} → {ids:?}");
+        assert!(!ids.contains(&None), "{group:?} is not in the catalogue");
+        merged += 1;
+    }
+    for (id, keys) in entries {
+        let groups: BTreeSet<Option<&usize>> = keys.iter().map(|k| group_of.get(k.as_str())).collect();
+        assert_eq!(groups.len(), 1, "entry {id} merges different offerings: {keys:?}");
+        assert!(!groups.contains(&None), "entry {id} holds keys the demo never published: {keys:?}");
+    }
+    assert!(merged >= 20, "the demo has real duplicates to merge ({merged} groups)");
+}
+
+/// The ground truth restricted to the `active` keys (the others have expired).
+fn truth_of(truth: &learncity_citygen::Truth, active: &BTreeSet<String>) -> learncity_citygen::Truth {
+    let mut truth = truth.clone();
+    for group in &mut truth.groups {
+        group.retain(|k| active.contains(k));
+    }
+    truth.groups.retain(|g| !g.is_empty());
+    truth
+}
+
+/// The `learncity` binary as a child process, its output in a log file, killed on drop.
+struct Process {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Process {
+    fn spawn(args: &[&str], cwd: &Path) -> Process {
+        let log = cwd.join(format!("learncity-{}.log", unique_name("run")));
+        let out = std::fs::File::create(&log).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_learncity"))
+            .args(args)
+            .current_dir(cwd)
+            .env("LEARNCITY_LOG", "info")
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap();
+        Process { child, log }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// SIGTERM, then the exit status within 40 s.
+    fn terminate(mut self) -> (std::process::ExitStatus, String) {
+        let pid = self.child.id().to_string();
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        let deadline = Instant::now() + Duration::from_secs(40);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return (status, self.log());
+            }
+            assert!(Instant::now() < deadline, "no exit 40 s after SIGTERM:\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("--- learncity's log ---\n{}", self.log());
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The README's main command, as a resident's first try runs it: the demo city's config as
+/// committed, on 127.0.0.1:8080 (the demo providers on 127.0.0.1:8090).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readme_main_command_serves_the_demo_city_and_restarts_from_its_file() {
+    let city = demo_city();
+    let cwd = tempfile::tempdir().unwrap();
+    let config = repo_root().join("config/demo.toml");
+    let args = ["run", "--config", config.to_str().unwrap()];
+    let base = "http://127.0.0.1:8080";
+    let process = Process::spawn(&args, cwd.path());
+
+    // Every served provider's offerings reach the catalogue.
+    let want = served_providers(&city);
+    assert!(want.len() >= 8, "the demo has about ten providers: {want:?}");
+    let providers = eventually(Duration::from_secs(120), "every demo provider in the catalogue", || async {
+        let providers = get_json(&format!("{base}/api/v1/providers")).await?;
+        let with_entries: BTreeSet<String> = providers["items"]
+            .as_array()
+            .ok_or("no items")?
+            .iter()
+            .filter(|p| p["entries"].as_u64().unwrap_or(0) > 0)
+            .filter_map(|p| p["id"].as_str().map(str::to_owned))
+            .collect();
+        let missing: Vec<&String> = want.difference(&with_entries).collect();
+        if missing.is_empty() { Ok(providers) } else { Err(format!("missing {missing:?}")) }
+    })
+    .await;
+
+    // The home page lists every demo provider by name.
+    let (status, home) = get(&format!("{base}/")).await.unwrap();
+    assert_eq!(status, 200);
+    for p in providers["items"].as_array().unwrap() {
+        let name = p["name"].as_str().unwrap_or_else(|| p["id"].as_str().unwrap());
+        let escaped = name.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;");
+        assert!(home.contains(&escaped), "the home page does not list {name}");
+    }
+
+    // Every item the documents hold is in the store: in the catalogue, or expired (its last
+    // session ended more than a day ago). Wait until all are in.
+    let published: BTreeSet<String> = city.truth.items.values().flatten().cloned().collect();
+    let store_path = cwd.path().join("data/demo.sqlite");
+    let store = learncity_store::open(&format!("sqlite:{}", store_path.display())).await.unwrap();
+    let sources = eventually(Duration::from_secs(60), "every demo item in the store", || async {
+        let sources = store.sources().await.map_err(|e| e.to_string())?;
+        let keys: BTreeSet<String> = sources.iter().map(|s| s.key.clone()).collect();
+        let missing: Vec<&String> = published.difference(&keys).take(5).collect();
+        if missing.is_empty() { Ok(sources) } else { Err(format!("missing {missing:?}")) }
+    })
+    .await;
+    let now = chrono::Utc::now();
+    let mut active = BTreeSet::new();
+    for s in &sources {
+        assert!(published.contains(&s.key), "{} was never published by the demo", s.key);
+        match s.state {
+            SourceState::Active => {
+                active.insert(s.key.clone());
+            }
+            SourceState::Expired => {
+                let ended = s.offering.last_end().expect("an expired offering has sessions");
+                assert!(ended < now - chrono::Duration::hours(24), "{} expired early: {ended}", s.key);
+            }
+            SourceState::Withdrawn => panic!("{} withdrawn, but its document still lists it", s.key),
+        }
+    }
+    assert!(active.len() > 250, "most of the demo is in the future: {} active", active.len());
+
+    // Through the API: the active items, the demo's duplicates merged, and nothing else.
+    let entries = eventually(Duration::from_secs(30), "the service following the store", || async {
+        let entries = api_entries(base).await?;
+        let keys: BTreeSet<String> = entries.values().flatten().cloned().collect();
+        if keys == active { Ok(entries) } else { Err(format!("{} of {} keys served", keys.len(), active.len())) }
+    })
+    .await;
+    assert_merged_as_truth(&entries, &truth_of(&city.truth, &active));
+
+    // The failing provider shows on the provider health page, with its error.
+    let faulty: BTreeSet<String> =
+        city.documents.iter().filter(|d| d.fault.is_some()).map(|d| d.provider.clone()).collect();
+    let health = get_json(&format!("{base}/api/v1/providers/health")).await.unwrap();
+    for id in &faulty {
+        let row = health["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id.as_str() || r["provider_id"] == id.as_str());
+        let row = row.unwrap_or_else(|| panic!("{id} missing from the health view: {health}"));
+        assert!(row.to_string().contains("failed"), "{id} is shown failing: {row}");
+    }
+
+    // SIGTERM stops every stage cleanly.
+    let (status, log) = process.terminate();
+    assert!(status.success(), "exit {status:?}:\n{log}");
+    assert!(log.contains("learncity stopped"), "{log}");
+
+    // A restart continues from data/demo.sqlite: the catalogue is there at once, and no
+    // provider is fetched again (none is due yet).
+    drop(store);
+    let before = fetch_states(&store_path).await;
+    assert_eq!(before.len(), city.provider_files.len(), "a fetch state per provider: {:?}", before.keys());
+    let process = Process::spawn(&args, cwd.path());
+    eventually(Duration::from_secs(60), "the restarted service ready", || async {
+        match get(&format!("{base}/readyz")).await? {
+            (200, _) => Ok(()),
+            other => Err(format!("{other:?}")),
+        }
+    })
+    .await;
+    assert_eq!(api_entries(base).await.unwrap(), entries, "the same catalogue after the restart");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let (status, log) = process.terminate();
+    assert!(status.success(), "exit {status:?}:\n{log}");
+    let after = fetch_states(&store_path).await;
+    for (id, state) in &before {
+        assert_eq!(
+            after[id]["last_attempt_at"], state["last_attempt_at"],
+            "{id} was fetched again after the restart:\n{log}"
+        );
+    }
+}
+
+/// The collector's fetch state kept in the standalone store, by provider.
+async fn fetch_states(store: &Path) -> BTreeMap<String, Value> {
+    let store = learncity_store::open(&format!("sqlite:{}", store.display())).await.unwrap();
+    let states = store.fetch_states().await.unwrap();
+    states.into_iter().map(|(id, json)| (id, serde_json::from_str(&json).unwrap())).collect()
+}
+
+/// The demo's provider files, pointed at `demo_addr`, written under `dir/providers`.
+fn write_providers(city: &learncity_citygen::City, dir: &Path, demo_addr: std::net::SocketAddr) {
+    let providers = dir.join("providers");
+    std::fs::create_dir_all(&providers).unwrap();
+    let base = learncity_citygen::DEMO_BASE_URL;
+    for p in &city.provider_files {
+        let toml = p.toml.replace(base, &format!("http://{demo_addr}"));
+        assert_ne!(toml, p.toml, "{}: its url is on {base}", p.id);
+        std::fs::write(providers.join(&p.file_name), toml).unwrap();
+    }
+}
+
+/// A catalogue as comparable data, by the set of provider items each entry merges: entry ids
+/// name an entry by its first-seen source, which depends on the order providers were fetched
+/// in, and fetch times (and the recurrence horizons measured from them) differ between runs;
+/// everything else must be equal.
+fn comparable(entries: &[Entry]) -> BTreeMap<Vec<String>, Value> {
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(map) => {
+                map.remove("fetched_at");
+                map.remove("updated_at");
+                // A rule is expanded over a horizon from the moment it was read.
+                map.remove("expanded_until");
+                map.values_mut().for_each(strip);
+            }
+            Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    entries
+        .iter()
+        .map(|e| {
+            let mut keys: Vec<String> = e.sources.iter().map(|s| s.key.clone()).collect();
+            keys.sort();
+            let mut v = serde_json::to_value(e).unwrap();
+            v.as_object_mut().unwrap().remove("id");
+            strip(&mut v);
+            (keys, v)
+        })
+        .collect()
+}
+
+/// The paths at which `a` and `b` differ, with both values.
+fn diff(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for k in x.keys().chain(y.keys().filter(|k| !x.contains_key(*k))) {
+                diff(&format!("{path}.{k}"), x.get(k).unwrap_or(&Value::Null), y.get(k).unwrap_or(&Value::Null), out);
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (x, y)) in x.iter().zip(y).enumerate() {
+                diff(&format!("{path}[{i}]"), x, y, out);
+            }
+        }
+        _ if a != b => out.push(format!("{path}: standalone {a} / cluster {b}")),
+        _ => {}
+    }
+}
+
+/// Waits until every provider has a fetch state and the catalogue has not changed for 2 s.
+async fn settled(store: &dyn CatalogStore, providers: usize) -> Vec<Entry> {
+    let deadline = Instant::now() + Duration::from_secs(180);
+    let mut last = None;
+    let mut stable_since = Instant::now();
+    loop {
+        let states = store.fetch_states().await.unwrap().len();
+        let counts = store.counts().await.unwrap();
+        let now = (states, counts.entries, counts.sources_active);
+        if Some(now) != last {
+            last = Some(now);
+            stable_since = Instant::now();
+        }
+        if states >= providers && stable_since.elapsed() >= Duration::from_secs(2) {
+            return store.entries().await.unwrap();
+        }
+        assert!(Instant::now() < deadline, "the catalogue did not settle: {now:?} ({providers} providers)");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn standalone_and_cluster_modes_build_the_same_catalogue() {
+    let city = Arc::new(demo_city());
+    let stop = CancellationToken::new();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let demo_addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(learncity_citygen::serve(Arc::clone(&city), listener, stop.clone()));
+    let providers = city.provider_files.len();
+
+    // Standalone: the in-process bus and a SQLite file.
+    let solo_dir = tempfile::tempdir().unwrap();
+    write_providers(&city, solo_dir.path(), demo_addr);
+    let solo_store = solo_dir.path().join("catalog.sqlite");
+    let solo_config = solo_dir.path().join("learncity.toml");
+    std::fs::write(
+        &solo_config,
+        format!(
+            r#"[collector]
+providers = "providers"
+[catalog]
+store = "sqlite:{store}"
+[serve]
+listen = "127.0.0.1:0"
+[http]
+contact-url = "https://learncity.example/contact"
+per-host-delay = "0s"
+"#,
+            store = solo_store.display()
+        ),
+    )
+    .unwrap();
+    let solo_stop = CancellationToken::new();
+    let solo = learncity::run::start(learncity_config::load(&solo_config).unwrap(), solo_stop.clone()).await.unwrap();
+    let solo_reader = learncity_store::open(&format!("sqlite:{}", solo_store.display())).await.unwrap();
+    let solo_entries = settled(solo_reader.as_ref(), providers).await;
+    let active: BTreeSet<String> = solo_reader
+        .sources()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.state == SourceState::Active)
+        .map(|s| s.key)
+        .collect();
+    solo_stop.cancel();
+    solo.task.await.unwrap().unwrap();
+
+    // Cluster: the collector and builder daemons over Kafka (Tansu), the catalogue in PostgreSQL.
+    let broker = Broker::shared();
+    let prefix = unique_name("cluster");
+    let schema = unique_schema("cluster");
+    let cluster_dir = tempfile::tempdir().unwrap();
+    write_providers(&city, cluster_dir.path(), demo_addr);
+    let cluster_config = cluster_dir.path().join("learncity.toml");
+    std::fs::write(
+        &cluster_config,
+        format!(
+            r#"[collector]
+providers = "providers"
+listen = "127.0.0.1:{collector_port}"
+group-id = "{prefix}-collectors"
+[catalog]
+store = "{pg}?schema={schema}"
+listen = "127.0.0.1:{catalog_port}"
+group-id = "{prefix}-builders"
+[http]
+contact-url = "https://learncity.example/contact"
+per-host-delay = "0s"
+[kafka]
+brokers = "{bootstrap}"
+client-id = "{prefix}"
+offerings-topic = "{prefix}.offerings"
+catalog-topic = "{prefix}.catalog"
+providers-topic = "{prefix}.providers"
+collector-state-topic = "{prefix}.state"
+dead-letter-topic = "{prefix}.dead-letter"
+partitions = 3
+[kafka.properties]
+"session.timeout.ms" = "6000"
+"heartbeat.interval.ms" = "1000"
+"#,
+            collector_port = free_port(),
+            catalog_port = free_port(),
+            pg = pg_url(),
+            bootstrap = broker.bootstrap,
+        ),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_learncity"))
+        .args(["topics", "ensure", "--config"])
+        .arg(&cluster_config)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "topics ensure: {}", String::from_utf8_lossy(&out.stderr));
+    let config = learncity_config::load(&cluster_config).unwrap();
+    let cluster_stop = CancellationToken::new();
+    let builder = tokio::spawn(learncity::catalog::run_until(config.clone(), cluster_stop.clone()));
+    let collector = tokio::spawn(learncity::collect::run_until(config.clone(), cluster_stop.clone()));
+    let pg_store = learncity_store::open(&config.catalog.store).await.unwrap();
+    // The cluster's collector keeps its state on the state topic, not in the store: wait for
+    // the catalogue to hold what the standalone one holds, then compare in full.
+    let want = comparable(&solo_entries);
+    let cluster_entries = eventually(Duration::from_secs(180), "the cluster's catalogue", || async {
+        let entries = pg_store.entries().await.map_err(|e| e.to_string())?;
+        if entries.len() == want.len() {
+            Ok(entries)
+        } else {
+            Err(format!("{} of {} entries", entries.len(), want.len()))
+        }
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let cluster_entries = if pg_store.entries().await.unwrap().len() == cluster_entries.len() {
+        pg_store.entries().await.unwrap()
+    } else {
+        cluster_entries
+    };
+    let got = comparable(&cluster_entries);
+    let only_solo: Vec<&Vec<String>> = want.keys().filter(|k| !got.contains_key(*k)).collect();
+    let only_cluster: Vec<&Vec<String>> = got.keys().filter(|k| !want.contains_key(*k)).collect();
+    assert!(
+        only_solo.is_empty() && only_cluster.is_empty(),
+        "entries only standalone {only_solo:?}, only cluster {only_cluster:?}"
+    );
+    for (keys, entry) in &want {
+        let mut differences = Vec::new();
+        diff("", entry, &got[keys], &mut differences);
+        assert!(differences.is_empty(), "the entry of {keys:?} differs between the modes: {differences:#?}");
+    }
+    let solo_keys: BTreeMap<String, BTreeSet<String>> =
+        solo_entries.iter().map(|e| (e.id.clone(), e.sources.iter().map(|s| s.key.clone()).collect())).collect();
+    assert_merged_as_truth(&solo_keys, &truth_of(&city.truth, &active));
+
+    // A downstream service in another language reads the same catalogue from the catalog topic.
+    // (`LEARNCITY_TEST_PYTHON`: scripts/test points it at a venv with confluent-kafka.)
+    let python = std::env::var("LEARNCITY_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let out = Command::new(python)
+        .arg(repo_root().join("deploy/examples/catalog_consumer.py"))
+        .args(["--bootstrap", &broker.bootstrap, "--topic", &format!("{prefix}.catalog")])
+        .args(["--group", &format!("{prefix}-python"), "--idle-seconds", "5", "--from-beginning"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "catalog_consumer.py: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let summary: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("catalog_consumer.py printed no JSON summary ({e}): {stdout}"));
+    assert_eq!(summary["entries"], want.len(), "{summary}");
+
+    cluster_stop.cancel();
+    collector.await.unwrap().unwrap();
+    builder.await.unwrap().unwrap();
+    stop.cancel();
+    server.await.unwrap().unwrap();
+    let _ =
+        Command::new("psql").args([&pg_url(), "-q", "-c", &format!("DROP SCHEMA IF EXISTS {schema} CASCADE")]).status();
+}
