@@ -26,10 +26,14 @@ pub fn in_days(days: i64, hour: u32) -> String {
     format!("{d}T{hour:02}:00:00+03:00")
 }
 
-/// The catalogue entry of `offerings` (one real-world offering from several providers, all of
-/// priority 0, seen in the order given), placed in Vitebsk.
+/// The catalogue entry of `offerings` (one real-world offering from several providers, the
+/// first given preferred: priorities descend to 0 at the last), placed in Vitebsk.
 pub fn entry_of(offerings: &[Offering]) -> Entry {
-    let members: Vec<Member<'_>> = offerings.iter().map(|o| Member { offering: o, priority: 0 }).collect();
+    let members: Vec<Member<'_>> = offerings
+        .iter()
+        .enumerate()
+        .map(|(i, o)| Member { offering: o, priority: (offerings.len() - 1 - i) as i32 })
+        .collect();
     canonical(&entry_id(&offerings[0].key()), Some("vitebsk"), &members)
 }
 
