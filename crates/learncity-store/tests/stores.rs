@@ -470,7 +470,8 @@ async fn postgres_schemas_are_isolated() {
     assert_eq!((one_counts.entries, one_sources), (2, 4));
     assert_eq!(two_counts, StoreCounts::default());
     assert_eq!(again_entries, 2);
-    assert_eq!(in_two, 1, "each schema has its own migrations table");
+    let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres")).unwrap().count();
+    assert_eq!(in_two, migrations as i64, "each schema has its own migrations table, with every migration");
 }
 
 #[tokio::test]
@@ -552,10 +553,15 @@ async fn sqlite_corrupt_body_is_reported() {
 #[tokio::test]
 async fn sqlite_open_fails_on_an_unusable_path() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("missing-dir").join("x.db");
-    let err = SqliteStore::open(&path).await.unwrap_err();
+    // A missing folder is created; a folder that is a file cannot be.
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, b"x").unwrap();
+    let err = SqliteStore::open(&file.join("x.db")).await.unwrap_err();
     assert!(matches!(err, StoreError::Open { .. }), "{err}");
-    assert!(err.to_string().contains("missing-dir"), "{err}");
+    assert!(err.to_string().contains("not-a-dir"), "{err}");
+    let created = dir.path().join("missing-dir").join("x.db");
+    SqliteStore::open(&created).await.unwrap();
+    assert!(created.is_file(), "the store's folder was created");
 }
 
 #[tokio::test]
