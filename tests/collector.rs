@@ -13,7 +13,7 @@ use learncity_model::{Offering, ProviderRef, Snapshot};
 use learncity_readers::ReadContext;
 use learncity_testkit::broker::{Broker, Record, free_port, read_topic_all, unique_name};
 use learncity_testkit::http::{Fault, FixtureServer};
-use learncity_testkit::{fixture, repo_root};
+use learncity_testkit::{eventually, fixture, repo_root};
 use serde_json::Value;
 
 /// One provider of a test city.
@@ -300,22 +300,6 @@ impl Drop for BrokerLogOnPanic {
             let errors: Vec<&str> =
                 log.lines().filter(|l| l.contains("ERROR") || l.contains("panicked")).take(40).collect();
             eprintln!("--- broker errors in {} ---\n{}", self.0.display(), errors.join("\n"));
-        }
-    }
-}
-
-/// Polls `check` every 500 ms until it returns `Some`, or panics after `timeout` with `what`.
-async fn eventually<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, String>>,
-{
-    let deadline = Instant::now() + timeout;
-    loop {
-        match check().await {
-            Ok(v) => return v,
-            Err(last) if Instant::now() > deadline => panic!("timed out after {timeout:?} waiting for {what}: {last}"),
-            Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
         }
     }
 }

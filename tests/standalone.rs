@@ -18,7 +18,7 @@ use learncity_model::Entry;
 use learncity_store::{CatalogStore, SourceState};
 use learncity_testkit::broker::{Broker, free_port, unique_name};
 use learncity_testkit::pg::{pg_url, unique_schema};
-use learncity_testkit::repo_root;
+use learncity_testkit::{eventually, repo_root};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
@@ -30,22 +30,6 @@ fn demo_city() -> learncity_citygen::City {
 /// Providers whose document is served (not a deliberate fault), by id.
 fn served_providers(city: &learncity_citygen::City) -> BTreeSet<String> {
     city.documents.iter().filter(|d| d.fault.is_none()).map(|d| d.provider.clone()).collect()
-}
-
-/// Polls `check` every 500 ms until it returns `Ok`, or panics with its last error.
-async fn eventually<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, String>>,
-{
-    let deadline = Instant::now() + timeout;
-    loop {
-        match check().await {
-            Ok(v) => return v,
-            Err(e) if Instant::now() > deadline => panic!("{what}: not within {timeout:?}: {e}"),
-            Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
-        }
-    }
 }
 
 async fn get(url: &str) -> Result<(u16, String), String> {

@@ -4,7 +4,8 @@
 //!   read-back helpers. Tests that need Kafka fail loudly when no broker answers; they never skip.
 //! - [`http`]: an in-process fixture HTTP server with validators (ETag / Last-Modified, 304s), injected
 //!   faults (5xx, 429, slow drip, oversized and gzip-bomb bodies, redirect loops) and a request log.
-//! - [`fixture`]: the bytes of a file under `tests/fixtures/` of the repository.
+//! - [`fixture`]: the bytes of a file under `tests/fixtures/` of the repository;
+//! - [`eventually`]: poll a condition until it holds or a timeout passes.
 
 pub mod broker;
 pub mod http;
@@ -20,6 +21,25 @@ pub use http::{Fault, FixtureServer, SeenRequest};
 pub fn repo_root() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     root.canonicalize().unwrap_or(root)
+}
+
+/// Polls `check` every 500 ms until it returns `Ok`, or panics after `timeout` with `what` and
+/// the last error.
+pub async fn eventually<T, F, Fut>(timeout: std::time::Duration, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        match check().await {
+            Ok(v) => return v,
+            Err(last) if std::time::Instant::now() > deadline => {
+                panic!("timed out after {timeout:?} waiting for {what}: {last}")
+            }
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(500)).await,
+        }
+    }
 }
 
 /// The bytes of `tests/fixtures/<path>` under the repository root, e.g. `fixture("rss/library.xml")`.
