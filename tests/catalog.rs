@@ -15,7 +15,9 @@ use learncity_bus::partition::{city_key, partition_for};
 use learncity_bus::producer::OutRecord;
 use learncity_model::{Entry, Listing, Offering, Snapshot, Status};
 use learncity_store::{CatalogStore, SourceState};
-use learncity_testkit::broker::{Broker, Record, create_topic, free_port, read_topic_all, unique_name};
+use learncity_testkit::broker::{
+    Broker, Record, create_topic, free_port, kafka_names_toml, read_topic_all, unique_name,
+};
 use learncity_testkit::offerings::{OfferingExt, in_days, offering};
 use learncity_testkit::pg::{pg_url, unique_schema};
 use tokio_util::sync::CancellationToken;
@@ -89,13 +91,7 @@ expiry-interval = "1s"
 shutdown-timeout = "10s"
 
 [kafka]
-brokers = "{bootstrap}"
-client-id = "{prefix}"
-offerings-topic = "{prefix}.offerings"
-catalog-topic = "{catalog_prefix}.catalog"
-providers-topic = "{prefix}.providers"
-collector-state-topic = "{prefix}.state"
-dead-letter-topic = "{prefix}.dead-letter"
+{kafka}
 partitions = {PARTITIONS}
 delivery-timeout = "30s"
 [kafka.properties]
@@ -133,7 +129,7 @@ url = "https://college.example/feed.json"
 "#,
             store = self.store_url,
             prefix = self.prefix,
-            bootstrap = self.bootstrap,
+            kafka = kafka_names_toml(&self.bootstrap, &self.prefix, catalog_prefix),
             ops_port = self.ops_port,
         );
         std::fs::write(self.config_path(), main).unwrap();

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use learncity_model::{Offering, ProviderRef, Snapshot};
 use learncity_readers::ReadContext;
-use learncity_testkit::broker::{Broker, Record, free_port, read_topic_all, unique_name};
+use learncity_testkit::broker::{Broker, Record, free_port, kafka_names_toml, read_topic_all, unique_name};
 use learncity_testkit::http::{Fault, FixtureServer};
 use learncity_testkit::{eventually, fixture, repo_root};
 use serde_json::Value;
@@ -152,13 +152,7 @@ concurrency = 4
 robots-ttl = "1h"
 
 [kafka]
-brokers = "{bootstrap}"
-client-id = "{prefix}"
-offerings-topic = "{prefix}.offerings"
-catalog-topic = "{prefix}.catalog"
-providers-topic = "{prefix}.providers"
-collector-state-topic = "{prefix}.state"
-dead-letter-topic = "{prefix}.dead-letter"
+{kafka}
 partitions = 6
 delivery-timeout = "10s"
 {kafka_extra}
@@ -166,7 +160,7 @@ delivery-timeout = "10s"
 filter = "info,learncity_collector=debug"
 "#,
             prefix = self.prefix,
-            bootstrap = self.bootstrap,
+            kafka = kafka_names_toml(&self.bootstrap, &self.prefix, &self.prefix),
         );
         std::fs::write(self.config_path(), main).unwrap();
     }

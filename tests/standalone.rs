@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use learncity_model::Entry;
 use learncity_store::{CatalogStore, SourceState};
-use learncity_testkit::broker::{Broker, free_port, unique_name};
+use learncity_testkit::broker::{Broker, free_port, kafka_names_toml, unique_name};
 use learncity_testkit::pg::{pg_url, unique_schema};
 use learncity_testkit::{eventually, repo_root};
 use serde_json::Value;
@@ -422,13 +422,7 @@ group-id = "{prefix}-builders"
 contact-url = "https://learncity.example/contact"
 per-host-delay = "0s"
 [kafka]
-brokers = "{bootstrap}"
-client-id = "{prefix}"
-offerings-topic = "{prefix}.offerings"
-catalog-topic = "{prefix}.catalog"
-providers-topic = "{prefix}.providers"
-collector-state-topic = "{prefix}.state"
-dead-letter-topic = "{prefix}.dead-letter"
+{kafka}
 partitions = 3
 [kafka.properties]
 "session.timeout.ms" = "6000"
@@ -437,7 +431,7 @@ partitions = 3
             collector_port = free_port(),
             catalog_port = free_port(),
             pg = pg_url(),
-            bootstrap = broker.bootstrap,
+            kafka = kafka_names_toml(&broker.bootstrap, &prefix, &prefix),
         ),
     )
     .unwrap();

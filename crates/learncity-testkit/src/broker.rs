@@ -178,6 +178,21 @@ pub fn unique_name(prefix: &str) -> String {
     format!("{prefix}-{}-{counter}-{nanos}", std::process::id())
 }
 
+/// The `[kafka]` keys naming the broker, the client and every topic of a test town: topics
+/// `{prefix}.offerings`, `.providers`, `.state`, `.dead-letter`, and `{catalog_prefix}.catalog`
+/// (a test may give the catalog topic a prefix of its own). Lines to put under `[kafka]`.
+pub fn kafka_names_toml(bootstrap: &str, prefix: &str, catalog_prefix: &str) -> String {
+    format!(
+        r#"brokers = "{bootstrap}"
+client-id = "{prefix}"
+offerings-topic = "{prefix}.offerings"
+catalog-topic = "{catalog_prefix}.catalog"
+providers-topic = "{prefix}.providers"
+collector-state-topic = "{prefix}.state"
+dead-letter-topic = "{prefix}.dead-letter""#
+    )
+}
+
 /// Creates a topic with the admin client (`partitions`, replication factor 1, config pairs such as
 /// `("cleanup.policy", "compact")`) and waits until metadata shows it with all its partitions.
 ///
