@@ -17,8 +17,13 @@
 //! A change touches a few sources. Only the entries they were in, and the components they are
 //! in now, are computed again: a breadth-first search over the blocking index from the touched
 //! sources and the other members of their former entries.
+//!
+//! A key shared by more than [`matching::MAX_BLOCK`] live sources joins none of them (see
+//! there). When a change takes a key over that bound, or back under it, the key's other members
+//! are computed again too, so the entries stay a function of the live set.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use learncity_catalog::matching::{self, Features, Thresholds};
@@ -129,26 +134,39 @@ impl Effects {
 struct Source {
     row: SourceRow,
     features: Features,
-    /// Blocking keys and URL keys, while active.
-    keys: Vec<String>,
+    /// Its key, shared with the index.
+    id: Arc<str>,
+    /// Its blocks ([`matching::block_ids`]), while active.
+    blocks: Vec<u64>,
 }
 
 /// The catalogue of one partition.
 pub struct PartitionCatalog {
     partition: i32,
     sources: HashMap<String, Source>,
-    /// Blocking and URL key → live sources.
-    index: HashMap<String, BTreeSet<String>>,
+    /// Block id → live sources in it (unordered).
+    index: HashMap<u64, Vec<Arc<str>>>,
     entries: HashMap<String, Entry>,
+    /// Sources whose keys went over [`matching::MAX_BLOCK`] or back under it since the last
+    /// recompute: their entries are computed again with the next change.
+    unsettled: BTreeSet<String>,
 }
 
 impl PartitionCatalog {
     /// The catalogue of `partition` as the store holds it.
     pub fn load(partition: i32, sources: Vec<SourceRow>, entries: Vec<Entry>, rules: &Rules) -> Self {
-        let mut catalog = Self { partition, sources: HashMap::new(), index: HashMap::new(), entries: HashMap::new() };
+        let mut catalog = Self {
+            partition,
+            sources: HashMap::new(),
+            index: HashMap::new(),
+            entries: HashMap::new(),
+            unsettled: BTreeSet::new(),
+        };
         for row in sources {
             catalog.insert(row, rules);
         }
+        // The stored entries were computed from these very sources.
+        catalog.unsettled.clear();
         catalog.entries = entries.into_iter().map(|e| (e.id.clone(), e)).collect();
         catalog
     }
@@ -166,24 +184,39 @@ impl PartitionCatalog {
     fn insert(&mut self, row: SourceRow, rules: &Rules) {
         let city = rules.provider(&row.offering.provider.id).city;
         let features = Features::of(&row.offering, city.as_deref());
-        let mut keys = Vec::new();
+        let id: Arc<str> = Arc::from(row.key.as_str());
+        let mut blocks = Vec::new();
         if row.state == SourceState::Active {
-            keys = matching::blocking_keys(&features);
-            keys.extend(features.urls.iter().map(|u| format!("url|{u}")));
-            for k in &keys {
-                self.index.entry(k.clone()).or_default().insert(row.key.clone());
+            blocks = matching::block_ids(&features, &rules.thresholds);
+            for b in &blocks {
+                let members = self.index.entry(*b).or_default();
+                members.push(id.clone());
+                if members.len() == matching::MAX_BLOCK + 1 {
+                    // Over the bound: the pairs this block joined are no longer compared, so the
+                    // entries of two sources or more among its members may split.
+                    let shared = |m: &Arc<str>| {
+                        let entry = self.sources.get(&**m).and_then(|s| s.row.entry_id.as_ref());
+                        entry.and_then(|e| self.entries.get(e)).is_some_and(|e| e.sources.len() > 1)
+                    };
+                    self.unsettled.extend(members.iter().filter(|m| shared(m)).map(|m| m.to_string()));
+                }
             }
         }
-        self.sources.insert(row.key.clone(), Source { row, features, keys });
+        self.sources.insert(row.key.clone(), Source { row, features, id, blocks });
     }
 
     fn remove(&mut self, key: &str) -> Option<SourceRow> {
         let source = self.sources.remove(key)?;
-        for k in &source.keys {
-            if let Some(set) = self.index.get_mut(k) {
-                set.remove(key);
-                if set.is_empty() {
-                    self.index.remove(k);
+        for b in &source.blocks {
+            if let Some(members) = self.index.get_mut(b) {
+                let Some(at) = members.iter().position(|m| Arc::ptr_eq(m, &source.id)) else { continue };
+                members.swap_remove(at);
+                if members.len() == matching::MAX_BLOCK {
+                    // Back under the bound: its members are compared again.
+                    self.unsettled.extend(members.iter().map(|m| m.to_string()));
+                }
+                if members.is_empty() {
+                    self.index.remove(b);
                 }
             }
         }
@@ -277,8 +310,10 @@ impl PartitionCatalog {
     fn neighbours(&self, key: &str, rules: &Rules) -> BTreeSet<String> {
         let source = &self.sources[key];
         let mut out = BTreeSet::new();
-        for k in &source.keys {
-            for other in self.index.get(k).into_iter().flatten() {
+        for b in &source.blocks {
+            let members = self.index.get(b).filter(|m| m.len() <= matching::MAX_BLOCK);
+            for other in members.into_iter().flatten() {
+                let other: &str = other;
                 if other == key || out.contains(other) {
                     continue;
                 }
@@ -289,7 +324,7 @@ impl PartitionCatalog {
                 if matching::score(&source.features, &o.features, &rules.thresholds)
                     .is_some_and(|s| s >= rules.thresholds.match_score)
                 {
-                    out.insert(other.clone());
+                    out.insert(other.to_owned());
                 }
             }
         }
@@ -305,8 +340,13 @@ impl PartitionCatalog {
         rules: &Rules,
         fx: &mut Effects,
     ) {
-        // Seeds: the touched sources and the other members of the entries they were in.
+        // Seeds: the touched sources, the sources of keys that crossed the bound, and the other
+        // members of the entries they were in.
         let mut seeds: BTreeSet<String> = touched.iter().cloned().collect();
+        for key in std::mem::take(&mut self.unsettled) {
+            former.extend(self.sources.get(&key).and_then(|s| s.row.entry_id.clone()));
+            seeds.insert(key);
+        }
         for id in &former {
             if let Some(entry) = self.entries.get(id) {
                 seeds.extend(entry.sources.iter().map(|s| s.key.clone()));

@@ -45,7 +45,10 @@ pub fn fold(text: &str) -> String {
         ("w", "v"),
         ("g", "h"),
     ] {
-        s = s.replace(from, to);
+        // Most folds hold few of these: test before copying.
+        if s.contains(from) {
+            s = s.replace(from, to);
+        }
     }
     s
 }

@@ -3,9 +3,13 @@
 //! 1. [`Features`] of each offering: title tokens ([`crate::fold::tokens`]), place key
 //!    ([`crate::places::place_key`] of its city, else the provider's), first start, venue
 //!    tokens, URLs.
-//! 2. Blocking ([`blocking_keys`]): `place | local date of the first start | title token` —
-//!    only offerings sharing a key are compared, so the cost grows with the offerings, not
-//!    with their pairs. Offerings without a date are blocked on their first two title tokens.
+//! 2. Blocking ([`blocking_keys`]): `place | time bucket | title token` and `place | time
+//!    bucket | token pair`, where a bucket is `start_tolerance` long and each offering is
+//!    keyed in its own bucket and the next — so two offerings whose first starts are within the
+//!    tolerance share a bucket, midnight or not. Offerings without a date are blocked on their
+//!    first two title tokens. Only offerings sharing a key are compared, and a key shared by more
+//!    than [`MAX_BLOCK`] offerings is passed over like a stop word: the cost grows with the
+//!    offerings, not with their pairs.
 //! 3. Scoring ([`score`]): identical landing or registration URLs match outright; otherwise
 //!    different places or first starts further apart than `start_tolerance` never match, and
 //!    the score weighs title similarity (0.6), start closeness (0.25) and venue similarity
@@ -16,10 +20,13 @@
 //!    items is two offerings.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::OnceLock;
 
 use chrono::{DateTime, FixedOffset};
 use learncity_model::Offering;
+use rayon::prelude::*;
 
 use crate::fold::tokens;
 use crate::places::place_key;
@@ -123,29 +130,81 @@ fn url_key(url: &str) -> String {
     u.strip_prefix("www.").unwrap_or(u).to_ascii_lowercase()
 }
 
+/// A key (blocking or URL) shared by more offerings than this joins none of them: a title word,
+/// a word pair or a link that so many offerings of one place and hour share says nothing about
+/// which offering one is, like a stop word. Offerings that are one share rarer keys as well
+/// (their other words, their word pairs), so this bounds the pairs compared per offering
+/// without losing them.
+pub const MAX_BLOCK: usize = 100;
+
 /// The blocking keys of an offering: candidates for a match share at least one.
-pub fn blocking_keys(f: &Features) -> Vec<String> {
+pub fn blocking_keys(f: &Features, t: &Thresholds) -> Vec<String> {
+    let mut keys = Vec::new();
+    for_each_blocking_key(f, t, |k| keys.push(k.to_owned()));
+    keys
+}
+
+/// The blocks of an offering, as numbers: a hash of each of its [`blocking_keys`] and of each of
+/// its URLs. Offerings sharing a number are compared (two keys sharing a hash only put more pairs
+/// to the score). What the catalog builder indexes and [`clusters`] sorts.
+pub fn block_ids(f: &Features, t: &Thresholds) -> Vec<u64> {
+    let hash = |key: &str| {
+        let mut h = DefaultHasher::new();
+        key.hash(&mut h);
+        h.finish()
+    };
+    let mut ids = Vec::with_capacity(4 * f.title.len() + f.urls.len());
+    for_each_blocking_key(f, t, |k| ids.push(hash(k)));
+    ids.extend(f.urls.iter().map(|u| hash(&format!("url|{u}"))));
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// Calls `emit` with each blocking key of `f` (see [`blocking_keys`]), reusing one buffer.
+fn for_each_blocking_key(f: &Features, t: &Thresholds, mut emit: impl FnMut(&str)) {
     let place = f.place.as_deref().unwrap_or("-");
+    let mut key = String::with_capacity(64);
     match f.first_start {
         Some(start) => {
-            let date = start.date_naive();
-            f.title.iter().map(|t| format!("{place}|{date}|{t}")).collect()
+            // Starts within the tolerance are in one bucket or in neighbouring ones; keyed in
+            // its own bucket and the next, every such pair shares a bucket.
+            let width = t.start_tolerance.num_seconds().max(60);
+            let bucket = start.timestamp().div_euclid(width);
+            for b in [bucket, bucket + 1] {
+                for (i, token) in f.title.iter().enumerate() {
+                    key.clear();
+                    let _ = write!(key, "{place}|{b}|{token}");
+                    emit(&key);
+                    // Neighbouring tokens (in sorted order): rarer than either word alone.
+                    if let Some(next) = f.title.get(i + 1) {
+                        key.clear();
+                        let _ = write!(key, "{place}|{b}|{token} {next}");
+                        emit(&key);
+                    }
+                }
+            }
         }
         None => {
             let head: Vec<&str> = f.title.iter().take(2).map(String::as_str).collect();
-            vec![format!("{place}|-|{}", head.join(" "))]
+            let _ = write!(key, "{place}|-|{}", head.join(" "));
+            emit(&key);
         }
     }
 }
 
-/// Soft Dice similarity of two token sets: a token of the smaller set counts when some token of
-/// the other is at least `min` Jaro-Winkler-similar.
+/// Soft Dice similarity of two token sets (each sorted, as [`crate::fold::tokens`] gives them):
+/// a token of the smaller set counts when the other holds it or a token at least `min`
+/// Jaro-Winkler-similar.
 fn soft_dice(a: &[String], b: &[String], min: f64) -> f64 {
     if a.is_empty() || b.is_empty() {
         return 0.0;
     }
     let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    let matched = small.iter().filter(|t| large.iter().any(|u| strsim::jaro_winkler(t, u) >= min)).count();
+    let matched = small
+        .iter()
+        .filter(|t| large.binary_search(t).is_ok() || large.iter().any(|u| strsim::jaro_winkler(t, u) >= min))
+        .count();
     (2 * matched) as f64 / (a.len() + b.len()) as f64
 }
 
@@ -184,18 +243,47 @@ pub fn score(a: &Features, b: &Features, t: &Thresholds) -> Option<f64> {
 }
 
 /// Groups of indexes into `items` that are one offering each (every item in exactly one group,
-/// groups in order of their first item).
+/// groups in order of their first item). The whole-catalogue form of what the catalog builder
+/// does one offering at a time: the same blocks, the same [`MAX_BLOCK`], the same scores. Uses
+/// every core (rayon).
 pub fn clusters(items: &[Features], t: &Thresholds) -> Vec<Vec<usize>> {
-    let mut blocks: HashMap<String, Vec<usize>> = HashMap::new();
-    let mut by_url: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, f) in items.iter().enumerate() {
-        for key in blocking_keys(f) {
-            blocks.entry(key).or_default().push(i);
-        }
-        for u in &f.urls {
-            by_url.entry(u.as_str()).or_default().push(i);
-        }
-    }
+    // (block, item) for every block of every item, sorted: each run of one block id is a block.
+    let mut keyed: Vec<(u64, u32)> = items
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(i, f)| block_ids(f, t).into_iter().map(move |b| (b, i as u32)))
+        .collect();
+    keyed.par_sort_unstable();
+    let blocks: Vec<&[(u64, u32)]> =
+        keyed.chunk_by(|a, b| a.0 == b.0).filter(|b| (2..=MAX_BLOCK).contains(&b.len())).collect();
+
+    // Candidate pairs (of different providers, starts close enough), each scored once.
+    let close = |a: &Features, b: &Features| match (a.first_start, b.first_start) {
+        (Some(x), Some(y)) => (x - y).abs() <= t.start_tolerance,
+        _ => true,
+    };
+    let mut pairs: Vec<(u32, u32)> = blocks
+        .par_iter()
+        .flat_map_iter(|block| {
+            let mut out = Vec::new();
+            for (x, &(_, i)) in block.iter().enumerate() {
+                for &(_, j) in &block[x + 1..] {
+                    let (a, b) = (&items[i as usize], &items[j as usize]);
+                    if a.provider != b.provider && close(a, b) {
+                        out.push((i.min(j), i.max(j)));
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    pairs.par_sort_unstable();
+    pairs.dedup();
+    let matched: Vec<(u32, u32)> = pairs
+        .into_par_iter()
+        .filter(|&(i, j)| score(&items[i as usize], &items[j as usize], t).is_some_and(|s| s >= t.match_score))
+        .collect();
+
     let mut parent: Vec<usize> = (0..items.len()).collect();
     fn root(parent: &mut [usize], mut i: usize) -> usize {
         while parent[i] != i {
@@ -204,18 +292,9 @@ pub fn clusters(items: &[Features], t: &Thresholds) -> Vec<Vec<usize>> {
         }
         i
     }
-    for members in blocks.values().chain(by_url.values()) {
-        for (x, &i) in members.iter().enumerate() {
-            for &j in &members[x + 1..] {
-                if items[i].provider == items[j].provider || root(&mut parent, i) == root(&mut parent, j) {
-                    continue;
-                }
-                if score(&items[i], &items[j], t).is_some_and(|s| s >= t.match_score) {
-                    let (ri, rj) = (root(&mut parent, i), root(&mut parent, j));
-                    parent[ri.max(rj)] = ri.min(rj);
-                }
-            }
-        }
+    for (i, j) in matched {
+        let (ri, rj) = (root(&mut parent, i as usize), root(&mut parent, j as usize));
+        parent[ri.max(rj)] = ri.min(rj);
     }
     let mut groups: Vec<Vec<usize>> = Vec::new();
     let mut index: HashMap<usize, usize> = HashMap::new();
@@ -296,12 +375,58 @@ mod tests {
     }
 
     #[test]
-    fn blocking_keys_carry_place_date_and_title_tokens() {
+    fn blocking_keys_carry_place_time_and_title_tokens() {
+        let t = Thresholds::default();
         let x = f("a", "Английский язык", "Віцебск", Some("2026-03-12T18:00:00+03:00"), "");
-        let keys = blocking_keys(&x);
-        assert!(keys.iter().all(|k| k.starts_with("vitebsk|2026-03-12|")), "{keys:?}");
-        assert_eq!(keys.len(), x.title.len());
+        let keys = blocking_keys(&x, &t);
+        assert!(keys.iter().all(|k| k.starts_with("vitebsk|")), "{keys:?}");
+        // Two tokens and their pair, in two buckets.
+        assert_eq!(keys.len(), 2 * (x.title.len() + 1), "{keys:?}");
         let undated = f("a", "Английский язык", "Віцебск", None, "");
-        assert_eq!(blocking_keys(&undated).len(), 1);
+        assert_eq!(blocking_keys(&undated, &t).len(), 1);
+    }
+
+    #[test]
+    fn starts_within_the_tolerance_share_a_key_across_midnight() {
+        let t = Thresholds::default();
+        let late = f("a", "Ночная экскурсия", "Minsk", Some("2026-03-12T23:50:00+03:00"), "");
+        let early = f("b", "Ночная экскурсия", "Minsk", Some("2026-03-13T00:10:00+03:00"), "");
+        let (a, b) = (blocking_keys(&late, &t), blocking_keys(&early, &t));
+        assert!(a.iter().any(|k| b.contains(k)), "{a:?} / {b:?}");
+        assert_eq!(clusters(&[late, early], &t), vec![vec![0, 1]]);
+    }
+
+    #[test]
+    fn a_key_shared_by_too_many_offerings_joins_none_but_rarer_keys_still_do() {
+        let t = Thresholds::default();
+        let at = Some("2026-05-01T11:00:00+03:00");
+        // MAX_BLOCK + 1 providers announce "Лекция" with a made-up name each; two of them
+        // announce the same lecture.
+        let mut items: Vec<Features> = (0..=MAX_BLOCK)
+            .map(|i| f(&format!("p{i}"), &format!("Лекция {}", fold_free_name(i)), "Minsk", at, ""))
+            .collect();
+        items.push(f("extra", "Лекция Шагал", "Minsk", at, ""));
+        items.push(f("other", "Лекция", "Minsk", at, ""));
+        let groups = clusters(&items, &t);
+        let of = |i: usize| groups.iter().position(|g| g.contains(&i)).unwrap();
+        assert_eq!(of(MAX_BLOCK + 1), of(7), "the same lecture, through its rarer words");
+        // "Лекция" alone shares only the oversized block: it joins nobody.
+        assert_eq!(groups[of(MAX_BLOCK + 2)], vec![MAX_BLOCK + 2]);
+    }
+
+    /// A made-up word per number, distinct in its first five letters (what a token keeps).
+    fn fold_free_name(i: usize) -> String {
+        if i == 7 {
+            return "Шагал".to_owned();
+        }
+        let letters = ["б", "д", "к", "м", "п", "т"];
+        let mut n = i;
+        let mut s = String::new();
+        for _ in 0..3 {
+            s.push_str(letters[n % letters.len()]);
+            s.push('а');
+            n /= letters.len();
+        }
+        s
     }
 }

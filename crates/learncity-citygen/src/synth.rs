@@ -1,5 +1,9 @@
 //! Seeded synthetic cities for benchmarks: any number of providers and offerings, a chosen
 //! share re-announced by a second provider (some re-spelled in Latin letters).
+//!
+//! The density is a real city's, whatever the size: at most [`OFFERINGS_PER_CITY`] real-world
+//! offerings per city over about three months (a larger catalogue spans more cities, each
+//! provider in one), in [`VENUES_PER_CITY`] venues per city, 9:00–20:00 in five-minute steps.
 
 use std::collections::BTreeMap;
 
@@ -99,20 +103,79 @@ const SYLLABLES: &[&str] = &[
     "ма", "ди", "лу", "фа", "се", "го", "ни", "ку", "да", "мо", "ре", "ту", "ры",
 ];
 
-const VENUES: &[(&str, &str)] = &[
-    ("Дом культуры", "ул. Ленина, 12"),
-    ("Центральная библиотека", "ул. Ленина, 18"),
-    ("Университет, корпус 2", "ул. Пушкина, 12"),
-    ("Молодёжный центр", "ул. Октябрьская, 9"),
-    ("Музей", "ул. Покровская, 40"),
-    ("IT-хаб", "ул. Чкалова, 12"),
-    ("Колледж искусств", "ул. Гоголя, 7"),
-    ("Центр для пожилых", "ул. Чкалова, 14"),
+/// Real-world offerings per city at most: a larger catalogue spans more cities.
+pub const OFFERINGS_PER_CITY: usize = 20_000;
+
+/// Venues per city.
+pub const VENUES_PER_CITY: usize = 40;
+
+/// Cities (Russian, Latin), in the order a catalogue grows into them; beyond the list, the names
+/// come round again with a number.
+const CITIES: &[(&str, &str)] = &[
+    ("Витебск", "Vitebsk"),
+    ("Минск", "Minsk"),
+    ("Гомель", "Gomel"),
+    ("Могилёв", "Mogilev"),
+    ("Гродно", "Grodno"),
+    ("Брест", "Brest"),
+    ("Бобруйск", "Bobruisk"),
+    ("Барановичи", "Baranovichi"),
+    ("Борисов", "Borisov"),
+    ("Пинск", "Pinsk"),
+    ("Орша", "Orsha"),
+    ("Мозырь", "Mozyr"),
+    ("Новополоцк", "Novopolotsk"),
+    ("Лида", "Lida"),
+    ("Полоцк", "Polotsk"),
+    ("Солигорск", "Soligorsk"),
+    ("Молодечно", "Molodechno"),
+    ("Светлогорск", "Svetlogorsk"),
+    ("Жлобин", "Zhlobin"),
+    ("Слуцк", "Slutsk"),
 ];
+
+/// How many cities `p`'s offerings span: provider `i` is in city `i % cities`, and every city has
+/// a provider.
+fn city_count(p: &SynthParams) -> usize {
+    p.offerings.div_ceil(OFFERINGS_PER_CITY).clamp(1, p.providers.max(1))
+}
+
+/// City `c`: (Russian, Latin) names.
+fn city(c: usize) -> (String, String) {
+    let (ru, latin) = CITIES[c % CITIES.len()];
+    match c / CITIES.len() {
+        0 => (ru.to_owned(), latin.to_owned()),
+        round => (format!("{ru} {}", round + 1), format!("{latin} {}", round + 1)),
+    }
+}
+
+const VENUE_KINDS: &[&str] = &[
+    "Дом культуры",
+    "Библиотека",
+    "Университет, корпус",
+    "Молодёжный центр",
+    "Музей",
+    "IT-хаб",
+    "Колледж искусств",
+    "Центр для пожилых",
+];
+
+const STREETS: &[&str] =
+    &["ул. Ленина", "ул. Пушкина", "ул. Октябрьская", "ул. Покровская", "ул. Чкалова", "ул. Гоголя", "пр. Победы"];
+
+/// Venue `v` of a city: (name, address).
+fn venue(v: usize) -> (String, String) {
+    let kind = VENUE_KINDS[v % VENUE_KINDS.len()];
+    let number = v / VENUE_KINDS.len() + 1;
+    let street = STREETS[v % STREETS.len()];
+    (format!("{kind} №{number}"), format!("{street}, {}", 3 + 2 * v))
+}
 
 /// One announcement of a planned city.
 struct Planned {
     provider: u32,
+    /// Its provider's city.
+    city: u32,
     /// Its number among its provider's items.
     number: u32,
     title: String,
@@ -144,24 +207,30 @@ fn group_name(rng: &mut SplitMix64) -> String {
 /// Every announcement, grouped by real-world offering (group order).
 fn plan(p: &SynthParams) -> Vec<Planned> {
     let providers = p.providers.max(1);
+    let cities = city_count(p);
     let mut rng = SplitMix64::new(p.seed);
     let mut counters = vec![0u32; providers];
     let mut out = Vec::with_capacity(p.offerings + (p.offerings as f64 * p.duplicate_rate) as usize + 1);
     for group in 0..p.offerings {
         let provider = rng.below(providers);
+        let city = provider % cities;
+        // Providers of this city: city, city + cities, city + 2 × cities...
+        let in_city = (providers - city).div_ceil(cities);
         let (kind_word, kind) = *rng.pick(KINDS);
         let title = format!("{kind_word} {} «{}»", rng.pick(TOPICS), group_name(&mut rng));
         let day = rng.range(-5, 90);
         let minutes = rng.range(9 * 12, 20 * 12) * 5;
         let start = (p.today + Duration::days(day)).and_time(NaiveTime::MIN) + Duration::minutes(minutes);
-        let venue = rng.below(VENUES.len()) as u16;
-        let duplicate = providers > 1 && rng.unit() < p.duplicate_rate;
+        let venue = rng.below(VENUES_PER_CITY) as u16;
+        let duplicate = in_city > 1 && rng.unit() < p.duplicate_rate;
         let latin = rng.unit() < p.variant_rate;
         let shift = [0, 0, 5, 10][rng.below(4)];
-        let other = (provider + 1 + rng.below(providers - 1)) % providers;
+        let nth = provider / cities;
+        let other = city + ((nth + 1 + rng.below(in_city - 1)) % in_city) * cities;
         counters[provider] += 1;
         let dup = duplicate.then(|| Planned {
             provider: other as u32,
+            city: city as u32,
             number: 0,
             title: if latin { to_latin(&title) } else { title.clone() },
             kind,
@@ -171,6 +240,7 @@ fn plan(p: &SynthParams) -> Vec<Planned> {
         });
         out.push(Planned {
             provider: provider as u32,
+            city: city as u32,
             number: counters[provider],
             title,
             kind,
@@ -234,16 +304,16 @@ pub fn synthetic(p: &SynthParams) -> City {
     for a in &planned {
         let i = a.provider as usize;
         let id = source_id(i, a.number);
-        let (venue, address) = VENUES[a.venue as usize];
+        let (venue, address) = venue(a.venue as usize);
         items[i].push(Item {
             id: id.clone(),
             title: Some(a.title.clone()),
             description: format!("<p>{}.</p>", a.title),
             when: When::At { start: a.start, end: Some(a.start + Duration::minutes(90)) },
             utc: false,
-            venue: venue.to_owned(),
-            address: address.to_owned(),
-            city: (format_of(i) == Format::JsonLd).then(|| "Витебск".to_owned()),
+            venue,
+            address,
+            city: (format_of(i) == Format::JsonLd).then(|| city(a.city as usize).0),
             url: format!("{}/events/{}", site(i), a.number),
             price: None,
             teacher: None,
@@ -274,7 +344,7 @@ pub fn synthetic(p: &SynthParams) -> City {
         provider_files.push(ProviderFile {
             id: spec.id.clone(),
             file_name: format!("{}.toml", spec.id),
-            toml: render::provider_toml(&spec, "Vitebsk", &p.base_url),
+            toml: render::provider_toml(&spec, &city(i % city_count(p)).1, &p.base_url),
         });
         let mut keys: Vec<String> = items.iter().map(|it| key(&spec.id, &it.id)).collect();
         keys.sort();
@@ -306,7 +376,7 @@ pub fn synthetic_offerings(p: &SynthParams) -> (Vec<Offering>, Vec<usize>) {
     let mut labels = Vec::with_capacity(planned.len());
     for a in planned {
         let i = a.provider as usize;
-        let (venue, address) = VENUES[a.venue as usize];
+        let (venue, address) = venue(a.venue as usize);
         let start = minsk.from_local_datetime(&a.start).single().unwrap_or_else(|| minsk.from_utc_datetime(&a.start));
         let format = match format_of(i) {
             Format::Rss => SourceFormat::Rss,
@@ -345,9 +415,9 @@ pub fn synthetic_offerings(p: &SynthParams) -> (Vec<Offering>, Vec<usize>) {
             }],
             recurrence: None,
             location: Some(Location {
-                venue: Some(venue.to_owned()),
-                address: Some(address.to_owned()),
-                city: Some("Витебск".to_owned()),
+                venue: Some(venue),
+                address: Some(address),
+                city: Some(city(a.city as usize).0),
                 ..Location::default()
             }),
             online_url: None,

@@ -23,8 +23,8 @@ mod prepass;
 mod scan;
 mod when;
 
-use feed_rs::model::FeedType;
-use feed_rs::parser::{Builder, ParseErrorKind, ParseFeedError};
+use feed_rs::model::{Feed, FeedType};
+use feed_rs::parser::{Builder, ParseErrorKind, ParseFeedError, Parser};
 use learncity_model::SourceFormat;
 use url::Url;
 
@@ -71,23 +71,36 @@ fn read_xml(text: &str, ctx: &ReadContext<'_>) -> Result<FeedOutput, ReadError> 
     let prepared = prepass::prepare(&decoded);
     let format_name = if prepared.root.as_deref() == Some("feed") { "Atom" } else { "RSS" };
     let scan = scan::scan(&prepared.text, ctx.document_url);
-    let parser = Builder::new()
-        .base_uri(ctx.document_url.map(Url::as_str))
-        .sanitize_content(false)
-        // An empty id marks "the feed gave none" (feed-rs would invent a hash or a UUID).
-        .id_generator(|_, _, _| String::new())
-        .build();
-    let parsed = match parser.parse(prepared.text.as_bytes()) {
+    // A parser for each attempt: one that panicked is left in a broken state.
+    let parser = || {
+        Builder::new()
+            .base_uri(ctx.document_url.map(Url::as_str))
+            .sanitize_content(false)
+            // An empty id marks "the feed gave none" (feed-rs would invent a hash or a UUID).
+            .id_generator(|_, _, _| String::new())
+            .build()
+    };
+    let parse = |text: &str| match parse_guarded(&parser(), text)? {
         // `<rss>` without `<channel>` (items straight under the root, or an empty feed): read
         // as if the channel were there.
         Err(ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot)) if prepared.root.as_deref() == Some("rss") => {
-            match with_channel(&prepared.text) {
-                Some(text) => parser.parse(text.as_bytes()),
-                None => Err(ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot)),
+            match with_channel(text) {
+                Some(text) => parse_guarded(&parser(), &text),
+                None => Ok(Err(ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot))),
             }
         }
-        other => other,
+        other => Ok(other),
     };
+    // feed-rs 3.0 panics on a person whose e-mail address follows a character of more than one
+    // byte ("Anna Müller\u{a0}anna@example.org", found by fuzzing): such a document is read again
+    // with those characters made spaces, and one that still panics is refused as malformed.
+    let parsed =
+        parse(&prepared.text).or_else(|_| parse(&space_before_addresses(&prepared.text))).map_err(|panic| {
+            ReadError::Malformed {
+                format: format_name,
+                detail: format!("the feed parser (feed-rs) failed on it: {panic}"),
+            }
+        })?;
     let feed = parsed.map_err(|e| malformed(format_name, &e, scan.error.as_ref(), prepared.root.as_deref()))?;
     let format = match feed.feed_type {
         FeedType::Atom => SourceFormat::Atom,
@@ -179,6 +192,35 @@ fn decode_base64_elements(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// The error of a document feed-rs refuses, with the XML position when quick-xml found one.
+/// `parser.parse(text)`, with a panic inside feed-rs caught and given as its message.
+fn parse_guarded(parser: &Parser, text: &str) -> Result<Result<Feed, ParseFeedError>, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse(text.as_bytes()))).map_err(|panic| {
+        panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .unwrap_or_else(|| "a panic".to_owned())
+    })
+}
+
+/// `text` with each non-ASCII character that directly precedes an e-mail address's local part
+/// (letters, digits, `._%+-` up to an `@`) replaced by a space.
+fn space_before_addresses(text: &str) -> String {
+    let local = |c: char| c.is_ascii_alphanumeric() || "._%+-".contains(c);
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = chars.clone();
+    for (at, _) in chars.iter().enumerate().filter(|(_, c)| **c == '@') {
+        let mut i = at;
+        while i > 0 && local(chars[i - 1]) {
+            i -= 1;
+        }
+        if i > 0 && !chars[i - 1].is_ascii() {
+            out[i - 1] = ' ';
+        }
+    }
+    out.into_iter().collect()
+}
+
 fn malformed(
     format: &'static str,
     e: &ParseFeedError,
@@ -231,6 +273,21 @@ mod tests {
 </item>
 <item><title>Без даты</title><guid>https://college.example/n/7</guid></item>
 </channel></rss>"#;
+
+    #[test]
+    fn an_address_after_a_wide_character_does_not_bring_the_parser_down() {
+        // feed-rs 3.0 panics slicing before the address; found by `scripts/fuzz` (read_feed).
+        let rss = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<rss version=\"2.0\"><channel><title>t</title>\
+            <item><title>Kurs</title><link>https://a.example/k</link>\
+            <author>Max Mustermann\u{a0}max@example.org</author></item>\
+            <item><title>Vortrag</title><link>https://a.example/v</link>\
+            <dc:creator xmlns:dc=\"http://purl.org/dc/elements/1.1/\">Anna Müller\u{a0}anna@example.org</dc:creator>\
+            </item></channel></rss>";
+        let out = read_doc(rss).unwrap();
+        let titles: Vec<&str> = out.drafts.iter().filter_map(|d| d.title.as_deref()).collect();
+        assert_eq!(titles, ["Kurs", "Vortrag"]);
+        assert_eq!(space_before_addresses("Anna Müller\u{a0}anna@x.org ’b@y"), "Anna Müller anna@x.org  b@y");
+    }
 
     #[test]
     fn maps_an_rss_item_with_event_module() {

@@ -237,3 +237,77 @@ fn a_catalogue_loaded_from_its_rows_continues_where_it_was() {
     assert!(fx.is_empty());
     assert_eq!(live(&again), live(&c));
 }
+
+/// Who is with whom, ids aside: the sorted source keys of every entry.
+fn groups(c: &PartitionCatalog) -> Vec<Vec<String>> {
+    let mut v: Vec<Vec<String>> = live(c)
+        .into_iter()
+        .map(|(_, mut keys)| {
+            keys.sort();
+            keys
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_block_going_over_the_bound_and_back_keeps_the_catalogue_a_function_of_the_live_set() {
+    let r = rules();
+    let at = "2026-03-12T18:00:00+03:00";
+    // Two providers announce a lecture titled only "Лекция": they share nothing but that word.
+    let pair =
+        [offering("p0", "x", "Лекция").city("Витебск").at(at), offering("p1", "x", "Лекция").city("Витебск").at(at)];
+    // Lectures of other providers at the same time, each with two words of its own (distinct in
+    // their first five letters, as tokens are): too unlike "Лекция" alone to match it, and sharing
+    // no word but "Лекция" with each other (some are alike enough to match when compared).
+    let letters = ["б", "д", "к", "м", "п", "т"];
+    let word = |i: usize, vowel: &str| -> String {
+        (0..3).map(|k| format!("{}{vowel}", letters[(i / 6usize.pow(k)) % 6])).collect()
+    };
+    let crowd: Vec<Offering> = (0..matching::MAX_BLOCK)
+        .map(|i| {
+            let title = format!("Лекция {} {}", word(i, "а"), word(i, "у"));
+            offering(&format!("c{i}"), "x", &title).city("Витебск").at(at)
+        })
+        .collect();
+    let mut c = PartitionCatalog::load(0, vec![], vec![], &r);
+    let mut fx = Effects::default();
+    let mut offset = 0;
+    for o in pair.iter().chain(&crowd[..matching::MAX_BLOCK - 2]) {
+        offset += 1;
+        c.upsert(o.clone(), offset, now(), &r, &mut fx);
+    }
+    let joined = vec!["p0/x".to_owned(), "p1/x".to_owned()];
+    assert!(groups(&c).contains(&joined), "under the bound the word joins the pair");
+
+    // Over the bound: "Лекция" says nothing any more; the pair splits.
+    for o in &crowd[matching::MAX_BLOCK - 2..] {
+        offset += 1;
+        c.upsert(o.clone(), offset, now(), &r, &mut fx);
+    }
+    assert!(groups(&c).iter().all(|g| g.len() == 1), "{:?}", groups(&c).iter().find(|g| g.len() > 1));
+    assert!(fx.stats.splits >= 1);
+
+    // The same live set in another order makes the same catalogue.
+    let mut fresh = PartitionCatalog::load(0, vec![], vec![], &r);
+    let mut other = Effects::default();
+    for (i, o) in crowd.iter().chain(&pair).rev().enumerate() {
+        fresh.upsert(o.clone(), i as i64, now(), &r, &mut other);
+    }
+    assert_eq!(groups(&fresh), groups(&c));
+
+    // Back under the bound (two of the crowd withdrawn): the pair is one entry again.
+    for i in 0..2 {
+        let snapshot = Snapshot {
+            schema_version: 1,
+            provider_id: format!("c{i}"),
+            listing: Listing::Complete,
+            source_ids: vec![],
+            fetched_at: now(),
+            document_url: None,
+        };
+        c.snapshot(&snapshot, &r, &mut fx);
+    }
+    assert!(groups(&c).contains(&joined), "{:?}", groups(&c).iter().find(|g| g.iter().any(|k| k.starts_with("p"))));
+}
