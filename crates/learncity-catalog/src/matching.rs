@@ -195,16 +195,23 @@ fn for_each_blocking_key(f: &Features, t: &Thresholds, mut emit: impl FnMut(&str
 
 /// Soft Dice similarity of two token sets (each sorted, as [`crate::fold::tokens`] gives them):
 /// a token of the smaller set counts when the other holds it or a token at least `min`
-/// Jaro-Winkler-similar.
+/// Jaro-Winkler-similar. Symmetric: for sets of one size, the direction counting fewer decides
+/// (the catalog builder's search for an entry's members relies on `score(a, b) == score(b, a)`).
 fn soft_dice(a: &[String], b: &[String], min: f64) -> f64 {
     if a.is_empty() || b.is_empty() {
         return 0.0;
     }
-    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    let matched = small
-        .iter()
-        .filter(|t| large.binary_search(t).is_ok() || large.iter().any(|u| strsim::jaro_winkler(t, u) >= min))
-        .count();
+    let found_in = |small: &[String], large: &[String]| {
+        small
+            .iter()
+            .filter(|t| large.binary_search(t).is_ok() || large.iter().any(|u| strsim::jaro_winkler(t, u) >= min))
+            .count()
+    };
+    let matched = match a.len().cmp(&b.len()) {
+        std::cmp::Ordering::Less => found_in(a, b),
+        std::cmp::Ordering::Greater => found_in(b, a),
+        std::cmp::Ordering::Equal => found_in(a, b).min(found_in(b, a)),
+    };
     (2 * matched) as f64 / (a.len() + b.len()) as f64
 }
 
@@ -372,6 +379,19 @@ mod tests {
         assert_eq!(score(&a, &b, &Thresholds::default()), Some(1.0));
         let c = f("a", "Python", "Minsk", None, "");
         assert_eq!(clusters(&[a, b, c], &Thresholds::default()), vec![vec![0, 1], vec![2]]);
+    }
+
+    #[test]
+    fn scores_do_not_depend_on_the_order_of_the_pair() {
+        let t = Thresholds::default();
+        let at = Some("2026-05-01T11:00:00+03:00");
+        // Of equal length: "kursa" is like both "kursi" and "kursu", "kursi" only like "kursa".
+        let a = f("a", "kursa kursi", "Minsk", at, "kursa kursi");
+        let b = f("b", "kursu zzzzz", "Minsk", at, "kursu zzzzz");
+        assert_eq!(score(&a, &b, &t), score(&b, &a, &t));
+        let c = f("c", "Мастер-класс по керамике", "Minsk", at, "");
+        let d = f("d", "Мастер класс керамикке", "Minsk", at, "Дом");
+        assert_eq!(score(&c, &d, &t), score(&d, &c, &t));
     }
 
     #[test]
