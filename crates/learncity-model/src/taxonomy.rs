@@ -455,25 +455,49 @@ pub fn category(id: &str) -> Option<&'static Category> {
 /// phrase start). Short stems ("it", "ai") only match a whole word, so "it" does not match
 /// "itinerary".
 pub fn map_term(term: &str) -> Vec<&'static str> {
-    CATEGORIES.iter().filter(|c| matches_any(term, c.stems)).map(|c| c.id).collect()
+    let words = Words::new(term);
+    CATEGORIES.iter().filter(|c| words.match_any(c.stems)).map(|c| c.id).collect()
 }
 
 /// The ids of a `(id, stems)` vocabulary (audience groups, accessibility) that `text` names.
 pub fn match_vocabulary(text: &str, vocabulary: &[(&'static str, &[&str])]) -> Vec<&'static str> {
-    vocabulary.iter().filter(|(_, stems)| matches_any(text, stems)).map(|(id, _)| *id).collect()
+    let words = Words::new(text);
+    vocabulary.iter().filter(|(_, stems)| words.match_any(stems)).map(|(id, _)| *id).collect()
 }
 
 /// True when any of `stems` starts a word of `text` (case-insensitive).
 pub fn matches_any(text: &str, stems: &[&str]) -> bool {
-    let lower = text.to_lowercase();
-    let words = word_starts(&lower);
-    stems.iter().any(|stem| {
-        let short = stem.chars().count() <= 2;
-        words.iter().any(|&start| {
-            let rest = &lower[start..];
-            rest.starts_with(stem) && (!short || rest[stem.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric()))
+    Words::new(text).match_any(stems)
+}
+
+/// A text lowercased, with where its words start: built once, matched against many stems
+/// (lowercasing and finding the words of a Cyrillic text again for every vocabulary entry was
+/// half of the readers' time).
+pub struct Words {
+    lower: String,
+    starts: Vec<usize>,
+}
+
+impl Words {
+    /// The words of `text`.
+    pub fn new(text: &str) -> Self {
+        let lower = text.to_lowercase();
+        let starts = word_starts(&lower);
+        Self { lower, starts }
+    }
+
+    /// True when any of `stems` (lowercase) starts a word; a stem of one or two letters must be
+    /// the whole word.
+    pub fn match_any(&self, stems: &[&str]) -> bool {
+        stems.iter().any(|stem| {
+            let short = stem.chars().count() <= 2;
+            self.starts.iter().any(|&start| {
+                let rest = &self.lower[start..];
+                rest.starts_with(stem)
+                    && (!short || rest[stem.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric()))
+            })
         })
-    })
+    }
 }
 
 /// Byte offsets where a word starts (a letter or digit after a non-letter-or-digit).

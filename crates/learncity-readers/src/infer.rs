@@ -202,9 +202,10 @@ pub fn infer_mode(e: &ModeEvidence<'_>) -> Option<Mode> {
     // A join link or a word the provider configured is strong evidence; a built-in word
     // anywhere in the text is weak ("how to use e-government services online").
     let strong_online = e.has_online_link || configured(e.online_keywords);
-    let online = strong_online || taxonomy::matches_any(&lower, ONLINE_WORDS);
-    let in_person_word = configured(e.in_person_keywords) || taxonomy::matches_any(&lower, IN_PERSON_WORDS);
-    if taxonomy::matches_any(&lower, HYBRID_WORDS) || (online && in_person_word) {
+    let words = taxonomy::Words::new(&lower);
+    let online = strong_online || words.match_any(ONLINE_WORDS);
+    let in_person_word = configured(e.in_person_keywords) || words.match_any(IN_PERSON_WORDS);
+    if words.match_any(HYBRID_WORDS) || (online && in_person_word) {
         return Some(Mode::Hybrid);
     }
     match (strong_online, online, e.has_place || in_person_word) {
@@ -308,7 +309,10 @@ const KIND_WORDS: &[(Kind, &[&str])] = &[
 
 /// Infers the kind from the title, then the provider's categories, then the description.
 pub fn infer_kind(title: &str, categories: &[String], description: &str) -> Option<Kind> {
-    let find = |text: &str| KIND_WORDS.iter().find(|(_, words)| taxonomy::matches_any(text, words)).map(|(k, _)| *k);
+    let find = |text: &str| {
+        let text = taxonomy::Words::new(text);
+        KIND_WORDS.iter().find(|(_, words)| text.match_any(words)).map(|(k, _)| *k)
+    };
     find(title).or_else(|| categories.iter().find_map(|c| find(c))).or_else(|| find(description))
 }
 
