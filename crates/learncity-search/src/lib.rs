@@ -168,9 +168,9 @@ impl SearchIndex {
             was_relaxed = !matches.is_empty();
         }
 
-        sort(&mut matches, q.sort);
         let total = matches.len();
         let limit = q.limit.min(MAX_LIMIT);
+        sort_page(&mut matches, q.sort, q.offset.saturating_add(limit));
         let mut hits = Vec::with_capacity(limit.min(total));
         for m in matches.iter().skip(q.offset).take(limit) {
             let doc: TantivyDocument = searcher.doc(m.address).map_err(index_err("read a matching entry's id"))?;
@@ -182,9 +182,11 @@ impl SearchIndex {
     }
 }
 
-/// Orders matches by `sort`; the document address breaks the remaining ties so that pages never
+/// Puts the first `upto` matches in `sort` order at the front (the rest after them, in no
+/// order): a page needs only those, and selecting them is linear in the matches where sorting all
+/// of a million is not. The document address breaks the remaining ties so that pages never
 /// overlap.
-fn sort(matches: &mut [Match], sort: Sort) {
+fn sort_page(matches: &mut [Match], sort: Sort, upto: usize) {
     let by_next = |a: &Match, b: &Match| match (a.next, b.next) {
         (Some(x), Some(y)) => x.cmp(&y),
         (Some(_), None) => std::cmp::Ordering::Less,
@@ -192,13 +194,18 @@ fn sort(matches: &mut [Match], sort: Sort) {
         (None, None) => std::cmp::Ordering::Equal,
     };
     let by_score = |a: &Match, b: &Match| b.score.total_cmp(&a.score);
-    matches.sort_by(|a, b| {
+    let order = |a: &Match, b: &Match| {
         let first = match sort {
             Sort::Relevance => by_score(a, b).then_with(|| by_next(a, b)),
             Sort::NextSession => by_next(a, b).then_with(|| by_score(a, b)),
         };
         first.then_with(|| a.address.cmp(&b.address))
-    });
+    };
+    if upto < matches.len() {
+        matches.select_nth_unstable_by(upto, order);
+    }
+    let front = upto.min(matches.len());
+    matches[..front].sort_by(order);
 }
 
 #[cfg(test)]
