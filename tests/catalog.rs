@@ -18,6 +18,7 @@ use learncity_store::{CatalogStore, SourceState};
 use learncity_testkit::broker::{
     Broker, Record, create_topic, free_port, kafka_names_toml, read_topic_all, unique_name,
 };
+use learncity_testkit::catalogue::{reduce, store_view};
 use learncity_testkit::offerings::{OfferingExt, in_days, offering};
 use learncity_testkit::pg::{pg_url, unique_schema};
 use tokio_util::sync::CancellationToken;
@@ -171,22 +172,6 @@ impl Drop for Town {
                 .output();
         }
     }
-}
-
-fn reduce(records: &[Record]) -> BTreeMap<String, serde_json::Value> {
-    let mut view = BTreeMap::new();
-    for r in records {
-        let key = r.key.clone().expect("catalog records are keyed");
-        match &r.payload {
-            Some(_) => view.insert(key, r.json()),
-            None => view.remove(&key),
-        };
-    }
-    view
-}
-
-fn store_view(entries: &[Entry]) -> BTreeMap<String, serde_json::Value> {
-    entries.iter().map(|e| (e.id.clone(), serde_json::to_value(e).unwrap())).collect()
 }
 
 /// An upsert as the collector publishes it: keyed `{provider}/{source}`, partitioned by city.

@@ -46,6 +46,7 @@ use learncity_citygen::{City, SplitMix64, SynthParams};
 use learncity_model::Entry;
 use learncity_store::SourceState;
 use learncity_testkit::broker::{Broker, Record, free_port, kafka_names_toml, read_topic_all, unique_name};
+use learncity_testkit::catalogue::{comparable, reduce, store_view};
 use learncity_testkit::http::{Fault, FixtureServer};
 use learncity_testkit::pg::{pg_url, unique_schema};
 use learncity_testkit::{eventually, fixture, repo_root};
@@ -391,35 +392,6 @@ fn topics_ensure(config: &Path) {
 // Catalogues compared
 // ---------------------------------------------------------------------------------------------
 
-/// A catalogue as comparable data, by the set of provider items each entry merges: entry ids
-/// name an entry by its first-seen source (arrival order), and fetch times differ between runs;
-/// everything else must be equal.
-fn comparable(entries: &[Entry]) -> BTreeMap<Vec<String>, Value> {
-    fn strip(v: &mut Value) {
-        match v {
-            Value::Object(map) => {
-                map.remove("fetched_at");
-                map.remove("updated_at");
-                map.remove("expanded_until");
-                map.values_mut().for_each(strip);
-            }
-            Value::Array(items) => items.iter_mut().for_each(strip),
-            _ => {}
-        }
-    }
-    entries
-        .iter()
-        .map(|e| {
-            let mut keys: Vec<String> = e.sources.iter().map(|s| s.key.clone()).collect();
-            keys.sort();
-            let mut v = serde_json::to_value(e).unwrap();
-            v.as_object_mut().unwrap().remove("id");
-            strip(&mut v);
-            (keys, v)
-        })
-        .collect()
-}
-
 /// `Ok` when the two comparable catalogues are equal, else a short account of the differences.
 fn same_catalogue(got: &BTreeMap<Vec<String>, Value>, want: &BTreeMap<Vec<String>, Value>) -> Result<(), String> {
     let only_got: Vec<&Vec<String>> = got.keys().filter(|k| !want.contains_key(*k)).collect();
@@ -531,24 +503,6 @@ impl Display for TruthCheck {
             self.entries, self.keys, self.duplicate_groups, self.precision, self.recall
         )
     }
-}
-
-/// The catalog topic read from its start, reduced as a downstream service does: the latest
-/// value per key, a tombstone deletes.
-fn reduce(records: &[Record]) -> BTreeMap<String, Value> {
-    let mut view = BTreeMap::new();
-    for r in records {
-        let key = r.key.clone().expect("catalog records are keyed");
-        match &r.payload {
-            Some(_) => view.insert(key, r.json()),
-            None => view.remove(&key),
-        };
-    }
-    view
-}
-
-fn store_view(entries: &[Entry]) -> BTreeMap<String, Value> {
-    entries.iter().map(|e| (e.id.clone(), serde_json::to_value(e).unwrap())).collect()
 }
 
 /// The (low, high) watermarks of every partition of `topic`.

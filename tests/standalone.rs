@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use learncity_model::Entry;
 use learncity_store::{CatalogStore, SourceState};
 use learncity_testkit::broker::{Broker, free_port, kafka_names_toml, unique_name};
+use learncity_testkit::catalogue::comparable;
 use learncity_testkit::pg::{pg_url, unique_schema};
 use learncity_testkit::{eventually, repo_root};
 use serde_json::Value;
@@ -282,37 +283,6 @@ fn write_providers(city: &learncity_citygen::City, dir: &Path, demo_addr: std::n
         assert_ne!(toml, p.toml, "{}: its url is on {base}", p.id);
         std::fs::write(providers.join(&p.file_name), toml).unwrap();
     }
-}
-
-/// A catalogue as comparable data, by the set of provider items each entry merges: entry ids
-/// name an entry by its first-seen source, which depends on the order providers were fetched
-/// in, and fetch times (and the recurrence horizons measured from them) differ between runs;
-/// everything else must be equal.
-fn comparable(entries: &[Entry]) -> BTreeMap<Vec<String>, Value> {
-    fn strip(v: &mut Value) {
-        match v {
-            Value::Object(map) => {
-                map.remove("fetched_at");
-                map.remove("updated_at");
-                // A rule is expanded over a horizon from the moment it was read.
-                map.remove("expanded_until");
-                map.values_mut().for_each(strip);
-            }
-            Value::Array(items) => items.iter_mut().for_each(strip),
-            _ => {}
-        }
-    }
-    entries
-        .iter()
-        .map(|e| {
-            let mut keys: Vec<String> = e.sources.iter().map(|s| s.key.clone()).collect();
-            keys.sort();
-            let mut v = serde_json::to_value(e).unwrap();
-            v.as_object_mut().unwrap().remove("id");
-            strip(&mut v);
-            (keys, v)
-        })
-        .collect()
 }
 
 /// The paths at which `a` and `b` differ, with both values.
