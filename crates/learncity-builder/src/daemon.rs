@@ -178,16 +178,8 @@ pub async fn run(
         rejoin: AtomicBool::new(false),
         partitions,
     };
-    let mut client = learncity_bus::consumer_config(kafka, &settings.group_id);
+    let mut client = learncity_bus::group_member_config(kafka, &settings.group_id, &[("fetch.wait.max.ms", "100")]);
     client.set("auto.offset.reset", "earliest").set("statistics.interval.ms", "5000");
-    // Defaults that `[kafka.properties]` may override.
-    for (key, value) in
-        [("session.timeout.ms", "10000"), ("heartbeat.interval.ms", "3000"), ("fetch.wait.max.ms", "100")]
-    {
-        if !kafka.properties.contains_key(key) {
-            client.set(key, value);
-        }
-    }
     let consumer: StreamConsumer<GroupContext> = client.create_with_context(context).map_err(|source| {
         BuildError::Bus(learncity_bus::BusError::Client {
             what: "catalog consumer",

@@ -120,6 +120,21 @@ pub fn consumer_config(settings: &KafkaSettings, group: &str) -> rdkafka::Client
     config
 }
 
+/// The configuration of a consumer that is a member of `group` with partitions assigned by the
+/// group (the builder, the collector): [`consumer_config`] with the group-membership defaults —
+/// a killed member is replaced after `session.timeout.ms` (10 s), heartbeats every 3 s — and
+/// `extra` defaults, each unless `[kafka.properties]` sets it (a slow broker may need a longer
+/// session).
+pub fn group_member_config(settings: &KafkaSettings, group: &str, extra: &[(&str, &str)]) -> rdkafka::ClientConfig {
+    let mut config = consumer_config(settings, group);
+    for (key, value) in [("session.timeout.ms", "10000"), ("heartbeat.interval.ms", "3000")].iter().chain(extra) {
+        if !settings.properties.contains_key(*key) {
+            config.set(*key, *value);
+        }
+    }
+    config
+}
+
 /// A librdkafka client configuration with the brokers, client id and extra properties of
 /// `settings`.
 pub fn client_config(settings: &KafkaSettings) -> rdkafka::ClientConfig {

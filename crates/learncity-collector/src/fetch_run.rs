@@ -1,8 +1,10 @@
 //! One run of one provider: fetch → (unchanged? stop) → read → enrich → publish → store state.
 //!
-//! Order matters for delivery: the offering events are acknowledged by the brokers before the
-//! new state (validators, hashes) is stored, so a crash in between re-fetches and re-publishes
-//! (the builder's upserts are idempotent) instead of losing the change.
+//! Order matters for delivery: before publishing, the state is stored without the new document's
+//! validators and content hash and without the hashes of the items about to change (an intent);
+//! the full new state is stored only after the brokers acknowledged the events. A crash in
+//! between re-fetches and re-publishes (the builder's upserts are idempotent) instead of losing
+//! the change — also when the document returns to its previous content meanwhile.
 
 use std::time::Duration;
 
@@ -79,7 +81,8 @@ impl<S: StateStore> Collector<S> {
             Err(e) => self.failed(provider, state, Failure::from(&e)).await?,
             Ok(FetchOutcome::NotModified { cache }) => {
                 state.last_status = Some(304);
-                self.succeeded(provider, state, Outcome::NotModified, cache.fresh_for, 0, false).await?
+                let outcome = still_emptied(&previous, Outcome::NotModified);
+                self.succeeded(provider, state, outcome, cache.fresh_for, 0, false).await?
             }
             Ok(FetchOutcome::Fetched(f)) => {
                 metrics::counter!("learncity_collector_bytes_total", "provider" => provider.id.clone())
@@ -90,7 +93,8 @@ impl<S: StateStore> Collector<S> {
                 let hash = document_hash(&f.body);
                 if same_config && previous.content_hash.as_deref() == Some(hash.as_str()) {
                     state.validators = f.validators;
-                    self.succeeded(provider, state, Outcome::Unchanged, f.cache.fresh_for, 0, false).await?
+                    let outcome = still_emptied(&previous, Outcome::Unchanged);
+                    self.succeeded(provider, state, outcome, f.cache.fresh_for, 0, false).await?
                 } else {
                     let read = read_document(provider, &f.body, &f.url, f.content_type.as_deref(), started).await;
                     match read {
@@ -121,10 +125,16 @@ impl<S: StateStore> Collector<S> {
                             if !self.ownership.still_runs(&provider.id) {
                                 return Ok(self.handed_over(provider));
                             }
+                            if !records.is_empty() {
+                                self.state.put(intent(&state, &out, snapshot)).await?;
+                            }
                             self.producer.publish(records, &self.abandon).await?;
                             metrics::counter!("learncity_collector_items_total", "provider" => provider.id.clone())
                                 .increment(upserts as u64);
                             state.item_count = out.offerings.len();
+                            if snapshot {
+                                state.listed_count = out.offerings.len();
+                            }
                             state.warning_count = out.warnings.len();
                             let hashes =
                                 out.offerings.iter().map(|o| (o.source_id.clone(), o.provenance.content_hash.clone()));
@@ -138,12 +148,23 @@ impl<S: StateStore> Collector<S> {
                                 state.content_hash = None;
                                 state.validators = Default::default();
                             }
-                            let outcome =
-                                if out.incomplete.is_some() { Outcome::Incomplete } else { Outcome::Published };
-                            if let Some(reason) = &out.incomplete {
+                            let outcome = if let Some(reason) = &out.incomplete {
                                 state.error_kind = Some("incomplete".to_owned());
                                 state.last_error = Some(reason.clone());
-                            }
+                                Outcome::Incomplete
+                            } else if !snapshot {
+                                state.listed_count = state.listed_count.max(previous.item_count);
+                                state.error_kind = Some("emptied".to_owned());
+                                state.last_error = Some(format!(
+                                    "the document holds no offering any more (the catalogue holds {} of this \
+                                     provider's): nothing is withdrawn while it stays empty; check the provider's \
+                                     document and rules (`learncity check`)",
+                                    state.listed_count
+                                ));
+                                Outcome::Emptied
+                            } else {
+                                Outcome::Published
+                            };
                             self.succeeded(provider, state, outcome, hint, upserts, snapshot).await?
                         }
                     }
@@ -210,12 +231,15 @@ impl<S: StateStore> Collector<S> {
         }
         let upserts = records.len();
         // A listing that suddenly holds nothing (a redesigned page whose rules no longer match,
-        // an empty feed served by mistake) must not withdraw the whole provider.
-        let emptied = out.offerings.is_empty() && previous.item_count > 0;
+        // an empty feed served by mistake, a maintenance page) must not withdraw the whole
+        // provider — nor when the empty document changes again: what counts is what the last
+        // snapshot listed, not what the last read held.
+        let listed = previous.listed_count.max(previous.item_count);
+        let emptied = out.offerings.is_empty() && listed > 0;
         if emptied {
             tracing::warn!(
                 provider = %provider.id,
-                before = previous.item_count,
+                before = listed,
                 "the document holds no offering any more; no snapshot published (nothing withdrawn)"
             );
         }
@@ -256,7 +280,7 @@ impl<S: StateStore> Collector<S> {
         state.outcome = outcome;
         state.consecutive_failures = 0;
         state.last_success_at = Some(now);
-        if outcome != Outcome::Incomplete {
+        if !matches!(outcome, Outcome::Incomplete | Outcome::Emptied) {
             state.error_kind = None;
             state.last_error = None;
         }
@@ -318,6 +342,30 @@ impl<S: StateStore> Collector<S> {
         self.state.put(state).await?;
         Ok(RunReport { provider_id: provider.id.clone(), outcome, upserts, snapshot, error })
     }
+}
+
+/// The outcome of a run that found the document unchanged: an emptied listing stays `emptied`
+/// (with its error) until it lists offerings again, so provider health keeps showing it.
+fn still_emptied(previous: &ProviderState, unchanged: Outcome) -> Outcome {
+    if previous.outcome == Outcome::Emptied { Outcome::Emptied } else { unchanged }
+}
+
+/// The state stored before a run's events are published (an intent): the new document's
+/// validators and content hash are not known to be published yet, nor are the items about to be
+/// (re)published or withdrawn. A crash before the acknowledgement then leaves a state under which
+/// every document — the new one, or the previous one come back — is read again and its changed
+/// items published, instead of a state that calls the previous document unchanged while the
+/// catalogue may already hold the new one.
+fn intent(state: &ProviderState, out: &ReadOutput, snapshot: bool) -> ProviderState {
+    let now: std::collections::HashMap<&str, &str> =
+        out.offerings.iter().map(|o| (o.source_id.as_str(), o.provenance.content_hash.as_str())).collect();
+    let mut intent = state.clone();
+    intent.validators = Default::default();
+    intent.content_hash = None;
+    // Kept: items the document holds unchanged; and, without a snapshot (nothing withdrawn),
+    // items it does not hold.
+    intent.item_hashes.retain(|id, hash| now.get(id.as_str()).map_or(!snapshot, |h| h == hash));
+    intent
 }
 
 /// Reads a document off the async runtime (parsing is CPU work).
@@ -395,5 +443,59 @@ mod tests {
         assert_eq!(document_hash(d), document_hash(e));
         assert_ne!(document_hash(e), document_hash(f));
         assert!(document_hash(b"").starts_with("sha256:"));
+    }
+
+    fn read_output(items: &[(&str, &str)]) -> ReadOutput {
+        let offerings = items
+            .iter()
+            .map(|(id, hash)| {
+                let mut o = learncity_testkit::offerings::offering("p", id, id);
+                o.provenance.content_hash = (*hash).to_owned();
+                o
+            })
+            .collect();
+        ReadOutput {
+            format: SourceFormat::Ical,
+            charset: "utf-8",
+            offerings,
+            warnings: vec![],
+            incomplete: None,
+            ttl_minutes: None,
+        }
+    }
+
+    #[test]
+    fn an_intent_forgets_what_the_run_is_about_to_change() {
+        let state = ProviderState {
+            provider_id: "p".to_owned(),
+            validators: learncity_fetch::Validators { etag: Some("\"a\"".to_owned()), last_modified: None },
+            content_hash: Some("sha256:a".to_owned()),
+            item_hashes: [("kept", "h1"), ("changed", "h2"), ("gone", "h3")]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+            ..ProviderState::default()
+        };
+        let out = read_output(&[("kept", "h1"), ("changed", "h2-new"), ("new", "h4")]);
+        let ids = |s: &ProviderState| s.item_hashes.keys().cloned().collect::<Vec<_>>();
+
+        // With a snapshot, the items it withdraws are forgotten too: should the document come
+        // back, they are published again.
+        let with_snapshot = intent(&state, &out, true);
+        assert_eq!(ids(&with_snapshot), ["kept"]);
+        assert_eq!(with_snapshot.content_hash, None);
+        assert_eq!(with_snapshot.validators, Default::default());
+        // Without one (a truncated document), items it does not hold stay as they were.
+        assert_eq!(ids(&intent(&state, &out, false)), ["gone", "kept"]);
+        // The rest of the state is the run's.
+        assert_eq!(intent(&state, &out, true).provider_id, "p");
+    }
+
+    #[test]
+    fn an_emptied_listing_stays_emptied_while_unchanged() {
+        let emptied = ProviderState { outcome: Outcome::Emptied, ..ProviderState::default() };
+        assert_eq!(still_emptied(&emptied, Outcome::NotModified), Outcome::Emptied);
+        let published = ProviderState { outcome: Outcome::Published, ..ProviderState::default() };
+        assert_eq!(still_emptied(&published, Outcome::Unchanged), Outcome::Unchanged);
     }
 }

@@ -236,11 +236,9 @@ impl GroupMember {
             guard: RejoinGuard::default(),
             rejoin: AtomicBool::new(false),
         };
-        let consumer: BaseConsumer<GroupContext> = learncity_bus::consumer_config(settings, group_id)
+        let consumer: BaseConsumer<GroupContext> = learncity_bus::group_member_config(settings, group_id, &[])
             .set("client.id", format!("{}-{instance}", settings.client_id))
             .set("auto.offset.reset", "latest")
-            .set("session.timeout.ms", "10000")
-            .set("heartbeat.interval.ms", "3000")
             .create_with_context(context)
             .map_err(|source| learncity_bus::BusError::Client {
                 what: "group consumer",

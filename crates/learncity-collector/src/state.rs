@@ -39,6 +39,9 @@ pub enum Outcome {
     Unchanged,
     /// Fetched, but the document is truncated: its complete items were published, no snapshot.
     Incomplete,
+    /// Fetched and read, but the document holds no offering while the catalogue holds some of
+    /// the provider's: no snapshot published (nothing withdrawn); see `last_error`.
+    Emptied,
     /// Failed (fetch or read); see `last_error`.
     Failed,
 }
@@ -52,6 +55,7 @@ impl Outcome {
             Outcome::NotModified => "not_modified",
             Outcome::Unchanged => "unchanged",
             Outcome::Incomplete => "incomplete",
+            Outcome::Emptied => "emptied",
             Outcome::Failed => "failed",
         }
     }
@@ -94,6 +98,9 @@ pub struct ProviderState {
     pub bytes: u64,
     /// Offerings in the last document.
     pub item_count: usize,
+    /// Offerings listed by the last snapshot published: what the catalogue holds of the
+    /// provider. A read that holds none while this is not 0 publishes no snapshot.
+    pub listed_count: usize,
     /// Warnings of the last read.
     pub warning_count: usize,
     /// Content hash of every item published, by source id: unchanged items are not sent again.

@@ -20,7 +20,7 @@ pub struct ProviderStatus {
     pub last_attempt_at: Option<DateTime<Utc>>,
     /// When the last attempt that did not fail ended.
     pub last_success_at: Option<DateTime<Utc>>,
-    /// `never`, `published`, `not_modified`, `unchanged`, `incomplete` or `failed`.
+    /// `never`, `published`, `not_modified`, `unchanged`, `incomplete`, `emptied` or `failed`.
     pub outcome: String,
     /// HTTP status of the last response.
     pub last_status: Option<u16>,
