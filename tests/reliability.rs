@@ -14,8 +14,9 @@
 //!   nothing is withdrawn because of a failure.
 //! - [`standalone_soak_with_a_changing_city`]: `learncity run` while items are added, changed and
 //!   removed between polls and a provider flaps.
-//! - Three `#[ignore]`d tests reproduce product bugs these runs found (docs/reliability.md, "What
-//!   did not hold"); `cargo test -p learncity --test reliability -- --ignored` runs them.
+//! - Three tests guard the fixes of product bugs these runs found (docs/reliability.md, "Product
+//!   bugs found and fixed"): a truncated calendar or page withdraws nothing, nor does an emptied
+//!   listing that changes again, and a document reverted after a crash is published again.
 //!
 //! The default sizes are CI-sized. `scripts/fault-load` runs the long version through these
 //! environment variables (read here; nothing else differs):
@@ -26,7 +27,6 @@
 //! | `LEARNCITY_FAULT_KILL_INTERVAL` | 8 | mean seconds between two SIGKILLs of one daemon |
 //! | `LEARNCITY_FAULT_RESTARTS` | 3 | broker restarts during the fault phase |
 //! | `LEARNCITY_FAULT_OFFERINGS` | 240 | real-world offerings of the pipeline's city at the end |
-//! | `LEARNCITY_FAULT_REVERTS` | 0 | 1: the pipeline's documents also return to earlier contents (exposes a known bug: docs/reliability.md) |
 //! | `LEARNCITY_SOAK_SECS` | 45 | length of the standalone soak |
 //! | `LEARNCITY_SOAK_OFFERINGS` | 160 | real-world offerings of the soak's city at the start |
 //! | `LEARNCITY_FAULT_SEED` | 20261127 | seed of the cities, the kill plan and the changes |
@@ -831,22 +831,20 @@ fn tansu_outages(log: &str, timeline: &[(DateTime<Utc>, &str)]) -> Vec<String> {
 }
 
 /// The city's versions during the fault phase, one per 3-s tick: (offerings, day shift).
-/// Offerings grow from `first` to `last`; now and then every date moves a day later. With
-/// `reverts`, the dates move back and forth instead (a document returns to an earlier content),
-/// ending unshifted. Without it no document ever returns to an earlier content: a SIGKILL of the
-/// collector between publishing a document's events and storing its state, followed by that
-/// document's return to its previous content, leaves the catalogue stale — a product bug
-/// reproduced by `a_document_reverted_after_a_crash_stays_stale` (docs/reliability.md).
-fn versions(rng: &mut SplitMix64, first: usize, last: usize, secs: f64, reverts: bool) -> Vec<(usize, i64)> {
+/// Offerings grow from `first` to `last`; now and then every date moves a day later or back (a
+/// document returns to an earlier content: with a SIGKILL of the collector between publishing
+/// and storing a document's state, that once left the catalogue stale, docs/reliability.md),
+/// ending unshifted.
+fn versions(rng: &mut SplitMix64, first: usize, last: usize, secs: f64) -> Vec<(usize, i64)> {
     let ticks = (secs / 3.0).ceil().max(1.0) as usize;
     let mut shift = 0;
     (1..=ticks)
         .map(|k| {
             let offerings = first + (last - first) * k / ticks;
-            if k == ticks && reverts {
+            if k == ticks {
                 shift = 0;
-            } else if k < ticks && rng.unit() < 0.3 {
-                shift = if reverts { 1 - shift } else { shift + 1 };
+            } else if rng.unit() < 0.3 {
+                shift = 1 - shift;
             }
             (offerings, shift)
         })
@@ -881,7 +879,6 @@ async fn pipeline_survives_broker_restarts_and_sigkills() {
     let kill_interval: f64 = knob("LEARNCITY_FAULT_KILL_INTERVAL", 8.0);
     let restarts: usize = knob("LEARNCITY_FAULT_RESTARTS", 3);
     let offerings: usize = knob("LEARNCITY_FAULT_OFFERINGS", 240);
-    let reverts = knob("LEARNCITY_FAULT_REVERTS", 0) != 0;
     let seed = seed();
     let providers = 12;
     let kills = ((secs / kill_interval).round() as usize).max(1);
@@ -900,14 +897,14 @@ async fn pipeline_survives_broker_restarts_and_sigkills() {
     let dir = tempfile::tempdir().unwrap();
     let providers_dir = city.write_providers(dir.path(), |_, toml| toml);
     let first = offerings * 3 / 5;
-    let versions = versions(&mut SplitMix64::new(seed ^ 0xc4a9), first, offerings, secs, reverts);
+    let versions = versions(&mut SplitMix64::new(seed ^ 0xc4a9), first, offerings, secs);
     let (last, last_shift) = *versions.last().unwrap();
     report(
         TEST,
         format!(
-            "the city grows from {first} to {last} offerings in {} versions, its dates moving {} (final shift {last_shift} days)",
+            "the city grows from {first} to {last} offerings in {} versions, its dates moving back and forth \
+             (final shift {last_shift} days)",
             versions.len(),
-            if reverts { "back and forth" } else { "forward only" }
         ),
     );
 
@@ -1986,7 +1983,7 @@ total-timeout = "3s"
 }
 
 // ---------------------------------------------------------------------------------------------
-// A product bug, reproduced (ignored until fixed: docs/reliability.md, "What did not hold")
+// Product bugs the fault runs found, reproduced exactly (docs/reliability.md, "Product bugs found by these runs")
 // ---------------------------------------------------------------------------------------------
 
 /// A provider with a complete listing that serves a truncated document (a CMS that dies half way
@@ -1996,7 +1993,6 @@ total-timeout = "3s"
 /// snapshot lists only the items before the cut, and the builder withdraws the rest. (The feeds
 /// are `window` listings, which withdraw nothing anyway; the JSON-LD page holds.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "product bug: a truncated iCalendar or HTML document withdraws the items after the cut (docs/reliability.md)"]
 async fn truncated_documents_withdraw_nothing() {
     const TEST: &str = "truncated";
     let city = SynthCity::start(seed(), 6, 90).await;
@@ -2075,12 +2071,12 @@ per-host-delay = "0s"
 
 /// A complete listing whose document suddenly holds nothing (a maintenance page, an emptied
 /// calendar) withdraws nothing ("a listing that suddenly holds nothing must not withdraw the whole
-/// provider", crates/learncity-collector/src/fetch_run.rs) — but only the first time: the run
-/// stores `item_count = 0`, so when the empty document changes (the maintenance page shows the
-/// time, the calendar a new DTSTAMP-free PRODID), the next read is no longer "suddenly empty" and
-/// its empty snapshot withdraws every offering of the provider.
+/// provider", crates/learncity-collector/src/fetch_run.rs) — also when the empty document changes
+/// (the maintenance page shows the time, the calendar a new DTSTAMP-free PRODID). This once held
+/// only the first time: the run stored `item_count = 0`, so the next read was no longer "suddenly
+/// empty" and its empty snapshot withdrew every offering of the provider; the state now keeps
+/// what the last snapshot listed (`listed_count`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "product bug: an empty document that changes again withdraws the whole provider (docs/reliability.md)"]
 async fn an_emptied_listing_that_changes_again_withdraws_nothing() {
     const TEST: &str = "emptied";
     let city = SynthCity::start(seed(), 6, 90).await;
@@ -2152,21 +2148,23 @@ per-host-delay = "0s"
     assert!(withdrawn.is_empty(), "providers withdrawn because their empty document changed: {withdrawn:?}");
 }
 
-/// The collector stores a provider's fetch state (validators, hashes) only after the provider's
-/// events are acknowledged, so that a crash in between makes it fetch and publish again
-/// (crates/learncity-collector/src/fetch_run.rs). That holds while the document stays as it was;
-/// when it returns to its previous content before the restarted collector fetches it, the
-/// surviving state (the previous document's validators and item hashes) calls it unchanged —
-/// a 304 — and the catalogue keeps the version that was published before the crash, for good.
+/// The collector stores a provider's full fetch state (validators, hashes) only after the
+/// provider's events are acknowledged, so that a crash in between makes it fetch and publish
+/// again (crates/learncity-collector/src/fetch_run.rs). When the document returns to its previous
+/// content before the restarted collector fetches it, a surviving state of the previous document
+/// would call it unchanged — a 304 — and the catalogue would keep the version published before
+/// the crash, for good (found by the long pipeline run). The collector therefore stores an intent
+/// before publishing: the state without the validators, content hash and item hashes the run is
+/// about to change.
 ///
-/// The crash is simulated exactly: a provider's run with document A (state stored), a run with
-/// document B (published; the state store keeps only A's state, as after a SIGKILL right after
-/// the publish), then document A again for a collector started on that state.
+/// The crash is simulated exactly: a provider's run with document A, a run with document B
+/// (published; of its state stores, every one but the last survives, as after a SIGKILL between
+/// the acknowledgement and the last store), then document A again for a collector started on
+/// what survived.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "product bug: a document reverted after a crash between publish and state store stays stale (docs/reliability.md)"]
-async fn a_document_reverted_after_a_crash_stays_stale() {
+async fn a_document_reverted_after_a_crash_is_published_again() {
     use learncity_bus::{LocalBus, Publish};
-    use learncity_collector::{Collector, MemoryStateStore, Ownership, Shutdown, StateStore};
+    use learncity_collector::{Collector, Ownership, Shutdown, StateStore};
 
     const TEST: &str = "reverted";
     const P: usize = 3; // an iCalendar provider
@@ -2194,7 +2192,7 @@ async fn a_document_reverted_after_a_crash_stays_stale() {
         tokio::spawn(async move { learncity_builder::local::run(&config, store, bus, deliveries, stop).await })
     };
     let fetcher = Arc::new(learncity_fetch::Fetcher::new(config.http.clone()).unwrap());
-    let collector = |state: Arc<MemoryStateStore>| {
+    let collector = |state: Arc<RecordingStateStore>| {
         let publish: Arc<dyn Publish> = bus.clone();
         Collector::new(
             &config,
@@ -2220,20 +2218,21 @@ async fn a_document_reverted_after_a_crash_stays_stale() {
     };
 
     // Document A: published, its state stored.
-    let state = Arc::new(MemoryStateStore::default());
+    let state = Arc::new(RecordingStateStore::default());
     let first = collector(Arc::clone(&state));
     let run = first.run_provider(provider).await.unwrap();
     assert!(run.upserts > 0, "{run:?}");
     let of_a = starts().await;
-    let state_of_a = state.get(&provider.id).unwrap();
-    // Document B (every date a day later): published; the process dies before B's state is stored.
+    // Document B (every date a day later): published; the process dies before B's last state
+    // store.
     city.serve(P, 60, 1);
     let run = first.run_provider(provider).await.unwrap();
     assert!(run.upserts > 0, "{run:?}");
     let of_b = starts().await;
     assert_ne!(of_a, of_b);
-    let survived = Arc::new(MemoryStateStore::default());
-    survived.put(state_of_a).await.unwrap();
+    let stored = state.stored();
+    let survived = Arc::new(RecordingStateStore::default());
+    survived.put(stored[stored.len() - 2].clone()).await.unwrap();
     // The provider returns to document A; the restarted collector starts from the surviving state.
     city.serve(P, 60, 0);
     let run = collector(survived).run_provider(provider).await.unwrap();
@@ -2242,4 +2241,32 @@ async fn a_document_reverted_after_a_crash_stays_stale() {
     stop.cancel();
     let _ = builder.await;
     assert_eq!(now, of_a, "the catalogue holds document B's dates while the provider serves document A again");
+}
+
+/// A state store that keeps every state stored, in order (to simulate a crash after any of them).
+#[derive(Default)]
+struct RecordingStateStore {
+    states: learncity_collector::MemoryStateStore,
+    stored: std::sync::Mutex<Vec<learncity_collector::ProviderState>>,
+}
+
+impl RecordingStateStore {
+    fn stored(&self) -> Vec<learncity_collector::ProviderState> {
+        self.stored.lock().unwrap().clone()
+    }
+}
+
+impl learncity_collector::StateStore for RecordingStateStore {
+    fn get(&self, provider_id: &str) -> Option<learncity_collector::ProviderState> {
+        self.states.get(provider_id)
+    }
+
+    async fn put(&self, state: learncity_collector::ProviderState) -> Result<(), learncity_collector::CollectError> {
+        self.stored.lock().unwrap().push(state.clone());
+        self.states.put(state).await
+    }
+
+    async fn sync(&self) -> Result<(), learncity_collector::CollectError> {
+        Ok(())
+    }
 }

@@ -8,8 +8,14 @@
 //! `javascript:` links are dropped; descriptions are kept as raw HTML (sanitised in
 //! [`crate::normalise`]). Times read by rules are in the provider's zone, which is authoritative
 //! for pages (`floating` stays false).
+//!
+//! A page whose text opens `<html>` or `<body>` but closes neither is truncated ([`truncation`]):
+//! the parser closes what is left open, so only the raw text shows the cut.
+
+use std::sync::LazyLock;
 
 use learncity_model::SourceFormat;
+use regex::Regex;
 use scraper::{ElementRef, Html, Selector};
 use serde_json::Value;
 use url::Url;
@@ -21,14 +27,19 @@ use crate::settings::{FieldRule, HtmlRules};
 use crate::text::{collapse_whitespace, resolve_url};
 use crate::{ReadContext, ReadError, Warning, microdata};
 
+/// A page's opening `<html>` or `<body>` tag.
+static PAGE_OPEN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)<(html|body)[\s/>]").expect("static regex"));
+
+/// A page's closing `</html>` or `</body>` tag.
+static PAGE_CLOSE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)</(html|body)\s*>").expect("static regex"));
+
 /// Reads an HTML page (already decoded to text), or a bare JSON-LD document.
 pub fn read_page(
     text: &str,
     ctx: &ReadContext<'_>,
     warnings: &mut Vec<Warning>,
 ) -> Result<(Vec<Draft>, SourceFormat), ReadError> {
-    let body = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
-    if body.starts_with('{') || body.starts_with('[') {
+    if let Some(body) = bare_json(text) {
         return read_bare_jsonld(body, ctx, warnings);
     }
     let page = Html::parse_document(text);
@@ -49,6 +60,29 @@ pub fn read_page(
         Some(rules) => Ok((read_rules(&page, rules, &env, warnings)?, SourceFormat::Html)),
         None => Err(ReadError::NoHtmlRules),
     }
+}
+
+/// Why the page (already decoded to text) is incomplete, when it is: it opens `<html>` or
+/// `<body>` and closes neither (case-insensitive; whatever follows the closing tag — whitespace,
+/// comments, a script a server appends — is fine). A page cut off by a dying server ends before
+/// its closing tags, and the HTML parser would close them silently. A fragment (a listing served
+/// without `<html>` and `<body>`) and a bare JSON-LD document cannot be told from a cut one and
+/// are never incomplete.
+pub fn truncation(text: &str) -> Option<String> {
+    if bare_json(text).is_some() || !PAGE_OPEN.is_match(text) || PAGE_CLOSE.is_match(text) {
+        return None;
+    }
+    Some(
+        "the HTML page ends without its closing </body> and </html> tags: the document was probably truncated; \
+         its complete items are published, nothing is withdrawn"
+            .to_owned(),
+    )
+}
+
+/// The text from its first character, when it is a JSON document rather than a page.
+fn bare_json(text: &str) -> Option<&str> {
+    let body = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    (body.starts_with('{') || body.starts_with('[')).then_some(body)
 }
 
 /// A JSON document: JSON-LD, read leniently.
@@ -502,6 +536,62 @@ mod tests {
         let page = Html::parse_fragment("<div>12 марта<br>18:30<script>var x = '19:00';</script><p>зал</p></div>");
         let text = collapse_whitespace(&element_text(page.root_element()));
         assert_eq!(text, "12 марта 18:30 зал");
+    }
+
+    /// The whole read, as the collector does it: how many offerings `page` yields and what
+    /// `incomplete` says of it.
+    fn read_whole(page: &str, settings: &ReaderSettings) -> (usize, Option<String>) {
+        with_ctx(settings, Some("https://library.vitebsk.example/afisha/index.html"), fetched_at(), |ctx| {
+            crate::read(page.as_bytes(), crate::FormatHint::Auto, ctx)
+        })
+        .map(|out| (out.offerings.len(), out.incomplete))
+        .unwrap()
+    }
+
+    /// A page cut off (a CMS dying half way through with a 200) is incomplete, so that it
+    /// withdraws nothing: the parser closes the open elements silently, only the text shows it.
+    #[test]
+    fn a_page_cut_before_its_closing_tags_is_incomplete() {
+        let settings = rules_settings();
+        assert_eq!(read_whole(LIST, &settings), (3, None));
+        let cut = &LIST[..LIST.find("<article class=\"event\" data-id=\"ev-102\"").unwrap()];
+        let (offerings, reason) = read_whole(cut, &settings);
+        let reason = reason.expect("a cut page is incomplete");
+        assert!(reason.contains("</body> and </html>") && reason.contains("nothing is withdrawn"), "{reason}");
+        assert_eq!(offerings, 0, "the item nearest the cut is held back: it may be the cut one");
+        let cut = &LIST[..LIST.find("<article class=\"event\"><div class=\"date\">когда").unwrap()];
+        assert_eq!(read_whole(cut, &settings).0, 1, "the items before it are read");
+        // The same for a page read through its JSON-LD (cut after the block).
+        let jsonld = r#"<!DOCTYPE html><html><head><script type="application/ld+json">
+            {"@type": "Event", "name": "Лекция", "startDate": "2025-03-12T18:30"}</script></head><body><h1>Афиша</h1>"#;
+        let (offerings, reason) = read_whole(jsonld, &ReaderSettings::default());
+        assert_eq!(offerings, 1);
+        assert!(reason.is_some(), "a cut JSON-LD page is incomplete");
+        assert!(read_whole(&format!("{jsonld}</body></html>"), &ReaderSettings::default()).1.is_none());
+    }
+
+    #[test]
+    fn only_a_page_that_opens_and_never_closes_is_truncated() {
+        let cut = "<!DOCTYPE html><html><head><title>Афиша</title></head><body><article>";
+        assert!(truncation(cut).is_some());
+        assert!(truncation("<HTML><BODY class=\"afisha\"><p>…").is_some(), "tags are case-insensitive");
+        assert!(truncation("<html><head><title>Афиша</title>").is_some(), "cut in the head");
+        // Either closing tag will do, in any case, with anything after it.
+        for end in [
+            "</body></html>",
+            "</BODY>\n</HTML>\n",
+            "</body>",
+            "</html >",
+            "</body>\n<!-- generated in 0.2 s -->\n",
+            "</html><script>track()</script>",
+        ] {
+            assert!(truncation(&format!("{cut}{end}")).is_none(), "{end:?}");
+        }
+        // Cannot be told from a cut page: a fragment and a bare JSON-LD document.
+        assert!(truncation("<ul><li class=\"padzeya\">Экскурсія</li>").is_none());
+        assert!(truncation("[{\"@type\": \"Event\", \"description\": \"<html><body>\"").is_none());
+        // `<htmlx>` or `<bodyguard>` is no page tag.
+        assert!(truncation("<htmlx><bodyguard>").is_none());
     }
 
     /// Pieces of real pages: markup, JSON-LD, microdata, dates in every supported form.

@@ -24,8 +24,10 @@
 //!   properties into `online_urls`; nothing is inferred or sanitised here.
 //!
 //! Guarantees: no panic on any input; a document without any calendar component is
-//! [`ReadError::Malformed`]; a calendar without VEVENT is `Ok(vec![])` (VTODO, VJOURNAL and
-//! VFREEBUSY are ignored); a bad value costs a warning on its event, never the document.
+//! [`ReadError::Malformed`]; a calendar without VEVENT has no drafts (VTODO, VJOURNAL and
+//! VFREEBUSY are ignored); a bad value costs a warning on its event, never the document; a
+//! calendar whose text ends inside a VEVENT or VCALENDAR (a truncated document) is
+//! [`CalendarOutput::incomplete`], and the event the cut falls in is not published.
 
 mod raw;
 mod recur;
@@ -77,8 +79,18 @@ static HTML_MARKUP: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
+/// What reading one calendar produced.
+#[derive(Debug)]
+pub struct CalendarOutput {
+    /// One draft per UID.
+    pub drafts: Vec<Draft>,
+    /// Why the calendar is incomplete, when the text ends inside a VCALENDAR or VEVENT (a
+    /// truncated document): its events are real, but it must not withdraw what it lacks.
+    pub incomplete: Option<String>,
+}
+
 /// Reads a calendar (already decoded to text): one draft per UID.
-pub fn read(text: &str, ctx: &ReadContext<'_>, warnings: &mut Vec<Warning>) -> Result<Vec<Draft>, ReadError> {
+pub fn read(text: &str, ctx: &ReadContext<'_>, warnings: &mut Vec<Warning>) -> Result<CalendarOutput, ReadError> {
     let calendars = parse(text, warnings)?;
     let scan = raw::scan(text);
     for component in scan.unterminated.iter().filter(|c| *c == "VEVENT" || *c == "VCALENDAR") {
@@ -86,9 +98,20 @@ pub fn read(text: &str, ctx: &ReadContext<'_>, warnings: &mut Vec<Warning>) -> R
             "the calendar has a BEGIN:{component} without END:{component}; the document may be truncated"
         )));
     }
+    let incomplete = truncation(&scan.open_at_end);
     let vevent_count: usize = calendars.iter().map(|c| c.components.iter().filter(|c| is_vevent(c)).count()).sum();
     // The verbatim rules are used only when the scan saw the same events calcard parsed.
-    let raw_rules = (scan.rrules.len() == vevent_count).then_some(scan.rrules);
+    let same_events = scan.rrules.len() == vevent_count;
+    let raw_rules = same_events.then_some(scan.rrules);
+    // A text that ends inside a VEVENT cut that event off (a title or a description half way):
+    // it is not published. (Only when the scan and calcard saw the same events, so that the last
+    // one parsed is the cut one.)
+    let cut_off = (same_events && scan.open_at_end.iter().any(|c| c == "VEVENT")).then(|| vevent_count - 1);
+    if cut_off.is_some() {
+        warnings.push(Warning::document(
+            "the calendar's last event is cut off where the text ends: it is not published (a truncated document)",
+        ));
+    }
 
     let mut events = Vec::new();
     let (mut ordinal, mut private) = (0usize, 0usize);
@@ -99,6 +122,9 @@ pub fn read(text: &str, ctx: &ReadContext<'_>, warnings: &mut Vec<Warning>) -> R
         for comp in cal.components.iter().filter(|c| is_vevent(c)) {
             let raw = raw_rules.as_ref().and_then(|r| r.get(ordinal));
             ordinal += 1;
+            if cut_off == Some(ordinal - 1) {
+                continue;
+            }
             if is_private(comp) {
                 private += 1;
                 continue;
@@ -114,7 +140,29 @@ pub fn read(text: &str, ctx: &ReadContext<'_>, warnings: &mut Vec<Warning>) -> R
     apply_dtstamps(&mut events, ctx.fetched_at);
 
     let window = Window::new(ctx);
-    Ok(group_by_uid(events).into_iter().flat_map(|(uid, group)| build_group(uid, group, &window)).collect())
+    let drafts = group_by_uid(events).into_iter().flat_map(|(uid, group)| build_group(uid, group, &window)).collect();
+    Ok(CalendarOutput { drafts, incomplete })
+}
+
+/// Why a calendar whose text ends inside `open_at_end` (outermost first) is incomplete: a
+/// calendar cut off before its END:VEVENT or END:VCALENDAR line. Components closed implicitly
+/// by an outer END further on are sloppy writing, not a cut, and only warned about.
+fn truncation(open_at_end: &[String]) -> Option<String> {
+    if open_at_end.iter().any(|c| c == "VEVENT") {
+        Some(
+            "the calendar ends inside a VEVENT (no END:VEVENT / END:VCALENDAR): the document was probably \
+             truncated; its complete events are published, the cut one is not, nothing is withdrawn"
+                .to_owned(),
+        )
+    } else if open_at_end.iter().any(|c| c == "VCALENDAR") {
+        Some(
+            "the calendar ends without END:VCALENDAR: the document was probably truncated; its complete events \
+             are published, nothing is withdrawn"
+                .to_owned(),
+        )
+    } else {
+        None
+    }
 }
 
 /// Parses every calendar object in the text. `Err` when there is none.
@@ -875,7 +923,7 @@ mod tests {
         with_ctx(settings, Some("https://provider.example/calendar/events.ics"), fetched_at(), |ctx| {
             read(text, ctx, &mut warnings)
         })
-        .map(|d| (d, warnings))
+        .map(|out| (out.drafts, warnings))
     }
 
     fn run(body: &str) -> (Vec<Draft>, Vec<Warning>) {
@@ -1367,11 +1415,63 @@ BEGIN:VEVENT\nUID:bad-rule\nSUMMARY:Плохое правило\nDTSTART:2025031
     }
 
     #[test]
-    fn an_unterminated_event_is_read_with_a_warning() {
+    fn an_event_cut_off_at_the_end_is_not_published() {
         let text = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:cut\r\nSUMMARY:Обрезано\r\nDTSTART:20250310T100000Z\r\n";
         let (drafts, warnings) = read_raw(text, &minsk()).unwrap();
-        assert_eq!(only(&drafts).sessions.len(), 1);
+        assert!(drafts.is_empty(), "{drafts:#?}");
         assert!(warnings.iter().any(|w| w.message.contains("BEGIN:VEVENT without END:VEVENT")), "{warnings:?}");
+        assert!(warnings.iter().any(|w| w.message.contains("last event is cut off")), "{warnings:?}");
+    }
+
+    /// The whole read, as the collector does it: what `incomplete` says of `text`.
+    fn incomplete(text: &str) -> (usize, Option<String>) {
+        with_ctx(&minsk(), None, fetched_at(), |ctx| crate::read(text.as_bytes(), crate::FormatHint::Ical, ctx))
+            .map(|out| (out.offerings.len(), out.incomplete))
+            .unwrap()
+    }
+
+    const EVENTS: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//learncity//test//EN\r\n\
+BEGIN:VEVENT\r\nUID:one\r\nSUMMARY:Первое\r\nDTSTART:20250310T100000Z\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:two\r\nSUMMARY:Второе\r\nDTSTART:20250311T100000Z\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:three\r\nSUMMARY:Третье\r\nDTSTART:20250312T100000Z\r\nDESCRIPTION:Длинное описание\r\n  продолжается\r\nEND:VEVENT\r\n\
+END:VCALENDAR\r\n";
+
+    /// A calendar cut off (a server dying half way through with a 200) is incomplete wherever
+    /// the cut falls, so that it withdraws nothing; its events are read as far as they go.
+    #[test]
+    fn a_truncated_calendar_is_incomplete() {
+        assert_eq!(incomplete(EVENTS), (3, None));
+        // Trailing blank lines after END:VCALENDAR are no cut.
+        assert_eq!(incomplete(&format!("{EVENTS}\r\n\r\n")), (3, None));
+        let cut_at = |line: &str| &EVENTS[..EVENTS.find(line).unwrap()];
+        // Inside the third event, inside a folded line, right after its BEGIN: the cut-off event
+        // is not published (its description or title may end half way).
+        for cut in [cut_at("DESCRIPTION"), cut_at("  продолжается"), cut_at("UID:three")] {
+            let (n, reason) = incomplete(cut);
+            let reason = reason.unwrap_or_else(|| panic!("complete: {cut:?}"));
+            assert!(reason.contains("ends inside a VEVENT") && reason.contains("nothing is withdrawn"), "{reason}");
+            assert_eq!(n, 2, "only the complete events: {cut:?}");
+        }
+        // Between two events, and after the last one but before END:VCALENDAR.
+        for (cut, offerings) in [(cut_at("BEGIN:VEVENT\r\nUID:two"), 1), (cut_at("END:VCALENDAR"), 3)] {
+            let (n, reason) = incomplete(cut);
+            assert!(reason.as_deref().is_some_and(|r| r.contains("without END:VCALENDAR")), "{cut:?}: {reason:?}");
+            assert_eq!(n, offerings, "{cut:?}");
+        }
+    }
+
+    /// Only a calendar whose text ends inside a component is cut: sloppy nesting that an outer
+    /// END closes, and a bare list of complete VEVENTs, are complete documents.
+    #[test]
+    fn a_calendar_closed_at_its_end_is_complete() {
+        let sloppy = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a\r\nSUMMARY:Без конца\r\nDTSTART:20250310T100000Z\r\nEND:VCALENDAR\r\n";
+        let (_, warnings) = read_raw(sloppy, &minsk()).unwrap();
+        assert!(warnings.iter().any(|w| w.message.contains("BEGIN:VEVENT without END:VEVENT")), "{warnings:?}");
+        assert_eq!(incomplete(sloppy).1, None);
+        let bare = "BEGIN:VEVENT\r\nUID:bare\r\nSUMMARY:Bare\r\nDTSTART:20250310T100000Z\r\nEND:VEVENT\r\n";
+        assert_eq!(incomplete(bare), (1, None));
+        let lowercase = EVENTS.replace("END:VCALENDAR", "end:vcalendar");
+        assert_eq!(incomplete(&lowercase), (3, None));
     }
 
     proptest::proptest! {
@@ -1414,7 +1514,7 @@ BEGIN:VEVENT\nUID:bad-rule\nSUMMARY:Плохое правило\nDTSTART:2025031
             let text = String::from_utf8_lossy(&bytes).into_owned();
             let outcome = std::panic::catch_unwind(|| {
                 let mut warnings = Vec::new();
-                let drafts = with_ctx(&settings, None, fetched_at(), |ctx| read(&text, ctx, &mut warnings))?;
+                let drafts = with_ctx(&settings, None, fetched_at(), |ctx| read(&text, ctx, &mut warnings))?.drafts;
                 if std::env::var_os("ICAL_SWEEP_VERBOSE").is_some() {
                     let item_warnings: Vec<String> =
                         drafts.iter().flat_map(|d| d.warnings.iter().map(|(f, m)| format!("{f}: {m}"))).collect();

@@ -163,18 +163,28 @@ pub fn read(bytes: &[u8], hint: FormatHint, ctx: &ReadContext<'_>) -> Result<Rea
         forced => forced,
     };
     let mut warnings = doc.warnings;
-    let mut incomplete = None;
-    let (drafts, format, ttl_minutes) = match format {
+    let (drafts, format, ttl_minutes, incomplete) = match format {
         FormatHint::Rss | FormatHint::Atom | FormatHint::Jsonfeed => {
             let out = feed::read(&doc.text, ctx)?;
             warnings.extend(out.warnings);
-            incomplete = out.incomplete;
-            (out.drafts, out.format, out.ttl_minutes)
+            (out.drafts, out.format, out.ttl_minutes, out.incomplete)
         }
-        FormatHint::Ical => (ical::read(&doc.text, ctx, &mut warnings)?, SourceFormat::Ical, None),
+        FormatHint::Ical => {
+            let out = ical::read(&doc.text, ctx, &mut warnings)?;
+            (out.drafts, SourceFormat::Ical, None, out.incomplete)
+        }
         FormatHint::Html | FormatHint::Auto => {
-            let (drafts, format) = html::read_page(&doc.text, ctx, &mut warnings)?;
-            (drafts, format, None)
+            let (mut drafts, format) = html::read_page(&doc.text, ctx, &mut warnings)?;
+            let incomplete = html::truncation(&doc.text);
+            // The item nearest the cut may end half way (a JSON-LD block cut off does not parse,
+            // so only a page read by rules has one): not published.
+            if incomplete.is_some() && format == SourceFormat::Html && drafts.pop().is_some() {
+                warnings.push(Warning::document(
+                    "the page's last item may be cut off where the text ends: it is not published (a truncated \
+                     document)",
+                ));
+            }
+            (drafts, format, None, incomplete)
         }
     };
     let (offerings, item_warnings) = normalise::finish(drafts, format, ctx);

@@ -33,6 +33,20 @@ pub enum StoreError {
         source: sqlx::Error,
     },
 
+    /// Another process held the SQLite store's migration lock for too long.
+    #[error(
+        "cannot open the store {what}: another process has held its migration lock {lock} for {waited_s} s; \
+         check for a stuck learncity process using this store, then retry"
+    )]
+    Locked {
+        /// The store's path.
+        what: String,
+        /// The lock file.
+        lock: String,
+        /// How long this process waited, in seconds.
+        waited_s: u64,
+    },
+
     /// Running the embedded migrations failed.
     #[error(
         "cannot migrate the store {what}: {source}; the database may have been migrated by a newer \

@@ -3,7 +3,12 @@
 //! WAL journal, `synchronous = NORMAL`, a 5 s busy timeout and a small pool. Writes run in
 //! `BEGIN IMMEDIATE` transactions, so the single writer takes the write lock up front; the
 //! change sequence of an entry is `MAX(seq) + 1` taken inside that transaction.
+//!
+//! Opening is serialised across processes by an exclusive lock on `PATH.lock` (sqlx takes no
+//! lock around SQLite migrations, so two processes opening a new file at once would both create
+//! the tables); the operating system releases it when its holder exits, however it exits.
 
+use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -22,6 +27,12 @@ use crate::{
 /// Connections in the pool (one writer at a time; the others read).
 const MAX_CONNECTIONS: u32 = 4;
 
+/// How often a process waiting for another one's migrations tries the lock again.
+const LOCK_POLL: Duration = Duration::from_millis(20);
+
+/// How long a process waits for another one's migrations before giving up.
+const LOCK_WAIT: Duration = Duration::from_secs(60);
+
 /// The catalogue store in one SQLite file.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -38,6 +49,8 @@ impl SqliteStore {
             std::fs::create_dir_all(dir)
                 .map_err(|e| StoreError::Open { what: what.clone(), source: sqlx::Error::Io(e) })?;
         }
+        // Held until the migrations are done: another process opening the file waits here.
+        let _lock = migration_lock(path, &what).await?;
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -72,6 +85,48 @@ impl SqliteStore {
     async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
         self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(StoreError::query("begin a write transaction"))
     }
+}
+
+/// The lock file of the store at `path`: `PATH.lock`.
+fn lock_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+/// Takes the exclusive lock on the store's lock file, waiting (up to [`LOCK_WAIT`]) while another
+/// process holds it; closing the returned file releases it. `None` for an in-memory database
+/// and where no lock can be had (a read-only folder, a file system without locks): the store
+/// opens unlocked then, as it did before there was a lock.
+async fn migration_lock(path: &Path, what: &str) -> Result<Option<File>, StoreError> {
+    if path.as_os_str().is_empty() || path.as_os_str() == ":memory:" {
+        return Ok(None);
+    }
+    let lock = lock_path(path);
+    let file = match OpenOptions::new().create(true).truncate(false).write(true).open(&lock) {
+        Ok(file) => file,
+        Err(e) => {
+            tracing::warn!(lock = %lock.display(), error = %e, "cannot create the store's lock file; opening it unlocked");
+            return Ok(None);
+        }
+    };
+    let attempts = LOCK_WAIT.as_millis() / LOCK_POLL.as_millis();
+    for attempt in 0..=attempts {
+        match file.try_lock() {
+            Ok(()) => return Ok(Some(file)),
+            Err(TryLockError::WouldBlock) => {
+                if attempt == 0 {
+                    tracing::debug!(lock = %lock.display(), "another process is opening the store; waiting");
+                }
+                tokio::time::sleep(LOCK_POLL).await;
+            }
+            Err(TryLockError::Error(e)) => {
+                tracing::warn!(lock = %lock.display(), error = %e, "cannot lock the store's lock file; opening it unlocked");
+                return Ok(None);
+            }
+        }
+    }
+    Err(StoreError::Locked { what: what.to_owned(), lock: lock.display().to_string(), waited_s: LOCK_WAIT.as_secs() })
 }
 
 /// The highest change sequence so far (0 when none).
@@ -349,5 +404,92 @@ impl CatalogStore for SqliteStore {
         .map_err(StoreError::query("mark the live entries removed"))?;
         tx.commit().await.map_err(StoreError::query("commit a reset"))?;
         Ok(ids)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Barrier};
+
+    use super::*;
+
+    /// Opens the store at `path` on a runtime of its own (as another process would).
+    fn open_blocking(path: &Path) -> Result<SqliteStore, StoreError> {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+        runtime.block_on(SqliteStore::open(path))
+    }
+
+    /// Several openers at once on one new file (each with its own pool, as `learncity catalog`
+    /// and `learncity serve` started together): all open it, the migrations run once. Without
+    /// the lock the losers of the race failed with "table sources already exists".
+    #[test]
+    fn concurrent_openers_of_a_new_file_all_succeed() {
+        const OPENERS: usize = 4;
+        const ROUNDS: usize = 20;
+        let migrations = sqlx::migrate!("./migrations/sqlite").iter().count() as i64;
+        for round in 0..ROUNDS {
+            let dir = tempfile::tempdir().expect("a temp dir");
+            let path = dir.path().join("data").join("catalog.sqlite");
+            let start = Arc::new(Barrier::new(OPENERS));
+            let openers: Vec<_> = (0..OPENERS)
+                .map(|_| {
+                    let (path, start) = (path.clone(), Arc::clone(&start));
+                    std::thread::spawn(move || {
+                        start.wait();
+                        open_blocking(&path).map(|store| store.path().to_owned())
+                    })
+                })
+                .collect();
+            for opener in openers {
+                let opened = opener.join().expect("an opener thread");
+                assert!(opened.is_ok(), "round {round}: {}", opened.unwrap_err());
+            }
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+            runtime.block_on(async {
+                let store = SqliteStore::open(&path).await.expect("reopen");
+                let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
+                    .fetch_one(store.pool())
+                    .await
+                    .expect("the migrations table");
+                assert_eq!(applied, migrations, "round {round}: each migration applied once");
+                let tables: Vec<String> =
+                    sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+                        .fetch_all(store.pool())
+                        .await
+                        .expect("the schema");
+                for table in ["entries", "fetch_state", "offsets", "outbox", "sources"] {
+                    assert!(tables.iter().any(|t| t == table), "round {round}: no table {table}: {tables:?}");
+                }
+            });
+            assert!(lock_path(&path).exists(), "the lock file lies beside the store");
+        }
+    }
+
+    /// An opener waits while another process holds the lock, and opens the store once it is
+    /// released. (The pause only gives an opener that ignored the lock time to finish early; the
+    /// test cannot fail because of a slow machine.)
+    #[test]
+    fn an_opener_waits_for_the_lock() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let path = dir.path().join("catalog.sqlite");
+        let held =
+            OpenOptions::new().create(true).truncate(false).write(true).open(lock_path(&path)).expect("lock file");
+        held.lock().expect("the lock");
+        let released = Arc::new(AtomicBool::new(false));
+        let opener = {
+            let (path, released) = (path.clone(), Arc::clone(&released));
+            std::thread::spawn(move || open_blocking(&path).map(|_| released.load(Ordering::SeqCst)))
+        };
+        std::thread::sleep(Duration::from_millis(300));
+        released.store(true, Ordering::SeqCst);
+        drop(held);
+        let after_release = opener.join().expect("the opener thread").expect("opened once the lock was released");
+        assert!(after_release, "the store opened while another process held its lock");
+    }
+
+    #[test]
+    fn the_lock_file_is_named_after_the_store() {
+        assert_eq!(lock_path(Path::new("data/catalog.sqlite")), Path::new("data/catalog.sqlite.lock"));
     }
 }

@@ -13,6 +13,9 @@ pub(super) struct Scan {
     pub rrules: Vec<Vec<String>>,
     /// Components opened with BEGIN and never closed with their END (a truncated document).
     pub unterminated: Vec<String>,
+    /// The components still open where the text ends, outermost first: the document was cut
+    /// inside them (the last ones of [`Scan::unterminated`]).
+    pub open_at_end: Vec<String>,
 }
 
 /// Scans the document's lines.
@@ -46,8 +49,8 @@ pub(super) fn scan(text: &str) -> Scan {
             _ => {}
         }
     }
-    unterminated.extend(stack);
-    Scan { rrules: events, unterminated }
+    unterminated.extend(stack.iter().cloned());
+    Scan { rrules: events, unterminated, open_at_end: stack }
 }
 
 /// Content lines with folding (CRLF or LF followed by a space or tab) undone.
@@ -81,6 +84,7 @@ BEGIN:VEVENT\r\nRRULE:FREQ=WEEKLY;BYDAY=TU;\r\n COUNT=10\r\nEND:VEVENT\r\nBEGIN:
         let scan = scan(text);
         assert_eq!(scan.rrules, vec![vec!["FREQ=WEEKLY;BYDAY=TU;COUNT=10".to_owned()], vec![]]);
         assert!(scan.unterminated.is_empty());
+        assert!(scan.open_at_end.is_empty());
     }
 
     #[test]
@@ -89,5 +93,7 @@ BEGIN:VEVENT\r\nRRULE:FREQ=WEEKLY;BYDAY=TU;\r\n COUNT=10\r\nEND:VEVENT\r\nBEGIN:
             "BEGIN:VCALENDAR\nBEGIN:VEVENT\nSUMMARY:a\nBEGIN:VEVENT\nEND:VEVENT\nEND:VCALENDAR\nBEGIN:VCALENDAR\nBEGIN:VEVENT\n",
         );
         assert_eq!(scan.unterminated, ["VEVENT", "VCALENDAR", "VEVENT"]);
+        // Only the second calendar is cut off: the first one's END:VCALENDAR closed its open VEVENT.
+        assert_eq!(scan.open_at_end, ["VCALENDAR", "VEVENT"]);
     }
 }
