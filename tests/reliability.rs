@@ -15,7 +15,7 @@
 //! - [`standalone_soak_with_a_changing_city`]: `learncity run` while items are added, changed and
 //!   removed between polls and a provider flaps.
 //! - Three tests guard the fixes of product bugs these runs found (docs/reliability.md, "Product
-//!   bugs found and fixed"): a truncated calendar or page withdraws nothing, nor does an emptied
+//!   bugs found by these runs"): a truncated calendar or page withdraws nothing, nor does an emptied
 //!   listing that changes again, and a document reverted after a crash is published again.
 //!
 //! The default sizes are CI-sized. `scripts/fault-load` runs the long version through these

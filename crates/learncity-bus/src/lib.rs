@@ -124,10 +124,15 @@ pub fn consumer_config(settings: &KafkaSettings, group: &str) -> rdkafka::Client
 /// group (the builder, the collector): [`consumer_config`] with the group-membership defaults —
 /// a killed member is replaced after `session.timeout.ms` (10 s), heartbeats every 3 s — and
 /// `extra` defaults, each unless `[kafka.properties]` sets it (a slow broker may need a longer
-/// session).
+/// session). A session timeout set without a heartbeat interval gets heartbeats at a third of it.
 pub fn group_member_config(settings: &KafkaSettings, group: &str, extra: &[(&str, &str)]) -> rdkafka::ClientConfig {
     let mut config = consumer_config(settings, group);
-    for (key, value) in [("session.timeout.ms", "10000"), ("heartbeat.interval.ms", "3000")].iter().chain(extra) {
+    let heartbeat = match settings.properties.get("session.timeout.ms").map(|ms| ms.trim().parse::<u64>()) {
+        Some(Ok(session_ms)) => (session_ms / 3).max(1).to_string(),
+        _ => "3000".to_owned(),
+    };
+    let defaults = [("session.timeout.ms", "10000"), ("heartbeat.interval.ms", heartbeat.as_str())];
+    for (key, value) in defaults.iter().chain(extra) {
         if !settings.properties.contains_key(*key) {
             config.set(*key, *value);
         }
@@ -144,4 +149,29 @@ pub fn client_config(settings: &KafkaSettings) -> rdkafka::ClientConfig {
         config.set(key, value);
     }
     config
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_members_get_defaults_that_the_properties_override() {
+        let get = |config: &rdkafka::ClientConfig, key: &str| config.get(key).map(str::to_owned);
+        let settings = KafkaSettings::default();
+        let config = group_member_config(&settings, "g", &[("fetch.wait.max.ms", "100")]);
+        assert_eq!(get(&config, "session.timeout.ms").as_deref(), Some("10000"));
+        assert_eq!(get(&config, "heartbeat.interval.ms").as_deref(), Some("3000"));
+        assert_eq!(get(&config, "fetch.wait.max.ms").as_deref(), Some("100"));
+        assert_eq!(get(&config, "group.id").as_deref(), Some("g"));
+
+        // A session set alone gets heartbeats at a third of it; both set are kept as they are.
+        let mut settings = KafkaSettings::default();
+        settings.properties.insert("session.timeout.ms".into(), "60000".into());
+        let config = group_member_config(&settings, "g", &[]);
+        assert_eq!(get(&config, "session.timeout.ms").as_deref(), Some("60000"));
+        assert_eq!(get(&config, "heartbeat.interval.ms").as_deref(), Some("20000"));
+        settings.properties.insert("heartbeat.interval.ms".into(), "500".into());
+        assert_eq!(get(&group_member_config(&settings, "g", &[]), "heartbeat.interval.ms").as_deref(), Some("500"));
+    }
 }

@@ -73,6 +73,7 @@ impl<S: StateStore> Collector<S> {
             instance: Some(self.instance.clone()),
             config_hash,
             last_attempt_at: Some(started),
+            intent: false,
             ..previous.clone()
         };
         let fetched =
@@ -81,7 +82,7 @@ impl<S: StateStore> Collector<S> {
             Err(e) => self.failed(provider, state, Failure::from(&e)).await?,
             Ok(FetchOutcome::NotModified { cache }) => {
                 state.last_status = Some(304);
-                let outcome = still_emptied(&previous, Outcome::NotModified);
+                let outcome = still_emptied(&state, Outcome::NotModified);
                 self.succeeded(provider, state, outcome, cache.fresh_for, 0, false).await?
             }
             Ok(FetchOutcome::Fetched(f)) => {
@@ -93,7 +94,7 @@ impl<S: StateStore> Collector<S> {
                 let hash = document_hash(&f.body);
                 if same_config && previous.content_hash.as_deref() == Some(hash.as_str()) {
                     state.validators = f.validators;
-                    let outcome = still_emptied(&previous, Outcome::Unchanged);
+                    let outcome = still_emptied(&state, Outcome::Unchanged);
                     self.succeeded(provider, state, outcome, f.cache.fresh_for, 0, false).await?
                 } else {
                     let read = read_document(provider, &f.body, &f.url, f.content_type.as_deref(), started).await;
@@ -126,7 +127,7 @@ impl<S: StateStore> Collector<S> {
                                 return Ok(self.handed_over(provider));
                             }
                             if !records.is_empty() {
-                                self.state.put(intent(&state, &out, snapshot)).await?;
+                                self.state.put(intent(&state, &out, snapshot, same_config)).await?;
                             }
                             self.producer.publish(records, &self.abandon).await?;
                             metrics::counter!("learncity_collector_items_total", "provider" => provider.id.clone())
@@ -154,13 +155,6 @@ impl<S: StateStore> Collector<S> {
                                 Outcome::Incomplete
                             } else if !snapshot {
                                 state.listed_count = state.listed_count.max(previous.item_count);
-                                state.error_kind = Some("emptied".to_owned());
-                                state.last_error = Some(format!(
-                                    "the document holds no offering any more (the catalogue holds {} of this \
-                                     provider's): nothing is withdrawn while it stays empty; check the provider's \
-                                     document and rules (`learncity check`)",
-                                    state.listed_count
-                                ));
                                 Outcome::Emptied
                             } else {
                                 Outcome::Published
@@ -280,9 +274,21 @@ impl<S: StateStore> Collector<S> {
         state.outcome = outcome;
         state.consecutive_failures = 0;
         state.last_success_at = Some(now);
-        if !matches!(outcome, Outcome::Incomplete | Outcome::Emptied) {
-            state.error_kind = None;
-            state.last_error = None;
+        match outcome {
+            // The run set its reason.
+            Outcome::Incomplete => {}
+            Outcome::Emptied => {
+                state.error_kind = Some("emptied".to_owned());
+                state.last_error = Some(format!(
+                    "the document holds no offering any more (its last complete read listed {}): nothing is \
+                     withdrawn while it stays empty; check the provider's document and rules (`learncity check`)",
+                    state.listed_count
+                ));
+            }
+            _ => {
+                state.error_kind = None;
+                state.last_error = None;
+            }
         }
         state.next_due_at = Some(schedule::after_success(now, &self.bounds, provider.interval, hint, rand::random()));
         self.finish(provider, state, upserts, snapshot).await
@@ -344,10 +350,11 @@ impl<S: StateStore> Collector<S> {
     }
 }
 
-/// The outcome of a run that found the document unchanged: an emptied listing stays `emptied`
-/// (with its error) until it lists offerings again, so provider health keeps showing it.
-fn still_emptied(previous: &ProviderState, unchanged: Outcome) -> Outcome {
-    if previous.outcome == Outcome::Emptied { Outcome::Emptied } else { unchanged }
+/// The outcome of a run that found the document unchanged: an emptied listing (its last read
+/// held nothing, its last snapshot something) stays `emptied` until it lists offerings again —
+/// also after failed runs in between — so provider health keeps showing it.
+fn still_emptied(state: &ProviderState, unchanged: Outcome) -> Outcome {
+    if state.item_count == 0 && state.listed_count > 0 { Outcome::Emptied } else { unchanged }
 }
 
 /// The state stored before a run's events are published (an intent): the new document's
@@ -356,15 +363,16 @@ fn still_emptied(previous: &ProviderState, unchanged: Outcome) -> Outcome {
 /// every document — the new one, or the previous one come back — is read again and its changed
 /// items published, instead of a state that calls the previous document unchanged while the
 /// catalogue may already hold the new one.
-fn intent(state: &ProviderState, out: &ReadOutput, snapshot: bool) -> ProviderState {
+fn intent(state: &ProviderState, out: &ReadOutput, snapshot: bool, same_config: bool) -> ProviderState {
     let now: std::collections::HashMap<&str, &str> =
         out.offerings.iter().map(|o| (o.source_id.as_str(), o.provenance.content_hash.as_str())).collect();
     let mut intent = state.clone();
+    intent.intent = true;
     intent.validators = Default::default();
     intent.content_hash = None;
     // Kept: items the document holds unchanged; and, without a snapshot (nothing withdrawn),
-    // items it does not hold.
-    intent.item_hashes.retain(|id, hash| now.get(id.as_str()).map_or(!snapshot, |h| h == hash));
+    // items it does not hold. Under a new config every item is published again: none is kept.
+    intent.item_hashes.retain(|id, hash| same_config && now.get(id.as_str()).map_or(!snapshot, |h| h == hash));
     intent
 }
 
@@ -481,21 +489,32 @@ mod tests {
 
         // With a snapshot, the items it withdraws are forgotten too: should the document come
         // back, they are published again.
-        let with_snapshot = intent(&state, &out, true);
+        let with_snapshot = intent(&state, &out, true, true);
         assert_eq!(ids(&with_snapshot), ["kept"]);
         assert_eq!(with_snapshot.content_hash, None);
         assert_eq!(with_snapshot.validators, Default::default());
         // Without one (a truncated document), items it does not hold stay as they were.
-        assert_eq!(ids(&intent(&state, &out, false)), ["gone", "kept"]);
-        // The rest of the state is the run's.
-        assert_eq!(intent(&state, &out, true).provider_id, "p");
+        assert_eq!(ids(&intent(&state, &out, false, true)), ["gone", "kept"]);
+        // Under a new config every item is published again.
+        assert!(intent(&state, &out, true, false).item_hashes.is_empty());
+        // The rest of the state is the run's; the run's final state supersedes its intent.
+        assert_eq!(with_snapshot.provider_id, "p");
+        let last_attempt_at = Some(Utc::now());
+        let intent = ProviderState { last_attempt_at, ..with_snapshot };
+        let done = ProviderState { last_attempt_at, intent: false, ..intent.clone() };
+        assert!(done.newer_than(&intent) && !intent.newer_than(&done));
+        let next = ProviderState { last_attempt_at: Some(Utc::now() + chrono::Duration::seconds(1)), ..intent.clone() };
+        assert!(next.newer_than(&done));
     }
 
     #[test]
     fn an_emptied_listing_stays_emptied_while_unchanged() {
-        let emptied = ProviderState { outcome: Outcome::Emptied, ..ProviderState::default() };
+        // Also after a failed run in between (whose outcome is `failed`).
+        let emptied = ProviderState { outcome: Outcome::Failed, item_count: 0, listed_count: 7, ..Default::default() };
         assert_eq!(still_emptied(&emptied, Outcome::NotModified), Outcome::Emptied);
-        let published = ProviderState { outcome: Outcome::Published, ..ProviderState::default() };
+        let published = ProviderState { item_count: 7, listed_count: 7, ..Default::default() };
         assert_eq!(still_emptied(&published, Outcome::Unchanged), Outcome::Unchanged);
+        let never_listed = ProviderState::default();
+        assert_eq!(still_emptied(&never_listed, Outcome::Unchanged), Outcome::Unchanged);
     }
 }

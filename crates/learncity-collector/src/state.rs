@@ -105,6 +105,17 @@ pub struct ProviderState {
     pub warning_count: usize,
     /// Content hash of every item published, by source id: unchanged items are not sent again.
     pub item_hashes: BTreeMap<String, String>,
+    /// Stored before the run's events were published (an intent): the run's final state, with
+    /// the same `last_attempt_at`, supersedes it.
+    pub intent: bool,
+}
+
+impl ProviderState {
+    /// Whether this state was stored after `other`: a later attempt, or the same attempt's final
+    /// state after its intent.
+    pub fn newer_than(&self, other: &ProviderState) -> bool {
+        (self.last_attempt_at, !self.intent) > (other.last_attempt_at, !other.intent)
+    }
 }
 
 /// Where fetch state is kept.
@@ -307,10 +318,7 @@ fn follow(consumer: BaseConsumer, topic: &str, shared: &Shared) {
                         Ok(state) => {
                             // This instance's own `put` is in the map already; a record of an
                             // earlier attempt still on its way must not take the state back.
-                            let older = inner
-                                .states
-                                .get(key)
-                                .is_some_and(|known| known.last_attempt_at > state.last_attempt_at);
+                            let older = inner.states.get(key).is_some_and(|known| known.newer_than(&state));
                             if !older {
                                 inner.states.insert(key.to_owned(), state);
                             }

@@ -177,8 +177,11 @@ pub fn read(bytes: &[u8], hint: FormatHint, ctx: &ReadContext<'_>) -> Result<Rea
             let (mut drafts, format) = html::read_page(&doc.text, ctx, &mut warnings)?;
             let incomplete = html::truncation(&doc.text);
             // The item nearest the cut may end half way (a JSON-LD block cut off does not parse,
-            // so only a page read by rules has one): not published.
-            if incomplete.is_some() && format == SourceFormat::Html && drafts.pop().is_some() {
+            // so only a page read by rules or microdata has one): not published.
+            if incomplete.is_some()
+                && matches!(format, SourceFormat::Html | SourceFormat::Microdata)
+                && drafts.pop().is_some()
+            {
                 warnings.push(Warning::document(
                     "the page's last item may be cut off where the text ends: it is not published (a truncated \
                      document)",

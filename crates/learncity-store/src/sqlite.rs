@@ -117,6 +117,12 @@ async fn migration_lock(path: &Path, what: &str) -> Result<Option<File>, StoreEr
             Err(TryLockError::WouldBlock) => {
                 if attempt == 0 {
                     tracing::debug!(lock = %lock.display(), "another process is opening the store; waiting");
+                } else if attempt == 50 {
+                    tracing::info!(
+                        lock = %lock.display(),
+                        "still waiting for another process that is opening (migrating) the store; `fuser` on the \
+                         lock file names it"
+                    );
                 }
                 tokio::time::sleep(LOCK_POLL).await;
             }
