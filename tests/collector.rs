@@ -528,13 +528,17 @@ async fn a_restart_against_unchanged_providers_publishes_nothing() {
     })
     .await;
     // A complete listing that suddenly holds nothing (a redesigned page whose rules match
-    // nothing) is read, but withdraws nothing: no snapshot.
+    // nothing) is read, but withdraws nothing: no snapshot; provider health says `emptied`.
     let page = "<html><body><main><p>Сайт обновляется</p></main></body></html>";
     city.server.set("/library-html/library-events.html", "text/html; charset=utf-8", page);
     eventually(Duration::from_secs(60), "the emptied page read", || async {
         let states = city.states().await;
         let st = &states["library-html"];
-        if st["item_count"] == 0 && st["outcome"] == "published" { Ok(()) } else { Err(st.to_string()) }
+        let emptied = st["item_count"] == 0
+            && st["outcome"] == "emptied"
+            && st["error_kind"] == "emptied"
+            && st["last_error"].as_str().is_some_and(|e| e.contains("nothing is withdrawn"));
+        if emptied { Ok(()) } else { Err(st.to_string()) }
     })
     .await;
     let log = daemon.terminate();

@@ -1680,8 +1680,8 @@ delivery-timeout = "10s"
             }
             None => {
                 assert!(
-                    state["outcome"] != "failed" && state["item_count"] == 0,
-                    "{id}: an emptied document is read: {state}"
+                    state["outcome"] == "emptied" && state["error_kind"] == "emptied" && state["item_count"] == 0,
+                    "{id}: an emptied document is read and shown as emptied: {state}"
                 );
                 shown.push(format!("{id}(after success)=emptied, item_count 0"));
             }
