@@ -544,17 +544,15 @@ async fn offsets_summary(bootstrap: &str, topic: &str, partitions: i32) -> Strin
     }
 }
 
-/// The catalogue an uninterrupted standalone run (`learncity run`'s code, in this process)
-/// builds from what the providers in `providers_dir` serve now.
-async fn reference_catalogue(providers_dir: &Path, dir: &Path, providers: usize) -> Vec<Entry> {
-    let store = dir.join(format!("{}.sqlite", unique_name("reference")));
-    let config = dir.join(format!("{}.toml", unique_name("reference")));
+/// Writes the config of a standalone run (`learncity run`) over the providers in `providers_dir`
+/// into the SQLite file `store`, with the collector's `schedule` lines (`interval = ...`).
+fn write_standalone_config(config: &Path, providers_dir: &Path, store: &Path, schedule: &str) {
     std::fs::write(
-        &config,
+        config,
         format!(
             r#"[collector]
 providers = "{providers}"
-interval = "1h"
+{schedule}
 enrich-per-run = 0
 [catalog]
 store = "sqlite:{store}"
@@ -570,6 +568,14 @@ per-host-delay = "0s"
         ),
     )
     .unwrap();
+}
+
+/// The catalogue an uninterrupted standalone run (`learncity run`'s code, in this process)
+/// builds from what the providers in `providers_dir` serve now.
+async fn reference_catalogue(providers_dir: &Path, dir: &Path, providers: usize) -> Vec<Entry> {
+    let store = dir.join(format!("{}.sqlite", unique_name("reference")));
+    let config = dir.join(format!("{}.toml", unique_name("reference")));
+    write_standalone_config(&config, providers_dir, &store, r#"interval = "1h""#);
     let stop = CancellationToken::new();
     let running = learncity::run::start(learncity_config::load(&config).unwrap(), stop.clone()).await.unwrap();
     let reader = learncity_store::open(&format!("sqlite:{}", store.display())).await.unwrap();
@@ -1986,6 +1992,63 @@ total-timeout = "3s"
 // Product bugs the fault runs found, reproduced exactly (docs/reliability.md, "Product bugs found by these runs")
 // ---------------------------------------------------------------------------------------------
 
+/// `learncity run`'s code in this process over `city`, polling every 1–2 s into a SQLite store of
+/// its own; started once every offering the city serves is in the store.
+struct Standalone {
+    store: Box<dyn learncity_store::CatalogStore>,
+    stop: CancellationToken,
+    running: learncity::run::Standalone,
+    _dir: tempfile::TempDir,
+}
+
+impl Standalone {
+    async fn start(city: &SynthCity, name: &str) -> Standalone {
+        let dir = tempfile::tempdir().unwrap();
+        let providers_dir = city.write_providers(dir.path(), |_, toml| toml);
+        let store_path = dir.path().join(format!("{name}.sqlite"));
+        let config = dir.path().join("learncity.toml");
+        let schedule = "interval = \"1s\"\nmin-interval = \"1s\"\nmax-interval = \"2s\"";
+        write_standalone_config(&config, &providers_dir, &store_path, schedule);
+        let stop = CancellationToken::new();
+        let running = learncity::run::start(learncity_config::load(&config).unwrap(), stop.clone()).await.unwrap();
+        let store = learncity_store::open(&format!("sqlite:{}", store_path.display())).await.unwrap();
+        let keys = city.served_keys();
+        eventually(Duration::from_secs(60), "every offering in the catalogue", || async {
+            let n = store.counts().await.map_err(|e| e.to_string())?.sources_active as usize;
+            if n == keys.len() { Ok(()) } else { Err(format!("{n} of {}", keys.len())) }
+        })
+        .await;
+        Standalone { store, stop, running, _dir: dir }
+    }
+
+    /// Stops the run; it must end cleanly.
+    async fn stop(self) {
+        self.stop.cancel();
+        self.running.task.await.unwrap().unwrap();
+    }
+}
+
+impl SynthCity {
+    /// Waits until each of `providers` was fetched at least twice since `since`.
+    async fn fetched_twice_since(
+        &self,
+        providers: impl IntoIterator<Item = usize> + Clone,
+        since: Instant,
+        what: &str,
+    ) {
+        eventually(Duration::from_secs(60), what, || async {
+            let behind: Vec<String> = providers
+                .clone()
+                .into_iter()
+                .filter(|p| self.server.requests_to(&self.path(*p)).iter().filter(|r| r.at > since).count() < 2)
+                .map(|p| self.id(p))
+                .collect();
+            if behind.is_empty() { Ok(()) } else { Err(format!("{behind:?} behind")) }
+        })
+        .await;
+    }
+}
+
 /// A provider with a complete listing that serves a truncated document (a CMS that dies half way
 /// through its output with a 200) must withdraw nothing (README: "a truncated document publishes
 /// its complete items and no snapshot"). The iCalendar and the HTML page read by rules do not hold:
@@ -1996,42 +2059,8 @@ total-timeout = "3s"
 async fn truncated_documents_withdraw_nothing() {
     const TEST: &str = "truncated";
     let city = SynthCity::start(seed(), 6, 90).await;
-    let dir = tempfile::tempdir().unwrap();
-    let providers_dir = city.write_providers(dir.path(), |_, toml| toml);
-    let store_path = dir.path().join("truncated.sqlite");
-    let config = dir.path().join("learncity.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"[collector]
-providers = "{providers}"
-interval = "1s"
-min-interval = "1s"
-max-interval = "2s"
-enrich-per-run = 0
-[catalog]
-store = "sqlite:{store}"
-expiry-grace = "30d"
-[serve]
-listen = "127.0.0.1:0"
-[http]
-contact-url = "https://learncity.example/contact"
-per-host-delay = "0s"
-"#,
-            providers = providers_dir.display(),
-            store = store_path.display(),
-        ),
-    )
-    .unwrap();
-    let stop = CancellationToken::new();
-    let running = learncity::run::start(learncity_config::load(&config).unwrap(), stop.clone()).await.unwrap();
-    let store = learncity_store::open(&format!("sqlite:{}", store_path.display())).await.unwrap();
-    let keys = city.served_keys();
-    eventually(Duration::from_secs(60), "every offering in the catalogue", || async {
-        let n = store.counts().await.map_err(|e| e.to_string())?.sources_active as usize;
-        if n == keys.len() { Ok(()) } else { Err(format!("{n} of {}", keys.len())) }
-    })
-    .await;
+    let standalone = Standalone::start(&city, "truncated").await;
+    let store = &standalone.store;
     // Every document cut at two thirds of its length, at the end of a line.
     let switched = Instant::now();
     for p in 0..city.providers {
@@ -2039,14 +2068,7 @@ per-host-delay = "0s"
         let cut = body[..body.len() * 2 / 3].iter().rposition(|b| *b == b'\n').unwrap_or(0);
         city.server.set(&path, &content_type, body[..=cut].to_vec());
     }
-    eventually(Duration::from_secs(60), "every cut document fetched twice", || async {
-        let behind: Vec<String> = (0..city.providers)
-            .filter(|p| city.server.requests_to(&city.path(*p)).iter().filter(|r| r.at > switched).count() < 2)
-            .map(|p| city.id(p))
-            .collect();
-        if behind.is_empty() { Ok(()) } else { Err(format!("{behind:?}")) }
-    })
-    .await;
+    city.fetched_twice_since(0..city.providers, switched, "every cut document fetched twice").await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let sources = store.sources().await.unwrap();
     let mut withdrawn: BTreeMap<String, usize> = BTreeMap::new();
@@ -2064,8 +2086,7 @@ per-host-delay = "0s"
         })
         .collect();
     report(TEST, formats.join("; "));
-    stop.cancel();
-    running.task.await.unwrap().unwrap();
+    standalone.stop().await;
     assert!(withdrawn.is_empty(), "a truncated document withdrew offerings: {formats:?}");
 }
 
@@ -2080,42 +2101,8 @@ per-host-delay = "0s"
 async fn an_emptied_listing_that_changes_again_withdraws_nothing() {
     const TEST: &str = "emptied";
     let city = SynthCity::start(seed(), 6, 90).await;
-    let dir = tempfile::tempdir().unwrap();
-    let providers_dir = city.write_providers(dir.path(), |_, toml| toml);
-    let store_path = dir.path().join("emptied.sqlite");
-    let config = dir.path().join("learncity.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"[collector]
-providers = "{providers}"
-interval = "1s"
-min-interval = "1s"
-max-interval = "2s"
-enrich-per-run = 0
-[catalog]
-store = "sqlite:{store}"
-expiry-grace = "30d"
-[serve]
-listen = "127.0.0.1:0"
-[http]
-contact-url = "https://learncity.example/contact"
-per-host-delay = "0s"
-"#,
-            providers = providers_dir.display(),
-            store = store_path.display(),
-        ),
-    )
-    .unwrap();
-    let stop = CancellationToken::new();
-    let running = learncity::run::start(learncity_config::load(&config).unwrap(), stop.clone()).await.unwrap();
-    let store = learncity_store::open(&format!("sqlite:{}", store_path.display())).await.unwrap();
-    let keys = city.served_keys();
-    eventually(Duration::from_secs(60), "every offering in the catalogue", || async {
-        let n = store.counts().await.map_err(|e| e.to_string())?.sources_active as usize;
-        if n == keys.len() { Ok(()) } else { Err(format!("{n} of {}", keys.len())) }
-    })
-    .await;
+    let standalone = Standalone::start(&city, "emptied").await;
+    let store = &standalone.store;
     // The iCalendar provider (3) and the HTML page (4) go empty, twice, with different bytes.
     let emptied = |version: u32| {
         let calendar =
@@ -2128,14 +2115,7 @@ per-host-delay = "0s"
     for version in 1..=2 {
         emptied(version);
         let switched = Instant::now();
-        eventually(Duration::from_secs(60), "the emptied documents fetched twice", || async {
-            let behind = [3, 4]
-                .iter()
-                .filter(|p| city.server.requests_to(&city.path(**p)).iter().filter(|r| r.at > switched).count() < 2)
-                .count();
-            if behind == 0 { Ok(()) } else { Err(format!("{behind} behind")) }
-        })
-        .await;
+        city.fetched_twice_since([3, 4], switched, "the emptied documents fetched twice").await;
         tokio::time::sleep(Duration::from_secs(1)).await;
         let withdrawn = store.counts().await.unwrap().sources_withdrawn;
         report(TEST, format!("after empty document version {version}: {withdrawn} offerings withdrawn"));
@@ -2143,8 +2123,7 @@ per-host-delay = "0s"
     let sources = store.sources().await.unwrap();
     let withdrawn: BTreeSet<String> =
         sources.iter().filter(|s| s.state == SourceState::Withdrawn).map(|s| s.offering.provider.id.clone()).collect();
-    stop.cancel();
-    running.task.await.unwrap().unwrap();
+    standalone.stop().await;
     assert!(withdrawn.is_empty(), "providers withdrawn because their empty document changed: {withdrawn:?}");
 }
 
