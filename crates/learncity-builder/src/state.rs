@@ -7,10 +7,11 @@
 //!
 //! ## The model
 //! The catalogue is a function of the set of *live* sources (active: neither withdrawn from a
-//! complete listing nor expired): the entries are the connected components of the graph whose
-//! edges join live sources of different providers that [`matching::score`] puts at or above the
-//! match score (compared only within a blocking key). Whatever the order in which sources
-//! arrived, the same live set gives the same entries. An entry's id comes from its earliest
+//! complete listing nor expired): take the graph whose edges join live sources that
+//! [`matching::score`] puts at or above the match score (compared only within a blocking key);
+//! each of its connected components is split into entries by [`matching::partition`] (best
+//! matches first, never two conflicting sources in one entry). Whatever the order in which
+//! sources arrived, the same live set gives the same entries. An entry's id comes from its earliest
 //! source (lowest `seen_order`, the offset of its first upsert), so it stays while that source
 //! stays in the entry; when a change splits an entry, the part without that source gets a new id.
 //!
@@ -32,7 +33,7 @@ use learncity_model::entry::{
     EVENT_ENTRY, EVENT_TOMBSTONE, HEADER_CONTENT_TYPE, HEADER_EVENT_TYPE, HEADER_MERGED_INTO, HEADER_REASON,
     HEADER_SCHEMA_VERSION,
 };
-use learncity_model::{Entry, Listing, Offering, Snapshot};
+use learncity_model::{Entry, Listing, Offering, Role, Snapshot};
 use learncity_store::{Changeset, EntryChange, OutboxRecord, SourceRow, SourceState};
 
 /// What the builder knows of a provider from config.
@@ -42,6 +43,8 @@ pub struct ProviderInfo {
     pub priority: i32,
     /// The provider's city: stands in for offerings that name none.
     pub city: Option<String>,
+    /// Organiser or aggregator: organisers' sources are preferred in the merge.
+    pub role: Role,
 }
 
 /// Settings of the matching and expiry.
@@ -306,25 +309,25 @@ impl PartitionCatalog {
         self.recompute(&keys, former, reason, rules, fx);
     }
 
-    /// Live sources joined to `key` by a match.
-    fn neighbours(&self, key: &str, rules: &Rules) -> BTreeSet<String> {
+    /// Live sources joined to `key` by a match, with their scores.
+    fn neighbours(&self, key: &str, rules: &Rules) -> BTreeMap<String, f64> {
         let source = &self.sources[key];
-        let mut out = BTreeSet::new();
+        let mut out = BTreeMap::new();
         for b in &source.blocks {
             let members = self.index.get(b).filter(|m| m.len() <= matching::MAX_BLOCK);
             for other in members.into_iter().flatten() {
                 let other: &str = other;
-                if other == key || out.contains(other) {
+                if other == key || out.contains_key(other) {
                     continue;
                 }
                 let o = &self.sources[other];
                 if o.features.provider == source.features.provider {
                     continue;
                 }
-                if matching::score(&source.features, &o.features, &rules.thresholds)
-                    .is_some_and(|s| s >= rules.thresholds.match_score)
+                if let Some(s) = matching::score(&source.features, &o.features, &rules.thresholds)
+                    && s >= rules.thresholds.match_score
                 {
-                    out.insert(other.to_owned());
+                    out.insert(other.to_owned(), s);
                 }
             }
         }
@@ -354,7 +357,7 @@ impl PartitionCatalog {
         }
         seeds.retain(|k| self.sources.get(k).is_some_and(|s| s.row.state == SourceState::Active));
 
-        // Components of the match graph reached from the seeds.
+        // Components of the match graph reached from the seeds, each split into its entries.
         let mut visited = BTreeSet::new();
         let mut components: Vec<Vec<String>> = Vec::new();
         for seed in &seeds {
@@ -363,9 +366,13 @@ impl PartitionCatalog {
             }
             visited.insert(seed.clone());
             let mut component = vec![seed.clone()];
+            let mut edges: Vec<(String, String, f64)> = Vec::new();
             let mut i = 0;
             while i < component.len() {
-                for n in self.neighbours(&component[i], rules) {
+                for (n, s) in self.neighbours(&component[i], rules) {
+                    if component[i] < n {
+                        edges.push((component[i].clone(), n.clone(), s));
+                    }
                     if visited.insert(n.clone()) {
                         component.push(n);
                     }
@@ -374,7 +381,13 @@ impl PartitionCatalog {
             }
             // Entries reached through members that were not touched are recomputed too.
             former.extend(component.iter().filter_map(|k| self.sources[k].row.entry_id.clone()));
-            components.push(component);
+            let at: HashMap<&str, usize> = component.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
+            let features: Vec<&Features> = component.iter().map(|k| &self.sources[k].features).collect();
+            let edges: Vec<(usize, usize, f64)> =
+                edges.iter().map(|(a, b, s)| (at[a.as_str()], at[b.as_str()], *s)).collect();
+            for group in matching::partition(&features, &edges, &rules.thresholds) {
+                components.push(group.into_iter().map(|i| component[i].clone()).collect());
+            }
         }
 
         // Which former entry each source was in.
@@ -392,10 +405,8 @@ impl PartitionCatalog {
             let mut members: Vec<Member<'_>> = Vec::with_capacity(component.len());
             for key in component {
                 let s = &self.sources[key];
-                members.push(Member {
-                    offering: &s.row.offering,
-                    priority: rules.provider(&s.row.offering.provider.id).priority,
-                });
+                let provider = rules.provider(&s.row.offering.provider.id);
+                members.push(Member { offering: &s.row.offering, priority: provider.priority, role: provider.role });
             }
             if olds.len() > 1 {
                 fx.stats.merges += 1;
@@ -405,12 +416,9 @@ impl PartitionCatalog {
                 .min_by_key(|k| (self.sources[*k].row.seen_order, (*k).clone()))
                 .expect("a component holds its seed");
             let id = merge::entry_id(anchor);
-            let mut by_preference: Vec<&String> = component.iter().collect();
-            by_preference.sort_by_key(|k| {
-                let s = &self.sources[*k];
-                (-rules.provider(&s.row.offering.provider.id).priority, (*k).clone())
-            });
-            let place = by_preference.iter().find_map(|k| self.sources[*k].features.place.clone());
+            let mut by_preference = members.clone();
+            merge::preference_order(&mut by_preference);
+            let place = by_preference.iter().find_map(|m| self.sources[&m.offering.key()].features.place.clone());
             let entry = merge::canonical(&id, place.as_deref(), &members);
             built.insert(id, entry);
         }

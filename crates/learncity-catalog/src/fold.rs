@@ -54,7 +54,7 @@ pub fn fold(text: &str) -> String {
 }
 
 /// Words that say nothing about which offering it is (ru, be, en, de).
-const STOPWORDS: &[&str] = &[
+pub const STOPWORDS: &[&str] = &[
     "i", "v", "na", "dla", "po", "s", "so", "z", "za", "ot", "ad", "do", "a", "the", "of", "and", "for", "in", "on",
     "to", "an", "und", "der", "die", "das", "fur", "mit", "im", "am", "zu", "ein", "eine",
 ];

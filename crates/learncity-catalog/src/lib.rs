@@ -5,15 +5,20 @@
 //!   variants ("Віцебск", "Витебск", "Vitebsk", "Viciebsk" fold close together);
 //! - [`places`]: the curated place-alias table (Mahilioŭ / Mogilev / Магілёў / Могилёв are one
 //!   key — no string distance bridges official Belarusian and Russian names);
-//! - [`matching`]: features of an offering, blocking keys (place + first session date + title
-//!   token), pairwise scoring (title, start time within a tolerance, venue, identical URLs), and
-//!   clusters;
+//! - [`glossary`]: the ru/be/en glossary that makes a title and its translation share units;
+//! - [`marks`]: discriminators that keep look-alikes apart (age band, audience, level, group,
+//!   part, open lesson, online/in person);
+//! - [`matching`]: features of an offering, blocking keys (place + start bucket or date + title
+//!   unit, URLs), conflicts, pairwise scoring (title, start, venue, links), and clusters under
+//!   cannot-link constraints;
 //! - [`merge`]: the canonical catalogue entry of a cluster — preference order of its sources,
 //!   field-by-field merge rules, and the stable entry id.
 //!
-//! The daemon around it (store, Kafka, catalog topic) is issue 4's remaining work.
+//! The daemon around it (store, Kafka, catalog topic) is `learncity-builder`.
 
 pub mod fold;
+pub mod glossary;
+pub mod marks;
 pub mod matching;
 pub mod merge;
 pub mod places;

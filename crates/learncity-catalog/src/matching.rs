@@ -1,34 +1,46 @@
 //! Which offerings of different providers are one real-world offering.
 //!
-//! 1. [`Features`] of each offering: title tokens ([`crate::fold::tokens`]), place key
-//!    ([`crate::places::place_key`] of its city, else the provider's), first start, venue
-//!    tokens, URLs.
-//! 2. Blocking ([`blocking_keys`]): `place | time bucket | title token` and `place | time
-//!    bucket | token pair`, where a bucket is `start_tolerance` long and each offering is
-//!    keyed in its own bucket and the next — so two offerings whose first starts are within the
-//!    tolerance share a bucket, midnight or not. Offerings without a date are blocked on their
-//!    first two title tokens. Only offerings sharing a key are compared, and a key shared by more
-//!    than [`MAX_BLOCK`] offerings is passed over like a stop word: the cost grows with the
-//!    offerings, not with their pairs.
-//! 3. Scoring ([`score`]): identical landing or registration URLs match outright; otherwise
-//!    different places or first starts further apart than `start_tolerance` never match, and
-//!    the score weighs title similarity (0.6), start closeness (0.25) and venue similarity
-//!    (0.15; its weight moves to the title when either venue is unknown), less 0.15 when the
-//!    titles name different kinds ("Курс" / "Семинар").
-//! 4. Clusters ([`clusters`]): pairs scoring at least `match_score` are joined (union-find).
-//!    Offerings of one provider are never merged with each other: one provider listing two
-//!    items is two offerings.
+//! 1. [`Features`] of each offering: title units ([`crate::glossary::units`]: folded words and
+//!    the glossary concepts they name, so a translation shares units with its original), place
+//!    key ([`crate::places::place_key`] of its city, else the provider's), first start and
+//!    whether it has a time of day, venue units, its own URLs, the URLs it links to, the kind
+//!    its title names, and its discriminators ([`crate::marks`]).
+//! 2. Blocking ([`block_ids`]): `place | time bucket | title token` and `place | time bucket |
+//!    token pair`, where a bucket is `start_tolerance` long and each offering is keyed in its
+//!    own bucket and the next — so two offerings whose first starts are within the tolerance
+//!    share a bucket, midnight or not; an offering without a time of day is keyed on its local
+//!    date instead, and every timed offering on its local date too, so a date-only
+//!    re-announcement meets the offerings of its day. Title words and concepts both key, and
+//!    every URL an offering has or links to keys `url|…`. A key shared by more than
+//!    [`MAX_BLOCK`] offerings is passed over like a stop word.
+//! 3. Conflicts ([`conflict`]): two offerings are never one when they come from one provider,
+//!    name different places, start further apart than `start_tolerance` (when one has no time
+//!    of day: on different local dates), or disagree on a discriminator (age band, audience,
+//!    level, group, part, open lesson, online/in person). Identical URLs change none of that.
+//! 4. Scoring ([`assess`]): title similarity (soft Dice over units), start closeness (a
+//!    date-only start counts as half close, so it needs a closer title), venue similarity, less
+//!    0.15 when the titles name different kinds ("Курс" / "Семинар"); a link between the two (a
+//!    URL one has that the other has or links to) lifts the score to at least
+//!    [`LINK_FLOOR`] plus a quarter of the title similarity.
+//! 5. Clusters ([`partition`]): pairs scoring at least `match_score` are candidate edges. An
+//!    offering whose best two partners conflict with each other and score within
+//!    [`AMBIGUITY_MARGIN`] joins neither (a vague portal item that fits the children's and the
+//!    adults' workshop alike). The other edges are taken best first (ties by key) and join two
+//!    groups only when no member of one conflicts with a member of the other: matches never
+//!    chain two conflicting offerings into one entry. The result depends only on the set of
+//!    offerings, never on their order.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::OnceLock;
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, Timelike};
 use learncity_model::Offering;
 use rayon::prelude::*;
 
-use crate::fold::tokens;
+use crate::glossary::{Unit, units};
+use crate::marks::{MarkConflict, Marks};
 use crate::places::place_key;
 
 /// Matching thresholds (from the catalog builder's config).
@@ -48,23 +60,40 @@ impl Default for Thresholds {
     }
 }
 
+/// The least score of two offerings linked by a URL (before a quarter of their title
+/// similarity is added), when nothing keeps them apart.
+pub const LINK_FLOOR: f64 = 0.75;
+
+/// Two partners of one offering that conflict with each other and score closer than this are
+/// an ambiguity: the offering joins neither.
+pub const AMBIGUITY_MARGIN: f64 = 0.05;
+
 /// What matching looks at in one offering.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Features {
+    /// The record key (`provider/source`): orders ties, names the offering in explanations.
+    pub key: String,
     /// The provider (offerings of one provider are never merged).
     pub provider: String,
-    /// Folded title tokens.
-    pub title: Vec<String>,
+    /// Title units (folded words and their glossary concepts), sorted.
+    pub title: Vec<Unit>,
     /// Place key of the offering's city (or the provider's default city).
     pub place: Option<String>,
     /// Earliest session start.
     pub first_start: Option<DateTime<FixedOffset>>,
-    /// Folded venue and address tokens.
-    pub venue: Vec<String>,
-    /// Landing and registration URLs without scheme, `www.` and trailing slash.
+    /// Whether that start has a time of day (not an all-day or date-only session, nor exactly
+    /// local midnight, which is how a date without a time is often published).
+    pub timed: bool,
+    /// Venue and address units.
+    pub venue: Vec<Unit>,
+    /// Its landing and registration URLs ([`url_key`]).
     pub urls: Vec<String>,
+    /// URLs of other announcements it links to ([`url_key`]).
+    pub links: Vec<String>,
     /// The kind its title names ("Курс", "Семинар", "Lecture"...), when it names one.
     pub kind: Option<&'static str>,
+    /// Its discriminators.
+    pub marks: Marks,
 }
 
 impl Features {
@@ -77,10 +106,18 @@ impl Features {
             .map(|l| format!("{} {}", l.venue.as_deref().unwrap_or(""), l.address.as_deref().unwrap_or("")))
             .unwrap_or_default();
         let urls: Vec<&str> = [o.landing_url.as_deref(), o.registration_url.as_deref()].into_iter().flatten().collect();
-        Self::from_parts(&o.provider.id, &o.title, city, o.first_start(), &venue_text, &urls)
+        let mut f = Self::from_parts(&o.provider.id, &o.title, city, o.first_start(), &venue_text, &urls);
+        f.key = o.key();
+        f.timed = o.sessions.iter().min_by_key(|s| s.start).is_some_and(|s| !s.all_day) && f.timed;
+        f.links = o.related_urls.iter().map(|u| url_key(u)).filter(|u| !f.urls.contains(u)).collect();
+        f.links.sort();
+        f.links.dedup();
+        f.marks = Marks::of(o);
+        f
     }
 
-    /// The features of an offering given by its parts.
+    /// The features of an offering given by its parts (a timed start, no links, the marks of
+    /// its title).
     pub fn from_parts(
         provider: &str,
         title: &str,
@@ -89,15 +126,19 @@ impl Features {
         venue: &str,
         urls: &[&str],
     ) -> Self {
-        let title = tokens(title);
+        let title_units = units(title);
         Self {
+            key: format!("{provider}/{title}"),
             provider: provider.to_owned(),
-            kind: kind_of(&title),
-            title,
+            kind: kind_of(&title_units),
+            title: title_units,
             place: city.and_then(place_key),
             first_start,
-            venue: tokens(venue),
+            timed: first_start.is_some_and(|s| s.time().num_seconds_from_midnight() != 0),
+            venue: units(venue),
             urls: urls.iter().map(|u| url_key(u)).collect(),
+            links: Vec::new(),
+            marks: Marks::of_title(title),
         }
     }
 }
@@ -113,19 +154,25 @@ const KIND_WORDS: &[(&str, &[&str])] = &[
     ("tour", &["экскурсия", "экскурсія", "tour", "führung"]),
 ];
 
-/// The kind a title's tokens name, when exactly one.
-fn kind_of(title: &[String]) -> Option<&'static str> {
+/// The kind a title's units name, when exactly one.
+fn kind_of(title: &[Unit]) -> Option<&'static str> {
     static FOLDED: OnceLock<Vec<(String, &'static str)>> = OnceLock::new();
     let folded = FOLDED.get_or_init(|| {
-        KIND_WORDS.iter().flat_map(|(kind, words)| words.iter().flat_map(|w| tokens(w)).map(|t| (t, *kind))).collect()
+        KIND_WORDS
+            .iter()
+            .flat_map(|(kind, words)| words.iter().flat_map(|w| crate::glossary::words_of(w)).map(|t| (t, *kind)))
+            .collect()
     });
-    let mut kinds = title.iter().filter_map(|t| folded.iter().find(|(w, _)| w == t).map(|(_, k)| *k));
+    let mut kinds = title.iter().filter_map(|u| folded.iter().find(|(w, _)| *w == u.token).map(|(_, k)| *k));
     let first = kinds.next()?;
     kinds.all(|k| k == first).then_some(first)
 }
 
-fn url_key(url: &str) -> String {
-    let u = url.trim().trim_end_matches('/');
+/// A URL as matching compares it: without scheme, `www.`, fragment and trailing slash,
+/// lowercased.
+pub fn url_key(url: &str) -> String {
+    let u = url.trim();
+    let u = u.split_once('#').map_or(u, |(a, _)| a).trim_end_matches('/');
     let u = u.split_once("://").map_or(u, |(_, rest)| rest);
     u.strip_prefix("www.").unwrap_or(u).to_ascii_lowercase()
 }
@@ -144,69 +191,86 @@ pub fn blocking_keys(f: &Features, t: &Thresholds) -> Vec<String> {
     keys
 }
 
-/// The blocks of an offering, as numbers: a hash of each of its [`blocking_keys`] and of each of
-/// its URLs. Offerings sharing a number are compared (two keys sharing a hash only put more pairs
-/// to the score). What the catalog builder indexes and [`clusters`] sorts.
+/// The blocks of an offering, as numbers: a hash of each of its [`blocking_keys`]. Offerings
+/// sharing a number are compared (two keys sharing a hash only put more pairs to the score).
+/// What the catalog builder indexes and [`clusters`] sorts.
 pub fn block_ids(f: &Features, t: &Thresholds) -> Vec<u64> {
     let hash = |key: &str| {
         let mut h = DefaultHasher::new();
         key.hash(&mut h);
         h.finish()
     };
-    let mut ids = Vec::with_capacity(4 * f.title.len() + f.urls.len());
+    let mut ids = Vec::with_capacity(6 * f.title.len() + f.urls.len() + f.links.len());
     for_each_blocking_key(f, t, |k| ids.push(hash(k)));
-    ids.extend(f.urls.iter().map(|u| hash(&format!("url|{u}"))));
     ids.sort_unstable();
     ids.dedup();
     ids
+}
+
+/// What a title unit keys on: its first concept, else its token.
+fn unit_key(u: &Unit) -> String {
+    match u.concepts.first() {
+        Some(c) => format!("#{c}"),
+        None => u.token.clone(),
+    }
 }
 
 /// Calls `emit` with each blocking key of `f` (see [`blocking_keys`]), reusing one buffer.
 fn for_each_blocking_key(f: &Features, t: &Thresholds, mut emit: impl FnMut(&str)) {
     let place = f.place.as_deref().unwrap_or("-");
     let mut key = String::with_capacity(64);
-    match f.first_start {
-        Some(start) => {
-            // Starts within the tolerance are in one bucket or in neighbouring ones; keyed in
-            // its own bucket and the next, every such pair shares a bucket.
-            let width = t.start_tolerance.num_seconds().max(60);
-            let bucket = start.timestamp().div_euclid(width);
-            for b in [bucket, bucket + 1] {
-                for (i, token) in f.title.iter().enumerate() {
-                    key.clear();
-                    let _ = write!(key, "{place}|{b}|{token}");
-                    emit(&key);
-                    // Neighbouring tokens (in sorted order): rarer than either word alone.
-                    if let Some(next) = f.title.get(i + 1) {
-                        key.clear();
-                        let _ = write!(key, "{place}|{b}|{token} {next}");
-                        emit(&key);
-                    }
-                }
+    let mut words: Vec<String> = f.title.iter().map(unit_key).collect();
+    words.sort();
+    words.dedup();
+    let by_words = |key: &mut String, bucket: &str, emit: &mut dyn FnMut(&str)| {
+        for (i, w) in words.iter().enumerate() {
+            key.clear();
+            let _ = write!(key, "{place}|{bucket}|{w}");
+            emit(key);
+            // Neighbouring words (in sorted order): rarer than either word alone.
+            if let Some(next) = words.get(i + 1) {
+                key.clear();
+                let _ = write!(key, "{place}|{bucket}|{w} {next}");
+                emit(key);
             }
         }
+    };
+    match f.first_start {
+        Some(start) => {
+            if f.timed {
+                // Starts within the tolerance are in one bucket or in neighbouring ones; keyed in
+                // its own bucket and the next, every such pair shares a bucket.
+                let width = t.start_tolerance.num_seconds().max(60);
+                let bucket = start.timestamp().div_euclid(width);
+                for b in [bucket, bucket + 1] {
+                    by_words(&mut key, &b.to_string(), &mut emit);
+                }
+            }
+            // Every offering on its local date: where a date-only re-announcement meets it.
+            by_words(&mut key, &format!("d{}", start.date_naive()), &mut emit);
+        }
         None => {
-            let head: Vec<&str> = f.title.iter().take(2).map(String::as_str).collect();
+            let head: Vec<&str> = words.iter().take(2).map(String::as_str).collect();
             let _ = write!(key, "{place}|-|{}", head.join(" "));
             emit(&key);
         }
     }
+    for u in f.urls.iter().chain(&f.links) {
+        key.clear();
+        let _ = write!(key, "url|{u}");
+        emit(&key);
+    }
 }
 
-/// Soft Dice similarity of two token sets (each sorted, as [`crate::fold::tokens`] gives them):
-/// a token of the smaller set counts when the other holds it or a token at least `min`
-/// Jaro-Winkler-similar. Symmetric: for sets of one size, the direction counting fewer decides
-/// (the catalog builder's search for an entry's members relies on `score(a, b) == score(b, a)`).
-fn soft_dice(a: &[String], b: &[String], min: f64) -> f64 {
+/// Soft Dice similarity of two unit sets: a unit of the smaller set counts when the other holds
+/// the same unit ([`Unit::same_as`]). Symmetric: for sets of one size, the direction counting
+/// fewer decides (the catalog builder's search for an entry's members relies on
+/// `score(a, b) == score(b, a)`).
+fn soft_dice(a: &[Unit], b: &[Unit], min: f64) -> f64 {
     if a.is_empty() || b.is_empty() {
         return 0.0;
     }
-    let found_in = |small: &[String], large: &[String]| {
-        small
-            .iter()
-            .filter(|t| large.binary_search(t).is_ok() || large.iter().any(|u| strsim::jaro_winkler(t, u) >= min))
-            .count()
-    };
+    let found_in = |small: &[Unit], large: &[Unit]| small.iter().filter(|u| large.iter().any(|v| u.same_as(v, min))).count();
     let matched = match a.len().cmp(&b.len()) {
         std::cmp::Ordering::Less => found_in(a, b),
         std::cmp::Ordering::Greater => found_in(b, a),
@@ -215,44 +279,194 @@ fn soft_dice(a: &[String], b: &[String], min: f64) -> f64 {
     (2 * matched) as f64 / (a.len() + b.len()) as f64
 }
 
-/// How likely `a` and `b` are one offering (0..=1); `None` when they cannot be.
-pub fn score(a: &Features, b: &Features, t: &Thresholds) -> Option<f64> {
-    if a.urls.iter().any(|u| b.urls.contains(u)) {
-        return Some(1.0);
+/// Why two offerings are never one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conflict {
+    /// Both come from one provider: a provider listing two items is two offerings.
+    SameProvider,
+    /// Different places.
+    Place,
+    /// Starts further apart than the tolerance, or on different dates.
+    Time,
+    /// One has a date, the other none.
+    Undated,
+    /// A discriminator differs.
+    Mark(MarkConflict),
+}
+
+impl std::fmt::Display for Conflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::SameProvider => f.write_str("one provider's two items"),
+            Self::Place => f.write_str("different places"),
+            Self::Time => f.write_str("starts too far apart"),
+            Self::Undated => f.write_str("one has a date, the other none"),
+            Self::Mark(m) => write!(f, "different {}", m.as_str()),
+        }
+    }
+}
+
+/// The first reason `a` and `b` can never be one offering.
+pub fn conflict(a: &Features, b: &Features, t: &Thresholds) -> Option<Conflict> {
+    if a.provider == b.provider {
+        return Some(Conflict::SameProvider);
     }
     if let (Some(pa), Some(pb)) = (&a.place, &b.place)
         && pa != pb
     {
-        return None;
+        return Some(Conflict::Place);
     }
-    let closeness = match (a.first_start, b.first_start) {
+    match (a.first_start, b.first_start) {
         (Some(x), Some(y)) => {
-            let apart = (x - y).abs();
-            if apart > t.start_tolerance {
-                return None;
+            if a.timed && b.timed {
+                if (x - y).abs() > t.start_tolerance {
+                    return Some(Conflict::Time);
+                }
+            } else {
+                // A date-only start is a local date: the other start read in its offset.
+                let (date_only, other) = if a.timed { (b, x) } else { (a, y) };
+                let day = date_only.first_start.map(|d| d.date_naive());
+                let other_day = date_only.first_start.map(|d| other.with_timezone(d.offset()).date_naive());
+                if day != other_day {
+                    return Some(Conflict::Time);
+                }
             }
-            let tol = t.start_tolerance.num_seconds().max(1) as f64;
-            1.0 - apart.num_seconds() as f64 / tol
         }
-        (None, None) => 0.5,
-        _ => return None,
+        (None, None) => {}
+        _ => return Some(Conflict::Undated),
+    }
+    a.marks.conflict(&b.marks).map(Conflict::Mark)
+}
+
+/// The evidence on one pair and its score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assessment {
+    /// Why they can never be one, when they cannot.
+    pub conflict: Option<Conflict>,
+    /// Title similarity (0..=1).
+    pub title: f64,
+    /// Start closeness (1 = the same minute, 0.5 = the same date without a time).
+    pub closeness: f64,
+    /// Venue similarity, when both name a venue.
+    pub venue: Option<f64>,
+    /// A URL one has that the other has or links to.
+    pub link: Option<String>,
+    /// Their titles name different kinds.
+    pub kinds_differ: bool,
+    /// The score (0 when they conflict).
+    pub score: f64,
+}
+
+/// A URL of `a` that `b` has or links to, or the other way round.
+fn shared_link(a: &Features, b: &Features) -> Option<String> {
+    let hit = |own: &[String], other: &Features| {
+        own.iter().find(|u| other.urls.contains(u) || other.links.contains(u)).cloned()
+    };
+    hit(&a.urls, b).or_else(|| hit(&b.urls, a))
+}
+
+/// The evidence that `a` and `b` are one offering, and its score.
+pub fn assess(a: &Features, b: &Features, t: &Thresholds) -> Assessment {
+    let conflict = conflict(a, b, t);
+    let closeness = match (a.first_start, b.first_start) {
+        (Some(x), Some(y)) if a.timed && b.timed => {
+            let tol = t.start_tolerance.num_seconds().max(1) as f64;
+            (1.0 - (x - y).abs().num_seconds() as f64 / tol).max(0.0)
+        }
+        _ => 0.5,
     };
     let title = soft_dice(&a.title, &b.title, t.token_similarity);
-    let s = if a.venue.is_empty() || b.venue.is_empty() {
-        0.75 * title + 0.25 * closeness
-    } else {
-        0.6 * title + 0.25 * closeness + 0.15 * soft_dice(&a.venue, &b.venue, t.token_similarity)
+    let venue = (!a.venue.is_empty() && !b.venue.is_empty()).then(|| soft_dice(&a.venue, &b.venue, t.token_similarity));
+    let link = shared_link(a, b);
+    let kinds_differ = matches!((a.kind, b.kind), (Some(x), Some(y)) if x != y);
+    let mut score = match venue {
+        None => 0.75 * title + 0.25 * closeness,
+        Some(v) => 0.6 * title + 0.25 * closeness + 0.15 * v,
     };
     // "Курс 3D-моделирования" and "Семинар 3D-моделирования" at one time and place are two
     // offerings: titles that name different kinds count against a match.
-    let kinds_differ = matches!((a.kind, b.kind), (Some(x), Some(y)) if x != y);
-    Some(if kinds_differ { s - 0.15 } else { s })
+    if kinds_differ {
+        score -= 0.15;
+    }
+    if link.is_some() {
+        score = score.max(LINK_FLOOR + 0.25 * title);
+    }
+    if conflict.is_some() {
+        score = 0.0;
+    }
+    Assessment { conflict, title, closeness, venue, link, kinds_differ, score }
+}
+
+/// How likely `a` and `b` are one offering (0..=1); `None` when they cannot be.
+pub fn score(a: &Features, b: &Features, t: &Thresholds) -> Option<f64> {
+    let x = assess(a, b, t);
+    x.conflict.is_none().then_some(x.score)
+}
+
+/// The groups of `items` that are one offering each, given the candidate `edges` (index pairs
+/// and their scores, each at least the match score): see the [module documentation](self),
+/// step 5. Every item is in exactly one group; groups are in order of their first item, each
+/// sorted. The same items and edges in any order give the same groups.
+pub fn partition(items: &[&Features], edges: &[(usize, usize, f64)], t: &Thresholds) -> Vec<Vec<usize>> {
+    let order = |i: usize| (items[i].key.as_str(), i);
+    // Ambiguities: an item whose close-scoring partners conflict with each other joins neither.
+    let mut partners: HashMap<usize, Vec<(usize, f64)>> = HashMap::new();
+    for &(i, j, s) in edges {
+        partners.entry(i).or_default().push((j, s));
+        partners.entry(j).or_default().push((i, s));
+    }
+    let mut dropped: std::collections::HashSet<(usize, usize)> = std::collections::HashSet::new();
+    for (&x, ps) in &partners {
+        for (n, &(y, sy)) in ps.iter().enumerate() {
+            for &(z, sz) in &ps[n + 1..] {
+                if (sy - sz).abs() < AMBIGUITY_MARGIN && conflict(items[y], items[z], t).is_some() {
+                    dropped.insert((x.min(y), x.max(y)));
+                    dropped.insert((x.min(z), x.max(z)));
+                }
+            }
+        }
+    }
+    let mut sorted: Vec<(usize, usize, f64)> = edges
+        .iter()
+        .map(|&(i, j, s)| (i.min(j), i.max(j), s))
+        .filter(|(i, j, _)| !dropped.contains(&(*i, *j)))
+        .collect();
+    sorted.sort_by(|a, b| {
+        b.2.total_cmp(&a.2).then_with(|| order(a.0).cmp(&order(b.0))).then_with(|| order(a.1).cmp(&order(b.1)))
+    });
+    sorted.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
+
+    // Greedy joins under cannot-link constraints.
+    let mut group_of: Vec<usize> = (0..items.len()).collect();
+    let mut members: Vec<Vec<usize>> = (0..items.len()).map(|i| vec![i]).collect();
+    for (i, j, _) in sorted {
+        let (gi, gj) = (group_of[i], group_of[j]);
+        if gi == gj {
+            continue;
+        }
+        let clash = members[gi].iter().any(|&x| members[gj].iter().any(|&y| conflict(items[x], items[y], t).is_some()));
+        if clash {
+            continue;
+        }
+        let (keep, gone) = (gi.min(gj), gi.max(gj));
+        let moved = std::mem::take(&mut members[gone]);
+        for &m in &moved {
+            group_of[m] = keep;
+        }
+        members[keep].extend(moved);
+    }
+    let mut groups: Vec<Vec<usize>> = members.into_iter().filter(|g| !g.is_empty()).collect();
+    for g in &mut groups {
+        g.sort_unstable();
+    }
+    groups.sort_by_key(|g| g[0]);
+    groups
 }
 
 /// Groups of indexes into `items` that are one offering each (every item in exactly one group,
 /// groups in order of their first item). The whole-catalogue form of what the catalog builder
-/// does one offering at a time: the same blocks, the same [`MAX_BLOCK`], the same scores. Uses
-/// every core (rayon).
+/// does one offering at a time: the same blocks, the same [`MAX_BLOCK`], the same scores, the
+/// same [`partition`]. Uses every core (rayon).
 pub fn clusters(items: &[Features], t: &Thresholds) -> Vec<Vec<usize>> {
     // (block, item) for every block of every item, sorted: each run of one block id is a block.
     let mut keyed: Vec<(u64, u32)> = items
@@ -264,19 +478,14 @@ pub fn clusters(items: &[Features], t: &Thresholds) -> Vec<Vec<usize>> {
     let blocks: Vec<&[(u64, u32)]> =
         keyed.chunk_by(|a, b| a.0 == b.0).filter(|b| (2..=MAX_BLOCK).contains(&b.len())).collect();
 
-    // Candidate pairs (of different providers, starts close enough), each scored once.
-    let close = |a: &Features, b: &Features| match (a.first_start, b.first_start) {
-        (Some(x), Some(y)) => (x - y).abs() <= t.start_tolerance,
-        _ => true,
-    };
+    // Candidate pairs (of different providers), each scored once.
     let mut pairs: Vec<(u32, u32)> = blocks
         .par_iter()
         .flat_map_iter(|block| {
             let mut out = Vec::new();
             for (x, &(_, i)) in block.iter().enumerate() {
                 for &(_, j) in &block[x + 1..] {
-                    let (a, b) = (&items[i as usize], &items[j as usize]);
-                    if a.provider != b.provider && close(a, b) {
+                    if items[i as usize].provider != items[j as usize].provider {
                         out.push((i.min(j), i.max(j)));
                     }
                 }
@@ -286,167 +495,16 @@ pub fn clusters(items: &[Features], t: &Thresholds) -> Vec<Vec<usize>> {
         .collect();
     pairs.par_sort_unstable();
     pairs.dedup();
-    let matched: Vec<(u32, u32)> = pairs
+    let edges: Vec<(usize, usize, f64)> = pairs
         .into_par_iter()
-        .filter(|&(i, j)| score(&items[i as usize], &items[j as usize], t).is_some_and(|s| s >= t.match_score))
+        .filter_map(|(i, j)| {
+            let s = score(&items[i as usize], &items[j as usize], t)?;
+            (s >= t.match_score).then_some((i as usize, j as usize, s))
+        })
         .collect();
-
-    let mut parent: Vec<usize> = (0..items.len()).collect();
-    fn root(parent: &mut [usize], mut i: usize) -> usize {
-        while parent[i] != i {
-            parent[i] = parent[parent[i]];
-            i = parent[i];
-        }
-        i
-    }
-    for (i, j) in matched {
-        let (ri, rj) = (root(&mut parent, i as usize), root(&mut parent, j as usize));
-        parent[ri.max(rj)] = ri.min(rj);
-    }
-    let mut groups: Vec<Vec<usize>> = Vec::new();
-    let mut index: HashMap<usize, usize> = HashMap::new();
-    for i in 0..items.len() {
-        let r = root(&mut parent, i);
-        let g = *index.entry(r).or_insert_with(|| {
-            groups.push(Vec::new());
-            groups.len() - 1
-        });
-        groups[g].push(i);
-    }
-    groups
+    let refs: Vec<&Features> = items.iter().collect();
+    partition(&refs, &edges, t)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn f(provider: &str, title: &str, city: &str, start: Option<&str>, venue: &str) -> Features {
-        let start = start.map(|s| DateTime::parse_from_rfc3339(s).unwrap());
-        Features::from_parts(provider, title, Some(city), start, venue, &[])
-    }
-
-    #[test]
-    fn titles_naming_different_kinds_count_against_a_match() {
-        let at = Some("2026-05-01T11:00:00+03:00");
-        let a = f("a", "Курс 3D-моделирования", "Minsk", at, "Дом культуры");
-        let b = f("b", "Семинар 3D-моделирования", "Minsk", at, "Дом культуры");
-        let c = f("b", "Kurs 3D-modelirovaniya", "Minsk", at, "Дом культуры");
-        assert_eq!((a.kind, b.kind), (Some("course"), Some("seminar")));
-        let t = Thresholds::default();
-        assert!(score(&a, &b, &t).unwrap() < t.match_score);
-        assert!(score(&a, &c, &t).unwrap() >= t.match_score);
-    }
-
-    #[test]
-    fn one_course_announced_in_two_scripts_is_one_cluster() {
-        let items = vec![
-            f(
-                "vsu",
-                "Курсы английского языка для начинающих",
-                "Витебск",
-                Some("2026-03-12T18:00:00+03:00"),
-                "ул. Московская 33",
-            ),
-            f("library", "Kursy angliyskogo yazyka dlya nachinayushchikh", "Віцебск", Some("2026-03-12T15:00:00Z"), ""),
-            f("library", "Курсы английского языка для начинающих", "Vitebsk", Some("2026-04-12T18:00:00+03:00"), ""),
-            f("museum", "Курсы английского языка для начинающих", "Mogilev", Some("2026-03-12T18:00:00+03:00"), ""),
-        ];
-        let groups = clusters(&items, &Thresholds::default());
-        assert_eq!(
-            groups,
-            vec![vec![0, 1], vec![2], vec![3]],
-            "same time in two zones merges; another date or city does not"
-        );
-    }
-
-    #[test]
-    fn typos_and_official_place_names_still_match() {
-        let a = f("a", "Мастер-класс по керамике", "Магілёў", Some("2026-05-01T11:00:00+03:00"), "");
-        let b = f("b", "Мастер класс по керамикке", "Mogilev", Some("2026-05-01T11:15:00+03:00"), "");
-        let s = score(&a, &b, &Thresholds::default()).unwrap();
-        assert!(s >= Thresholds::default().match_score, "{s}");
-        let far = f("b", "Мастер класс по керамике", "Mogilev", Some("2026-05-01T13:00:00+03:00"), "");
-        assert_eq!(score(&a, &far, &Thresholds::default()), None, "two hours apart");
-        let other = f("b", "Лекция о Шагале", "Mogilev", Some("2026-05-01T11:00:00+03:00"), "");
-        assert!(score(&a, &other, &Thresholds::default()).unwrap() < Thresholds::default().match_score);
-    }
-
-    #[test]
-    fn identical_urls_match_and_one_provider_never_merges_with_itself() {
-        let a = Features::from_parts("a", "Python", Some("Minsk"), None, "", &["https://www.it.example/course/7/"]);
-        let b =
-            Features::from_parts("b", "Programming for kids", Some("Minsk"), None, "", &["http://it.example/course/7"]);
-        assert_eq!(score(&a, &b, &Thresholds::default()), Some(1.0));
-        let c = f("a", "Python", "Minsk", None, "");
-        assert_eq!(clusters(&[a, b, c], &Thresholds::default()), vec![vec![0, 1], vec![2]]);
-    }
-
-    #[test]
-    fn scores_do_not_depend_on_the_order_of_the_pair() {
-        let t = Thresholds::default();
-        let at = Some("2026-05-01T11:00:00+03:00");
-        // Of equal length: "kursa" is like both "kursi" and "kursu", "kursi" only like "kursa".
-        let a = f("a", "kursa kursi", "Minsk", at, "kursa kursi");
-        let b = f("b", "kursu zzzzz", "Minsk", at, "kursu zzzzz");
-        assert_eq!(score(&a, &b, &t), score(&b, &a, &t));
-        let c = f("c", "Мастер-класс по керамике", "Minsk", at, "");
-        let d = f("d", "Мастер класс керамикке", "Minsk", at, "Дом");
-        assert_eq!(score(&c, &d, &t), score(&d, &c, &t));
-    }
-
-    #[test]
-    fn blocking_keys_carry_place_time_and_title_tokens() {
-        let t = Thresholds::default();
-        let x = f("a", "Английский язык", "Віцебск", Some("2026-03-12T18:00:00+03:00"), "");
-        let keys = blocking_keys(&x, &t);
-        assert!(keys.iter().all(|k| k.starts_with("vitebsk|")), "{keys:?}");
-        // Two tokens and their pair, in two buckets.
-        assert_eq!(keys.len(), 2 * (x.title.len() + 1), "{keys:?}");
-        let undated = f("a", "Английский язык", "Віцебск", None, "");
-        assert_eq!(blocking_keys(&undated, &t).len(), 1);
-    }
-
-    #[test]
-    fn starts_within_the_tolerance_share_a_key_across_midnight() {
-        let t = Thresholds::default();
-        let late = f("a", "Ночная экскурсия", "Minsk", Some("2026-03-12T23:50:00+03:00"), "");
-        let early = f("b", "Ночная экскурсия", "Minsk", Some("2026-03-13T00:10:00+03:00"), "");
-        let (a, b) = (blocking_keys(&late, &t), blocking_keys(&early, &t));
-        assert!(a.iter().any(|k| b.contains(k)), "{a:?} / {b:?}");
-        assert_eq!(clusters(&[late, early], &t), vec![vec![0, 1]]);
-    }
-
-    #[test]
-    fn a_key_shared_by_too_many_offerings_joins_none_but_rarer_keys_still_do() {
-        let t = Thresholds::default();
-        let at = Some("2026-05-01T11:00:00+03:00");
-        // MAX_BLOCK + 1 providers announce "Лекция" with a made-up name each; two of them
-        // announce the same lecture.
-        let mut items: Vec<Features> = (0..=MAX_BLOCK)
-            .map(|i| f(&format!("p{i}"), &format!("Лекция {}", fold_free_name(i)), "Minsk", at, ""))
-            .collect();
-        items.push(f("extra", "Лекция Шагал", "Minsk", at, ""));
-        items.push(f("other", "Лекция", "Minsk", at, ""));
-        let groups = clusters(&items, &t);
-        let of = |i: usize| groups.iter().position(|g| g.contains(&i)).unwrap();
-        assert_eq!(of(MAX_BLOCK + 1), of(7), "the same lecture, through its rarer words");
-        // "Лекция" alone shares only the oversized block: it joins nobody.
-        assert_eq!(groups[of(MAX_BLOCK + 2)], vec![MAX_BLOCK + 2]);
-    }
-
-    /// A made-up word per number, distinct in its first five letters (what a token keeps).
-    fn fold_free_name(i: usize) -> String {
-        if i == 7 {
-            return "Шагал".to_owned();
-        }
-        let letters = ["б", "д", "к", "м", "п", "т"];
-        let mut n = i;
-        let mut s = String::new();
-        for _ in 0..3 {
-            s.push_str(letters[n % letters.len()]);
-            s.push('а');
-            n /= letters.len();
-        }
-        s
-    }
-}
+mod tests;

@@ -6,8 +6,10 @@
 //! members are first put in [preference order](preference_order).
 //!
 //! ## Preference order
-//! Higher [`Member::priority`] first, then [`Offering::key`] ascending; members that tie on both
-//! (the same key twice, which a caller should not pass) are ordered by
+//! Organisers before aggregators ([`Member::role`], the provider file's `role`), then higher
+//! [`Member::priority`], then the more complete source ([`completeness`]: a re-announcer's
+//! abbreviated item loses to the full one), then [`Offering::key`] ascending; members that tie
+//! on all of these (the same key twice, which a caller should not pass) are ordered by
 //! `provenance.content_hash`, then `provenance.fetched_at`. When sources were seen plays no part,
 //! so the same sources give the same entry whatever order the providers were fetched in (the
 //! standalone and the cluster mode, a rebuild, two builders); only the entry id remembers the
@@ -24,8 +26,9 @@
 //!   `Other`.
 //! - `mode`: the first member in preference order whose mode is not [`Mode::Unknown`], else
 //!   `Unknown`.
-//! - `status`: [`Status::Cancelled`] when *any* member is cancelled (a resident must not travel
-//!   to a cancelled course), else the preferred member's status.
+//! - `status`: the preferred member's status, and [`Status::Cancelled`] when every member is
+//!   cancelled. Another source's cancellation alone cancels nothing: no provider can cancel
+//!   another provider's offering through its own items (the entry's sources still show it).
 //! - `sessions` and `recurrence`: both from the member listing the most sessions (ties → more
 //!   preferred, so with no sessions anywhere they come from the preferred member); the sessions
 //!   sorted by start (stable, so equal starts keep that member's order).
@@ -61,7 +64,7 @@ use std::cmp::Reverse;
 use std::collections::HashSet;
 
 use learncity_model::entry::ENTRY_SCHEMA_VERSION;
-use learncity_model::{Audience, Entry, EntrySource, Kind, Location, Mode, Offering, Party, Status};
+use learncity_model::{Audience, Entry, EntrySource, Kind, Location, Mode, Offering, Party, Role, Status};
 use sha2::{Digest, Sha256};
 
 /// One source of an entry as the merge sees it.
@@ -71,6 +74,31 @@ pub struct Member<'a> {
     pub offering: &'a Offering,
     /// The provider's merge priority (from config); higher is preferred.
     pub priority: i32,
+    /// The provider's role (from config): organisers are preferred to aggregators.
+    pub role: Role,
+}
+
+/// How much a source tells: the number of known fields among summary, description, a timed
+/// session, venue, address, price, organiser, landing and registration URLs, languages and
+/// images.
+pub fn completeness(o: &Offering) -> usize {
+    let location = o.location.as_ref();
+    [
+        o.summary.as_deref().is_some_and(|s| !s.trim().is_empty()),
+        o.description_html.as_deref().is_some_and(|s| !s.trim().is_empty()),
+        o.sessions.iter().any(|s| !s.all_day),
+        location.is_some_and(|l| l.venue.is_some()),
+        location.is_some_and(|l| l.address.is_some()),
+        o.price.is_some(),
+        o.organizer.is_some(),
+        o.landing_url.is_some(),
+        o.registration_url.is_some(),
+        !o.languages.is_empty(),
+        !o.images.is_empty(),
+    ]
+    .into_iter()
+    .filter(|known| *known)
+    .count()
 }
 
 /// The stable entry id for an entry whose earliest source has key `anchor_key`: `e-` and the
@@ -80,14 +108,21 @@ pub fn entry_id(anchor_key: &str) -> String {
     format!("e-{}", hex::encode(&digest[..8]))
 }
 
-/// Sorts `members` in place into preference order: higher `priority` first, then
-/// [`Offering::key`] ascending (then, for members with the same key,
-/// `provenance.content_hash` and `provenance.fetched_at` ascending). Never the arrival
+/// Sorts `members` in place into preference order: organisers first, then higher `priority`,
+/// then higher [`completeness`], then [`Offering::key`] ascending (then, for members with the
+/// same key, `provenance.content_hash` and `provenance.fetched_at` ascending). Never the arrival
 /// order: the canonical entry must not depend on the order sources arrived in.
 pub fn preference_order(members: &mut [Member<'_>]) {
     members.sort_by_cached_key(|m| {
         let o = m.offering;
-        (Reverse(m.priority), o.key(), o.provenance.content_hash.clone(), o.provenance.fetched_at)
+        (
+            m.role != Role::Organiser,
+            Reverse(m.priority),
+            Reverse(completeness(o)),
+            o.key(),
+            o.provenance.content_hash.clone(),
+            o.provenance.fetched_at,
+        )
     });
 }
 
@@ -118,7 +153,7 @@ pub fn canonical(id: &str, place: Option<&str>, members: &[Member<'_>]) -> Entry
         description_html: longest(ordered, |o| o.description_html.as_deref()),
         kind: ordered.iter().map(|m| m.offering.kind).find(|k| *k != Kind::Other).unwrap_or(Kind::Other),
         mode: ordered.iter().map(|m| m.offering.mode).find(|k| *k != Mode::Unknown).unwrap_or(Mode::Unknown),
-        status: if ordered.iter().any(|m| m.offering.status == Status::Cancelled) {
+        status: if ordered.iter().all(|m| m.offering.status == Status::Cancelled) {
             Status::Cancelled
         } else {
             preferred.status
@@ -318,6 +353,7 @@ mod tests {
             landing_url: None,
             registration_url: None,
             images: vec![],
+            related_urls: Vec::new(),
             provenance: Provenance {
                 format: SourceFormat::Rss,
                 fetched_at: utc("2026-03-01T10:00:00Z"),
@@ -339,7 +375,7 @@ mod tests {
 
     /// A member; `_seen_order` (when the builder first saw it) plays no part in the merge.
     fn m(offering: &Offering, priority: i32, _seen_order: i64) -> Member<'_> {
-        Member { offering, priority }
+        Member { offering, priority, role: Role::Organiser }
     }
 
     /// Three members of equal priority, preferred in the order a, b, c (by seen order).
@@ -518,8 +554,9 @@ mod tests {
         c.price = Some(Price { free: false, amount: Some(10.0), amount_max: None, currency: None, text: None });
 
         let e = merge3(&a, &b, &c);
-        assert_eq!(e.title, "Title of a");
-        assert_eq!(e.landing_url.as_deref(), Some("https://a.example/1"));
+        // b and c tell three fields each, a one: b (its key sorts before c's) is preferred.
+        assert_eq!(e.title, "Title of b");
+        assert_eq!(e.landing_url.as_deref(), Some("https://b.example/1"));
         assert_eq!(e.online_url.as_deref(), Some("https://meet.example/b"));
         assert_eq!(e.price, Some(Price::free()));
         assert_eq!(e.organizer, Some(party("B")));
@@ -538,7 +575,7 @@ mod tests {
         c.summary = Some("шшш".into());
         c.description_html = Some("<p>long c</p>".into());
         let e = merge3(&a, &b, &c);
-        assert_eq!(e.summary.as_deref(), Some("same"), "a tie of 4 chars goes to a; 3 Cyrillic chars lose");
+        assert_eq!(e.summary.as_deref(), Some("SAME"), "a tie of 4 chars goes to b (more complete than a); 3 Cyrillic chars lose");
         assert_eq!(e.description_html.as_deref(), Some("<p>long c</p>"), "blank never wins");
 
         let blank = Offering { summary: Some(" ".into()), ..offering("d", "1") };
@@ -557,13 +594,42 @@ mod tests {
     }
 
     #[test]
-    fn cancelled_by_any_source_wins_else_the_preferred_status() {
+    fn the_preferred_source_decides_the_status_and_another_cannot_cancel_it() {
         let a = Offering { status: Status::Tentative, ..offering("a", "1") };
         let b = offering("b", "1");
         let c = Offering { status: Status::Cancelled, ..offering("c", "1") };
-        assert_eq!(merge3(&a, &b, &c).status, Status::Cancelled, "even from the least preferred source");
-        assert_eq!(merge2(&a, &b).status, Status::Tentative);
+        assert_eq!(merge3(&a, &b, &c).status, Status::Tentative, "a less preferred source's cancellation");
+        assert_eq!(merge2(&c, &a).status, Status::Tentative);
         assert_eq!(merge2(&b, &a).status, Status::Tentative, "whichever was seen first");
+        let c2 = Offering { status: Status::Cancelled, ..offering("a", "2") };
+        assert_eq!(merge2(&c, &c2).status, Status::Cancelled, "every source cancelled");
+        let mut organiser = offering("z", "1");
+        organiser.status = Status::Cancelled;
+        let e = canonical("e-x", None, &[m(&a, 0, 1), Member { offering: &organiser, priority: 0, role: Role::Organiser }]);
+        assert_eq!(e.status, Status::Tentative, "a and z tie: a's key sorts first");
+        let aggregator = Member { offering: &a, priority: 5, role: Role::Aggregator };
+        let e = canonical("e-x", None, &[aggregator, Member { offering: &organiser, priority: 0, role: Role::Organiser }]);
+        assert_eq!(e.status, Status::Cancelled, "the organiser cancels, whatever the aggregator's priority");
+        assert_eq!(e.title, "Title of z");
+    }
+
+    #[test]
+    fn organisers_then_priority_then_completeness_decide_the_canonical_fields() {
+        let mut portal = offering("a-portal", "1");
+        portal.title = "Керамика (кратко)".into();
+        portal.location = Some(Location { venue: Some("Музей".into()), ..Location::default() });
+        let mut museum = offering("museum", "1");
+        museum.title = "Мастер-класс по керамике для взрослых".into();
+        museum.summary = Some("Полное описание".into());
+        museum.landing_url = Some("https://museum.example/1".into());
+        museum.location = Some(Location { venue: Some("Художественный музей".into()), ..Location::default() });
+        let org = |o| Member { offering: o, priority: 0, role: Role::Organiser };
+        let e = canonical("e-x", None, &[org(&portal), org(&museum)]);
+        assert_eq!(e.title, museum.title, "the more complete source wins a tie of role and priority");
+        let agg = Member { offering: &museum, priority: 9, role: Role::Aggregator };
+        let e = canonical("e-x", None, &[org(&portal), agg]);
+        assert_eq!(e.title, portal.title, "an organiser beats an aggregator whatever its priority");
+        assert_eq!(e.summary.as_deref(), Some("Полное описание"), "an aggregator still fills the gaps");
     }
 
     #[test]
@@ -615,7 +681,7 @@ mod tests {
         let expected = Location {
             venue: Some("Library".into()),
             address: Some("Main 1".into()),
-            city: Some("Minsk".into()),
+            city: Some("Мінск".into()),
             district: Some("Centre".into()),
             postal_code: Some("220030".into()),
             country: Some("XX".into()),
@@ -624,7 +690,7 @@ mod tests {
         assert_eq!(
             e.location,
             Some(expected),
-            "c (4 fields) wins and keeps its country; its city comes from a, preferred over b"
+            "c (4 fields) wins and keeps its country; its city comes from b (venue and address: more complete than a)"
         );
         let nowhere = merge2(&offering("x", "1"), &offering("y", "1"));
         assert_eq!(nowhere.location, None);

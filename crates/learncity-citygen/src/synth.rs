@@ -431,6 +431,7 @@ pub fn synthetic_offerings(p: &SynthParams) -> (Vec<Offering>, Vec<usize>) {
             landing_url: Some(format!("{}/events/{}", site(i), a.number)),
             registration_url: None,
             images: Vec::new(),
+            related_urls: Vec::new(),
         });
         labels.push(a.group as usize);
     }

@@ -35,7 +35,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub use error::{ConfigError, ConfigErrors};
-pub use provider::{Listing, Provider};
+pub use provider::{Listing, Provider, Role};
 pub use sections::{CatalogSettings, CollectorSettings, DemoSettings, LogFormat, LogSettings, ServeSettings};
 
 /// The prefix of environment overrides.

@@ -12,6 +12,7 @@
 //! listing = "complete"
 //! interval = "2h"          # optional; the collector's default otherwise
 //! allow-private = false    # fetch even when the host resolves to a private address
+//! role = "organiser"       # or "aggregator": a portal re-announcing others' offerings
 //! [reader]
 //! time-zone = "Europe/Minsk"
 //! [reader.html]
@@ -23,7 +24,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-pub use learncity_model::Listing;
+pub use learncity_model::{Listing, Role};
 use learncity_readers::{FormatHint, ReaderSettings};
 use serde::Deserialize;
 
@@ -68,6 +69,12 @@ pub struct Provider {
     /// Merge priority in the catalogue: when sources of one entry disagree, the higher wins.
     #[serde(default)]
     pub priority: i32,
+    /// What the provider is to its offerings: `organiser` (the default: it runs what it
+    /// announces) or `aggregator` (a city portal or a library re-announcing others' offerings).
+    /// An entry's canonical fields come from its organisers first, from aggregators only to fill
+    /// gaps, and an aggregator's cancellation does not cancel an organiser's offering.
+    #[serde(default)]
+    pub role: Role,
     /// How to read its documents.
     #[serde(default)]
     pub reader: ReaderSettings,

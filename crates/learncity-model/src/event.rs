@@ -38,6 +38,19 @@ pub enum Listing {
     Window,
 }
 
+/// What a provider is to the offerings it lists (the provider file's `role`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// It runs what it announces (a university, a library's own events, a museum).
+    #[default]
+    Organiser,
+    /// It re-announces other providers' offerings (a city portal, a "what's on" site, a
+    /// library's page of partners' events): an entry takes its canonical fields from its
+    /// organisers first, and an aggregator's cancellation alone does not cancel it.
+    Aggregator,
+}
+
 impl Listing {
     /// `complete` or `window`, as written in config and in snapshot events.
     pub fn as_str(self) -> &'static str {

@@ -28,6 +28,6 @@ pub mod schema;
 pub mod taxonomy;
 
 pub use entry::{Entry, EntrySource};
-pub use event::{Listing, Snapshot};
+pub use event::{Listing, Role, Snapshot};
 pub use offering::*;
 pub use schema::{entry_schema, entry_schema_text, offering_schema, offering_schema_text};

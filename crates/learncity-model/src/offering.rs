@@ -78,6 +78,11 @@ pub struct Offering {
     /// Image URLs.
     #[serde(default)]
     pub images: Vec<String>,
+    /// Pages of other announcements this item refers to: an Atom `link rel="related"` or
+    /// `rel="via"`, links and URLs in its description (its own landing, registration, online
+    /// and image URLs excluded). Evidence for deduplication, never shown as the offering's own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related_urls: Vec<String>,
     /// Where this record came from.
     pub provenance: Provenance,
 }
@@ -458,6 +463,7 @@ mod tests {
             landing_url: Some("https://vsu.example/courses/1".into()),
             registration_url: None,
             images: vec![],
+            related_urls: Vec::new(),
             provenance: Provenance {
                 format: SourceFormat::Rss,
                 fetched_at: DateTime::parse_from_rfc3339("2025-03-01T10:00:00Z").unwrap().with_timezone(&Utc),

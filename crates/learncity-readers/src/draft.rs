@@ -62,6 +62,8 @@ pub struct Draft {
     pub registration_url: Option<String>,
     /// Images, absolute URLs.
     pub images: Vec<String>,
+    /// Pages of other announcements it refers to (Atom `rel="related"`/`rel="via"`), absolute.
+    pub related_urls: Vec<String>,
     /// When the provider last changed the item.
     pub updated_at: Option<DateTime<Utc>>,
     /// When the provider first published it.

@@ -21,6 +21,8 @@ const TITLE_MAX_CHARS: usize = 300;
 const DERIVED_TITLE_MAX_CHARS: usize = 120;
 /// Longest description kept (sanitised HTML, characters); longer ones are cut with a warning.
 const DESCRIPTION_MAX_CHARS: usize = 100_000;
+/// Related URLs kept per offering (a description full of links says little about identity).
+const MAX_RELATED_URLS: usize = 16;
 
 /// Turns the drafts of one document into offerings plus the warnings of every item.
 pub fn finish(drafts: Vec<Draft>, format: SourceFormat, ctx: &ReadContext<'_>) -> (Vec<Offering>, Vec<Warning>) {
@@ -248,6 +250,19 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
     let mut images: Vec<String> = d.images.iter().filter_map(|u| resolve_url(base, u)).collect();
     dedup_keep_order(&mut images);
     let landing_url = d.url.as_deref().and_then(|u| resolve_url(base, u));
+    let registration_url = d.registration_url.as_deref().and_then(|u| resolve_url(base, u));
+    let online_url = online_urls.into_iter().next();
+    let own: Vec<&str> = [&landing_url, &registration_url, &online_url].into_iter().flatten().map(String::as_str).collect();
+    let mut related_urls: Vec<String> = d
+        .related_urls
+        .iter()
+        .map(String::as_str)
+        .chain(text::linked_urls(&description_html, &description_plain))
+        .filter_map(|u| resolve_url(base, u))
+        .filter(|u| !own.contains(&u.as_str()) && !images.contains(u))
+        .collect();
+    dedup_keep_order(&mut related_urls);
+    related_urls.truncate(MAX_RELATED_URLS);
 
     let offering = Offering {
         schema_version: SCHEMA_VERSION,
@@ -262,7 +277,7 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
         sessions,
         recurrence: d.recurrence.take(),
         location,
-        online_url: online_urls.into_iter().next(),
+        online_url,
         languages,
         audience,
         price,
@@ -271,8 +286,9 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
         organizer: d.organizer.take().filter(|p| !p.name.trim().is_empty()),
         teachers: std::mem::take(&mut d.teachers).into_iter().filter(|p| !p.name.trim().is_empty()).collect(),
         landing_url,
-        registration_url: d.registration_url.as_deref().and_then(|u| resolve_url(base, u)),
+        registration_url,
         images,
+        related_urls,
         provenance: Provenance {
             format: d.format.unwrap_or(format),
             fetched_at: ctx.fetched_at,

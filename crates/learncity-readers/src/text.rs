@@ -250,6 +250,21 @@ pub fn truncate_chars(s: &str, max: usize) -> (String, bool) {
 
 /// Resolves `href` against `base` into an absolute URL. Only `http`, `https` and `mailto` are
 /// kept; `javascript:`, `data:` and unparseable values give `None`.
+/// The web links of a description: every `href` of its sanitised HTML, then every `http(s)://`
+/// URL written in its plain text, in order (duplicates kept; trailing punctuation dropped).
+pub fn linked_urls<'a>(html: &'a str, plain: &'a str) -> impl Iterator<Item = &'a str> {
+    let hrefs = html.split("href=\"").skip(1).filter_map(|rest| rest.split('"').next());
+    let bare = plain.match_indices("http").filter_map(move |(at, _)| {
+        let rest = &plain[at..];
+        if !(rest.starts_with("http://") || rest.starts_with("https://")) {
+            return None;
+        }
+        let end = rest.find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '«' | '»')).unwrap_or(rest.len());
+        Some(rest[..end].trim_end_matches(['.', ',', ';', ':', ')', '!', '?']))
+    });
+    hrefs.filter(|h| h.starts_with("http://") || h.starts_with("https://")).chain(bare)
+}
+
 pub fn resolve_url(base: Option<&Url>, href: &str) -> Option<String> {
     let href = href.trim().trim_matches(|c: char| c.is_control());
     if href.is_empty() {

@@ -6,8 +6,8 @@ use super::*;
 
 fn rules() -> Rules {
     let mut providers = HashMap::new();
-    providers.insert("vsu".to_owned(), ProviderInfo { priority: 10, city: Some("Витебск".into()) });
-    providers.insert("library".to_owned(), ProviderInfo { priority: 0, city: Some("Vitebsk".into()) });
+    providers.insert("vsu".to_owned(), ProviderInfo { priority: 10, city: Some("Витебск".into()), role: Role::Organiser });
+    providers.insert("library".to_owned(), ProviderInfo { priority: 0, city: Some("Vitebsk".into()), role: Role::Organiser });
     Rules {
         thresholds: Thresholds::default(),
         expiry_grace: chrono::Duration::days(1),

@@ -110,6 +110,12 @@ pub fn entry(e: &Entry, extras: Option<&ItemExtras>, feed_type: &FeedType, base:
         .filter_map(|l| resolve_url(base, &l.href))
         .filter(|u| infer::is_meeting_url(u) && Some(u) != d.url.as_ref())
         .collect();
+    d.related_urls = e
+        .links
+        .iter()
+        .filter(|l| l.rel.as_deref().is_some_and(|r| r.eq_ignore_ascii_case("related") || r.eq_ignore_ascii_case("via")))
+        .filter_map(|l| resolve_url(base, &l.href))
+        .collect();
     apply_event(&mut d, extras, base, tz);
     d
 }

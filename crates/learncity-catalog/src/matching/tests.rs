@@ -1,0 +1,260 @@
+use super::*;
+
+fn at(s: &str) -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339(s).unwrap()
+}
+
+fn f(provider: &str, title: &str, city: &str, start: Option<&str>, venue: &str) -> Features {
+    Features::from_parts(provider, title, Some(city), start.map(at), venue, &[])
+}
+
+fn with_urls(mut x: Features, urls: &[&str], links: &[&str]) -> Features {
+    x.urls = urls.iter().map(|u| url_key(u)).collect();
+    x.links = links.iter().map(|u| url_key(u)).collect();
+    x
+}
+
+fn date_only(mut x: Features) -> Features {
+    x.timed = false;
+    x
+}
+
+#[test]
+fn titles_naming_different_kinds_count_against_a_match() {
+    let at = Some("2026-05-01T11:00:00+03:00");
+    let a = f("a", "Курс 3D-моделирования", "Minsk", at, "Дом культуры");
+    let b = f("b", "Семинар 3D-моделирования", "Minsk", at, "Дом культуры");
+    let c = f("b", "Kurs 3D-modelirovaniya", "Minsk", at, "Дом культуры");
+    assert_eq!((a.kind, b.kind), (Some("course"), Some("seminar")));
+    let t = Thresholds::default();
+    assert!(score(&a, &b, &t).unwrap() < t.match_score);
+    assert!(score(&a, &c, &t).unwrap() >= t.match_score);
+}
+
+#[test]
+fn one_course_announced_in_two_scripts_is_one_cluster() {
+    let items = vec![
+        f("vsu", "Курсы английского языка для начинающих", "Витебск", Some("2026-03-12T18:00:00+03:00"), "ул. Московская 33"),
+        f("library", "Kursy angliyskogo yazyka dlya nachinayushchikh", "Віцебск", Some("2026-03-12T15:00:00Z"), ""),
+        f("library", "Курсы английского языка для начинающих", "Vitebsk", Some("2026-04-12T18:00:00+03:00"), ""),
+        f("museum", "Курсы английского языка для начинающих", "Mogilev", Some("2026-03-12T18:00:00+03:00"), ""),
+    ];
+    let groups = clusters(&items, &Thresholds::default());
+    assert_eq!(groups, vec![vec![0, 1], vec![2], vec![3]], "same time in two zones merges; another date or city does not");
+}
+
+#[test]
+fn typos_and_official_place_names_still_match() {
+    let a = f("a", "Мастер-класс по керамике", "Магілёў", Some("2026-05-01T11:00:00+03:00"), "");
+    let b = f("b", "Мастер класс по керамикке", "Mogilev", Some("2026-05-01T11:15:00+03:00"), "");
+    let s = score(&a, &b, &Thresholds::default()).unwrap();
+    assert!(s >= Thresholds::default().match_score, "{s}");
+    let far = f("b", "Мастер класс по керамике", "Mogilev", Some("2026-05-01T13:00:00+03:00"), "");
+    assert_eq!(score(&a, &far, &Thresholds::default()), None, "two hours apart");
+    let other = f("b", "Лекция о Шагале", "Mogilev", Some("2026-05-01T11:00:00+03:00"), "");
+    assert!(score(&a, &other, &Thresholds::default()).unwrap() < Thresholds::default().match_score);
+}
+
+#[test]
+fn a_date_without_a_time_matches_any_time_of_that_local_date_with_a_close_title() {
+    let t = Thresholds::default();
+    let organiser = f("museum", "Мастер-класс по гончарному делу", "Витебск", Some("2026-05-01T18:30:00+03:00"), "");
+    let portal = date_only(f("portal", "Мастер-класс по гончарному делу", "Vitebsk", Some("2026-05-01T00:00:00+03:00"), ""));
+    let s = score(&organiser, &portal, &t).unwrap();
+    assert!(s >= t.match_score, "{s}");
+    assert_eq!(clusters(&[organiser.clone(), portal.clone()], &t), vec![vec![0, 1]]);
+    // The next day is another date.
+    let next = date_only(f("portal", "Мастер-класс по гончарному делу", "Vitebsk", Some("2026-05-02T00:00:00+03:00"), ""));
+    assert_eq!(conflict(&organiser, &next, &t), Some(Conflict::Time));
+    // A date alone needs a closer title than a time does.
+    let loose = date_only(f("portal", "Гончарное дело", "Vitebsk", Some("2026-05-01T00:00:00+03:00"), ""));
+    assert!(score(&organiser, &loose, &t).unwrap() < t.match_score);
+    // Local midnight is how a date is published without a time.
+    assert!(!f("p", "x", "Minsk", Some("2026-05-01T00:00:00+03:00"), "").timed);
+}
+
+#[test]
+fn a_link_to_the_organisers_page_is_identity_evidence_within_the_gates() {
+    let t = Thresholds::default();
+    let organiser = with_urls(
+        f("museum", "Керамика: секреты гончарного круга", "Витебск", Some("2026-05-01T18:30:00+03:00"), ""),
+        &["https://museum.example/events/41"],
+        &[],
+    );
+    let portal = with_urls(
+        date_only(f("portal", "Вечер керамики в музее", "Vitebsk", Some("2026-05-01T00:00:00+03:00"), "")),
+        &["https://portal.example/a/9"],
+        &["https://www.museum.example/events/41/"],
+    );
+    let x = assess(&organiser, &portal, &t);
+    assert!(x.link.is_some() && x.score >= t.match_score, "{x:?}");
+    // The same link from another city, or a year later, changes nothing.
+    let elsewhere = with_urls(
+        f("intruder", "Керамика: секреты гончарного круга", "Minsk", Some("2026-05-01T18:30:00+03:00"), ""),
+        &["https://museum.example/events/41"],
+        &[],
+    );
+    assert_eq!(conflict(&organiser, &elsewhere, &t), Some(Conflict::Place));
+    let later = with_urls(
+        f("intruder", "Керамика: секреты гончарного круга", "Витебск", Some("2027-05-01T18:30:00+03:00"), ""),
+        &["https://museum.example/events/41"],
+        &[],
+    );
+    assert_eq!(score(&organiser, &later, &t), None);
+    assert_eq!(clusters(&[organiser, elsewhere, later], &t), vec![vec![0], vec![1], vec![2]]);
+}
+
+#[test]
+fn a_translation_at_the_same_minute_and_place_matches_through_the_glossary() {
+    if crate::glossary::len() < 100 {
+        panic!("the glossary is missing: crates/learncity-catalog/src/glossary.tsv");
+    }
+    let t = Thresholds::default();
+    let when = Some("2026-03-12T18:00:00+03:00");
+    let ru = f("school", "Курс английского языка для начинающих", "Витебск", when, "Центральная библиотека");
+    let en = f("lingvo", "English course for beginners", "Vitebsk", when, "Central Library");
+    let s = score(&ru, &en, &t).unwrap();
+    assert!(s >= t.match_score, "{s}");
+}
+
+#[test]
+fn look_alikes_never_share_an_entry_even_through_a_third_source() {
+    let t = Thresholds::default();
+    let when = Some("2026-05-01T11:00:00+03:00");
+    let kids = f("museum", "Мастер-класс по керамике для детей", "Минск", when, "Музей");
+    let adults = f("museum2", "Мастер-класс по керамике для взрослых", "Минск", when, "Музей");
+    assert_eq!(conflict(&kids, &adults, &t), Some(Conflict::Mark(MarkConflict::Audience)));
+    // A vague portal item fits both alike: it joins neither.
+    let vague = f("portal", "Мастер-класс по керамике", "Минск", when, "Музей");
+    let groups = clusters(&[kids.clone(), adults.clone(), vague.clone()], &t);
+    assert_eq!(groups, vec![vec![0], vec![1], vec![2]]);
+    // A portal item that says which one joins it.
+    let clear = f("portal", "Керамика для детей: мастер-класс", "Минск", when, "Музей");
+    let groups = clusters(&[kids, adults, clear], &t);
+    assert_eq!(groups, vec![vec![0, 2], vec![1]]);
+}
+
+#[test]
+fn one_providers_items_never_share_an_entry_whatever_links_them() {
+    let t = Thresholds::default();
+    let when = Some("2026-05-01T11:00:00+03:00");
+    let url = "https://it.example/course/7/";
+    let a = with_urls(f("a", "Python", "Minsk", when, ""), &[url], &[]);
+    let a2 = with_urls(f("a", "Python для школьников", "Minsk", when, ""), &[url], &[]);
+    let b = with_urls(f("b", "Python", "Minsk", when, ""), &[url], &[]);
+    assert_eq!(conflict(&a, &a2, &t), Some(Conflict::SameProvider));
+    let groups = clusters(&[a, a2, b], &t);
+    assert!(groups.iter().all(|g| !(g.contains(&0) && g.contains(&1))), "{groups:?}");
+    assert_eq!(groups.len(), 2, "b joins one of them: {groups:?}");
+}
+
+#[test]
+fn identical_urls_of_undated_offerings_match() {
+    let a = Features::from_parts("a", "Python", Some("Minsk"), None, "", &["https://www.it.example/course/7/"]);
+    let b = Features::from_parts("b", "Programming for kids", Some("Minsk"), None, "", &["http://it.example/course/7"]);
+    assert!(score(&a, &b, &Thresholds::default()).unwrap() >= Thresholds::default().match_score);
+    let c = f("a", "Python", "Minsk", None, "");
+    assert_eq!(clusters(&[a, b, c], &Thresholds::default()), vec![vec![0, 1], vec![2]]);
+}
+
+#[test]
+fn scores_do_not_depend_on_the_order_of_the_pair() {
+    let t = Thresholds::default();
+    let at = Some("2026-05-01T11:00:00+03:00");
+    // Of equal length: "kursa" is like both "kursi" and "kursu", "kursi" only like "kursa".
+    let a = f("a", "kursa kursi", "Minsk", at, "kursa kursi");
+    let b = f("b", "kursu zzzzz", "Minsk", at, "kursu zzzzz");
+    assert_eq!(score(&a, &b, &t), score(&b, &a, &t));
+    let c = f("c", "Мастер-класс по керамике", "Minsk", at, "");
+    let d = f("d", "Мастер класс керамикке", "Minsk", at, "Дом");
+    assert_eq!(score(&c, &d, &t), score(&d, &c, &t));
+}
+
+#[test]
+fn groups_do_not_depend_on_the_order_of_the_items() {
+    let t = Thresholds::default();
+    let when = Some("2026-05-01T11:00:00+03:00");
+    let items = vec![
+        f("museum", "Керамика для детей 5–7 лет", "Минск", when, "Музей"),
+        f("museum", "Керамика для детей 8–10 лет", "Минск", when, "Музей"),
+        f("portal", "Керамика для детей (5-7 лет)", "Минск", when, "Музей"),
+        f("library", "Керамика для детей", "Минск", when, ""),
+        f("city", "Ceramics for kids, ages 8–10", "Minsk", when, ""),
+    ];
+    let canonical = |items: &[Features]| {
+        let mut groups: Vec<Vec<String>> = clusters(items, &t)
+            .into_iter()
+            .map(|g| {
+                let mut keys: Vec<String> = g.into_iter().map(|i| items[i].key.clone()).collect();
+                keys.sort();
+                keys
+            })
+            .collect();
+        groups.sort();
+        groups
+    };
+    let first = canonical(&items);
+    let mut reversed = items.clone();
+    reversed.reverse();
+    assert_eq!(canonical(&reversed), first);
+    let mut rotated = items.clone();
+    rotated.rotate_left(2);
+    assert_eq!(canonical(&rotated), first);
+    assert!(first.iter().all(|g| !(g.contains(&items[0].key) && g.contains(&items[1].key))), "{first:?}");
+}
+
+#[test]
+fn blocking_keys_carry_place_time_and_title_units() {
+    let t = Thresholds::default();
+    let x = f("a", "Английский язык", "Віцебск", Some("2026-03-12T18:00:00+03:00"), "");
+    let keys = blocking_keys(&x, &t);
+    assert!(keys.iter().all(|k| k.starts_with("vitebsk|")), "{keys:?}");
+    // Two units and their pair, in two buckets and on the date.
+    assert_eq!(keys.len(), 3 * (x.title.len() + 1), "{keys:?}");
+    let undated = f("a", "Английский язык", "Віцебск", None, "");
+    assert_eq!(blocking_keys(&undated, &t).len(), 1);
+}
+
+#[test]
+fn starts_within_the_tolerance_share_a_key_across_midnight() {
+    let t = Thresholds::default();
+    let late = f("a", "Ночная экскурсия", "Minsk", Some("2026-03-12T23:50:00+03:00"), "");
+    let early = f("b", "Ночная экскурсия", "Minsk", Some("2026-03-13T00:10:00+03:00"), "");
+    let (a, b) = (blocking_keys(&late, &t), blocking_keys(&early, &t));
+    assert!(a.iter().any(|k| b.contains(k)), "{a:?} / {b:?}");
+    assert_eq!(clusters(&[late, early], &t), vec![vec![0, 1]]);
+}
+
+#[test]
+fn a_key_shared_by_too_many_offerings_joins_none_but_rarer_keys_still_do() {
+    let t = Thresholds::default();
+    let at = Some("2026-05-01T11:00:00+03:00");
+    // MAX_BLOCK + 1 providers announce "Лекция" with a made-up name each; two of them
+    // announce the same lecture.
+    let mut items: Vec<Features> = (0..=MAX_BLOCK)
+        .map(|i| f(&format!("p{i}"), &format!("Лекция {}", fold_free_name(i)), "Minsk", at, ""))
+        .collect();
+    items.push(f("extra", "Лекция Шагал", "Minsk", at, ""));
+    items.push(f("other", "Лекция", "Minsk", at, ""));
+    let groups = clusters(&items, &t);
+    let of = |i: usize| groups.iter().position(|g| g.contains(&i)).unwrap();
+    assert_eq!(of(MAX_BLOCK + 1), of(7), "the same lecture, through its rarer words");
+    // "Лекция" alone shares only the oversized block: it joins nobody.
+    assert_eq!(groups[of(MAX_BLOCK + 2)], vec![MAX_BLOCK + 2]);
+}
+
+/// A made-up word per number, distinct in its first five letters (what a token keeps).
+fn fold_free_name(i: usize) -> String {
+    if i == 7 {
+        return "Шагал".to_owned();
+    }
+    let letters = ["б", "д", "к", "м", "п", "т"];
+    let mut n = i;
+    let mut s = String::new();
+    for _ in 0..3 {
+        s.push_str(letters[n % letters.len()]);
+        s.push('а');
+        n /= letters.len();
+    }
+    s
+}
