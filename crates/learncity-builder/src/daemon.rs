@@ -104,6 +104,7 @@ pub fn rules(config: &learncity_config::Config) -> Rules {
             start_tolerance: chrono::Duration::from_std(c.start_tolerance).unwrap_or(chrono::Duration::MAX),
             token_similarity: c.token_similarity,
             match_score: c.match_score,
+            candidate_score: c.candidate_score,
         },
         expiry_grace: chrono::Duration::from_std(c.expiry_grace).unwrap_or(chrono::Duration::MAX),
         providers: config

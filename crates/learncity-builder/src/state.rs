@@ -325,7 +325,7 @@ impl PartitionCatalog {
                     continue;
                 }
                 if let Some(s) = matching::score(&source.features, &o.features, &rules.thresholds)
-                    && s >= rules.thresholds.match_score
+                    && s >= rules.thresholds.candidate_score
                 {
                     out.insert(other.to_owned(), s);
                 }

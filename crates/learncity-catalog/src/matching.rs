@@ -41,7 +41,7 @@ use rayon::prelude::*;
 
 use crate::glossary::{Unit, units};
 use crate::marks::{MarkConflict, Marks};
-use crate::places::place_key;
+use crate::places::{place_key, places_in_title, places_in_venue};
 
 /// Matching thresholds (from the catalog builder's config).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -50,19 +50,34 @@ pub struct Thresholds {
     pub start_tolerance: chrono::Duration,
     /// Two tokens at least this Jaro-Winkler-similar count as one word.
     pub token_similarity: f64,
-    /// A pair scoring at least this is one offering.
+    /// A pair scoring at least this is one offering (when nothing keeps them apart).
     pub match_score: f64,
+    /// A pair scoring at least this (and less than `match_score`) is one offering when each is
+    /// the other's clear best match among the other's provider's items.
+    pub candidate_score: f64,
 }
 
 impl Default for Thresholds {
     fn default() -> Self {
-        Self { start_tolerance: chrono::Duration::minutes(30), token_similarity: 0.88, match_score: 0.72 }
+        Self {
+            start_tolerance: chrono::Duration::minutes(30),
+            token_similarity: 0.88,
+            match_score: 0.72,
+            candidate_score: 0.55,
+        }
     }
 }
 
-/// The least score of two offerings linked by a URL (before a quarter of their title
-/// similarity is added), when nothing keeps them apart.
-pub const LINK_FLOOR: f64 = 0.75;
+/// What a link between two offerings (a URL one has that the other has or links to) adds to
+/// their score, when their venues do not differ.
+pub const LINK_BONUS: f64 = 0.2;
+
+/// Start closeness of a pair of which one has a date and no time (the same local date): as
+/// close as two starts a whole tolerance apart.
+pub const DATE_ONLY_CLOSENESS: f64 = 0.5;
+
+/// Venue similarity below which two named venues differ (and the pair loses 0.1).
+pub const VENUE_DIFFERS: f64 = 0.3;
 
 /// Two partners of one offering that conflict with each other and score closer than this are
 /// an ambiguity: the offering joins neither.
@@ -77,8 +92,11 @@ pub struct Features {
     pub provider: String,
     /// Title units (folded words and their glossary concepts), sorted.
     pub title: Vec<Unit>,
-    /// Place key of the offering's city (or the provider's default city).
+    /// Place key of the offering's city, else of a place its venue or address names, else of
+    /// the provider's default city.
     pub place: Option<String>,
+    /// Places its venue, address or title ("в Лиде", "in Lida") names, as keys.
+    pub mentions: Vec<&'static str>,
     /// Earliest session start.
     pub first_start: Option<DateTime<FixedOffset>>,
     /// Whether that start has a time of day (not an all-day or date-only session, nor exactly
@@ -99,12 +117,14 @@ pub struct Features {
 impl Features {
     /// The features of `o`; `default_city` stands in when the offering names no city.
     pub fn of(o: &Offering, default_city: Option<&str>) -> Self {
-        let city = o.location.as_ref().and_then(|l| l.city.as_deref()).or(default_city);
         let venue_text = o
             .location
             .as_ref()
             .map(|l| format!("{} {}", l.venue.as_deref().unwrap_or(""), l.address.as_deref().unwrap_or("")))
             .unwrap_or_default();
+        // A city the reader did not split off ("Районная библиотека, Шклов") still counts.
+        let named = places_in_venue(&venue_text).first().copied();
+        let city = o.location.as_ref().and_then(|l| l.city.as_deref()).or(named).or(default_city);
         let urls: Vec<&str> = [o.landing_url.as_deref(), o.registration_url.as_deref()].into_iter().flatten().collect();
         let mut f = Self::from_parts(&o.provider.id, &o.title, city, o.first_start(), &venue_text, &urls);
         f.key = o.key();
@@ -133,6 +153,13 @@ impl Features {
             kind: kind_of(&title_units),
             title: title_units,
             place: city.and_then(place_key),
+            mentions: {
+                let mut m = places_in_venue(venue);
+                m.extend(places_in_title(title));
+                m.sort_unstable();
+                m.dedup();
+                m
+            },
             first_start,
             timed: first_start.is_some_and(|s| s.time().num_seconds_from_midnight() != 0),
             venue: units(venue),
@@ -316,6 +343,13 @@ pub fn conflict(a: &Features, b: &Features, t: &Thresholds) -> Option<Conflict> 
     {
         return Some(Conflict::Place);
     }
+    // "Летняя IT-школа в Лиде" is not the one in the provider's city.
+    let elsewhere = |x: &Features, y: &Features| {
+        x.mentions.iter().any(|m| y.place.as_deref().is_some_and(|p| p != *m) && !y.mentions.contains(m))
+    };
+    if elsewhere(a, b) || elsewhere(b, a) {
+        return Some(Conflict::Place);
+    }
     match (a.first_start, b.first_start) {
         (Some(x), Some(y)) => {
             if a.timed && b.timed {
@@ -371,9 +405,9 @@ pub fn assess(a: &Features, b: &Features, t: &Thresholds) -> Assessment {
     let closeness = match (a.first_start, b.first_start) {
         (Some(x), Some(y)) if a.timed && b.timed => {
             let tol = t.start_tolerance.num_seconds().max(1) as f64;
-            (1.0 - (x - y).abs().num_seconds() as f64 / tol).max(0.0)
+            (1.0 - 0.5 * (x - y).abs().num_seconds() as f64 / tol).max(0.5)
         }
-        _ => 0.5,
+        _ => DATE_ONLY_CLOSENESS,
     };
     let title = soft_dice(&a.title, &b.title, t.token_similarity);
     let venue = (!a.venue.is_empty() && !b.venue.is_empty()).then(|| soft_dice(&a.venue, &b.venue, t.token_similarity));
@@ -381,19 +415,24 @@ pub fn assess(a: &Features, b: &Features, t: &Thresholds) -> Assessment {
     let kinds_differ = matches!((a.kind, b.kind), (Some(x), Some(y)) if x != y);
     let mut score = match venue {
         None => 0.75 * title + 0.25 * closeness,
-        Some(v) => 0.6 * title + 0.25 * closeness + 0.15 * v,
+        Some(v) => 0.55 * title + 0.25 * closeness + 0.2 * v,
     };
     // "Курс 3D-моделирования" and "Семинар 3D-моделирования" at one time and place are two
     // offerings: titles that name different kinds count against a match.
     if kinds_differ {
         score -= 0.15;
     }
-    if link.is_some() {
-        score = score.max(LINK_FLOOR + 0.25 * title);
+    // Venues that share next to nothing count against a match.
+    let venues_differ = venue.is_some_and(|v| v < VENUE_DIFFERS);
+    if venues_differ {
+        score -= 0.1;
     }
-    if conflict.is_some() {
-        score = 0.0;
+    // A link between the two: evidence, not a verdict — it adds to what else agrees.
+    if link.is_some() && !venues_differ {
+        score += LINK_BONUS;
     }
+    let score = score.clamp(0.0, 1.0);
+    let score = if conflict.is_some() { 0.0 } else { score };
     Assessment { conflict, title, closeness, venue, link, kinds_differ, score }
 }
 
@@ -426,10 +465,17 @@ pub fn partition(items: &[&Features], edges: &[(usize, usize, f64)], t: &Thresho
             }
         }
     }
+    // A candidate below the match score counts only when each is the other's clear best among
+    // the other's provider's items: a date-only or translated re-announcement is taken for the
+    // one offering of that day and place it fits best, never for two.
+    let clear_best = |x: usize, y: usize, s: f64| {
+        partners[&x].iter().all(|&(z, sz)| z == y || items[z].provider != items[y].provider || sz < s - AMBIGUITY_MARGIN)
+    };
     let mut sorted: Vec<(usize, usize, f64)> = edges
         .iter()
         .map(|&(i, j, s)| (i.min(j), i.max(j), s))
         .filter(|(i, j, _)| !dropped.contains(&(*i, *j)))
+        .filter(|&(i, j, s)| s >= t.match_score || (clear_best(i, j, s) && clear_best(j, i, s)))
         .collect();
     sorted.sort_by(|a, b| {
         b.2.total_cmp(&a.2).then_with(|| order(a.0).cmp(&order(b.0))).then_with(|| order(a.1).cmp(&order(b.1)))
@@ -499,7 +545,7 @@ pub fn clusters(items: &[Features], t: &Thresholds) -> Vec<Vec<usize>> {
         .into_par_iter()
         .filter_map(|(i, j)| {
             let s = score(&items[i as usize], &items[j as usize], t)?;
-            (s >= t.match_score).then_some((i as usize, j as usize, s))
+            (s >= t.candidate_score).then_some((i as usize, j as usize, s))
         })
         .collect();
     let refs: Vec<&Features> = items.iter().collect();

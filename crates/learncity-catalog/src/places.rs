@@ -22,7 +22,121 @@ pub const PLACES: &[(&str, &[&str])] = &[
     ("baku", &["Baku", "Bakı", "Баку", "Bakou"]),
     ("tampere", &["Tampere", "Tammerfors", "Тампере"]),
     ("bonn", &["Bonn", "Бонн"]),
+    // Towns of Belarus (district centres and more): where "Библиотека, Шклов" or "в Лиде" names
+    // another place than the provider's city.
+    ("lida", &["Lida", "Лида", "Ліда"]),
+    ("slonim", &["Slonim", "Слоним", "Слонім"]),
+    ("navahrudak", &["Navahrudak", "Новогрудок", "Навагрудак", "Novogrudok"]),
+    ("vawkavysk", &["Vawkavysk", "Волковыск", "Ваўкавыск", "Volkovysk"]),
+    ("smarhon", &["Smarhon", "Сморгонь", "Смаргонь", "Smorgon"]),
+    ("ashmyany", &["Ashmyany", "Ошмяны", "Ашмяны", "Oshmyany"]),
+    ("shchuchyn", &["Shchuchyn", "Щучин", "Шчучын", "Shchuchin"]),
+    ("skidal", &["Skidal", "Скидель", "Скідаль", "Skidel"]),
+    ("pinsk", &["Pinsk", "Пинск", "Пінск"]),
+    ("baranavichy", &["Baranavichy", "Барановичи", "Баранавічы", "Baranovichi"]),
+    ("kobryn", &["Kobryn", "Кобрин", "Кобрын", "Kobrin"]),
+    ("pruzhany", &["Pruzhany", "Пружаны"]),
+    ("luninets", &["Luninets", "Лунинец", "Лунінец"]),
+    ("babruysk", &["Babruysk", "Бобруйск", "Бабруйск", "Bobruisk", "Bobruysk"]),
+    ("shklov", &["Shklov", "Шклов", "Шклоў", "Shklou"]),
+    ("krychaw", &["Krychaw", "Кричев", "Крычаў", "Krichev"]),
+    ("asipovichy", &["Asipovichy", "Осиповичи", "Асіповічы", "Osipovichi"]),
+    ("bykhaw", &["Bykhaw", "Быхов", "Быхаў", "Bykhov"]),
+    ("klimavichy", &["Klimavichy", "Климовичи", "Клімавічы", "Klimovichi"]),
+    ("kastsyukovichy", &["Kastsyukovichy", "Костюковичи", "Касцюковічы", "Kostyukovichi"]),
+    ("mstsislaw", &["Mstsislaw", "Мстиславль", "Мсціслаў", "Mstislavl"]),
+    ("cherykaw", &["Cherykaw", "Чериков", "Чэрыкаў", "Cherikov"]),
+    ("belynichy", &["Byalynichy", "Белыничи", "Бялынічы", "Belynichi"]),
+    ("hlybokaye", &["Hlybokaye", "Глубокое", "Глыбокае", "Glubokoye"]),
+    ("pastavy", &["Pastavy", "Поставы", "Паставы", "Postavy"]),
+    ("lepel", &["Lepel", "Лепель"]),
+    ("braslaw", &["Braslaw", "Браслав", "Браслаў", "Braslav"]),
+    ("talachyn", &["Talachyn", "Толочин", "Талачын", "Tolochin"]),
+    ("barysaw", &["Barysaw", "Борисов", "Барысаў", "Borisov"]),
+    ("maladzyechna", &["Maladzyechna", "Молодечно", "Маладзечна", "Molodechno"]),
+    ("salihorsk", &["Salihorsk", "Солигорск", "Салігорск", "Soligorsk"]),
+    ("zhodzina", &["Zhodzina", "Жодино", "Жодзіна", "Zhodino"]),
+    ("slutsk", &["Slutsk", "Слуцк"]),
+    ("vileyka", &["Vileyka", "Вилейка", "Вілейка"]),
+    ("niasvizh", &["Niasvizh", "Несвиж", "Нясвіж", "Nesvizh"]),
+    ("stowbtsy", &["Stowbtsy", "Столбцы", "Стоўбцы", "Stolbtsy"]),
+    ("mazyr", &["Mazyr", "Мозырь", "Мазыр", "Mozyr"]),
+    ("zhlobin", &["Zhlobin", "Жлобин", "Жлобін"]),
+    ("svetlahorsk", &["Svetlahorsk", "Светлогорск", "Светлагорск", "Svetlogorsk"]),
+    ("rechytsa", &["Rechytsa", "Речица", "Рэчыца", "Rechitsa"]),
+    ("rahachow", &["Rahachow", "Рогачёв", "Рогачев", "Рагачоў", "Rogachev"]),
+    ("kalinkavichy", &["Kalinkavichy", "Калинковичи", "Калінкавічы", "Kalinkovichi"]),
+    ("vilnius", &["Vilnius", "Вильнюс", "Вільня", "Wilno"]),
+    ("warsaw", &["Warsaw", "Варшава", "Warszawa"]),
+    ("moscow", &["Moscow", "Москва", "Maskva", "Moskau"]),
+    ("kyiv", &["Kyiv", "Киев", "Кіеў", "Kiev"]),
+    ("riga", &["Riga", "Рига", "Рыга"]),
 ];
+
+/// Prepositions before a place a title names ("в Лиде", "у Лідзе", "in Lida"), folded.
+const PLACE_PREPOSITIONS: &[&str] = &["v", "vo", "u", "in", "iz", "z", "with"];
+
+/// The folded word forms that name each place: every name, its case endings (a name ending in
+/// a vowel loses it: "Лида" → "Лиде", "Лиду"), and the stems of its adjectives ("Лидский").
+fn forms() -> &'static [(String, bool, &'static str)] {
+    static FORMS: OnceLock<Vec<(String, bool, &'static str)>> = OnceLock::new();
+    FORMS.get_or_init(|| {
+        let mut out = Vec::new();
+        for (key, names) in PLACES {
+            for n in *names {
+                let base = fold(n);
+                if base.contains(' ') || base.len() < 3 {
+                    continue;
+                }
+                let root = base.strip_suffix(['a', 'o', 'e', 'i', 'u']).unwrap_or(&base).to_owned();
+                for end in ["", "a", "e", "u", "i", "om", "oi", "ou", "ami", "ah"] {
+                    out.push((format!("{root}{end}"), false, *key));
+                }
+                out.push((base.clone(), false, *key));
+                // Adjectives ("лидский", "гродненский"): prefixes.
+                if root.len() >= 3 {
+                    out.push((format!("{root}sk"), true, *key));
+                    out.push((format!("{root}ensk"), true, *key));
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    })
+}
+
+/// The places a venue or address text names ("Библиотека-филиал, Шклов", "Лидский колледж"),
+/// as keys, sorted.
+pub fn places_in_venue(text: &str) -> Vec<&'static str> {
+    let folded = fold(text);
+    let mut out: Vec<&'static str> = folded.split(' ').filter_map(place_of_word).collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The places a title names after a preposition ("Летняя школа в Лиде", "Summer school in
+/// Lida"), as keys, sorted.
+pub fn places_in_title(text: &str) -> Vec<&'static str> {
+    let folded = fold(text);
+    let words: Vec<&str> = folded.split(' ').collect();
+    let mut out: Vec<&'static str> = words
+        .windows(2)
+        .filter(|w| PLACE_PREPOSITIONS.contains(&w[0]))
+        .filter_map(|w| place_of_word(w[1]))
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+fn place_of_word(word: &str) -> Option<&'static str> {
+    if word.len() < 3 {
+        return None;
+    }
+    forms().iter().find(|(form, prefix, _)| if *prefix { word.starts_with(form.as_str()) } else { word == form }).map(|(_, _, k)| *k)
+}
 
 /// The key of a place name: its entry in [`PLACES`], else its folded form (`None` when blank).
 pub fn place_key(name: &str) -> Option<String> {
@@ -52,8 +166,21 @@ mod tests {
         for name in ["Bieraście", "Брэст", "Brest"] {
             assert_eq!(place_key(name).as_deref(), Some("brest"), "{name}");
         }
-        assert_eq!(place_key("Zhodzina").as_deref(), Some("zodzina"));
+        assert_eq!(place_key("Zhodzina").as_deref(), Some("zhodzina"));
+        assert_eq!(place_key("Zhabinka").as_deref(), Some("zabinka"), "a name not in the table keys on its fold");
         assert_eq!(place_key(" - "), None);
+    }
+
+    #[test]
+    fn venues_and_titles_name_places_in_any_case() {
+        assert_eq!(places_in_venue("Районная библиотека, Шклов, ул. Ленина 5"), ["shklov"]);
+        assert_eq!(places_in_venue("Лидский колледж"), ["lida"]);
+        assert_eq!(places_in_venue("Центральная библиотека"), Vec::<&str>::new());
+        assert_eq!(places_in_title("Летняя IT-школа в Лиде"), ["lida"]);
+        assert_eq!(places_in_title("Летняя школа у Лідзе"), Vec::<&str>::new(), "Лідзе is not a form the table makes");
+        assert_eq!(places_in_title("Summer school in Lida"), ["lida"]);
+        assert_eq!(places_in_title("Лидер в команде"), Vec::<&str>::new());
+        assert_eq!(places_in_title("Экскурсия по Гродно"), Vec::<&str>::new(), "only after в/у/in/из");
     }
 
     #[test]

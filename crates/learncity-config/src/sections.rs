@@ -148,6 +148,10 @@ pub struct CatalogSettings {
     pub token_similarity: f64,
     /// Two offerings scoring at least this are one (0..1).
     pub match_score: f64,
+    /// Two offerings scoring at least this (and less than `match-score`) are one when each is
+    /// the other's clear best match among the other's provider's items (0..1, at most
+    /// `match-score`).
+    pub candidate_score: f64,
     /// How long after its last session ended an offering leaves the catalogue.
     #[serde(with = "humantime_serde")]
     pub expiry_grace: Duration,
@@ -170,6 +174,7 @@ impl Default for CatalogSettings {
             start_tolerance: Duration::from_secs(30 * 60),
             token_similarity: 0.88,
             match_score: 0.72,
+            candidate_score: 0.55,
             expiry_grace: Duration::from_secs(24 * 3600),
             expiry_interval: Duration::from_secs(60),
             shutdown_timeout: Duration::from_secs(30),
@@ -198,10 +203,20 @@ impl CatalogSettings {
         if self.start_tolerance > Duration::from_secs(7 * 24 * 3600) {
             return Err("start-tolerance: must be at most 7d".to_owned());
         }
-        for (field, value) in [("token-similarity", self.token_similarity), ("match-score", self.match_score)] {
+        for (field, value) in [
+            ("token-similarity", self.token_similarity),
+            ("match-score", self.match_score),
+            ("candidate-score", self.candidate_score),
+        ] {
             if !(0.0..=1.0).contains(&value) || value == 0.0 {
                 return Err(format!("{field}: {value} must be more than 0 and at most 1"));
             }
+        }
+        if self.candidate_score > self.match_score {
+            return Err(format!(
+                "candidate-score: {} must be at most match-score ({})",
+                self.candidate_score, self.match_score
+            ));
         }
         if self.expiry_interval < Duration::from_secs(1) {
             return Err("expiry-interval: must be at least 1s".to_owned());
