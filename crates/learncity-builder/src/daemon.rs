@@ -110,7 +110,9 @@ pub fn rules(config: &learncity_config::Config) -> Rules {
         providers: config
             .providers
             .iter()
-            .map(|p| (p.id.clone(), crate::state::ProviderInfo { priority: p.priority, city: p.city.clone(), role: p.role }))
+            .map(|p| {
+                (p.id.clone(), crate::state::ProviderInfo { priority: p.priority, city: p.city.clone(), role: p.role })
+            })
             .collect(),
         catalog_topic: config.kafka.catalog_topic.clone(),
     }

@@ -70,14 +70,21 @@ fn load(half: &str) -> City {
     for item in labels["items"].as_array().expect("labels.json: items") {
         let key = item["key"].as_str().unwrap().to_owned();
         let group = item["group"].as_str().unwrap().to_owned();
-        let variations = item["variations"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect();
+        let variations =
+            item["variations"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect();
         truth.insert(key, (group, variations));
     }
     let lookalikes = labels["lookalikes"]
         .as_array()
         .expect("labels.json: lookalikes")
         .iter()
-        .map(|l| (l["a"].as_str().unwrap().to_owned(), l["b"].as_str().unwrap().to_owned(), l["class"].as_str().unwrap().to_owned()))
+        .map(|l| {
+            (
+                l["a"].as_str().unwrap().to_owned(),
+                l["b"].as_str().unwrap().to_owned(),
+                l["class"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     City { offerings, providers, truth, lookalikes }
 }
@@ -145,8 +152,17 @@ fn evaluate(half: &str, details: bool) -> Figures {
     let precision = if predicted_pairs.is_empty() { 1.0 } else { hits as f64 / predicted_pairs.len() as f64 };
     let recall = if truth_pairs.is_empty() { 1.0 } else { hits as f64 / truth_pairs.len() as f64 };
 
-    println!("\n== {half}: {} items, {} entries (truth: {} duplicate pairs)", city.offerings.len(), predicted.len(), truth_pairs.len());
-    println!("pairwise precision {precision:.3} ({hits}/{}), recall {recall:.3} ({hits}/{})", predicted_pairs.len(), truth_pairs.len());
+    println!(
+        "\n== {half}: {} items, {} entries (truth: {} duplicate pairs)",
+        city.offerings.len(),
+        predicted.len(),
+        truth_pairs.len()
+    );
+    println!(
+        "pairwise precision {precision:.3} ({hits}/{}), recall {recall:.3} ({hits}/{})",
+        predicted_pairs.len(),
+        truth_pairs.len()
+    );
 
     // Recall per variation class: a pair carries the variations of both its items.
     let mut by_class: BTreeMap<String, (usize, usize)> = BTreeMap::new();
@@ -190,15 +206,40 @@ fn evaluate(half: &str, details: bool) -> Figures {
         };
         let show = |k: &str| {
             let o = by_key[k];
-            format!("{k} «{}» {:?} {:?}", o.title, o.first_start().map(|s| s.to_rfc3339()), o.location.as_ref().map(|l| (&l.venue, &l.city)))
+            format!(
+                "{k} «{}» {:?} {:?}",
+                o.title,
+                o.first_start().map(|s| s.to_rfc3339()),
+                o.location.as_ref().map(|l| (&l.venue, &l.city))
+            )
         };
         for (a, b) in truth_pairs.difference(&predicted_pairs) {
             let x = matching::assess(&features(a), &features(b), &Thresholds::default());
-            println!("  MISSED {:?}\n    {}\n    {}\n    conflict {:?} title {:.2} close {:.2} venue {:?} link {:?} score {:.3}", city.truth[a].1.iter().chain(&city.truth[b].1).collect::<Vec<_>>(), show(a), show(b), x.conflict, x.title, x.closeness, x.venue, x.link, x.score);
+            println!(
+                "  MISSED {:?}\n    {}\n    {}\n    conflict {:?} title {:.2} close {:.2} venue {:?} link {:?} score {:.3}",
+                city.truth[a].1.iter().chain(&city.truth[b].1).collect::<Vec<_>>(),
+                show(a),
+                show(b),
+                x.conflict,
+                x.title,
+                x.closeness,
+                x.venue,
+                x.link,
+                x.score
+            );
         }
         for (a, b) in predicted_pairs.difference(&truth_pairs) {
             let x = matching::assess(&features(a), &features(b), &Thresholds::default());
-            println!("  WRONG\n    {}\n    {}\n    title {:.2} close {:.2} venue {:?} link {:?} score {:.3}", show(a), show(b), x.title, x.closeness, x.venue, x.link, x.score);
+            println!(
+                "  WRONG\n    {}\n    {}\n    title {:.2} close {:.2} venue {:?} link {:?} score {:.3}",
+                show(a),
+                show(b),
+                x.title,
+                x.closeness,
+                x.venue,
+                x.link,
+                x.score
+            );
         }
     }
     Figures { precision, recall, lookalikes_merged }
@@ -210,5 +251,12 @@ fn deduplication_on_two_independent_cities() {
     let dev = evaluate("dev", details);
     let test = evaluate("test", false);
     // Floors at the figures reached (see the README): a change that loses them fails here.
-    assert!(dev.precision >= 0.0 && dev.recall >= 0.0 && test.precision >= 0.0 && test.recall >= 0.0 && dev.lookalikes_merged + test.lookalikes_merged < usize::MAX, "placeholder floors");
+    assert!(
+        dev.precision >= 0.0
+            && dev.recall >= 0.0
+            && test.precision >= 0.0
+            && test.recall >= 0.0
+            && dev.lookalikes_merged + test.lookalikes_merged < usize::MAX,
+        "placeholder floors"
+    );
 }

@@ -6,7 +6,14 @@ use unicode_normalization::UnicodeNormalization;
 /// transliteration variants merged (`ts`→`c`, `ch`/`sh`/`zh`/`kh` → `c`/`s`/`z`/`h`, iotated
 /// vowels → plain ones, `y`/`j` → `i`, `w` → `v`), everything else a single space.
 pub fn fold(text: &str) -> String {
-    let decomposed: String = text.nfkd().filter(|c| !unicode_normalization::char::is_combining_mark(*c)).collect();
+    // Apostrophes and soft signs are part of a word ("сям'я", "компьютер": any_ascii writes the
+    // soft sign as an apostrophe), and "№ 14" is "14".
+    let decomposed: String = text
+        .replace('№', " ")
+        .nfkd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .filter(|c| !matches!(c, '\'' | '’' | 'ʼ' | '`' | 'ь' | 'Ь' | 'ъ' | 'Ъ'))
+        .collect();
     let ascii = any_ascii::any_ascii(&decomposed).to_ascii_lowercase();
     let mut out = String::with_capacity(ascii.len());
     let mut last_space = true;
@@ -56,7 +63,7 @@ pub fn fold(text: &str) -> String {
 /// Words that say nothing about which offering it is (ru, be, en, de).
 pub const STOPWORDS: &[&str] = &[
     "i", "v", "na", "dla", "po", "s", "so", "z", "za", "ot", "ad", "do", "a", "the", "of", "and", "for", "in", "on",
-    "to", "an", "und", "der", "die", "das", "fur", "mit", "im", "am", "zu", "ein", "eine",
+    "to", "an", "at", "by", "with", "from", "und", "der", "die", "das", "fur", "mit", "im", "am", "zu", "ein", "eine",
 ];
 
 /// The folded words of `text` that identify it, each cut to its first five letters (a crude
@@ -83,6 +90,9 @@ mod tests {
         assert!(strsim::jaro_winkler(&fold("Віцебск"), &fold("Витебск")) > 0.85);
         assert_eq!(fold("  Курсы — английского!! "), "kursi anhliiskoho");
         assert_eq!(fold("Mahilioŭ"), fold("Mahiliou"));
+        assert_eq!(fold("Компьютерные курсы"), "komputerne kursi", "a soft sign is no word break");
+        assert_eq!(fold("сям'я"), fold("сям’я"));
+        assert_eq!(fold("Митап №14"), fold("Митап #14"));
         assert_eq!(fold(""), "");
     }
 

@@ -224,7 +224,9 @@ fn age(n: u32) -> Option<u8> {
 
 fn ages(toks: &[Tok]) -> Option<Ages> {
     let is_word = |i: usize, list: &[&str]| {
-        toks.get(i).and_then(Tok::word).is_some_and(|w| list.iter().any(|p| w.starts_with(p) && (p.len() > 1 || w == *p)))
+        toks.get(i)
+            .and_then(Tok::word)
+            .is_some_and(|w| list.iter().any(|p| w.starts_with(p) && (p.len() > 1 || w == *p)))
     };
     for (i, t) in toks.iter().enumerate() {
         let Tok::Num(a) = *t else { continue };
@@ -308,7 +310,8 @@ fn audience(toks: &[Tok], lower: &str) -> u8 {
             }
         }
     }
-    for p in ["старшего возраста", "старэйшага ўзросту", "старэйшага узросту", "третьего возраста", "трэцяга ўзросту"] {
+    for p in ["старшего возраста", "старэйшага ўзросту", "старэйшага узросту", "третьего возраста", "трэцяга ўзросту"]
+    {
         if lower.contains(&p.replace('ў', "у")) {
             bits |= SENIORS;
         }
@@ -342,7 +345,9 @@ fn levels(toks: &[Tok], lower: &str) -> Vec<String> {
                 "upper" => "upper-intermediate",
                 _ => "intermediate",
             })
-        } else if ["продвинут", "прасунут", "advanced", "опытн", "вопытн", "experienced"].iter().any(|p| w.starts_with(p))
+        } else if ["продвинут", "прасунут", "advanced", "опытн", "вопытн", "experienced"]
+            .iter()
+            .any(|p| w.starts_with(p))
         {
             Some("advanced")
         } else {
@@ -375,8 +380,27 @@ fn cefr_letter(w: &str) -> Option<char> {
 const GROUP_WORDS: &[&str] = &["групп", "груп", "group", "гр", "поток", "паток", "cohort", "stream", "набор"];
 /// Words a part number follows.
 const PART_WORDS: &[&str] = &[
-    "част", "part", "лекци", "лекцы", "lecture", "заняти", "занятак", "занятк", "урок", "lesson", "выпуск", "серия",
-    "серыя", "episode", "встреч", "сустрэч", "модул", "module", "session", "сессия", "сесія",
+    "част",
+    "part",
+    "лекци",
+    "лекцы",
+    "lecture",
+    "заняти",
+    "занятак",
+    "занятк",
+    "урок",
+    "lesson",
+    "выпуск",
+    "серия",
+    "серыя",
+    "episode",
+    "встреч",
+    "сустрэч",
+    "модул",
+    "module",
+    "session",
+    "сессия",
+    "сесія",
 ];
 
 const ORDINALS: &[(&str, u32)] = &[
@@ -398,9 +422,8 @@ const ORDINALS: &[(&str, u32)] = &[
 /// группа", "2-я группа", "№ 3". `letters`: a single letter counts as its position
 /// ("группа Б" = "group B" = 2).
 fn numbered(toks: &[Tok], words: &[&str], letters: bool) -> Option<String> {
-    let is_head = |t: &Tok| {
-        t.word().is_some_and(|w| words.iter().any(|p| w.starts_with(p) && (p.len() > 2 || w.len() <= 3)))
-    };
+    let is_head =
+        |t: &Tok| t.word().is_some_and(|w| words.iter().any(|p| w.starts_with(p) && (p.len() > 2 || w.len() <= 3)));
     for (i, t) in toks.iter().enumerate() {
         if !is_head(t) {
             continue;
@@ -495,7 +518,8 @@ const OPEN_LESSON: &[&str] = &[
 ];
 
 /// Words (prefixes) of an online offering.
-const ONLINE: &[&str] = &["онлайн", "online", "анлайн", "вебинар", "вэбінар", "webinar", "zoom", "дистанцион", "дыстанцыйн"];
+const ONLINE: &[&str] =
+    &["онлайн", "online", "анлайн", "вебинар", "вэбінар", "webinar", "zoom", "дистанцион", "дыстанцыйн"];
 /// Words (prefixes) of an offering both online and in person.
 const HYBRID: &[&str] = &["гибрид", "гібрыд", "hybrid"];
 

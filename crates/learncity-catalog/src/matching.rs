@@ -76,6 +76,10 @@ pub const LINK_BONUS: f64 = 0.2;
 /// close as two starts a whole tolerance apart.
 pub const DATE_ONLY_CLOSENESS: f64 = 0.5;
 
+/// What titles naming different kinds ("Курс" / "Семинар") take off a pair's score: with the
+/// rest of the title alike, it leaves the pair below the match score.
+pub const KINDS_DIFFER_PENALTY: f64 = 0.3;
+
 /// Venue similarity below which two named venues differ (and the pair loses 0.1).
 pub const VENUE_DIFFERS: f64 = 0.3;
 
@@ -176,8 +180,8 @@ const KIND_WORDS: &[(&str, &[&str])] = &[
     ("seminar", &["семинар", "seminar"]),
     ("lecture", &["лекция", "лекцыя", "lecture", "vortrag"]),
     ("training", &["тренинг", "трэнінг", "training"]),
-    ("masterclass", &["мастер", "майстар", "masterclass"]),
-    ("workshop", &["workshop", "воркшоп"]),
+    // A master class and a workshop are one kind to re-announcers.
+    ("masterclass", &["мастер", "майстар", "masterclass", "workshop", "воркшоп"]),
     ("tour", &["экскурсия", "экскурсія", "tour", "führung"]),
 ];
 
@@ -190,7 +194,11 @@ fn kind_of(title: &[Unit]) -> Option<&'static str> {
             .flat_map(|(kind, words)| words.iter().flat_map(|w| crate::glossary::words_of(w)).map(|t| (t, *kind)))
             .collect()
     });
-    let mut kinds = title.iter().filter_map(|u| folded.iter().find(|(w, _)| *w == u.token).map(|(_, k)| *k));
+    // A phrase ("мастер-класс" is the phrase "maste klass") names the kind of its first word.
+    let mut kinds = title.iter().filter_map(|u| {
+        let head = u.token.split(' ').next().unwrap_or_default();
+        folded.iter().find(|(w, _)| w == head).map(|(_, k)| *k)
+    });
     let first = kinds.next()?;
     kinds.all(|k| k == first).then_some(first)
 }
@@ -297,13 +305,35 @@ fn soft_dice(a: &[Unit], b: &[Unit], min: f64) -> f64 {
     if a.is_empty() || b.is_empty() {
         return 0.0;
     }
-    let found_in = |small: &[Unit], large: &[Unit]| small.iter().filter(|u| large.iter().any(|v| u.same_as(v, min))).count();
+    let found_in =
+        |small: &[Unit], large: &[Unit]| small.iter().filter(|u| large.iter().any(|v| u.same_as(v, min))).count();
     let matched = match a.len().cmp(&b.len()) {
         std::cmp::Ordering::Less => found_in(a, b),
         std::cmp::Ordering::Greater => found_in(b, a),
         std::cmp::Ordering::Equal => found_in(a, b).min(found_in(b, a)),
     };
     (2 * matched) as f64 / (a.len() + b.len()) as f64
+}
+
+/// Words that name what kind of offering it is ("Курс", "Лекция", "Workshop", "занятие") and
+/// so say nothing about which offering it is: two titles sharing only such a word are not alike.
+const GENERIC_WORDS: &str = "курс курсы лекция лекцыя мастер-класс майстар-клас семинар тренинг трэнінг воркшоп \
+    экскурсия экскурсія занятие заняткі занятак встреча сустрэча клуб урок встреча course courses lecture talk \
+    workshop masterclass master-class seminar training tour excursion class lesson meetup meeting club session";
+
+/// Whether a unit is a [`GENERIC_WORDS`] word.
+fn generic(u: &Unit) -> bool {
+    static GENERIC: OnceLock<Vec<Unit>> = OnceLock::new();
+    let words = GENERIC.get_or_init(|| units(GENERIC_WORDS));
+    words.iter().any(|g| g.token == u.token || (!u.concepts.is_empty() && g.concepts == u.concepts))
+}
+
+/// Title similarity: the soft Dice of the titles' words that are not [`generic`] (of all their
+/// words when one title has only generic ones).
+fn title_similarity(a: &[Unit], b: &[Unit], min: f64) -> f64 {
+    let content = |x: &[Unit]| x.iter().filter(|u| !generic(u)).cloned().collect::<Vec<Unit>>();
+    let (ca, cb) = (content(a), content(b));
+    if ca.is_empty() || cb.is_empty() { soft_dice(a, b, min) } else { soft_dice(&ca, &cb, min) }
 }
 
 /// Why two offerings are never one.
@@ -409,7 +439,7 @@ pub fn assess(a: &Features, b: &Features, t: &Thresholds) -> Assessment {
         }
         _ => DATE_ONLY_CLOSENESS,
     };
-    let title = soft_dice(&a.title, &b.title, t.token_similarity);
+    let title = title_similarity(&a.title, &b.title, t.token_similarity);
     let venue = (!a.venue.is_empty() && !b.venue.is_empty()).then(|| soft_dice(&a.venue, &b.venue, t.token_similarity));
     let link = shared_link(a, b);
     let kinds_differ = matches!((a.kind, b.kind), (Some(x), Some(y)) if x != y);
@@ -420,7 +450,7 @@ pub fn assess(a: &Features, b: &Features, t: &Thresholds) -> Assessment {
     // "Курс 3D-моделирования" and "Семинар 3D-моделирования" at one time and place are two
     // offerings: titles that name different kinds count against a match.
     if kinds_differ {
-        score -= 0.15;
+        score -= KINDS_DIFFER_PENALTY;
     }
     // Venues that share next to nothing count against a match.
     let venues_differ = venue.is_some_and(|v| v < VENUE_DIFFERS);
@@ -431,7 +461,12 @@ pub fn assess(a: &Features, b: &Features, t: &Thresholds) -> Assessment {
     if link.is_some() && !venues_differ {
         score += LINK_BONUS;
     }
-    let score = score.clamp(0.0, 1.0);
+    let mut score = score.clamp(0.0, 1.0);
+    // Titles naming different kinds are one offering only on strong evidence: never as a mere
+    // candidate (see [`partition`]).
+    if kinds_differ && score < t.match_score {
+        score = score.min(t.candidate_score / 2.0);
+    }
     let score = if conflict.is_some() { 0.0 } else { score };
     Assessment { conflict, title, closeness, venue, link, kinds_differ, score }
 }
@@ -469,7 +504,9 @@ pub fn partition(items: &[&Features], edges: &[(usize, usize, f64)], t: &Thresho
     // the other's provider's items: a date-only or translated re-announcement is taken for the
     // one offering of that day and place it fits best, never for two.
     let clear_best = |x: usize, y: usize, s: f64| {
-        partners[&x].iter().all(|&(z, sz)| z == y || items[z].provider != items[y].provider || sz < s - AMBIGUITY_MARGIN)
+        partners[&x]
+            .iter()
+            .all(|&(z, sz)| z == y || items[z].provider != items[y].provider || sz < s - AMBIGUITY_MARGIN)
     };
     let mut sorted: Vec<(usize, usize, f64)> = edges
         .iter()

@@ -575,7 +575,11 @@ mod tests {
         c.summary = Some("шшш".into());
         c.description_html = Some("<p>long c</p>".into());
         let e = merge3(&a, &b, &c);
-        assert_eq!(e.summary.as_deref(), Some("SAME"), "a tie of 4 chars goes to b (more complete than a); 3 Cyrillic chars lose");
+        assert_eq!(
+            e.summary.as_deref(),
+            Some("SAME"),
+            "a tie of 4 chars goes to b (more complete than a); 3 Cyrillic chars lose"
+        );
         assert_eq!(e.description_html.as_deref(), Some("<p>long c</p>"), "blank never wins");
 
         let blank = Offering { summary: Some(" ".into()), ..offering("d", "1") };
@@ -605,10 +609,12 @@ mod tests {
         assert_eq!(merge2(&c, &c2).status, Status::Cancelled, "every source cancelled");
         let mut organiser = offering("z", "1");
         organiser.status = Status::Cancelled;
-        let e = canonical("e-x", None, &[m(&a, 0, 1), Member { offering: &organiser, priority: 0, role: Role::Organiser }]);
+        let e =
+            canonical("e-x", None, &[m(&a, 0, 1), Member { offering: &organiser, priority: 0, role: Role::Organiser }]);
         assert_eq!(e.status, Status::Tentative, "a and z tie: a's key sorts first");
         let aggregator = Member { offering: &a, priority: 5, role: Role::Aggregator };
-        let e = canonical("e-x", None, &[aggregator, Member { offering: &organiser, priority: 0, role: Role::Organiser }]);
+        let e =
+            canonical("e-x", None, &[aggregator, Member { offering: &organiser, priority: 0, role: Role::Organiser }]);
         assert_eq!(e.status, Status::Cancelled, "the organiser cancels, whatever the aggregator's priority");
         assert_eq!(e.title, "Title of z");
     }
@@ -622,7 +628,8 @@ mod tests {
         museum.title = "Мастер-класс по керамике для взрослых".into();
         museum.summary = Some("Полное описание".into());
         museum.landing_url = Some("https://museum.example/1".into());
-        museum.location = Some(Location { venue: Some("Художественный музей".into()), ..Location::default() });
+        museum.location =
+            Some(Location { venue: Some("Художественный музей".into()), ..Location::default() });
         let org = |o| Member { offering: o, priority: 0, role: Role::Organiser };
         let e = canonical("e-x", None, &[org(&portal), org(&museum)]);
         assert_eq!(e.title, museum.title, "the more complete source wins a tie of role and priority");

@@ -121,11 +121,8 @@ pub fn places_in_venue(text: &str) -> Vec<&'static str> {
 pub fn places_in_title(text: &str) -> Vec<&'static str> {
     let folded = fold(text);
     let words: Vec<&str> = folded.split(' ').collect();
-    let mut out: Vec<&'static str> = words
-        .windows(2)
-        .filter(|w| PLACE_PREPOSITIONS.contains(&w[0]))
-        .filter_map(|w| place_of_word(w[1]))
-        .collect();
+    let mut out: Vec<&'static str> =
+        words.windows(2).filter(|w| PLACE_PREPOSITIONS.contains(&w[0])).filter_map(|w| place_of_word(w[1])).collect();
     out.sort_unstable();
     out.dedup();
     out
@@ -135,7 +132,10 @@ fn place_of_word(word: &str) -> Option<&'static str> {
     if word.len() < 3 {
         return None;
     }
-    forms().iter().find(|(form, prefix, _)| if *prefix { word.starts_with(form.as_str()) } else { word == form }).map(|(_, _, k)| *k)
+    forms()
+        .iter()
+        .find(|(form, prefix, _)| if *prefix { word.starts_with(form.as_str()) } else { word == form })
+        .map(|(_, _, k)| *k)
 }
 
 /// The key of a place name: its entry in [`PLACES`], else its folded form (`None` when blank).

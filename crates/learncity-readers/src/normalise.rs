@@ -252,7 +252,8 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
     let landing_url = d.url.as_deref().and_then(|u| resolve_url(base, u));
     let registration_url = d.registration_url.as_deref().and_then(|u| resolve_url(base, u));
     let online_url = online_urls.into_iter().next();
-    let own: Vec<&str> = [&landing_url, &registration_url, &online_url].into_iter().flatten().map(String::as_str).collect();
+    let own: Vec<&str> =
+        [&landing_url, &registration_url, &online_url].into_iter().flatten().map(String::as_str).collect();
     let mut related_urls: Vec<String> = d
         .related_urls
         .iter()

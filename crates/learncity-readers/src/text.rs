@@ -259,7 +259,8 @@ pub fn linked_urls<'a>(html: &'a str, plain: &'a str) -> impl Iterator<Item = &'
         if !(rest.starts_with("http://") || rest.starts_with("https://")) {
             return None;
         }
-        let end = rest.find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '«' | '»')).unwrap_or(rest.len());
+        let end =
+            rest.find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '«' | '»')).unwrap_or(rest.len());
         Some(rest[..end].trim_end_matches(['.', ',', ';', ':', ')', '!', '?']))
     });
     hrefs.filter(|h| h.starts_with("http://") || h.starts_with("https://")).chain(bare)

@@ -32,7 +32,11 @@ pub fn entry_of(offerings: &[Offering]) -> Entry {
     let members: Vec<Member<'_>> = offerings
         .iter()
         .enumerate()
-        .map(|(i, o)| Member { offering: o, priority: (offerings.len() - 1 - i) as i32, role: learncity_model::Role::Organiser })
+        .map(|(i, o)| Member {
+            offering: o,
+            priority: (offerings.len() - 1 - i) as i32,
+            role: learncity_model::Role::Organiser,
+        })
         .collect();
     canonical(&entry_id(&offerings[0].key()), Some("vitebsk"), &members)
 }

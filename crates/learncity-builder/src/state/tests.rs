@@ -6,8 +6,12 @@ use super::*;
 
 fn rules() -> Rules {
     let mut providers = HashMap::new();
-    providers.insert("vsu".to_owned(), ProviderInfo { priority: 10, city: Some("Витебск".into()), role: Role::Organiser });
-    providers.insert("library".to_owned(), ProviderInfo { priority: 0, city: Some("Vitebsk".into()), role: Role::Organiser });
+    providers
+        .insert("vsu".to_owned(), ProviderInfo { priority: 10, city: Some("Витебск".into()), role: Role::Organiser });
+    providers.insert(
+        "library".to_owned(),
+        ProviderInfo { priority: 0, city: Some("Vitebsk".into()), role: Role::Organiser },
+    );
     Rules {
         thresholds: Thresholds::default(),
         expiry_grace: chrono::Duration::days(1),
@@ -180,7 +184,9 @@ fn past_offerings_expire_after_the_grace_and_cancelled_shows() {
     let mut fx = Effects::default();
     c.upsert(english("vsu", "b"), 1, now(), &r, &mut fx);
     c.upsert(english("library", "a").status(Status::Cancelled), 2, now(), &r, &mut fx);
-    assert_eq!(c.entries().next().unwrap().status, Status::Cancelled, "any cancelled source cancels the entry");
+    assert_eq!(c.entries().next().unwrap().status, Status::Scheduled, "another source cannot cancel vsu's entry");
+    c.upsert(english("vsu", "b").status(Status::Cancelled), 3, now(), &r, &mut fx);
+    assert_eq!(c.entries().next().unwrap().status, Status::Cancelled, "the preferred source cancels it");
     let mut fx = Effects::default();
     c.expire(Utc.with_ymd_and_hms(2026, 3, 13, 12, 0, 0).unwrap(), &r, &mut fx);
     assert!(fx.is_empty(), "within the grace");
@@ -258,7 +264,7 @@ fn a_block_going_over_the_bound_and_back_keeps_the_catalogue_a_function_of_the_l
     // Two providers announce a lecture titled only "Лекция": they share nothing but that word.
     let pair =
         [offering("p0", "x", "Лекция").city("Витебск").at(at), offering("p1", "x", "Лекция").city("Витебск").at(at)];
-    // Lectures of other providers at the same time, each with two words of its own (distinct in
+    // Lectures of other providers at the same time, each with four words of its own (distinct in
     // their first five letters, as tokens are): too unlike "Лекция" alone to match it, and sharing
     // no word but "Лекция" with each other (some are alike enough to match when compared).
     let letters = ["б", "д", "к", "м", "п", "т"];
@@ -267,7 +273,7 @@ fn a_block_going_over_the_bound_and_back_keeps_the_catalogue_a_function_of_the_l
     };
     let crowd: Vec<Offering> = (0..matching::MAX_BLOCK)
         .map(|i| {
-            let title = format!("Лекция {} {}", word(i, "а"), word(i, "у"));
+            let title = format!("Лекция {} {} {} {}", word(i, "а"), word(i, "у"), word(i, "о"), word(i, "э"));
             offering(&format!("c{i}"), "x", &title).city("Витебск").at(at)
         })
         .collect();

@@ -34,13 +34,23 @@ fn titles_naming_different_kinds_count_against_a_match() {
 #[test]
 fn one_course_announced_in_two_scripts_is_one_cluster() {
     let items = vec![
-        f("vsu", "Курсы английского языка для начинающих", "Витебск", Some("2026-03-12T18:00:00+03:00"), "ул. Московская 33"),
+        f(
+            "vsu",
+            "Курсы английского языка для начинающих",
+            "Витебск",
+            Some("2026-03-12T18:00:00+03:00"),
+            "ул. Московская 33",
+        ),
         f("library", "Kursy angliyskogo yazyka dlya nachinayushchikh", "Віцебск", Some("2026-03-12T15:00:00Z"), ""),
         f("library", "Курсы английского языка для начинающих", "Vitebsk", Some("2026-04-12T18:00:00+03:00"), ""),
         f("museum", "Курсы английского языка для начинающих", "Mogilev", Some("2026-03-12T18:00:00+03:00"), ""),
     ];
     let groups = clusters(&items, &Thresholds::default());
-    assert_eq!(groups, vec![vec![0, 1], vec![2], vec![3]], "same time in two zones merges; another date or city does not");
+    assert_eq!(
+        groups,
+        vec![vec![0, 1], vec![2], vec![3]],
+        "same time in two zones merges; another date or city does not"
+    );
 }
 
 #[test]
@@ -59,12 +69,14 @@ fn typos_and_official_place_names_still_match() {
 fn a_date_without_a_time_matches_any_time_of_that_local_date_with_a_close_title() {
     let t = Thresholds::default();
     let organiser = f("museum", "Мастер-класс по гончарному делу", "Витебск", Some("2026-05-01T18:30:00+03:00"), "");
-    let portal = date_only(f("portal", "Мастер-класс по гончарному делу", "Vitebsk", Some("2026-05-01T00:00:00+03:00"), ""));
+    let portal =
+        date_only(f("portal", "Мастер-класс по гончарному делу", "Vitebsk", Some("2026-05-01T00:00:00+03:00"), ""));
     let s = score(&organiser, &portal, &t).unwrap();
     assert!(s >= t.match_score, "{s}");
     assert_eq!(clusters(&[organiser.clone(), portal.clone()], &t), vec![vec![0, 1]]);
     // The next day is another date.
-    let next = date_only(f("portal", "Мастер-класс по гончарному делу", "Vitebsk", Some("2026-05-02T00:00:00+03:00"), ""));
+    let next =
+        date_only(f("portal", "Мастер-класс по гончарному делу", "Vitebsk", Some("2026-05-02T00:00:00+03:00"), ""));
     assert_eq!(conflict(&organiser, &next, &t), Some(Conflict::Time));
     // A date alone needs a closer title than a time does.
     let loose = date_only(f("portal", "Гончарное дело", "Vitebsk", Some("2026-05-01T00:00:00+03:00"), ""));
@@ -82,12 +94,22 @@ fn a_link_to_the_organisers_page_is_identity_evidence_within_the_gates() {
         &[],
     );
     let portal = with_urls(
-        date_only(f("portal", "Вечер керамики в музее", "Vitebsk", Some("2026-05-01T00:00:00+03:00"), "")),
+        date_only(f(
+            "portal",
+            "Гончарный круг: вечер керамики в музее",
+            "Vitebsk",
+            Some("2026-05-01T00:00:00+03:00"),
+            "",
+        )),
         &["https://portal.example/a/9"],
         &["https://www.museum.example/events/41/"],
     );
     let x = assess(&organiser, &portal, &t);
-    assert!(x.link.is_some() && x.score >= t.match_score, "{x:?}");
+    assert!(x.link.is_some() && x.score >= t.candidate_score, "{x:?}");
+    assert_eq!(clusters(&[organiser.clone(), portal.clone()], &t), vec![vec![0, 1]]);
+    let mut unlinked = portal.clone();
+    unlinked.links.clear();
+    assert!(score(&organiser, &unlinked, &t).unwrap() + LINK_BONUS <= x.score + 1e-9, "the link adds to the score");
     // The same link from another city, or a year later, changes nothing.
     let elsewhere = with_urls(
         f("intruder", "Керамика: секреты гончарного круга", "Minsk", Some("2026-05-01T18:30:00+03:00"), ""),
@@ -149,12 +171,23 @@ fn one_providers_items_never_share_an_entry_whatever_links_them() {
 }
 
 #[test]
-fn identical_urls_of_undated_offerings_match() {
-    let a = Features::from_parts("a", "Python", Some("Minsk"), None, "", &["https://www.it.example/course/7/"]);
-    let b = Features::from_parts("b", "Programming for kids", Some("Minsk"), None, "", &["http://it.example/course/7"]);
-    assert!(score(&a, &b, &Thresholds::default()).unwrap() >= Thresholds::default().match_score);
-    let c = f("a", "Python", "Minsk", None, "");
-    assert_eq!(clusters(&[a, b, c], &Thresholds::default()), vec![vec![0, 1], vec![2]]);
+fn identical_urls_add_to_the_evidence_but_decide_nothing_alone() {
+    let t = Thresholds::default();
+    let url = ["https://www.it.example/course/7/"];
+    let a = Features::from_parts("a", "Python для начинающих", Some("Minsk"), None, "", &url);
+    let b = Features::from_parts(
+        "b",
+        "Python: курс для начинающих",
+        Some("Minsk"),
+        None,
+        "",
+        &["http://it.example/course/7"],
+    );
+    let c = Features::from_parts("c", "Robotics club", Some("Minsk"), None, "", &url);
+    assert!(assess(&a, &b, &t).link.is_some());
+    assert!(score(&a, &b, &t).unwrap() >= t.match_score);
+    assert!(score(&a, &c, &t).unwrap() < t.candidate_score, "another title on the same URL");
+    assert_eq!(clusters(&[a, b, c], &t), vec![vec![0, 1], vec![2]]);
 }
 
 #[test]

@@ -113,7 +113,9 @@ pub fn entry(e: &Entry, extras: Option<&ItemExtras>, feed_type: &FeedType, base:
     d.related_urls = e
         .links
         .iter()
-        .filter(|l| l.rel.as_deref().is_some_and(|r| r.eq_ignore_ascii_case("related") || r.eq_ignore_ascii_case("via")))
+        .filter(|l| {
+            l.rel.as_deref().is_some_and(|r| r.eq_ignore_ascii_case("related") || r.eq_ignore_ascii_case("via"))
+        })
         .filter_map(|l| resolve_url(base, &l.href))
         .collect();
     apply_event(&mut d, extras, base, tz);
