@@ -17,6 +17,7 @@
 
 pub mod daemon;
 pub mod decode;
+pub mod explain;
 pub mod local;
 pub mod processor;
 pub mod state;

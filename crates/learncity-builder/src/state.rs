@@ -64,6 +64,11 @@ impl Rules {
     fn provider(&self, id: &str) -> ProviderInfo {
         self.providers.get(id).cloned().unwrap_or_default()
     }
+
+    /// What matching sees of `o` (its provider's city standing in for a missing one).
+    pub fn features(&self, o: &Offering) -> Features {
+        Features::of(o, self.providers.get(&o.provider.id).and_then(|p| p.city.as_deref()))
+    }
 }
 
 /// Counts of what a batch did, for metrics and logs.
@@ -185,8 +190,7 @@ impl PartitionCatalog {
     }
 
     fn insert(&mut self, row: SourceRow, rules: &Rules) {
-        let city = rules.provider(&row.offering.provider.id).city;
-        let features = Features::of(&row.offering, city.as_deref());
+        let features = rules.features(&row.offering);
         let id: Arc<str> = Arc::from(row.key.as_str());
         let mut blocks = Vec::new();
         if row.state == SourceState::Active {

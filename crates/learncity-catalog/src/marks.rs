@@ -28,6 +28,8 @@ const SENIORS: u8 = 8;
 pub struct Marks {
     /// Age band ("для детей 5–7 лет", "ages 7–9", "6+", or the offering's audience ages).
     pub ages: Option<Ages>,
+    /// School grades ("для 5–7 классов", "grades 8–11").
+    pub grades: Option<Ages>,
     /// Who it is for, as bits (children, teenagers, adults, seniors; a family is children and
     /// adults); 0 when the title does not say.
     pub audience: u8,
@@ -49,6 +51,8 @@ pub struct Marks {
 pub enum MarkConflict {
     /// Different age bands.
     Ages,
+    /// Different school grades.
+    Grades,
     /// For different people (children / adults...).
     Audience,
     /// Different levels.
@@ -68,6 +72,7 @@ impl MarkConflict {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Ages => "age band",
+            Self::Grades => "school grades",
             Self::Audience => "audience",
             Self::Level => "level",
             Self::Group => "group",
@@ -85,7 +90,7 @@ impl Marks {
         if m.ages.is_none()
             && let Some(min) = o.audience.age_min
         {
-            m.ages = Some(Ages { min: min.min(120) as u8, max: o.audience.age_max.map(|a| a.min(120) as u8) });
+            m.ages = Some(Ages { min, max: o.audience.age_max });
         }
         if m.online.is_none() {
             m.online = match o.mode {
@@ -105,7 +110,8 @@ impl Marks {
         levels.sort();
         levels.dedup();
         Self {
-            ages: ages(&toks),
+            ages: band(&toks, YEAR_WORDS, AGE_WORDS),
+            grades: band(&toks, GRADE_WORDS, &["grade"]),
             audience: audience(&toks, &lower),
             levels,
             group: numbered(&toks, GROUP_WORDS, true),
@@ -127,6 +133,11 @@ impl Marks {
             && (a.min != b.min || matches!((a.max, b.max), (Some(x), Some(y)) if x != y))
         {
             return Some(MarkConflict::Ages);
+        }
+        if let (Some(a), Some(b)) = (self.grades, other.grades)
+            && (a.min != b.min || a.max != b.max)
+        {
+            return Some(MarkConflict::Grades);
         }
         if self.audience != 0 && other.audience != 0 && self.audience & other.audience == 0 {
             return Some(MarkConflict::Audience);
@@ -222,7 +233,11 @@ fn age(n: u32) -> Option<u8> {
     u8::try_from(n).ok().filter(|a| (1..=99).contains(a))
 }
 
-fn ages(toks: &[Tok]) -> Option<Ages> {
+/// Words after a grade range ("5–7 классов", "8–11 класаў").
+const GRADE_WORDS: &[&str] = &["класс", "клас", "grades"];
+
+/// A band of numbers: "5–7 лет" (`after` words follow it) or "ages 7–9" (`before` words lead).
+fn band(toks: &[Tok], follow: &[&str], lead: &[&str]) -> Option<Ages> {
     let is_word = |i: usize, list: &[&str]| {
         toks.get(i)
             .and_then(Tok::word)
@@ -243,8 +258,8 @@ fn ages(toks: &[Tok]) -> Option<Ages> {
             (Some(Tok::Word(w)), Some(Tok::Num(b))) if RANGE_WORDS.contains(&w.as_str()) => (Some(*b), i + 3),
             _ => (None, i + 1),
         };
-        let before_age = i > 0 && (is_word(i - 1, AGE_WORDS) || (i > 1 && is_word(i - 2, AGE_WORDS)));
-        if is_word(after, YEAR_WORDS) || before_age {
+        let before_age = i > 0 && (is_word(i - 1, lead) || (i > 1 && is_word(i - 2, lead)));
+        if is_word(after, follow) || before_age {
             let (Some(min), max) = (age(a), max.and_then(age)) else { continue };
             if max.is_some_and(|m| m < min) {
                 continue;
@@ -545,6 +560,7 @@ mod tests {
         assert_eq!(m("Курс Python 3"), None);
         assert_eq!(conflict("Лего для детей 5–7 лет", "Лего для детей 8–10 лет"), Some(MarkConflict::Ages));
         assert_eq!(conflict("Лего для детей 5–7 лет", "LEGO (ages 5–7)"), None);
+        assert_eq!(conflict("Квест для 8–11 классов", "Квэст для 5–7 класаў"), Some(MarkConflict::Grades));
         assert_eq!(conflict("Лего для детей 5–7 лет", "Лего"), None, "one side only: no conflict");
     }
 

@@ -80,12 +80,12 @@ pub const DATE_ONLY_CLOSENESS: f64 = 0.5;
 /// rest of the title alike, it leaves the pair below the match score.
 pub const KINDS_DIFFER_PENALTY: f64 = 0.3;
 
-/// Venue similarity below which two named venues differ (and the pair loses 0.1).
+/// Venue similarity below which two named venues count as unknown (no evidence either way).
 pub const VENUE_DIFFERS: f64 = 0.3;
 
 /// Two partners of one offering that conflict with each other and score closer than this are
 /// an ambiguity: the offering joins neither.
-pub const AMBIGUITY_MARGIN: f64 = 0.05;
+pub const AMBIGUITY_MARGIN: f64 = 0.1;
 
 /// What matching looks at in one offering.
 #[derive(Debug, Clone, PartialEq)]
@@ -116,6 +116,8 @@ pub struct Features {
     pub kind: Option<&'static str>,
     /// Its discriminators.
     pub marks: Marks,
+    /// Its provider says it is cancelled.
+    pub cancelled: bool,
 }
 
 impl Features {
@@ -137,6 +139,7 @@ impl Features {
         f.links.sort();
         f.links.dedup();
         f.marks = Marks::of(o);
+        f.cancelled = o.status == learncity_model::Status::Cancelled;
         f
     }
 
@@ -170,6 +173,7 @@ impl Features {
             urls: urls.iter().map(|u| url_key(u)).collect(),
             links: Vec::new(),
             marks: Marks::of_title(title),
+            cancelled: false,
         }
     }
 }
@@ -319,13 +323,16 @@ fn soft_dice(a: &[Unit], b: &[Unit], min: f64) -> f64 {
 /// so say nothing about which offering it is: two titles sharing only such a word are not alike.
 const GENERIC_WORDS: &str = "курс курсы лекция лекцыя мастер-класс майстар-клас семинар тренинг трэнінг воркшоп \
     экскурсия экскурсія занятие заняткі занятак встреча сустрэча клуб урок встреча course courses lecture talk \
-    workshop masterclass master-class seminar training tour excursion class lesson meetup meeting club session";
+    workshop masterclass master-class seminar training tour excursion class lesson meetup meeting club session \
+    группа група group поток stream набор";
 
 /// Whether a unit is a [`GENERIC_WORDS`] word.
 fn generic(u: &Unit) -> bool {
     static GENERIC: OnceLock<Vec<Unit>> = OnceLock::new();
     let words = GENERIC.get_or_init(|| units(GENERIC_WORDS));
-    words.iter().any(|g| g.token == u.token || (!u.concepts.is_empty() && g.concepts == u.concepts))
+    // A small number ("группа 2", "Лекция 3") is a discriminator (see crate::marks), not a name.
+    let small_number = u.token.len() <= 2 && u.token.bytes().all(|b| b.is_ascii_digit());
+    small_number || words.iter().any(|g| g.token == u.token || (!u.concepts.is_empty() && g.concepts == u.concepts))
 }
 
 /// Title similarity: the soft Dice of the titles' words that are not [`generic`] (of all their
@@ -443,28 +450,27 @@ pub fn assess(a: &Features, b: &Features, t: &Thresholds) -> Assessment {
     let venue = (!a.venue.is_empty() && !b.venue.is_empty()).then(|| soft_dice(&a.venue, &b.venue, t.token_similarity));
     let link = shared_link(a, b);
     let kinds_differ = matches!((a.kind, b.kind), (Some(x), Some(y)) if x != y);
+    // Venues are written so differently (a room, a building, an abbreviation, a translation)
+    // that only agreement counts: venues sharing next to nothing weigh as unknown ones.
     let mut score = match venue {
-        None => 0.75 * title + 0.25 * closeness,
-        Some(v) => 0.55 * title + 0.25 * closeness + 0.2 * v,
+        Some(v) if v >= VENUE_DIFFERS => 0.55 * title + 0.25 * closeness + 0.2 * v,
+        _ => 0.75 * title + 0.25 * closeness,
     };
     // "Курс 3D-моделирования" and "Семинар 3D-моделирования" at one time and place are two
     // offerings: titles that name different kinds count against a match.
     if kinds_differ {
         score -= KINDS_DIFFER_PENALTY;
     }
-    // Venues that share next to nothing count against a match.
-    let venues_differ = venue.is_some_and(|v| v < VENUE_DIFFERS);
-    if venues_differ {
-        score -= 0.1;
-    }
-    // A link between the two: evidence, not a verdict — it adds to what else agrees.
-    if link.is_some() && !venues_differ {
+    // A link between the two: evidence, not a verdict — it adds to what else agrees, not to a
+    // pair whose venues differ (someone else's course page on another place's event).
+    if link.is_some() && venue.is_none_or(|v| v >= VENUE_DIFFERS) {
         score += LINK_BONUS;
     }
     let mut score = score.clamp(0.0, 1.0);
     // Titles naming different kinds are one offering only on strong evidence: never as a mere
     // candidate (see [`partition`]).
-    if kinds_differ && score < t.match_score {
+    // So is a cancelled item: a cancellation joins an entry only where it plainly belongs.
+    if (kinds_differ || a.cancelled || b.cancelled) && score < t.match_score {
         score = score.min(t.candidate_score / 2.0);
     }
     let score = if conflict.is_some() { 0.0 } else { score };
@@ -493,7 +499,15 @@ pub fn partition(items: &[&Features], edges: &[(usize, usize, f64)], t: &Thresho
     for (&x, ps) in &partners {
         for (n, &(y, sy)) in ps.iter().enumerate() {
             for &(z, sz) in &ps[n + 1..] {
-                if (sy - sz).abs() < AMBIGUITY_MARGIN && conflict(items[y], items[z], t).is_some() {
+                // Partners apart on a discriminator the item fits both ways ("Мастер-класс" for
+                // the children's and the adults' one) leave it vague whatever the scores; others
+                // (two items of one provider, two times) only when they score alike.
+                let vague = match conflict(items[y], items[z], t) {
+                    Some(Conflict::Mark(_)) => true,
+                    Some(_) => (sy - sz).abs() < AMBIGUITY_MARGIN,
+                    None => false,
+                };
+                if vague {
                     dropped.insert((x.min(y), x.max(y)));
                     dropped.insert((x.min(z), x.max(z)));
                 }

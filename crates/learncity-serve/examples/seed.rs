@@ -93,7 +93,6 @@ fn entry(i: usize) -> Entry {
         landing_url: Some(format!("https://{provider}.example/{i}")),
         registration_url: None,
         images: vec![],
-        related_urls: Vec::new(),
         sources: vec![EntrySource {
             key: format!("{provider}/{i}"),
             provider_id: provider.into(),

@@ -46,6 +46,52 @@ pub async fn run_until(config: Config, stop: CancellationToken) -> anyhow::Resul
     result.context("catalog builder")
 }
 
+/// `catalog explain`: why entry `entry` holds its sources, or why the two sources of `pair`
+/// are or are not one entry, from the store (a running or stopped builder's).
+pub async fn explain(
+    config_path: &Path,
+    entry: Option<&str>,
+    pair: Option<&[String]>,
+    as_json: bool,
+) -> anyhow::Result<()> {
+    let config = learncity_config::load(config_path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let store = open_store(&config).await?;
+    let rules = learncity_builder::rules(&config);
+    let sources = store.sources().await.context("reading the sources")?;
+    let find = |key: &str| {
+        sources.iter().find(|s| s.key == key).with_context(|| {
+            format!("no source `{key}` in the store (keys are provider/source, as `catalog export` lists them)")
+        })
+    };
+    let (text, value) = match (entry, pair) {
+        (_, Some([a, b])) => {
+            let (a, b) = (find(a)?, find(b)?);
+            learncity_builder::explain::pair(
+                &a.offering,
+                &b.offering,
+                (a.entry_id.as_deref(), b.entry_id.as_deref()),
+                &rules,
+            )
+        }
+        (Some(id), _) => {
+            let record = store.entry(id).await.context("reading the entry")?;
+            let Some(e) = record.and_then(|r| r.entry) else {
+                anyhow::bail!("no live entry `{id}` in the store (ids are e-…, as `catalog export` lists them)");
+            };
+            let members: Vec<&learncity_model::Offering> =
+                e.sources.iter().map(|s| find(&s.key).map(|r| &r.offering)).collect::<anyhow::Result<_>>()?;
+            learncity_builder::explain::entry(&e, &members, &rules)
+        }
+        _ => anyhow::bail!("give an entry id or --pair KEY KEY"),
+    };
+    if as_json {
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    } else {
+        print!("{text}");
+    }
+    Ok(())
+}
+
 /// `catalog rebuild`: the store rebuilt from the offerings topic.
 pub async fn rebuild(config_path: &Path) -> anyhow::Result<()> {
     let config = load(config_path)?;

@@ -83,6 +83,18 @@ enum CatalogAction {
     Rebuild,
     /// Print every live entry, one JSON object per line.
     Export,
+    /// Why an entry holds its sources, or why two sources are or are not one entry.
+    Explain {
+        /// The entry id (`e-…`).
+        #[arg(required_unless_present = "pair")]
+        entry: Option<String>,
+        /// Two source keys (`provider/source`) instead of an entry.
+        #[arg(long, num_args = 2, value_names = ["KEY", "KEY"], conflicts_with = "entry")]
+        pair: Option<Vec<String>>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -137,6 +149,9 @@ fn main() -> ExitCode {
                         None => catalog::run(&config).await,
                         Some(CatalogAction::Rebuild) => catalog::rebuild(&config).await,
                         Some(CatalogAction::Export) => catalog::export(&config).await,
+                        Some(CatalogAction::Explain { entry, pair, json }) => {
+                            catalog::explain(&config, entry.as_deref(), pair.as_deref(), json).await
+                        }
                     }
                 })
             })

@@ -83,7 +83,6 @@ fn base(id: &str, title: &str) -> Entry {
         landing_url: None,
         registration_url: None,
         images: vec![],
-        related_urls: Vec::new(),
         sources: vec![source("vsu", Some("ВГУ имени П. М. Машерова"), 1)],
         updated_at: utc("2026-02-27T08:00:00Z"),
     }
