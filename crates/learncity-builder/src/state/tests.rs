@@ -317,3 +317,54 @@ fn a_block_going_over_the_bound_and_back_keeps_the_catalogue_a_function_of_the_l
     }
     assert!(groups(&c).contains(&joined), "{:?}", groups(&c).iter().find(|g| g.iter().any(|k| k.starts_with("p"))));
 }
+
+/// The provider-takeover cases of the deduplication issue: another provider's items cannot
+/// change, hide or cancel an organiser's entry.
+#[test]
+fn someone_elses_url_elsewhere_or_later_and_cancelled_changes_nothing() {
+    let r = rules();
+    let mut c = PartitionCatalog::load(0, vec![], vec![], &r);
+    let mut fx = Effects::default();
+    let real = english("vsu", "a").url("https://vsu.example/courses/english");
+    c.upsert(real.clone(), 1, now(), &r, &mut fx);
+    // The same URL, a year later, cancelled; and the same URL in another city, cancelled.
+    let later = offering("intruder", "x", "Курсы английского языка для начинающих")
+        .city("Витебск")
+        .at("2027-03-12T18:00:00+03:00")
+        .url("https://vsu.example/courses/english")
+        .status(Status::Cancelled);
+    let elsewhere = offering("intruder", "y", "Курсы английского языка для начинающих")
+        .city("Минск")
+        .at("2026-03-12T18:00:00+03:00")
+        .url("https://vsu.example/courses/english")
+        .status(Status::Cancelled);
+    c.upsert(later, 2, now(), &r, &mut fx);
+    c.upsert(elsewhere, 3, now(), &r, &mut fx);
+    let entry = c.entries().find(|e| e.sources.iter().any(|s| s.key == "vsu/a")).unwrap();
+    assert_eq!(entry.sources.len(), 1, "{:?}", entry.sources);
+    assert_eq!((entry.status, entry.title.as_str()), (Status::Scheduled, real.title.as_str()));
+    // A re-announcement that is the same course but says cancelled cannot cancel it either.
+    c.upsert(english("library", "b").status(Status::Cancelled), 4, now(), &r, &mut fx);
+    let entry = c.entries().find(|e| e.sources.iter().any(|s| s.key == "vsu/a")).unwrap();
+    assert_eq!(entry.status, Status::Scheduled);
+}
+
+#[test]
+fn one_providers_items_are_never_joined_through_a_third_party() {
+    let r = rules();
+    let at = "2026-03-12T18:00:00+03:00";
+    // The university lists two groups of one course; the library re-announces it vaguely.
+    let g1 = offering("vsu", "g1", "Курсы английского языка, группа 1").city("Витебск").at(at);
+    let g2 = offering("vsu", "g2", "Курсы английского языка, группа 2").city("Витебск").at(at);
+    let vague = offering("library", "v", "Курсы английского языка").city("Витебск").at(at);
+    for order in [[&g1, &g2, &vague], [&vague, &g2, &g1]] {
+        let mut c = PartitionCatalog::load(0, vec![], vec![], &r);
+        let mut fx = Effects::default();
+        for (i, o) in order.into_iter().enumerate() {
+            c.upsert(o.clone(), i as i64, now(), &r, &mut fx);
+        }
+        let g = groups(&c);
+        assert!(g.iter().all(|e| !(e.contains(&"vsu/g1".to_owned()) && e.contains(&"vsu/g2".to_owned()))), "{g:?}");
+        assert_eq!(g.len(), 3, "the vague item fits both groups alike: it joins neither ({g:?})");
+    }
+}
