@@ -167,7 +167,9 @@ fn one_providers_items_never_share_an_entry_whatever_links_them() {
     assert_eq!(conflict(&a, &a2, &t), Some(Conflict::SameProvider));
     let groups = clusters(&[a, a2, b], &t);
     assert!(groups.iter().all(|g| !(g.contains(&0) && g.contains(&1))), "{groups:?}");
-    assert_eq!(groups.len(), 2, "b joins one of them: {groups:?}");
+    // b scores 1.0 with a and 0.95 with a2 (within AMBIGUITY_MARGIN): too close to tell which
+    // of the provider's two items it is, so it joins neither.
+    assert_eq!(groups, vec![vec![0], vec![1], vec![2]]);
 }
 
 #[test]
