@@ -58,7 +58,7 @@ fn verdict(x: &Assessment, rules: &Rules) -> &'static str {
 }
 
 fn role(rules: &Rules, o: &Offering) -> &'static str {
-    match rules.providers.get(&o.provider.id).map(|p| p.role).unwrap_or_default() {
+    match rules.provider(&o.provider.id).role {
         Role::Organiser => "organiser",
         Role::Aggregator => "aggregator",
     }

@@ -61,7 +61,8 @@ pub struct Rules {
 }
 
 impl Rules {
-    fn provider(&self, id: &str) -> ProviderInfo {
+    /// What config says of provider `id` (the defaults when it names none).
+    pub(crate) fn provider(&self, id: &str) -> ProviderInfo {
         self.providers.get(id).cloned().unwrap_or_default()
     }
 

@@ -61,19 +61,28 @@ pub fn fold(text: &str) -> String {
 }
 
 /// Words that say nothing about which offering it is (ru, be, en, de).
-pub const STOPWORDS: &[&str] = &[
+const STOPWORDS: &[&str] = &[
     "i", "v", "na", "dla", "po", "s", "so", "z", "za", "ot", "ad", "do", "a", "the", "of", "and", "for", "in", "on",
     "to", "an", "at", "by", "with", "from", "und", "der", "die", "das", "fur", "mit", "im", "am", "zu", "ein", "eine",
 ];
 
-/// The folded words of `text` that identify it, each cut to its first five letters (a crude
-/// stem that survives Russian and Belarusian endings: "витебске", "Віцебску" → "viteb", "viceb").
-pub fn tokens(text: &str) -> Vec<String> {
-    let mut out: Vec<String> = fold(text)
+/// Letters a token keeps.
+pub const TOKEN_LEN: usize = 5;
+
+/// The folded words of `text` in order, stop words dropped, each cut to its first
+/// [`TOKEN_LEN`] letters (a crude stem that survives Russian and Belarusian endings:
+/// "витебске", "Віцебску" → "viteb", "viceb").
+pub fn words(text: &str) -> Vec<String> {
+    fold(text)
         .split(' ')
         .filter(|w| !w.is_empty() && !STOPWORDS.contains(w))
-        .map(|w| w.chars().take(5).collect())
-        .collect();
+        .map(|w| w.chars().take(TOKEN_LEN).collect())
+        .collect()
+}
+
+/// The [`words`] of `text` that identify it, sorted and deduplicated.
+pub fn tokens(text: &str) -> Vec<String> {
+    let mut out = words(text);
     out.sort();
     out.dedup();
     out

@@ -14,13 +14,10 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use crate::fold::{STOPWORDS, fold};
+use crate::fold;
 
 /// The glossary's text.
 const TSV: &str = include_str!("glossary.tsv");
-
-/// Letters a token keeps (see [`crate::fold::tokens`]).
-pub const TOKEN_LEN: usize = 5;
 
 /// A concept's number in the glossary.
 pub type Concept = u16;
@@ -28,7 +25,7 @@ pub type Concept = u16;
 /// One word of a title or venue as matching sees it: its token and the concepts it names.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Unit {
-    /// The folded word cut to [`TOKEN_LEN`] letters (a phrase: its tokens joined by spaces).
+    /// The folded word cut to [`crate::fold::TOKEN_LEN`] letters (a phrase: its tokens joined by spaces).
     pub token: String,
     /// Concepts it names, sorted (empty when the glossary does not know it).
     pub concepts: Vec<Concept>,
@@ -80,7 +77,7 @@ fn parse(tsv: &str) -> Table {
         let n = Concept::try_from(ids.len()).expect("the glossary holds fewer than 65 536 concepts");
         ids.push(id.trim().to_owned());
         for form in fields.flat_map(|f| f.split('|')) {
-            let toks = words_of(form);
+            let toks = fold::words(form);
             let slot = match toks.len() {
                 0 => continue,
                 1 => words.entry(toks.into_iter().next().expect("one token")).or_default(),
@@ -97,20 +94,11 @@ fn parse(tsv: &str) -> Table {
     Table { words, phrases, ids }
 }
 
-/// The folded words of `text` in order, stop words dropped, each cut to [`TOKEN_LEN`] letters.
-pub fn words_of(text: &str) -> Vec<String> {
-    fold(text)
-        .split(' ')
-        .filter(|w| !w.is_empty() && !STOPWORDS.contains(w))
-        .map(|w| w.chars().take(TOKEN_LEN).collect())
-        .collect()
-}
-
 /// The units of `text`: its glossary phrases (longest first) and its other words, sorted and
 /// deduplicated.
 pub fn units(text: &str) -> Vec<Unit> {
     let t = table();
-    let words = words_of(text);
+    let words = fold::words(text);
     let mut used = vec![false; words.len()];
     let mut out = Vec::with_capacity(words.len());
     for (phrase, concepts) in &t.phrases {

@@ -96,6 +96,9 @@ pub struct Features {
     pub provider: String,
     /// Title units (folded words and their glossary concepts), sorted.
     pub title: Vec<Unit>,
+    /// The title units that are not [`generic`] (kind and group words, small numbers): what
+    /// title similarity compares (computed once: scoring runs for every candidate pair).
+    pub content: Vec<Unit>,
     /// Place key of the offering's city, else of a place its venue or address names, else of
     /// the provider's default city.
     pub place: Option<String>,
@@ -158,6 +161,7 @@ impl Features {
             key: format!("{provider}/{title}"),
             provider: provider.to_owned(),
             kind: kind_of(&title_units),
+            content: title_units.iter().filter(|u| !generic(u)).cloned().collect(),
             title: title_units,
             place: city.and_then(place_key),
             mentions: {
@@ -195,7 +199,7 @@ fn kind_of(title: &[Unit]) -> Option<&'static str> {
     let folded = FOLDED.get_or_init(|| {
         KIND_WORDS
             .iter()
-            .flat_map(|(kind, words)| words.iter().flat_map(|w| crate::glossary::words_of(w)).map(|t| (t, *kind)))
+            .flat_map(|(kind, words)| words.iter().flat_map(|w| crate::fold::words(w)).map(|t| (t, *kind)))
             .collect()
     });
     // A phrase ("мастер-класс" is the phrase "maste klass") names the kind of its first word.
@@ -337,10 +341,12 @@ fn generic(u: &Unit) -> bool {
 
 /// Title similarity: the soft Dice of the titles' words that are not [`generic`] (of all their
 /// words when one title has only generic ones).
-fn title_similarity(a: &[Unit], b: &[Unit], min: f64) -> f64 {
-    let content = |x: &[Unit]| x.iter().filter(|u| !generic(u)).cloned().collect::<Vec<Unit>>();
-    let (ca, cb) = (content(a), content(b));
-    if ca.is_empty() || cb.is_empty() { soft_dice(a, b, min) } else { soft_dice(&ca, &cb, min) }
+fn title_similarity(a: &Features, b: &Features, min: f64) -> f64 {
+    if a.content.is_empty() || b.content.is_empty() {
+        soft_dice(&a.title, &b.title, min)
+    } else {
+        soft_dice(&a.content, &b.content, min)
+    }
 }
 
 /// Why two offerings are never one.
@@ -446,7 +452,7 @@ pub fn assess(a: &Features, b: &Features, t: &Thresholds) -> Assessment {
         }
         _ => DATE_ONLY_CLOSENESS,
     };
-    let title = title_similarity(&a.title, &b.title, t.token_similarity);
+    let title = title_similarity(a, b, t.token_similarity);
     let venue = (!a.venue.is_empty() && !b.venue.is_empty()).then(|| soft_dice(&a.venue, &b.venue, t.token_similarity));
     let link = shared_link(a, b);
     let kinds_differ = matches!((a.kind, b.kind), (Some(x), Some(y)) if x != y);

@@ -76,12 +76,14 @@ pub const PLACES: &[(&str, &[&str])] = &[
 /// Prepositions before a place a title names ("в Лиде", "у Лідзе", "in Lida"), folded.
 const PLACE_PREPOSITIONS: &[&str] = &["v", "vo", "u", "in", "iz", "z", "with"];
 
-/// The folded word forms that name each place: every name, its case endings (a name ending in
-/// a vowel loses it: "Лида" → "Лиде", "Лиду"), and the stems of its adjectives ("Лидский").
-fn forms() -> &'static [(String, bool, &'static str)] {
-    static FORMS: OnceLock<Vec<(String, bool, &'static str)>> = OnceLock::new();
+/// The folded word forms that name each place — every name, its case endings (a name ending in
+/// a vowel loses it: "Лида" → "Лиде", "Лиду") — and the stems of its adjectives ("Лидский"),
+/// indexed by form: `(is a stem, key)`, sorted, so a lookup takes the first.
+fn forms() -> &'static HashMap<String, Vec<(bool, &'static str)>> {
+    static FORMS: OnceLock<HashMap<String, Vec<(bool, &'static str)>>> = OnceLock::new();
     FORMS.get_or_init(|| {
-        let mut out = Vec::new();
+        let mut out: HashMap<String, Vec<(bool, &'static str)>> = HashMap::new();
+        let mut add = |form: String, stem: bool, key: &'static str| out.entry(form).or_default().push((stem, key));
         for (key, names) in PLACES {
             for n in *names {
                 let base = fold(n);
@@ -90,18 +92,20 @@ fn forms() -> &'static [(String, bool, &'static str)] {
                 }
                 let root = base.strip_suffix(['a', 'o', 'e', 'i', 'u']).unwrap_or(&base).to_owned();
                 for end in ["", "a", "e", "u", "i", "om", "oi", "ou", "ami", "ah"] {
-                    out.push((format!("{root}{end}"), false, *key));
+                    add(format!("{root}{end}"), false, key);
                 }
-                out.push((base.clone(), false, *key));
+                add(base.clone(), false, key);
                 // Adjectives ("лидский", "гродненский"): prefixes.
                 if root.len() >= 3 {
-                    out.push((format!("{root}sk"), true, *key));
-                    out.push((format!("{root}ensk"), true, *key));
+                    add(format!("{root}sk"), true, key);
+                    add(format!("{root}ensk"), true, key);
                 }
             }
         }
-        out.sort();
-        out.dedup();
+        for entries in out.values_mut() {
+            entries.sort();
+            entries.dedup();
+        }
         out
     })
 }
@@ -128,14 +132,17 @@ pub fn places_in_title(text: &str) -> Vec<&'static str> {
     out
 }
 
+/// The place a folded word names: of the forms it equals or starts with (stems), the first in
+/// sorted order — the shortest stem it starts with, else the form it equals.
 fn place_of_word(word: &str) -> Option<&'static str> {
     if word.len() < 3 {
         return None;
     }
-    forms()
-        .iter()
-        .find(|(form, prefix, _)| if *prefix { word.starts_with(form.as_str()) } else { word == form })
-        .map(|(_, _, k)| *k)
+    let forms = forms();
+    (1..=word.len()).filter(|&n| word.is_char_boundary(n)).find_map(|n| {
+        let entries = forms.get(&word[..n])?;
+        entries.iter().find(|(stem, _)| *stem || n == word.len()).map(|(_, key)| *key)
+    })
 }
 
 /// The key of a place name: its entry in [`PLACES`], else its folded form (`None` when blank).
