@@ -102,7 +102,8 @@ pub fn units(text: &str) -> Vec<Unit> {
     let mut used = vec![false; words.len()];
     let mut out = Vec::with_capacity(words.len());
     for (phrase, concepts) in &t.phrases {
-        if phrase.len() > words.len() {
+        // Most phrases share no word with a title: checking their first word is enough to skip.
+        if phrase.len() > words.len() || !words.contains(&phrase[0]) {
             continue;
         }
         for at in 0..=words.len() - phrase.len() {
