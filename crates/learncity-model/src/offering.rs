@@ -307,6 +307,9 @@ pub struct Price {
     /// ISO 4217 currency code (`BYN`, `EUR`, `AZN`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
+    /// What one `amount` pays for, when the provider says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per: Option<PricePer>,
     /// The provider's own wording of the price.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
@@ -315,8 +318,20 @@ pub struct Price {
 impl Price {
     /// A free offering.
     pub fn free() -> Self {
-        Price { free: true, amount: None, amount_max: None, currency: None, text: None }
+        Price { free: true, amount: None, amount_max: None, currency: None, per: None, text: None }
     }
+}
+
+/// What a price pays for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PricePer {
+    /// One session (lesson, visit).
+    Session,
+    /// The whole course or series.
+    Course,
+    /// A month (a monthly subscription).
+    Month,
 }
 
 /// A person or organisation.

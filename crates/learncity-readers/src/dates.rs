@@ -522,7 +522,7 @@ fn alternation<'a>(names: impl Iterator<Item = &'a str>) -> String {
     all.iter().map(|n| regex::escape(n)).collect::<Vec<_>>().join("|")
 }
 
-static MONTH_ALT: LazyLock<String> = LazyLock::new(|| alternation(MONTHS.iter().map(|(n, _)| *n)));
+pub(crate) static MONTH_ALT: LazyLock<String> = LazyLock::new(|| alternation(MONTHS.iter().map(|(n, _)| *n)));
 
 static NAME_WORD: LazyLock<Option<Regex>> = LazyLock::new(|| {
     let weekdays = alternation(WEEKDAYS.iter().map(|(n, _)| *n));
@@ -530,7 +530,7 @@ static NAME_WORD: LazyLock<Option<Regex>> = LazyLock::new(|| {
 });
 
 /// Month number of a matched name (any case, either `і`).
-fn month_number(name: &str) -> Option<u32> {
+pub(crate) fn month_number(name: &str) -> Option<u32> {
     let lower = name.to_lowercase().replace('i', "і");
     MONTHS.iter().find(|(n, _)| n.replace('i', "і") == lower).map(|(_, m)| *m)
 }

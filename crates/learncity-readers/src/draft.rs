@@ -48,6 +48,9 @@ pub struct Draft {
     pub audience: Audience,
     /// Free text about audience ("для пенсионеров", "6+"), mined in normalisation.
     pub audience_text: Option<String>,
+    /// A course's schedule in words ("по вторникам и четвергам в 18:30, 12 занятий"), from a
+    /// field of its own; the description is searched too in normalisation.
+    pub schedule_text: Option<String>,
     /// Price as stated.
     pub price: Option<Price>,
     /// Price as free text ("бесплатно", "15 BYN"), parsed in normalisation when `price` is `None`.

@@ -234,6 +234,25 @@ fn read_item(item: ElementRef<'_>, rules: &Compiled<'_>, env: &Env<'_>) -> Optio
     if let Some((rule, sel)) = rules.field("audience") {
         d.audience_text = first_value(item, sel, rule.attr());
     }
+    if let Some((rule, sel)) = rules.field("schedule") {
+        d.schedule_text = first_value(item, sel, rule.attr());
+    }
+    for (field, slot) in [("venue", &mut d.location.venue), ("address", &mut d.location.address), ("city", &mut d.location.city)] {
+        if let Some((rule, sel)) = rules.field(field) {
+            *slot = first_value(item, sel, rule.attr());
+        }
+    }
+    if let Some((rule, sel)) = rules.field("organizer") {
+        d.organizer = first_value(item, sel, rule.attr()).map(|name| learncity_model::Party { name, url: None, email: None });
+    }
+    if let Some((rule, sel)) = rules.field("online")
+        && let Some(href) = first_link(item, sel, rule.attr())
+    {
+        match resolve_url(base, &href) {
+            Some(u) => d.online_urls.push(u),
+            None => d.warn("online", crate::text::unresolved_url_message(base, &href)),
+        }
+    }
     if let Some((rule, sel)) = rules.field("category") {
         for term in matches(item, sel).filter_map(|el| value_of(el, rule.attr())) {
             if !d.categories.contains(&term) {

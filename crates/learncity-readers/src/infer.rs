@@ -1,5 +1,6 @@
 //! Inference of filterable fields from what providers write: mode from places, meeting links and
-//! keywords; kind from words; price and audience from free text.
+//! keywords; kind from words; audience groups and accessibility from free text (ages, prices and
+//! schedules are read in [`crate::prose`]).
 //!
 //! Every rule here is a small, tested table of words in Belarusian, Russian and English (plus
 //! German for the Bonn-style providers). Inference never overrides what a format states
@@ -7,7 +8,7 @@
 
 use std::sync::LazyLock;
 
-use learncity_model::{Audience, Kind, Mode, Price, taxonomy};
+use learncity_model::{Audience, Kind, Mode, taxonomy};
 use regex::Regex;
 
 /// Hosts of meeting services: a link to one means the offering can be joined online.
@@ -150,35 +151,6 @@ pub fn is_virtual_place(location: &str) -> bool {
     words.len() <= 8 && VIRTUAL.iter().any(|v| lower.contains(v))
 }
 
-/// Labels that start a price line in a description.
-const PRICE_LABELS: &[&str] = &[
-    "стоимость",
-    "цена",
-    "кошт",
-    "цана",
-    "оплата",
-    "вход",
-    "уваход",
-    "price",
-    "cost",
-    "fee",
-    "admission",
-    "entgelt",
-    "gebühr",
-    "preis",
-    "eintritt",
-    "kosten",
-];
-
-/// The value of a "Стоимость: 15 BYN"-style line of a plain-text description.
-pub fn price_line(description: &str) -> Option<&str> {
-    description.lines().find_map(|line| {
-        let (label, value) = line.split_once(':')?;
-        let label = label.trim().to_lowercase();
-        PRICE_LABELS.iter().any(|l| label == *l || label.ends_with(&format!(" {l}"))).then_some(value.trim())
-    })
-}
-
 /// What is known about an item when its mode is inferred.
 pub struct ModeEvidence<'a> {
     /// A physical place is given (venue, address or geo).
@@ -309,114 +281,25 @@ const KIND_WORDS: &[(Kind, &[&str])] = &[
 
 /// Infers the kind from the title, then the provider's categories, then the description.
 pub fn infer_kind(title: &str, categories: &[String], description: &str) -> Option<Kind> {
-    let find = |text: &str| {
-        let text = taxonomy::Words::new(text);
-        KIND_WORDS.iter().find(|(_, words)| text.match_any(words)).map(|(k, _)| *k)
-    };
-    find(title).or_else(|| categories.iter().find_map(|c| find(c))).or_else(|| find(description))
+    kind_named(title, categories).or_else(|| kind_in(description))
 }
 
-const FREE_WORDS: &[&str] = &[
-    "бесплатн",
-    "бясплатн",
-    "free",
-    "вход свободный",
-    "вход свабодны",
-    "уваход вольны",
-    "уваход свабодны",
-    "вход free",
-    "kostenlos",
-    "gratis",
-    "entgeltfrei",
-    "eintritt frei",
-    "без оплаты",
-    "без платы",
-    "0 руб",
-    "0 byn",
-];
-
-static MONEY_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?ix)
-        (?P<pre>€|\$|£|₽|eur|usd|byn|byr|rub|azn|pln|gbp)?\s*
-        (?P<a>\d{1,7}(?:[.,]\d{1,2})?)
-        (?:\s*(?:-|–|—|до|to|bis)\s*(?P<b>\d{1,7}(?:[.,]\d{1,2})?))?
-        \s*(?P<post>€|\$|£|₽|eur|euro|евро|еўра|usd|byn|br|бел\.?\s*руб\.?|бел\.?\s*р\.?|руб\.?|р\.|rub|azn|манат|pln|zł|gbp)?",
-    )
-    .expect("static regex")
-});
-
-/// Parses a price as providers write it: "бесплатно", "Вход свободный", "15 BYN",
-/// "от 20 до 30 руб.", "€12,50", "10–15 EUR". `None` when it names neither free nor an amount.
-pub fn parse_price(text: &str, default_currency: Option<&str>) -> Option<Price> {
-    let clean = crate::text::collapse_whitespace(text);
-    if clean.is_empty() {
-        return None;
-    }
-    let lower = clean.to_lowercase();
-    if taxonomy::matches_any(&lower, FREE_WORDS) {
-        return Some(Price { text: Some(clean), ..Price::free() });
-    }
-    let caps = MONEY_RE
-        .captures_iter(&clean)
-        .find(|c| c.name("pre").is_some() || c.name("post").is_some() || default_currency.is_some())?;
-    let num = |m: Option<regex::Match<'_>>| m.and_then(|m| m.as_str().replace(',', ".").parse::<f64>().ok());
-    let amount = num(caps.name("a"))?;
-    let amount_max = num(caps.name("b")).filter(|b| *b > amount);
-    let symbol = caps.name("pre").or_else(|| caps.name("post")).map(|m| m.as_str().to_lowercase());
-    let currency = symbol.as_deref().and_then(currency_code).or(default_currency).map(str::to_owned);
-    if amount == 0.0 && amount_max.is_none() {
-        return Some(Price { currency, text: Some(clean), ..Price::free() });
-    }
-    Some(Price { free: false, amount: Some(amount), amount_max, currency, text: Some(clean) })
+/// The kind the title or the provider's categories name.
+pub fn kind_named(title: &str, categories: &[String]) -> Option<Kind> {
+    kind_in(title).or_else(|| categories.iter().find_map(|c| kind_in(c)))
 }
 
-fn currency_code(symbol: &str) -> Option<&'static str> {
-    let s = symbol.trim().trim_end_matches('.');
-    Some(match s {
-        "€" | "eur" | "euro" | "евро" | "еўра" => "EUR",
-        "$" | "usd" => "USD",
-        "£" | "gbp" => "GBP",
-        "₽" | "rub" => "RUB",
-        "byn" | "byr" | "br" => "BYN",
-        "azn" | "манат" => "AZN",
-        "pln" | "zł" => "PLN",
-        // "руб."/"р." in a Belarusian provider's text means Belarusian roubles.
-        _ if s.starts_with("бел") || s == "руб" || s == "р" => "BYN",
-        _ => return None,
-    })
+/// The first kind whose word `text` holds.
+pub fn kind_in(text: &str) -> Option<Kind> {
+    let text = taxonomy::Words::new(text);
+    KIND_WORDS.iter().find(|(_, words)| text.match_any(words)).map(|(k, _)| *k)
 }
-
-static AGE_RANGE_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:от|ад|from|ages?|для детей|для дзяцей)?\s*(\d{1,2})\s*(?:-|–|—|до|to)\s*(\d{1,2})\s*(?:лет|гадоў|год|years|jahre|y\.?o\.?)")
-        .expect("static regex")
-});
-static AGE_PLUS_RE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:^|[^\p{L}\d])(\d{1,2})\s*\+").expect("static regex"));
-static AGE_FROM_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:от|ад|from|ab)\s*(\d{1,2})\s*(?:лет|гадоў|год|years|jahren)").expect("static regex")
-});
 
 /// Audience facts from free text: age ranges ("7–12 лет", "6+", "от 14 лет"), target groups
 /// and accessibility features from the taxonomy vocabularies.
 pub fn parse_audience(text: &str) -> Audience {
-    let mut a = Audience::default();
-    if let Some(c) = AGE_RANGE_RE.captures(text) {
-        let lo = c.get(1).and_then(|m| m.as_str().parse::<u8>().ok());
-        let hi = c.get(2).and_then(|m| m.as_str().parse::<u8>().ok());
-        if let (Some(lo), Some(hi)) = (lo, hi)
-            && lo <= hi
-        {
-            a.age_min = Some(lo);
-            a.age_max = Some(hi);
-        }
-    }
-    if a.age_min.is_none() {
-        a.age_min = AGE_PLUS_RE
-            .captures(text)
-            .or_else(|| AGE_FROM_RE.captures(text))
-            .and_then(|c| c.get(1)?.as_str().parse().ok());
-    }
+    let ages = crate::prose::age::read(text);
+    let mut a = Audience { age_min: ages.min, age_max: ages.max, ..Audience::default() };
     a.groups = taxonomy::match_vocabulary(text, taxonomy::AUDIENCE_GROUPS).into_iter().map(str::to_owned).collect();
     a.accessibility =
         taxonomy::match_vocabulary(text, taxonomy::ACCESSIBILITY).into_iter().map(str::to_owned).collect();
@@ -471,16 +354,13 @@ mod tests {
     }
 
     #[test]
-    fn virtual_places_and_price_lines() {
+    fn virtual_places() {
         assert!(is_virtual_place("Online"));
         assert!(is_virtual_place("Собрание в Microsoft Teams"));
         assert!(is_virtual_place("Онлайн (Zoom)"));
         assert!(is_virtual_place("Трансляция в VK: vk.com/cgb_vitebsk"));
         assert!(!is_virtual_place("Центральная библиотека, ул. Ленина, 8"));
         assert!(!is_virtual_place("Library hall 2, Main street 5, also streamed online for members"));
-        assert_eq!(price_line("Курс для начинающих.\nСтоимость: 120 BYN за месяц"), Some("120 BYN за месяц"));
-        assert_eq!(price_line("Entgelt: 96,00 EUR"), Some("96,00 EUR"));
-        assert_eq!(price_line("Время: 18:30"), None);
     }
 
     #[test]
@@ -492,22 +372,6 @@ mod tests {
         assert_eq!(infer_kind("Python for beginners", &["Course".into()], ""), Some(Kind::Course));
         assert_eq!(infer_kind("Встреча клуба", &[], ""), Some(Kind::Event));
         assert_eq!(infer_kind("Шахматы", &[], ""), None);
-    }
-
-    #[test]
-    fn prices_free_and_paid() {
-        assert!(parse_price("Вход свободный", None).unwrap().free);
-        assert!(parse_price("Уваход вольны", None).unwrap().free);
-        let p = parse_price("Стоимость: 15 BYN", None).unwrap();
-        assert_eq!((p.free, p.amount, p.currency.as_deref()), (false, Some(15.0), Some("BYN")));
-        let p = parse_price("от 20 до 30 руб.", None).unwrap();
-        assert_eq!((p.amount, p.amount_max, p.currency.as_deref()), (Some(20.0), Some(30.0), Some("BYN")));
-        let p = parse_price("€12,50", None).unwrap();
-        assert_eq!((p.amount, p.currency.as_deref()), (Some(12.5), Some("EUR")));
-        let p = parse_price("25", Some("AZN")).unwrap();
-        assert_eq!((p.amount, p.currency.as_deref()), (Some(25.0), Some("AZN")));
-        assert!(parse_price("по договорённости", None).is_none());
-        assert!(parse_price("0 BYN", None).unwrap().free);
     }
 
     #[test]

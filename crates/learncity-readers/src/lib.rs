@@ -30,6 +30,7 @@ pub mod infer;
 pub mod jsonld;
 pub mod microdata;
 pub mod normalise;
+pub mod prose;
 pub mod settings;
 pub mod text;
 

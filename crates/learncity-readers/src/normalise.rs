@@ -6,7 +6,7 @@
 //! sort sessions → assign unique source ids over the whole document → content hash.
 
 use learncity_model::{
-    Kind, Mode, Offering, Provenance, SCHEMA_VERSION, SUMMARY_MAX_CHARS, Session, SourceFormat, taxonomy,
+    Kind, Mode, Offering, Price, Provenance, SCHEMA_VERSION, SUMMARY_MAX_CHARS, Session, SourceFormat, taxonomy,
 };
 
 use crate::draft::Draft;
@@ -186,15 +186,6 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
         dedup_keep_order(&mut v);
         v
     };
-    let kind = d
-        .kind
-        // The provider's default beats the weakest inference ("event" from words like "вечер").
-        .or_else(|| {
-            infer::infer_kind(&title, &provider_categories, &description_plain)
-                .filter(|k| *k != Kind::Event || settings.default_kind.is_none())
-        })
-        .or(settings.default_kind)
-        .unwrap_or(if d.sessions.is_empty() { Kind::Other } else { Kind::Event });
     let categories = map_categories(&title, &provider_categories, &settings.default_categories);
 
     let mut languages: Vec<String> = Vec::new();
@@ -227,25 +218,29 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
         audience.age_max = None;
     }
 
-    let price = d.price.clone().or_else(|| {
-        let Some(text) = d.price_text.as_deref() else {
-            // Many calendars and feeds state the price only in a "Стоимость: …" line of the description.
-            return infer::price_line(&description_plain).and_then(|line| infer::parse_price(line, None));
-        };
-        let parsed = infer::parse_price(text, None);
-        if parsed.is_none() && !text.trim().is_empty() {
-            warnings.push((
-                "price".into(),
-                format!("`{}` is neither free nor an amount with a currency", collapse_whitespace(text)),
-            ));
-        }
-        parsed
-    });
+    let price = read_price(&d, &title, &description_plain, &mut warnings);
 
     let sessions = tidy_sessions(std::mem::take(&mut d.sessions), &mut warnings);
+    let sessions = if d.recurrence.is_none() {
+        sessions_from_schedule(sessions, d.schedule_text.as_deref(), &description_plain, settings, &mut warnings)
+    } else {
+        sessions
+    };
     if sessions.is_empty() && !warnings.iter().any(|(f, _)| f == "start") {
         warnings.push(("start".into(), "the item has no date".into()));
     }
+    // A kind the format states, then one the title or categories name, then a course for three
+    // sessions or more, then the description's words (the provider's default beats the
+    // weakest of those, "event" from words like "вечер").
+    let kind = d
+        .kind
+        .or_else(|| infer::kind_named(&title, &provider_categories))
+        .or_else(|| (sessions.len() >= 3).then_some(Kind::Course))
+        .or_else(|| {
+            infer::kind_in(&description_plain).filter(|k| *k != Kind::Event || settings.default_kind.is_none())
+        })
+        .or(settings.default_kind)
+        .unwrap_or(if sessions.is_empty() { Kind::Other } else { Kind::Event });
 
     let mut images: Vec<String> = d.images.iter().filter_map(|u| resolve_url(base, u)).collect();
     dedup_keep_order(&mut images);
@@ -300,6 +295,135 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
         },
     };
     Ok((offering, d.guid.take().map(|g| g.trim().to_owned()), warnings))
+}
+
+/// The price: as the format states it, else read from the price field's text, the description's
+/// sentences, then the title ("Бесплатный мастер-класс"). A price spoken of without a value
+/// ("Стоимость уточняйте по телефону") is a warning.
+fn read_price(d: &Draft, title: &str, description: &str, warnings: &mut Vec<(String, String)>) -> Option<Price> {
+    use crate::prose::price::{Reading, read};
+    if d.price.is_some() {
+        return d.price.clone();
+    }
+    let field = d.price_text.as_deref().map(collapse_whitespace).filter(|t| !t.is_empty());
+    let mut unreadable = None;
+    if let Some(text) = &field {
+        match read(text, None) {
+            Reading::Price(p) => return Some(p),
+            Reading::Unreadable(_) | Reading::Nothing => unreadable = Some(text.clone()),
+        }
+    }
+    match read(description, None) {
+        Reading::Price(p) => return Some(p),
+        Reading::Unreadable(sentence) => {
+            unreadable.get_or_insert(sentence);
+        }
+        Reading::Nothing => {}
+    }
+    if let Reading::Price(p) = read(title, None) {
+        return Some(p);
+    }
+    if let Some(text) = unreadable {
+        warnings.push((
+            "price".into(),
+            format!("`{text}` speaks of a price but gives no amount with a currency and does not say free; the price is left empty"),
+        ));
+    }
+    None
+}
+
+/// One session that spans days (a course published as its first start and the end of its last
+/// session) or a schedule line, laid out as the sessions the schedule's words give. The text
+/// is the `schedule` field's, else the description's.
+fn sessions_from_schedule(
+    sessions: Vec<Session>,
+    schedule_field: Option<&str>,
+    description: &str,
+    settings: &crate::ReaderSettings,
+    warnings: &mut Vec<(String, String)>,
+) -> Vec<Session> {
+    use crate::prose::schedule;
+    let [first] = sessions.as_slice() else { return sessions };
+    let field = schedule_field.map(collapse_whitespace).filter(|t| !t.is_empty());
+    let text = field.as_deref().unwrap_or(description);
+    let zone: Option<chrono_tz::Tz> = first.time_zone.as_deref().and_then(|z| z.parse().ok());
+    let offset = *first.start.offset();
+    let local = |t: chrono::DateTime<chrono::FixedOffset>| match zone {
+        Some(tz) => t.with_timezone(&tz).naive_local(),
+        None => t.naive_local(),
+    };
+    let place = |naive: chrono::NaiveDateTime| match zone {
+        Some(tz) => crate::dates::localize(naive, tz),
+        None => naive.and_local_timezone(offset).single().unwrap_or(first.start),
+    };
+    let start = local(first.start);
+    let end = first.end.map(local);
+    // An all-day end is the midnight after its last day.
+    let last_day = end
+        .map(|e| if first.all_day { e.date().pred_opt().unwrap_or(e.date()) } else { e.date() })
+        .filter(|d| *d > start.date());
+    let quote = text::truncate_chars(&collapse_whitespace(text), 120).0;
+    let Some(plan) = schedule::read(text) else {
+        if (field.is_some() || last_day.is_some()) && schedule::unknown_schedule(text).is_some() {
+            warnings.push((
+                "sessions".into(),
+                format!("the schedule is not known yet (`{quote}`); only the dates the document gives are listed"),
+            ));
+        } else if field.is_some() {
+            warnings.push((
+                "sessions".into(),
+                format!("schedule `{quote}` names no weekday, time or number of sessions; only the first session is listed"),
+            ));
+        }
+        return sessions;
+    };
+    if last_day.is_none() && field.is_none() && plan.count.is_none() && plan.weeks.is_none() {
+        return sessions;
+    }
+    let first_time = (!first.all_day).then(|| {
+        let same_day_end = end.filter(|e| e.date() == start.date()).map(|e| e.time());
+        (start.time(), same_day_end)
+    });
+    let laid = match plan.expand(start.date(), first_time, last_day, settings.max_sessions) {
+        Ok(laid) => laid,
+        Err(why) => {
+            warnings.push(("sessions".into(), format!("schedule `{quote}`: {why}; only the first session is listed")));
+            return sessions;
+        }
+    };
+    if laid.len() < 2 {
+        return sessions;
+    }
+    if let Some(count) = plan.count
+        && (laid.len() as u32) < count
+    {
+        warnings.push((
+            "sessions".into(),
+            format!("schedule `{quote}` says {count} sessions but the dates give {}", laid.len()),
+        ));
+    }
+    // Without a time range in the text, every session lasts as long as the first.
+    let duration = match (first.all_day, end) {
+        (false, Some(e)) if e.date() == start.date() => Some(e - start),
+        (false, Some(e)) => Some(e.time() - start.time()).filter(|d| *d > chrono::Duration::zero() && *d <= chrono::Duration::hours(12)),
+        _ => None,
+    };
+    laid.into_iter()
+        .map(|(day, slot)| match slot {
+            Some(slot) => Session {
+                start: place(day.and_time(slot.0)),
+                end: schedule::end_of(day, slot, duration).map(place),
+                all_day: false,
+                ..first.clone()
+            },
+            None => Session {
+                start: place(day.and_time(chrono::NaiveTime::MIN)),
+                end: day.succ_opt().map(|next| place(next.and_time(chrono::NaiveTime::MIN))),
+                all_day: true,
+                ..first.clone()
+            },
+        })
+        .collect()
 }
 
 /// Plain text to HTML paragraphs (escaped), so descriptions have one shape.

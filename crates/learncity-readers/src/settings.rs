@@ -218,6 +218,25 @@ pub struct HtmlRules {
     /// A stable id, when the page has one (`attr = "data-id"`).
     #[serde(default)]
     pub id: Option<FieldRule>,
+    /// Schedule line of a course ("Вт, Чт 18:30, 12 занятий"): sessions between the first start
+    /// and the end.
+    #[serde(default)]
+    pub schedule: Option<FieldRule>,
+    /// Organiser's name.
+    #[serde(default)]
+    pub organizer: Option<FieldRule>,
+    /// Where to join online (usually `attr = "href"`).
+    #[serde(default)]
+    pub online: Option<FieldRule>,
+    /// Venue name, when the page gives it apart from the address.
+    #[serde(default)]
+    pub venue: Option<FieldRule>,
+    /// Street address, apart from the venue.
+    #[serde(default)]
+    pub address: Option<FieldRule>,
+    /// City, apart from the address.
+    #[serde(default)]
+    pub city: Option<FieldRule>,
 }
 
 impl HtmlRules {
@@ -236,6 +255,12 @@ impl HtmlRules {
             ("registration", &self.registration),
             ("audience", &self.audience),
             ("id", &self.id),
+            ("schedule", &self.schedule),
+            ("organizer", &self.organizer),
+            ("online", &self.online),
+            ("venue", &self.venue),
+            ("address", &self.address),
+            ("city", &self.city),
         ];
         v.extend(opt.into_iter().filter_map(|(n, r)| r.as_ref().map(|r| (n, r))));
         v

@@ -83,6 +83,7 @@ fn entry(i: usize) -> Entry {
                 amount: Some((i % 200) as f64),
                 amount_max: None,
                 currency: Some("BYN".into()),
+                per: None,
                 text: None,
             }
         }),

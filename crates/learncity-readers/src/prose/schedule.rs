@@ -1,0 +1,658 @@
+//! Schedules in words, turned into sessions: "по вторникам и четвергам в 18:30, 12 занятий",
+//! "Mondays and Wednesdays 19:00–20:30, 8 sessions", "кожную суботу а 11:00", "раз в неделю по
+//! средам", "ежедневно, кроме воскресенья", "нет занятий 7 января", "8 занятий по субботам".
+//!
+//! Feeds often publish a course as its first start and the end of its last session (the RSS
+//! event module's `ev:startdate`/`ev:enddate`, one iCal `VEVENT` spanning weeks, an HTML listing's
+//! date and a schedule line). [`read`] finds what the words say — weekdays with their times, a
+//! session or week count, dates without sessions — and [`Plan::expand`] lays the sessions out
+//! between the known first start and last day.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
+use regex::Regex;
+
+use crate::dates::{MONTH_ALT, month_number};
+
+/// A time of day with its end when the text gives a range ("19:00–20:30").
+pub type Slot = (NaiveTime, Option<NaiveTime>);
+
+/// What a schedule text says.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Plan {
+    /// Weekdays with their own time when the text pairs them ("вт 18:30, чт 19:00").
+    pub weekdays: BTreeMap<u32, Option<Slot>>,
+    /// A time for every session ("в 18:30" before or without weekdays).
+    pub time: Option<Slot>,
+    /// Number of sessions ("12 занятий", "8 sessions").
+    pub count: Option<u32>,
+    /// Number of weeks ("6 weeks", "4 недели"): sessions = weeks × weekdays.
+    pub weeks: Option<u32>,
+    /// Sessions per week without weekdays ("2 раза в неделю"); 1 for "weekly".
+    pub per_week: Option<u32>,
+    /// Dates without a session ("кроме 8 марта", "перерыв 1–7 января"), as (day, month).
+    pub except: Vec<(u32, u32)>,
+}
+
+/// Weekday names: (word or stem, Monday = 0). Stems of four letters or more match the start of
+/// a word; shorter ones the whole word.
+const WEEKDAYS: &[(&str, u32)] = &[
+    ("понедельн", 0),
+    ("пн", 0),
+    ("панядзел", 0),
+    ("monday", 0),
+    ("mondays", 0),
+    ("mon", 0),
+    ("вторник", 1),
+    ("вт", 1),
+    ("аўтор", 1),
+    ("аутор", 1),
+    ("аўт", 1),
+    ("tuesday", 1),
+    ("tuesdays", 1),
+    ("tue", 1),
+    ("tues", 1),
+    ("среда", 2),
+    ("среду", 2),
+    ("среды", 2),
+    ("средам", 2),
+    ("средах", 2),
+    ("ср", 2),
+    ("серада", 2),
+    ("сераду", 2),
+    ("серады", 2),
+    ("серадам", 2),
+    ("серадах", 2),
+    ("wednesday", 2),
+    ("wednesdays", 2),
+    ("wed", 2),
+    ("четверг", 3),
+    ("чт", 3),
+    ("чацвер", 3),
+    ("чацвярг", 3),
+    ("чц", 3),
+    ("thursday", 3),
+    ("thursdays", 3),
+    ("thu", 3),
+    ("thur", 3),
+    ("thurs", 3),
+    ("пятниц", 4),
+    ("пятніц", 4),
+    ("пт", 4),
+    ("friday", 4),
+    ("fridays", 4),
+    ("fri", 4),
+    ("суббот", 5),
+    ("субот", 5),
+    ("сб", 5),
+    ("saturday", 5),
+    ("saturdays", 5),
+    ("sat", 5),
+    ("воскресен", 6),
+    ("вс", 6),
+    ("нядзел", 6),
+    ("нд", 6),
+    ("sunday", 6),
+    ("sundays", 6),
+    ("sun", 6),
+];
+
+/// Words for "every day", "weekdays", "weekends".
+const EVERY_DAY: &[&str] = &["ежедневно", "каждый день", "daily", "every day", "штодня", "кожны дзень", "штодзённа"];
+const WORKING_DAYS: &[&str] = &["будн", "weekdays", "рабочим дням", "рабочие дни", "working days", "працоўныя дні"];
+const WEEKENDS: &[&str] = &["выходн", "weekends", "выхадн"];
+/// Words that make the weekday or date after them an exception.
+const EXCEPT: &[&str] = &[
+    "кроме",
+    "за исключением",
+    "except",
+    "excluding",
+    "but not",
+    "акрамя",
+    "за выключэннем",
+    "нет занятий",
+    "занятий не будет",
+    "не будет занятий",
+    "не будзе заняткаў",
+    "заняткаў не будзе",
+    "няма заняткаў",
+    "перерыв",
+    "перапынак",
+    "no class",
+    "no classes",
+    "no session",
+    "no sessions",
+    "no lesson",
+    "no meeting",
+    "break on",
+    "break from",
+    "skip",
+    "выходной",
+    "выхадны",
+];
+/// "weekly" without a weekday: the first session's weekday.
+const WEEKLY: &[&str] = &[
+    "еженедельно",
+    "раз в неделю",
+    "один раз в неделю",
+    "weekly",
+    "once a week",
+    "every week",
+    "штотыдзень",
+    "раз на тыдзень",
+    "адзін раз на тыдзень",
+    "кожны тыдзень",
+];
+
+/// Number words 1–20 and some tens, for "восемь занятий", "eight sessions".
+const NUMBER_WORDS: &[(&str, u32)] = &[
+    ("один", 1),
+    ("одно", 1),
+    ("адзін", 1),
+    ("адно", 1),
+    ("one", 1),
+    ("два", 2),
+    ("две", 2),
+    ("дзве", 2),
+    ("two", 2),
+    ("twice", 2),
+    ("три", 3),
+    ("тры", 3),
+    ("three", 3),
+    ("четыре", 4),
+    ("чатыры", 4),
+    ("four", 4),
+    ("пять", 5),
+    ("пяць", 5),
+    ("five", 5),
+    ("шесть", 6),
+    ("шэсць", 6),
+    ("six", 6),
+    ("семь", 7),
+    ("сем", 7),
+    ("seven", 7),
+    ("восемь", 8),
+    ("восем", 8),
+    ("eight", 8),
+    ("девять", 9),
+    ("дзевяць", 9),
+    ("nine", 9),
+    ("десять", 10),
+    ("дзесяць", 10),
+    ("ten", 10),
+    ("одиннадцать", 11),
+    ("адзінаццаць", 11),
+    ("eleven", 11),
+    ("двенадцать", 12),
+    ("дванаццаць", 12),
+    ("twelve", 12),
+    ("четырнадцать", 14),
+    ("чатырнаццаць", 14),
+    ("fourteen", 14),
+    ("пятнадцать", 15),
+    ("пятнаццаць", 15),
+    ("fifteen", 15),
+    ("шестнадцать", 16),
+    ("шаснаццаць", 16),
+    ("sixteen", 16),
+    ("двадцать", 20),
+    ("дваццаць", 20),
+    ("twenty", 20),
+    ("тридцать", 30),
+    ("двух", 2),
+    ("трёх", 3),
+    ("трех", 3),
+    ("четырёх", 4),
+    ("четырех", 4),
+    ("пяти", 5),
+    ("шести", 6),
+    ("семи", 7),
+    ("восьми", 8),
+    ("девяти", 9),
+    ("десяти", 10),
+    ("двенадцати", 12),
+    ("шестнадцати", 16),
+    ("двадцати", 20),
+    ("васьмі", 8),
+    ("шасці", 6),
+    ("дзесяці", 10),
+    ("дванаццаці", 12),
+];
+
+const SESSION_NOUNS: &str = r"занятий|занятия|занятие|уроков|урока|урок|встреч[аи]?|лекций|лекции|семинаров|тренировок|заняткаў|заняткі|занятак|урокаў|сустрэч[аы]?|лекцый|sessions?|lessons?|classes|meetings|workshops|lectures|evenings";
+const WEEK_NOUNS: &str = r"недел[ьяию]\w*|тыдн\w*|тыдзень|weeks?";
+
+static COUNT_RE: LazyLock<Regex> = LazyLock::new(|| {
+    let words = {
+        let mut w: Vec<&str> = NUMBER_WORDS.iter().map(|(w, _)| *w).collect();
+        w.sort_by_key(|w| std::cmp::Reverse(w.len()));
+        w.join("|")
+    };
+    Regex::new(&format!(
+        r"(?i)(?:^|[^\d\w.,:])(?P<n>\d{{1,3}}|{words})\s*-?\s*(?:\p{{L}}+\s+)?(?:(?P<s>{SESSION_NOUNS})|(?P<w>{WEEK_NOUNS}))(?:[^\w]|$)"
+    ))
+    .expect("static regex")
+});
+static PER_WEEK_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(\d|[\p{L}]+)\s*(?:раза?|разы|times)\s*(?:в|на|a|per)\s*(?:неделю|тыдзень|week)").expect("static regex")
+});
+static TIME_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?:^|[^\d.:/])(\d{1,2})(?:[:.](\d{2}))?\s*(?P<ap>[ap]\.?\s?m\.?)?(?P<rest>\s*(?:-|–|—|до|да|to|till|until)\s*(\d{1,2})(?:[:.](\d{2}))?\s*(?P<ap2>[ap]\.?\s?m\.?)?)?(?:[^\d.:/]|$)",
+    )
+    .expect("static regex")
+});
+static DAY_MONTH_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)\b(\d{{1,2}})(?:\s*(?:-|–|—|по|па|to|until)\s*(\d{{1,2}}))?\s*({})\b|\b(\d{{1,2}})\.(\d{{2}})(?:\.\d{{2,4}})?\b",
+        *MONTH_ALT
+    ))
+    .expect("static regex")
+});
+
+/// Phrases that say the schedule is not yet known: the sessions cannot be read.
+const UNKNOWN: &[&str] = &[
+    "расписание согласовывается",
+    "расписание уточняется",
+    "расписание будет",
+    "по согласованию",
+    "по расписанию группы",
+    "время уточняется",
+    "даты уточняются",
+    "дата уточняется",
+    "расклад узгадняецца",
+    "расклад удакладняецца",
+    "расклад будзе",
+    "час удакладняецца",
+    "даты ўдакладняюцца",
+    "дата ўдакладняецца",
+    "dates to be announced",
+    "date to be announced",
+    "schedule to be announced",
+    "schedule tba",
+    "dates tba",
+    "date tba",
+    "to be confirmed",
+    "tbc",
+    "schedule will be agreed",
+    "agreed with the group",
+];
+
+/// The phrase that says the schedule is not known yet, when the text has one.
+pub fn unknown_schedule(text: &str) -> Option<&'static str> {
+    let lower = text.to_lowercase();
+    UNKNOWN.iter().find(|p| lower.contains(*p)).copied()
+}
+
+/// One word of the text with its byte offset.
+fn words(lower: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in lower.char_indices() {
+        let part = c.is_alphanumeric() || c == 'ў' || c == '\'' || c == '’';
+        match (part, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                out.push((s, &lower[s..i]));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        out.push((s, &lower[s..]));
+    }
+    out
+}
+
+fn weekday_of(word: &str) -> Option<u32> {
+    WEEKDAYS
+        .iter()
+        .find(|(stem, _)| if stem.chars().count() >= 4 { word.starts_with(stem) } else { word == *stem })
+        .map(|(_, d)| *d)
+}
+
+fn number_of(word: &str) -> Option<u32> {
+    word.parse().ok().or_else(|| NUMBER_WORDS.iter().find(|(w, _)| *w == word).map(|(_, n)| *n))
+}
+
+fn clock(h: &str, m: Option<&str>, ap: Option<&str>) -> Option<NaiveTime> {
+    let mut hour: u32 = h.parse().ok()?;
+    let minute: u32 = m.map_or(Some(0), |m| m.parse().ok())?;
+    match ap.map(|a| a.to_ascii_lowercase().starts_with('p')) {
+        Some(true) if hour < 12 => hour += 12,
+        Some(false) if hour == 12 => hour = 0,
+        _ => {}
+    }
+    NaiveTime::from_hms_opt(hour, minute, 0)
+}
+
+/// Times in the text: (offset, slot). A bare number is a time only with am/pm or a range
+/// of times ("19–21" is not read; "7 pm", "18:30", "19:00–20:30" are).
+fn times(text: &str) -> Vec<(usize, Slot)> {
+    let mut out = Vec::new();
+    for c in TIME_RE.captures_iter(text) {
+        let (Some(h), Some(all)) = (c.get(1), c.get(0)) else { continue };
+        let minutes = c.get(2).map(|m| m.as_str());
+        let ap = c.name("ap").map(|m| m.as_str());
+        let ap2 = c.name("ap2").map(|m| m.as_str());
+        if minutes.is_none() && ap.is_none() && ap2.is_none() {
+            continue;
+        }
+        // "12.01" followed by a year is a date; dates were matched by their own pattern.
+        if minutes.is_some() && text[all.end().saturating_sub(1)..].starts_with('.') {
+            continue;
+        }
+        let Some(start) = clock(h.as_str(), minutes, ap.or(ap2)) else { continue };
+        let end = c
+            .name("rest")
+            .and_then(|_| clock(c.get(5)?.as_str(), c.get(6).map(|m| m.as_str()), ap2.or(ap)))
+            .filter(|e| *e > start);
+        out.push((h.start(), (start, end)));
+    }
+    out
+}
+
+/// Reads what `text` says about a schedule; `None` when it names no weekday, count, weekly
+/// rhythm or every-day rhythm.
+pub fn read(text: &str) -> Option<Plan> {
+    let lower = text.to_lowercase();
+    let ws = words(&lower);
+    let mut plan = Plan::default();
+    let mut found = false;
+
+    // Exceptions: the words after an "except" cue up to the end of its sentence.
+    let except_spans: Vec<(usize, usize)> = EXCEPT
+        .iter()
+        .flat_map(|cue| lower.match_indices(cue).map(|(at, _)| at))
+        .map(|at| {
+            let end = lower[at..].find(['.', ';', '\n', ')']).map_or(lower.len(), |e| at + e);
+            (at, end)
+        })
+        .collect();
+    let in_except = |pos: usize| except_spans.iter().any(|(a, b)| (*a..*b).contains(&pos));
+
+    // Dates that are exceptions.
+    for c in DAY_MONTH_RE.captures_iter(&lower) {
+        let Some(all) = c.get(0) else { continue };
+        if !in_except(all.start()) {
+            continue;
+        }
+        if let (Some(d1), Some(m)) = (c.get(1), c.get(3)) {
+            let Some(month) = month_number(m.as_str()) else { continue };
+            let first: u32 = d1.as_str().parse().unwrap_or(0);
+            let last: u32 = c.get(2).and_then(|d| d.as_str().parse().ok()).unwrap_or(first);
+            plan.except.extend((first..=last.min(31)).map(|d| (d, month)));
+        } else if let (Some(d), Some(m)) = (c.get(4), c.get(5)) {
+            if let (Ok(day), Ok(month)) = (d.as_str().parse(), m.as_str().parse()) {
+                plan.except.push((day, month));
+            }
+        }
+    }
+
+    // Weekdays, with ranges ("пн–пт", "с понедельника по пятницу") and exceptions.
+    let mut excluded: Vec<u32> = Vec::new();
+    let mut last_day: Option<(usize, u32)> = None;
+    let mut days_in_order: Vec<(usize, u32)> = Vec::new();
+    for (i, &(pos, word)) in ws.iter().enumerate() {
+        let Some(day) = weekday_of(word) else { continue };
+        if in_except(pos) {
+            excluded.push(day);
+            continue;
+        }
+        if let Some((prev_pos, prev)) = last_day {
+            let between = &lower[prev_pos..pos];
+            let between = between.split_once(char::is_whitespace).map_or("", |(_, r)| r).trim();
+            let is_range = ["-", "–", "—", "по", "па", "to", "until", "till", "through"].iter().any(|sep| {
+                between == *sep
+                    || between.trim_start_matches(|c: char| c.is_alphanumeric()).trim() == *sep
+                    || between.ends_with(&format!(" {sep}"))
+            }) && i > 0
+                && lower[prev_pos..pos].split_whitespace().count() <= 3;
+            let dash_joined = lower[prev_pos..pos].trim_end().ends_with(['-', '–', '—']);
+            if (is_range || dash_joined) && prev != day {
+                let mut d = (prev + 1) % 7;
+                while d != day {
+                    days_in_order.push((pos, d));
+                    d = (d + 1) % 7;
+                }
+            }
+        }
+        days_in_order.push((pos, day));
+        last_day = Some((pos, day));
+    }
+    let lw = learncity_model::taxonomy::Words::new(&lower);
+    if EVERY_DAY.iter().any(|p| lower.contains(p)) {
+        days_in_order.extend((0..7).map(|d| (0, d)));
+    } else if lw.match_any(WORKING_DAYS) {
+        days_in_order.extend((0..5).map(|d| (0, d)));
+    } else if lw.match_any(WEEKENDS) && days_in_order.is_empty() {
+        days_in_order.extend((5..7).map(|d| (0, d)));
+    }
+    for d in &excluded {
+        days_in_order.retain(|(_, x)| x != d);
+    }
+
+    // Times: each weekday takes the first time after it and before the next weekday's time.
+    let found_times = times(text);
+    let mut pending: Vec<u32> = Vec::new();
+    let mut cursor = days_in_order.iter().peekable();
+    let mut time_iter = found_times.iter().peekable();
+    loop {
+        let next_day = cursor.peek().map(|(p, _)| *p);
+        let next_time = time_iter.peek().map(|(p, _)| *p);
+        match (next_day, next_time) {
+            (Some(dp), Some(tp)) if dp <= tp => {
+                let (_, d) = cursor.next().expect("peeked");
+                plan.weekdays.entry(*d).or_insert(None);
+                pending.push(*d);
+            }
+            (_, Some(_)) => {
+                let (_, slot) = time_iter.next().expect("peeked");
+                if pending.is_empty() {
+                    plan.time.get_or_insert(*slot);
+                }
+                for d in pending.drain(..) {
+                    plan.weekdays.insert(d, Some(*slot));
+                }
+            }
+            (Some(_), None) => {
+                let (_, d) = cursor.next().expect("peeked");
+                plan.weekdays.entry(*d).or_insert(None);
+            }
+            (None, None) => break,
+        }
+    }
+    if plan.time.is_none() {
+        plan.time = plan.weekdays.values().flatten().next().copied();
+    }
+    found |= !plan.weekdays.is_empty();
+
+    // Counts: "12 занятий", "восемь встреч", "6 weeks".
+    for c in COUNT_RE.captures_iter(&lower) {
+        let Some(num) = c.name("n") else { continue };
+        if in_except(num.start()) {
+            continue;
+        }
+        // "1 занятие" is a single session, no plan.
+        let Some(n) = number_of(num.as_str()).filter(|n| (2..=500).contains(n)) else { continue };
+        if c.name("w").is_some() {
+            plan.weeks.get_or_insert(n);
+        } else {
+            plan.count.get_or_insert(n);
+        }
+    }
+    found |= plan.count.is_some() || plan.weeks.is_some();
+
+    if let Some(c) = PER_WEEK_RE.captures(&lower) {
+        plan.per_week = c.get(1).and_then(|m| number_of(m.as_str()));
+    } else if WEEKLY.iter().any(|p| lower.contains(p)) || lw.match_any(&["каждую", "каждый", "кожную", "кожны", "every"]) {
+        plan.per_week = Some(1);
+    }
+    found |= plan.per_week.is_some();
+    found.then_some(plan)
+}
+
+/// A session laid out by a plan: local start and end.
+pub type Laid = (NaiveDateTime, Option<NaiveDateTime>);
+
+impl Plan {
+    /// Sessions from `first` (the known first session's local start; a date-only start is
+    /// `None` time) up to `last_day` (the known last day) or `count` sessions, whichever the
+    /// text and the document give. `Err` says why the sessions cannot be laid out.
+    pub fn expand(
+        &self,
+        first_day: NaiveDate,
+        first_time: Option<Slot>,
+        last_day: Option<NaiveDate>,
+        max: usize,
+    ) -> Result<Vec<(NaiveDate, Option<Slot>)>, String> {
+        let mut days: BTreeMap<u32, Option<Slot>> = self.weekdays.clone();
+        if days.is_empty() {
+            match self.per_week {
+                Some(n) if n > 1 => {
+                    return Err(format!("the text says {n} sessions a week but not on which days"));
+                }
+                _ => {
+                    days.insert(first_day.weekday().num_days_from_monday(), None);
+                }
+            }
+        }
+        let count = self
+            .count
+            .or_else(|| self.weeks.map(|w| w * days.len() as u32))
+            .map(|c| c as usize);
+        if count.is_none() && last_day.is_none_or(|l| l <= first_day) {
+            return Err("the text gives weekdays but neither the number of sessions nor the last day".into());
+        }
+        let default_slot = self.time.or(first_time);
+        let limit = count.unwrap_or(usize::MAX).min(max);
+        let mut out = Vec::new();
+        let mut day = first_day;
+        let excepted = |d: NaiveDate| self.except.contains(&(d.day(), d.month()));
+        // At most three years of days are looked at.
+        for _ in 0..(366 * 3) {
+            if out.len() >= limit || last_day.is_some_and(|l| day > l) {
+                break;
+            }
+            let wd = day.weekday().num_days_from_monday();
+            let listed = days.get(&wd);
+            if (listed.is_some() || day == first_day) && !excepted(day) {
+                let slot = if day == first_day {
+                    first_time.or(listed.copied().flatten()).or(default_slot)
+                } else {
+                    listed.copied().flatten().or(default_slot)
+                };
+                out.push((day, slot));
+            }
+            day = match day.succ_opt() {
+                Some(d) => d,
+                None => break,
+            };
+        }
+        Ok(out)
+    }
+}
+
+/// A session's local end from its slot, or the given duration.
+pub fn end_of(day: NaiveDate, slot: Slot, duration: Option<Duration>) -> Option<NaiveDateTime> {
+    match slot.1 {
+        Some(end) => Some(day.and_time(end)),
+        None => duration.map(|d| day.and_time(slot.0) + d),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(h: u32, m: u32) -> NaiveTime {
+        NaiveTime::from_hms_opt(h, m, 0).unwrap()
+    }
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn weekdays_times_and_counts() {
+        let p = read("по вторникам и четвергам в 18:30, 12 занятий").unwrap();
+        assert_eq!(p.weekdays.keys().copied().collect::<Vec<_>>(), [1, 3]);
+        assert_eq!(p.time, Some((t(18, 30), None)));
+        assert_eq!(p.count, Some(12));
+
+        let p = read("Mondays and Wednesdays 19:00–20:30, 8 sessions").unwrap();
+        assert_eq!(p.weekdays.keys().copied().collect::<Vec<_>>(), [0, 2]);
+        assert_eq!(p.weekdays[&0], Some((t(19, 0), Some(t(20, 30)))));
+        assert_eq!(p.count, Some(8));
+
+        let p = read("кожную суботу а 11:00").unwrap();
+        assert_eq!(p.weekdays.keys().copied().collect::<Vec<_>>(), [5]);
+        assert_eq!(p.time, Some((t(11, 0), None)));
+
+        let p = read("Вт 18:30, Чт 19:00").unwrap();
+        assert_eq!(p.weekdays[&1], Some((t(18, 30), None)));
+        assert_eq!(p.weekdays[&3], Some((t(19, 0), None)));
+
+        assert_eq!(read("Курс из восьми встреч").unwrap().count, Some(8));
+        assert_eq!(read("Курс из 8 практических занятий").unwrap().count, Some(8));
+        assert_eq!(read("восемь занятий по субботам").unwrap().count, Some(8));
+        assert_eq!(read("6 weeks, every Tuesday at 7 pm").unwrap().weeks, Some(6));
+        assert_eq!(read("6 weeks, every Tuesday at 7 pm").unwrap().time, Some((t(19, 0), None)));
+    }
+
+    #[test]
+    fn ranges_every_day_and_exceptions() {
+        let p = read("пн–пт 10:00").unwrap();
+        assert_eq!(p.weekdays.keys().copied().collect::<Vec<_>>(), [0, 1, 2, 3, 4]);
+        let p = read("с понедельника по пятницу").unwrap();
+        assert_eq!(p.weekdays.len(), 5);
+        let p = read("ежедневно, кроме воскресенья").unwrap();
+        assert_eq!(p.weekdays.keys().copied().collect::<Vec<_>>(), [0, 1, 2, 3, 4, 5]);
+        let p = read("по средам, нет занятий 7 января").unwrap();
+        assert_eq!(p.except, [(7, 1)]);
+        let p = read("по субботам (перерыв с 1 по 7 января)").unwrap();
+        assert_eq!(p.except.len(), 7);
+        let p = read("раз в неделю по средам").unwrap();
+        assert_eq!(p.per_week, Some(1));
+    }
+
+    #[test]
+    fn no_schedule() {
+        assert_eq!(read("Лекция о витебском модерне."), None);
+        assert_eq!(read("Группа до 12 человек."), None);
+    }
+
+    #[test]
+    fn expands_between_first_start_and_last_day() {
+        // 12 Jan 2027 is a Tuesday.
+        let p = read("по вторникам и четвергам в 18:30, 12 занятий").unwrap();
+        let s = p.expand(d(2027, 1, 12), Some((t(18, 30), None)), Some(d(2027, 2, 18)), 500).unwrap();
+        assert_eq!(s.len(), 12);
+        assert_eq!(s[1].0, d(2027, 1, 14));
+        assert_eq!(s[11].0, d(2027, 2, 18));
+
+        let p = read("по средам, нет занятий 20 января").unwrap();
+        let s = p.expand(d(2027, 1, 13), None, Some(d(2027, 2, 3)), 500).unwrap();
+        assert_eq!(s.iter().map(|x| x.0.day()).collect::<Vec<_>>(), [13, 27, 3]);
+
+        let p = read("8 занятий по субботам").unwrap();
+        let s = p.expand(d(2027, 1, 16), Some((t(11, 0), None)), None, 500).unwrap();
+        assert_eq!(s.len(), 8);
+        assert_eq!(s[7].0, d(2027, 3, 6));
+
+        let p = read("2 раза в неделю").unwrap();
+        assert!(p.expand(d(2027, 1, 16), None, Some(d(2027, 3, 1)), 500).is_err());
+        let p = read("по субботам").unwrap();
+        assert!(p.expand(d(2027, 1, 16), None, None, 500).is_err());
+    }
+
+    #[test]
+    fn unknown_schedules() {
+        assert!(unknown_schedule("Расписание согласовывается с группой.").is_some());
+        assert!(unknown_schedule("Dates to be announced").is_some());
+        assert!(unknown_schedule("По вторникам").is_none());
+    }
+}
