@@ -4,7 +4,9 @@
 //! patterns → HTTP `Content-Type` charset → XML declaration → HTML `<meta>` → valid UTF-8 →
 //! statistical detection (chardetng, as Firefox does; it tells windows-1251 from KOI8-R).
 //! A declared UTF-8 that is not valid UTF-8 falls back to detection with a warning, since
-//! regional servers often label windows-1251 pages as UTF-8.
+//! regional servers often label windows-1251 pages as UTF-8 — unless the bytes are almost all
+//! valid UTF-8 (one stray byte in a UTF-8 feed): then it is UTF-8 with the stray bytes replaced.
+//! A few NUL bytes in an otherwise textual document are dropped with a warning; many are binary.
 
 use std::sync::LazyLock;
 
@@ -48,30 +50,53 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Result<Decoded, ReadE
     if let Some(detail) = binary_signature(bytes) {
         return Err(ReadError::Binary { detail });
     }
+    let mut warnings = Vec::new();
+    let without_nuls: Vec<u8>;
+    let bytes = match bytes.iter().filter(|&&b| b == 0).count() {
+        0 => bytes,
+        nuls => {
+            without_nuls = bytes.iter().copied().filter(|&b| b != 0).collect();
+            warnings.push(Warning::document(format!(
+                "the document has {nuls} NUL byte(s), which no text holds; they were dropped and the rest was read"
+            )));
+            &without_nuls
+        }
+    };
 
     let declared = content_type
         .and_then(header_charset)
         .map(|e| (e, "the HTTP Content-Type header"))
         .or_else(|| xml_declared(bytes).map(|e| (e, "the XML declaration")))
         .or_else(|| meta_declared(bytes).map(|e| (e, "the HTML <meta> charset")));
-    let mut warnings = Vec::new();
+    let mut replaced_here = false;
     let encoding = match declared {
         // A document cannot declare UTF-16 in ASCII bytes; browsers read it as UTF-8 too.
         Some((enc, _)) if enc == UTF_16LE || enc == UTF_16BE => UTF_8,
-        Some((enc, source)) if enc == UTF_8 && std::str::from_utf8(bytes).is_err() => {
-            let guessed = guess(bytes);
-            warnings.push(Warning::document(format!(
-                "{source} says UTF-8 but the bytes are not valid UTF-8; read as {} instead",
-                guessed.name()
-            )));
-            guessed
-        }
+        Some((enc, source)) if enc == UTF_8 && std::str::from_utf8(bytes).is_err() => match mostly_utf8(bytes) {
+            Some(invalid) => {
+                replaced_here = true;
+                warnings.push(Warning::document(format!(
+                    "{source} says UTF-8 and the bytes are UTF-8 but for {invalid} invalid byte(s); read as UTF-8 \
+                     with those replaced by U+FFFD"
+                )));
+                UTF_8
+            }
+            None => {
+                let guessed = guess(bytes);
+                warnings.push(Warning::document(format!(
+                    "{source} says UTF-8 but the bytes are not valid UTF-8; read as {} instead",
+                    guessed.name()
+                )));
+                guessed
+            }
+        },
         Some((enc, _)) => enc,
         None if std::str::from_utf8(bytes).is_ok() => UTF_8,
         None => guess(bytes),
     };
     let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
-    let mut decoded = finish(text.into_owned(), encoding.name(), usize::from(had_errors))?;
+    let errors = if replaced_here { 0 } else { usize::from(had_errors) };
+    let mut decoded = finish(text.into_owned(), encoding.name(), errors)?;
     warnings.append(&mut decoded.warnings);
     decoded.warnings = warnings;
     Ok(decoded)
@@ -132,7 +157,20 @@ fn decode_utf32(b: &[u8], big_endian: bool) -> (String, usize) {
     (text, errors)
 }
 
-/// Recognises common binary formats, and NUL bytes, which no text encoding we read produces.
+/// How many bytes of `b` are not valid UTF-8, when the rest is UTF-8 beyond doubt: at least ten
+/// valid multi-byte characters for each invalid byte. Text in a legacy encoding mislabelled as
+/// UTF-8 has almost no valid multi-byte sequence, so it fails this.
+fn mostly_utf8(b: &[u8]) -> Option<usize> {
+    let (mut invalid, mut multibyte) = (0usize, 0usize);
+    for chunk in b.utf8_chunks() {
+        multibyte += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+        invalid += chunk.invalid().len();
+    }
+    (invalid > 0 && multibyte >= invalid.saturating_mul(10)).then_some(invalid)
+}
+
+/// Recognises common binary formats, and NUL bytes in more than 2% of the head (no text
+/// encoding we read produces them; a stray one in a text is dropped by [`decode`]).
 fn binary_signature(b: &[u8]) -> Option<String> {
     const MAGIC: &[(&[u8], &str)] = &[
         (b"%PDF", "a PDF file"),
@@ -150,7 +188,7 @@ fn binary_signature(b: &[u8]) -> Option<String> {
     }
     let head = &b[..b.len().min(SNIFF_LEN)];
     let nuls = head.iter().filter(|&&c| c == 0).count();
-    (nuls > 0).then(|| format!("{nuls} NUL bytes in its first {} bytes", head.len()))
+    (nuls.saturating_mul(50) > head.len()).then(|| format!("{nuls} NUL bytes in its first {} bytes", head.len()))
 }
 
 fn header_charset(content_type: &str) -> Option<&'static Encoding> {
@@ -249,6 +287,34 @@ mod tests {
         let d = decode(&b, None).unwrap();
         assert!(d.text.contains(RU));
         assert_eq!(d.warnings.len(), 1, "{:?}", d.warnings);
+    }
+
+    /// A UTF-8 feed (declared so in the header and the XML declaration) with one stray byte was
+    /// read entirely as GBK, garbling every Cyrillic title.
+    #[test]
+    fn declared_utf8_with_one_invalid_byte_stays_utf8() {
+        let mut b = br#"<?xml version="1.0" encoding="utf-8"?><rss><title>"#.to_vec();
+        b.extend_from_slice(RU.as_bytes());
+        b.push(0xA0);
+        b.extend_from_slice(format!("</title><title>{RU}</title></rss>").as_bytes());
+        let d = decode(&b, Some("application/rss+xml; charset=utf-8")).unwrap();
+        assert_eq!(d.charset, "UTF-8");
+        assert_eq!(d.text.matches(RU).count(), 2, "{}", d.text);
+        assert!(d.text.contains('\u{fffd}'));
+        assert_eq!(d.warnings.len(), 1, "{:?}", d.warnings);
+        assert!(d.warnings[0].message.contains("1 invalid byte"), "{:?}", d.warnings);
+    }
+
+    /// One NUL byte in a JSON Feed made the whole document "binary".
+    #[test]
+    fn a_stray_nul_byte_is_dropped_with_a_warning() {
+        let b = b"{\"version\": \"https://jsonfeed.org/version/1.1\", \"title\": \"Courses\0\", \"items\": []}";
+        let d = decode(b, None).unwrap();
+        assert_eq!(
+            d.text,
+            "{\"version\": \"https://jsonfeed.org/version/1.1\", \"title\": \"Courses\", \"items\": []}"
+        );
+        assert!(d.warnings.iter().any(|w| w.message.contains("1 NUL byte")), "{:?}", d.warnings);
     }
 
     #[test]

@@ -25,6 +25,15 @@ pub fn sniff(text: &str, content_type: Option<&str>) -> Result<FormatHint, ReadE
     }
 }
 
+/// True for an XCRI-CAP course catalogue (`<catalog xmlns="http://xcri.org/profiles/1.2/catalog">`):
+/// XML that the feed reader cannot read, so that its error can name the format to set.
+pub fn is_xcri(text: &str) -> bool {
+    let head: String = text.chars().take(4096).collect();
+    let start = head.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    let root_is_catalog = start.starts_with('<') && sniff_root(start).rsplit(':').next() == Some("catalog");
+    root_is_catalog || head.contains("xcri.org/profiles")
+}
+
 fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
     s.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix))
 }
@@ -37,26 +46,11 @@ fn sniff_json(text: &str) -> FormatHint {
 
 /// The first element name, skipping the XML declaration, comments, processing instructions and doctype.
 fn sniff_markup(text: &str) -> FormatHint {
-    let mut rest = text;
-    loop {
-        rest = rest.trim_start();
-        if let Some(after) = rest.strip_prefix("<!--") {
-            rest = after.split_once("-->").map_or("", |(_, r)| r);
-        } else if rest.starts_with("<?") || rest.starts_with("<!") {
-            if starts_with_ignore_case(rest, "<!doctype html") {
-                return FormatHint::Html;
-            }
-            rest = rest.split_once('>').map_or("", |(_, r)| r);
-        } else {
-            break;
-        }
+    let rest = after_prolog(text);
+    if starts_with_ignore_case(rest, "<!doctype html") {
+        return FormatHint::Html;
     }
-    let name: String = rest
-        .trim_start_matches('<')
-        .chars()
-        .take_while(|c| !c.is_whitespace() && *c != '>' && *c != '/')
-        .collect::<String>()
-        .to_ascii_lowercase();
+    let name = sniff_root(rest);
     let local = name.rsplit(':').next().unwrap_or_default();
     match local {
         "rss" | "rdf" | "channel" => FormatHint::Rss,
@@ -68,6 +62,36 @@ fn sniff_markup(text: &str) -> FormatHint {
         _ if rest.contains("<html") || rest.contains("<body") => FormatHint::Html,
         _ => FormatHint::Rss,
     }
+}
+
+/// The text from its first element (or `<!doctype html`), past the XML declaration, comments,
+/// processing instructions and other doctypes.
+fn after_prolog(text: &str) -> &str {
+    let mut rest = text;
+    loop {
+        rest = rest.trim_start();
+        if let Some(after) = rest.strip_prefix("<!--") {
+            rest = after.split_once("-->").map_or("", |(_, r)| r);
+        } else if rest.starts_with("<?") || rest.starts_with("<!") {
+            if starts_with_ignore_case(rest, "<!doctype html") {
+                return rest;
+            }
+            rest = rest.split_once('>').map_or("", |(_, r)| r);
+        } else {
+            break;
+        }
+    }
+    rest
+}
+
+/// The lowercased (qualified) name of the element `text` starts with.
+fn sniff_root(text: &str) -> String {
+    let rest = after_prolog(text);
+    rest.trim_start_matches('<')
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '>' && *c != '/')
+        .collect::<String>()
+        .to_ascii_lowercase()
 }
 
 #[cfg(test)]
@@ -89,6 +113,13 @@ mod tests {
         for (text, want) in cases {
             assert_eq!(sniff(text, None).unwrap(), want, "{text}");
         }
+    }
+
+    #[test]
+    fn recognises_xcri_catalogues() {
+        assert!(is_xcri("<?xml version=\"1.0\"?>\n<catalog xmlns=\"http://xcri.org/profiles/1.2/catalog\">"));
+        assert!(is_xcri("<xcri:catalog xmlns:xcri=\"http://xcri.org/profiles/1.2/catalog\">"));
+        assert!(!is_xcri("<rss version=\"2.0\"><channel>"));
     }
 
     #[test]

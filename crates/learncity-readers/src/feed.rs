@@ -68,6 +68,7 @@ pub fn read(text: &str, ctx: &ReadContext<'_>) -> Result<FeedOutput, ReadError> 
 /// RSS and Atom.
 fn read_xml(text: &str, ctx: &ReadContext<'_>) -> Result<FeedOutput, ReadError> {
     let decoded = decode_base64_elements(text);
+    let decoded = drop_empty_extension_text(&decoded);
     let prepared = prepass::prepare(&decoded);
     let format_name = if prepared.root.as_deref() == Some("feed") { "Atom" } else { "RSS" };
     let scan = scan::scan(&prepared.text, ctx.document_url);
@@ -101,7 +102,19 @@ fn read_xml(text: &str, ctx: &ReadContext<'_>) -> Result<FeedOutput, ReadError> 
                 detail: format!("the feed parser (feed-rs) failed on it: {panic}"),
             }
         })?;
-    let feed = parsed.map_err(|e| malformed(format_name, &e, scan.error.as_ref(), prepared.root.as_deref()))?;
+    let feed = parsed.map_err(|e| match e {
+        // Not a feed at all but a course catalogue: say which format reads it.
+        ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot) if crate::detect::is_xcri(text) => {
+            ReadError::Malformed {
+                format: "XCRI-CAP",
+                detail:
+                    "this is an XCRI-CAP course catalogue (root <catalog>), not RSS or Atom; set format = \"xcri\" \
+                         for this provider"
+                        .to_owned(),
+            }
+        }
+        e => malformed(format_name, &e, scan.error.as_ref(), prepared.root.as_deref()),
+    })?;
     let format = match feed.feed_type {
         FeedType::Atom => SourceFormat::Atom,
         FeedType::JSON => SourceFormat::Jsonfeed,
@@ -149,6 +162,25 @@ fn with_channel(xml: &str) -> Option<String> {
     let close = xml.rfind("</rss>")?;
     (close >= open_end)
         .then(|| format!("{}<channel>{}</channel>{}", &xml[..open_end], &xml[open_end..close], &xml[close..]))
+}
+
+/// Empty text elements of extension namespaces (`<media:description/>`, `<media:title></media:title>`):
+/// feed-rs refuses the whole document for one ("missing text"), and they carry nothing.
+fn drop_empty_extension_text(text: &str) -> std::borrow::Cow<'_, str> {
+    static EMPTY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"<([A-Za-z_][\w.-]*:(?:title|description|text|keywords|credit|copyright|category|summary|subtitle))(?:\s[^<>]*?)?(?:/>|>\s*(?:<!\[CDATA\[\s*\]\]>\s*)?</([A-Za-z_][\w.-]*:[\w.-]+)\s*>)",
+        )
+        .expect("static regex")
+    });
+    if !EMPTY.is_match(text) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    EMPTY.replace_all(text, |c: &regex::Captures<'_>| match c.get(2) {
+        // `<a:x></b:y>` is not one empty element: left as written.
+        Some(close) if close.as_str() != &c[1] => c[0].to_owned(),
+        _ => String::new(),
+    })
 }
 
 /// Base64 text constructs: Atom 0.3's `mode="base64"`, and Atom 1.0 content whose `type` is a
@@ -361,6 +393,35 @@ mod tests {
         assert_eq!(decode_base64_elements(bad), bad);
     }
 
+    /// One empty `<media:description/>` made feed-rs refuse the whole feed ("missing text").
+    #[test]
+    fn empty_extension_elements_do_not_cost_the_feed() {
+        let out = read_doc(
+            r#"<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>C</title>
+<item><title>A</title><link>https://a.example/1</link><media:description/><media:title type="plain"></media:title>
+<media:content url="https://a.example/1.jpg" type="image/jpeg"><media:description><![CDATA[]]></media:description></media:content></item>
+<item><title>B</title><link>https://a.example/2</link></item></channel></rss>"#,
+        )
+        .unwrap();
+        let titles: Vec<&str> = out.drafts.iter().filter_map(|d| d.title.as_deref()).collect();
+        assert_eq!(titles, ["A", "B"]);
+        assert_eq!(out.drafts[0].images, ["https://a.example/1.jpg"]);
+    }
+
+    /// A relative `<link>` with no xml:base and no document URL was dropped without a word.
+    #[test]
+    fn a_relative_link_without_base_is_a_warning() {
+        let rss = r#"<rss version="2.0"><channel><item><title>A</title><link>/events/1</link></item></channel></rss>"#;
+        let out = with_ctx(&ReaderSettings::default(), None, fetched_at(), |ctx| read(rss, ctx)).unwrap();
+        let d = &out.drafts[0];
+        assert_eq!(d.url, None);
+        assert!(
+            d.warnings.iter().any(|(f, m)| f == "url" && m.contains("`/events/1` is a relative link")),
+            "{:?}",
+            d.warnings
+        );
+    }
+
     #[test]
     fn truncated_feeds_keep_complete_items() {
         let cut = &RSS_RU[..RSS_RU.find("<item><title>Без").unwrap() + 20];
@@ -381,6 +442,14 @@ mod tests {
     fn unreadable_documents_name_the_problem() {
         let err = read_doc("<html><body>hello</body></html>").unwrap_err();
         assert!(err.to_string().contains("the root element is <html>"), "{err}");
+        // An XCRI-CAP catalogue was "an RSS document whose root element is <catalog>".
+        let err = read_doc(
+            "<?xml version=\"1.0\"?><catalog xmlns=\"http://xcri.org/profiles/1.2/catalog\"><provider><course>\
+             <title>Python</title></course></provider></catalog>",
+        )
+        .unwrap_err();
+        assert!(matches!(err, ReadError::Malformed { format: "XCRI-CAP", .. }), "{err}");
+        assert!(err.to_string().contains("set format = \"xcri\""), "{err}");
         let err = read_doc("{\"version\": ").unwrap_err();
         assert!(matches!(err, ReadError::Malformed { format: "JSON Feed", .. }), "{err}");
     }

@@ -50,15 +50,50 @@ pub fn read_page(
     if jsonld::has_offerings(&blocks) {
         return Ok((jsonld::read_document(&blocks, &env), SourceFormat::Jsonld));
     }
+    let mut other_types = jsonld::type_names(&blocks);
     if microdata::has_items(&page) {
         let items = Value::Array(microdata::items(&page));
         if jsonld::has_offerings(&items) {
             return Ok((jsonld::read_document(&items, &env), SourceFormat::Microdata));
         }
+        other_types.extend(jsonld::type_names(&items));
     }
     match &ctx.settings.html {
         Some(rules) => Ok((read_rules(&page, rules, &env, warnings)?, SourceFormat::Html)),
-        None => Err(ReadError::NoHtmlRules),
+        None => Err(ReadError::NoHtmlRules { found: schema_data_found(&page, other_types) }),
+    }
+}
+
+/// What schema.org data a page without Course/Event items has, for the error that asks for
+/// rules: the JSON-LD and microdata types it does have, or RDFa (which is not read).
+fn schema_data_found(page: &Html, mut types: Vec<String>) -> String {
+    let types_of = |mut names: Vec<String>| {
+        names.sort();
+        names.dedup();
+        names.truncate(8);
+        names.join(", ")
+    };
+    let rdfa_types: Vec<String> = Selector::parse("[typeof]")
+        .map(|sel| {
+            page.select(&sel)
+                .flat_map(|el| el.value().attr("typeof").unwrap_or_default().split_whitespace())
+                .map(|t| jsonld::local_name(t).to_owned())
+                .filter(|t| !t.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    types.retain(|t| !t.is_empty());
+    if !types.is_empty() {
+        let names: Vec<String> = types.iter().map(|t| jsonld::local_name(t).to_owned()).collect();
+        format!("schema.org data of types {} but no Event or Course", types_of(names))
+    } else if !rdfa_types.is_empty() {
+        format!(
+            "schema.org data only as RDFa (types {}), which learncity does not read, and no JSON-LD or microdata Event \
+             or Course",
+            types_of(rdfa_types)
+        )
+    } else {
+        "no schema.org JSON-LD or microdata".to_owned()
     }
 }
 
@@ -91,7 +126,11 @@ fn read_bare_jsonld(
     ctx: &ReadContext<'_>,
     warnings: &mut Vec<Warning>,
 ) -> Result<(Vec<Draft>, SourceFormat), ReadError> {
-    let doc = jsonld::parse_lenient(body).map_err(|detail| ReadError::Malformed { format: "JSON-LD", detail })?;
+    let (doc, repairs) =
+        jsonld::parse_repairing(body).map_err(|detail| ReadError::Malformed { format: "JSON-LD", detail })?;
+    if let Some(repairs) = repairs {
+        warnings.push(Warning::document(format!("the JSON-LD document {repairs}; the rest was read")));
+    }
     if !jsonld::has_offerings(&doc) {
         warnings.push(jsonld::no_offerings_warning(&doc));
         return Ok((Vec::new(), SourceFormat::Jsonld));
@@ -126,8 +165,16 @@ fn jsonld_blocks(page: &Html, warnings: &mut Vec<Warning>) -> Vec<Value> {
         if text.trim().is_empty() {
             continue;
         }
-        match jsonld::parse_lenient(&text) {
-            Ok(v) => blocks.push(v),
+        match jsonld::parse_repairing(&text) {
+            Ok((v, repairs)) => {
+                if let Some(repairs) = repairs {
+                    warnings.push(Warning::document(format!(
+                        "JSON-LD block {} (<script type=\"application/ld+json\">) {repairs}; the rest was read",
+                        i + 1
+                    )));
+                }
+                blocks.push(v)
+            }
             Err(e) => warnings.push(Warning::document(format!(
                 "JSON-LD block {} (<script type=\"application/ld+json\">) is not valid JSON ({e}); ignored",
                 i + 1
@@ -512,7 +559,41 @@ mod tests {
         assert_eq!(drafts[0].title.as_deref(), Some("Из правил"));
 
         let (out, _) = read_with(&rules_only, &ReaderSettings::default());
-        assert_eq!(out.unwrap_err(), ReadError::NoHtmlRules);
+        // The error names the schema.org types the page does have (it said "no JSON-LD").
+        let err = out.unwrap_err();
+        assert_eq!(
+            err,
+            ReadError::NoHtmlRules {
+                found: "schema.org data of types Organization, Person but no Event or Course".into()
+            }
+        );
+        assert!(err.to_string().contains("add rules"), "{err}");
+    }
+
+    /// An RDFa-only page was said to have "no JSON-LD or microdata", as if it had no data at all.
+    #[test]
+    fn an_rdfa_only_page_says_so() {
+        let page = r#"<html><body vocab="https://schema.org/"><div typeof="Event"><span property="name">Лекция</span></div>
+            <div typeof="schema:Organization">Музей</div></body></html>"#;
+        let (out, _) = read_with(page, &ReaderSettings::default());
+        let err = out.unwrap_err().to_string();
+        assert!(err.contains("only as RDFa (types Event, Organization), which learncity does not read"), "{err}");
+        let (out, _) = read_with("<html><body><p>Привет</p></body></html>", &ReaderSettings::default());
+        assert!(out.unwrap_err().to_string().contains("has no schema.org JSON-LD or microdata"));
+    }
+
+    /// A block opening with a whole HTML comment (as SEO plugins write) was dropped, and the page
+    /// was said to have no JSON-LD.
+    #[test]
+    fn a_jsonld_block_after_a_comment_is_read() {
+        let page = r#"<html><head><script type="application/ld+json"><!-- Yoast SEO -->
+            {"@context": "https://schema.org", "@type": "Event", "name": "Лекция", "startDate": "2025-03-20T18:00"}
+            <!-- / Yoast SEO --></script></head><body></body></html>"#;
+        let (out, warnings) = read_with(page, &ReaderSettings::default());
+        let (drafts, format) = out.unwrap();
+        assert_eq!(format, SourceFormat::Jsonld);
+        assert_eq!(drafts[0].title.as_deref(), Some("Лекция"));
+        assert!(warnings.is_empty(), "{warnings:?}");
     }
 
     #[test]

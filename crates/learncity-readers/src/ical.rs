@@ -4,7 +4,9 @@
 //! calcard's; this module decides what a learning-offer catalogue needs from a calendar:
 //!
 //! - **Identity**: every VEVENT sharing a UID (a recurring master, its RECURRENCE-ID overrides,
-//!   or one course given as several VEVENTs) becomes ONE draft whose guid is the UID. A VEVENT
+//!   or one course given as several VEVENTs) becomes ONE draft whose guid is the UID; re-exported
+//!   copies of one master (told apart by SEQUENCE, DTSTAMP/LAST-MODIFIED, or sharing DTSTART) are
+//!   not merged: the newest wins whole, with a warning. A VEVENT
 //!   without UID gets no guid (normalisation hashes it). An override whose master is absent is
 //!   its own draft, guid `UID#RECURRENCE-ID`.
 //! - **Time**: TZIDs are IANA names, known non-standard names, or the calendar's VTIMEZONE;
@@ -15,7 +17,10 @@
 //!   `fetched_at + horizon_days`; the rule is kept verbatim in [`Recurrence`]. Occurrences of an
 //!   unbounded rule that ended more than [`LOOKBACK_DAYS`] before the fetch are dropped, and when
 //!   an event has more than `max_sessions`, old past ones go first, then the tail is cut
-//!   (`truncated`). An override moves (or, with STATUS:CANCELLED, cancels) its occurrence and
+//!   (`truncated`). Malformed or contradictory rules (an unknown part, `COUNT=-1`, no FREQ, a
+//!   numbered BYDAY in a WEEKLY rule, a non-Gregorian RSCALE, a rule that yields nothing) are
+//!   warned about by name and part. An override moves (or, with STATUS:CANCELLED, cancels) its
+//!   occurrence — and with RANGE=THISANDFUTURE every later one too — and
 //!   wins over an EXDATE of the same occurrence: an EXDATE on the original slot plus an override
 //!   is how several calendar programs write a moved occurrence.
 //! - **Privacy**: `CLASS:PRIVATE`, `CONFIDENTIAL` (and unknown classes, as RFC 5545 requires) are
@@ -40,8 +45,8 @@ use std::sync::LazyLock;
 use calcard::common::IanaString;
 use calcard::icalendar::{
     ICalendar, ICalendarClassification, ICalendarComponent, ICalendarComponentType, ICalendarEntry,
-    ICalendarParameterName, ICalendarPeriod, ICalendarProperty, ICalendarRecurrenceRule, ICalendarStatus,
-    ICalendarValue, Uri,
+    ICalendarParameterName, ICalendarParameterValue, ICalendarPeriod, ICalendarProperty, ICalendarRecurrenceRule,
+    ICalendarStatus, ICalendarValue, Uri,
 };
 use calcard::{Entry, Parser};
 use chrono::{DateTime, FixedOffset, NaiveTime, TimeDelta, Utc};
@@ -226,6 +231,8 @@ struct Window {
     horizon_end: DateTime<Utc>,
     /// Occurrences that ended before this may be dropped.
     lookback: DateTime<Utc>,
+    /// The fetch time.
+    now: DateTime<Utc>,
     /// Most sessions per draft.
     max_sessions: usize,
     /// Occurrences the document's rules may still be expanded to.
@@ -241,6 +248,7 @@ impl Window {
                 .checked_add_signed(days(i64::from(ctx.settings.horizon_days.min(MAX_HORIZON_DAYS))))
                 .unwrap_or(ctx.fetched_at),
             lookback: ctx.fetched_at.checked_sub_signed(days(LOOKBACK_DAYS)).unwrap_or(ctx.fetched_at),
+            now: ctx.fetched_at,
             max_sessions: ctx.settings.max_sessions.max(1),
             budget: Cell::new(recur::DOCUMENT_BUDGET),
         }
@@ -269,6 +277,8 @@ struct Event {
     cancelled: bool,
     /// DTSTAMP, used as `updated_at` only when it is not the export time (see [`apply_dtstamps`]).
     dtstamp: Option<DateTime<Utc>>,
+    /// SEQUENCE: the revision of the event (a re-exported copy with a higher one is newer).
+    sequence: Option<i64>,
     /// Everything else, with the event's warnings.
     draft: Draft,
 }
@@ -313,7 +323,12 @@ impl Event {
         d.updated_at = timestamp(comp, &ICalendarProperty::LastModified, zones);
         d.published_at = timestamp(comp, &ICalendarProperty::Created, zones);
         let dtstamp = timestamp(comp, &ICalendarProperty::Dtstamp, zones);
-        Event { uid, rid, series, cancelled, dtstamp, draft: d }
+        let sequence = comp.property(&ICalendarProperty::Sequence).and_then(|e| match e.values.first() {
+            Some(ICalendarValue::Integer(n)) => Some(*n),
+            Some(ICalendarValue::Text(t)) => t.trim().parse().ok(),
+            _ => None,
+        });
+        Event { uid, rid, series, cancelled, dtstamp, sequence, draft: d }
     }
 }
 
@@ -376,9 +391,11 @@ fn read_rid(comp: &ICalendarComponent, zones: &Zones<'_>, start_tzid: Option<&st
         Some(ICalendarValue::PartialDateTime(p)) => show_partial(p),
         _ => String::new(),
     };
-    let this_and_future = entry
-        .parameters(&ICalendarParameterName::Range)
-        .any(|v| v.as_text().is_some_and(|t| t.eq_ignore_ascii_case("THISANDFUTURE")));
+    // calcard reads RANGE=THISANDFUTURE as `Bool(true)` (and drops other values).
+    let this_and_future = entry.parameters(&ICalendarParameterName::Range).any(|v| {
+        matches!(v, ICalendarParameterValue::Bool(true))
+            || v.as_text().is_some_and(|t| t.eq_ignore_ascii_case("THISANDFUTURE"))
+    });
     Some(Rid { stamp, text, this_and_future })
 }
 
@@ -434,10 +451,32 @@ fn read_rules(
     let raw = raw.filter(|r| r.len() == entries.len());
     let mut rules = Vec::new();
     for (i, entry) in entries.iter().enumerate() {
+        let parsed = match entry.values.first() {
+            Some(ICalendarValue::RecurrenceRule(rule)) => Some(rule.as_ref()),
+            _ => None,
+        };
+        // The rule as the provider wrote it: kept verbatim, and checked for what calcard reads silently.
+        let written = raw.and_then(|r| r.get(i)).filter(|t| parsed.is_none_or(|rule| same_rule(t, rule)));
+        let check = written.map(|w| recur::check_rule(w, parsed, start.date_only)).unwrap_or_default();
+        if let Some(written) = written {
+            for note in &check.notes {
+                d.warn("recurrence", format!("RRULE `{written}` {note}"));
+            }
+            if let Some(problem) = &check.fatal {
+                d.warn("recurrence", format!("RRULE `{written}` {problem}; the rule was ignored (not expanded)"));
+                continue;
+            }
+        }
         match entry.values.first() {
             Some(ICalendarValue::RecurrenceRule(rule)) => {
-                let written = raw.and_then(|r| r.get(i)).filter(|t| same_rule(t, rule));
                 let text = written.cloned().unwrap_or_else(|| rule.to_string());
+                let mut rule = rule.clone();
+                if start.date_only {
+                    // RFC 5545: BYHOUR/BYMINUTE/BYSECOND do not apply to a DATE start (warned above).
+                    rule.byhour.clear();
+                    rule.byminute.clear();
+                    rule.bysecond.clear();
+                }
                 let until_local = match &rule.until {
                     None => None,
                     Some(until) => match until_wall_time(until, start, zones) {
@@ -448,10 +487,10 @@ fn read_rules(
                         }
                     },
                 };
-                rules.push(Rule { rule: (**rule).clone(), text, until_local });
+                rules.push(Rule { rule: *rule, text, until_local });
             }
             other => {
-                let shown = other.and_then(value_text).unwrap_or_default();
+                let shown = written.map(String::as_str).or_else(|| other.and_then(value_text)).unwrap_or_default();
                 d.warn(
                     "recurrence",
                     format!("RRULE `{}` cannot be read and was ignored", shown.chars().take(120).collect::<String>()),
@@ -463,13 +502,18 @@ fn read_rules(
 }
 
 /// True when a rule as written is plausibly the parsed one: same FREQ and COUNT parts (a guard
-/// against pairing rules with the wrong event on broken input).
+/// against pairing rules with the wrong event on broken input). A COUNT that is not a positive
+/// number (which calcard reads as its absolute value, or not at all) is not compared.
 fn same_rule(written: &str, parsed: &ICalendarRecurrenceRule) -> bool {
     let upper = written.to_ascii_uppercase();
     let part =
         |name: &str| upper.split(';').find_map(|p| p.trim().strip_prefix(name)).map(str::trim).map(str::to_owned);
     let freq_agrees = part("FREQ=").is_some_and(|f| f == parsed.freq.as_str());
-    let count_agrees = part("COUNT=").and_then(|c| c.parse::<u32>().ok()) == parsed.count;
+    let count_agrees = match part("COUNT=").map(|c| c.parse::<u32>()) {
+        Some(Ok(c)) if c > 0 => Some(c) == parsed.count,
+        Some(_) => true,
+        None => parsed.count.is_none(),
+    };
     freq_agrees && count_agrees
 }
 
@@ -743,9 +787,45 @@ fn build_group(uid: Option<String>, events: Vec<Event>, window: &Window) -> Vec<
             })
             .collect();
     }
+    let (primaries, duplicates) = newest_copy(primaries);
     let mut draft = build_draft(primaries, overrides, window);
+    if let Some(message) = duplicates {
+        draft.warn("uid", message);
+    }
     draft.guid = uid;
     vec![draft]
+}
+
+/// Several VEVENTs with one UID and no RECURRENCE-ID (RFC 5545 allows one). When they are
+/// copies — revisions told apart by SEQUENCE, then DTSTAMP/LAST-MODIFIED, or the same DTSTART —
+/// the newest wins whole (merging them would lose a newer copy's EXDATE); the last in the document
+/// breaks a tie. Otherwise they are one course given as several VEVENTs, and all are read. Either
+/// way the second value is the warning that duplicates were found.
+fn newest_copy(primaries: Vec<Event>) -> (Vec<Event>, Option<String>) {
+    if primaries.len() < 2 {
+        return (primaries, None);
+    }
+    let version = |e: &Event| (e.sequence.unwrap_or(0), e.dtstamp.max(e.draft.updated_at));
+    let versions_differ = primaries.iter().any(|e| version(e) != version(&primaries[0]));
+    let start_of = |e: &Event| e.series.as_ref().map(|s| s.start.local);
+    let same_start = primaries.iter().all(|e| start_of(e) == start_of(&primaries[0]));
+    let n = primaries.len();
+    if !versions_differ && !same_start {
+        let message = format!(
+            "{n} VEVENTs share this UID without RECURRENCE-ID; read as one offering with the dates of all of them"
+        );
+        return (primaries, Some(message));
+    }
+    let Some(newest) = primaries.into_iter().enumerate().max_by_key(|(i, e)| (version(e), *i)).map(|(_, e)| e) else {
+        return (Vec::new(), None);
+    };
+    let (sequence, stamp) = version(&newest);
+    let message = format!(
+        "{n} copies of this event (VEVENTs with one UID and no RECURRENCE-ID) were found; only the newest (SEQUENCE \
+         {sequence}{}) was read",
+        stamp.map(|t| format!(", last changed {}", t.to_rfc3339())).unwrap_or_default()
+    );
+    (vec![newest], Some(message))
 }
 
 /// One draft from the primaries (the first gives the descriptive fields, all give sessions) and
@@ -771,8 +851,15 @@ fn build_draft(primaries: Vec<Event>, overrides: Vec<Event>, window: &Window) ->
         truncated |= expansion.truncated;
         draft.warnings.extend(expansion.warnings);
     }
+    // Ranges first, oldest first (a later range supersedes an earlier one from its start on),
+    // then single occurrences, which win over any range.
+    let mut overrides = overrides;
+    overrides.sort_by_key(|o| {
+        let rid = o.rid.as_ref();
+        (!rid.is_some_and(|r| r.this_and_future), rid.and_then(|r| r.stamp.instant()))
+    });
     for ov in overrides {
-        apply_override(&mut instances, ov, &mut draft);
+        apply_override(&mut instances, ov, &mut draft, window);
     }
     let (sessions, cut_at) = select_sessions(instances, unbounded, window);
     if let Some(cut) = cut_at {
@@ -796,9 +883,25 @@ fn build_draft(primaries: Vec<Event>, overrides: Vec<Event>, window: &Window) ->
 
 /// Applies one RECURRENCE-ID override: its occurrence moves to the override's time (keeping its
 /// duration when the override gives none) and is cancelled with STATUS:CANCELLED. An override
-/// of an occurrence the expansion does not hold is added as its own session.
-fn apply_override(instances: &mut Vec<Instance>, ov: Event, draft: &mut Draft) {
+/// of an occurrence the expansion does not hold is added as its own session. With
+/// RANGE=THISANDFUTURE (RFC 5545 §3.8.4.4) the change — time shift, duration, cancellation —
+/// applies to every later occurrence too, and when the range holds every session from the
+/// fetch on, the override's title, description, place and link become the offering's.
+fn apply_override(instances: &mut Vec<Instance>, ov: Event, draft: &mut Draft, window: &Window) {
     let Some(rid) = ov.rid else { return };
+    if rid.this_and_future {
+        let from = instances
+            .iter()
+            .find(|i| recur::same_occurrence(&rid.stamp, &i.original, i.original_start))
+            .map(|i| i.original_start)
+            .or_else(|| rid.stamp.instant());
+        let covers_future = from.is_some_and(|from| {
+            instances.iter().all(|i| i.original_start >= from || i.session.start.with_timezone(&Utc) < window.now)
+        });
+        if covers_future {
+            adopt_descriptive(draft, &ov.draft);
+        }
+    }
     for (field, msg) in ov.draft.warnings {
         draft.warn(&field, format!("occurrence {}: {msg}", rid.text));
     }
@@ -808,20 +911,39 @@ fn apply_override(instances: &mut Vec<Instance>, ov: Event, draft: &mut Draft) {
         return;
     };
     session.cancelled = ov.cancelled;
+    if rid.this_and_future {
+        let from = position.and_then(|p| instances.get(p)).map_or(rid.stamp.instant(), |i| Some(i.original_start));
+        if let Some(from) = from {
+            apply_to_later(instances, from, &rid.stamp, &session);
+        }
+    }
     match position.and_then(|p| instances.get_mut(p)) {
         Some(instance) => {
-            let shift = session.start.signed_duration_since(instance.original_start);
-            let from = instance.original_start;
             instance.session = session;
             instance.excluded = false;
-            if rid.this_and_future {
-                shift_later(instances, from, shift);
-            }
         }
         None => {
             let original_start = rid.stamp.instant().unwrap_or(session.start);
             instances.push(Instance { original: rid.stamp, original_start, session, excluded: false });
         }
+    }
+}
+
+/// The override's descriptive fields that it gives, in place of the master's.
+fn adopt_descriptive(draft: &mut Draft, ov: &Draft) {
+    if ov.title.is_some() {
+        draft.title.clone_from(&ov.title);
+    }
+    if ov.description_text.is_some() || ov.description_html.is_some() {
+        draft.description_text.clone_from(&ov.description_text);
+        draft.description_html.clone_from(&ov.description_html);
+    }
+    if ov.location_text.is_some() {
+        draft.location_text.clone_from(&ov.location_text);
+        draft.location = ov.location.clone();
+    }
+    if ov.url.is_some() {
+        draft.url.clone_from(&ov.url);
     }
 }
 
@@ -837,13 +959,21 @@ fn override_session(series: Option<&Series>, rid: &Rid, original_length: Option<
     Some(recur::session_from(&start, begin, end))
 }
 
-/// RANGE=THISANDFUTURE: later occurrences move by the same amount.
-fn shift_later(instances: &mut [Instance], after: DateTime<FixedOffset>, shift: TimeDelta) {
-    for i in instances.iter_mut().filter(|i| i.original_start > after && i.session.start == i.original_start) {
-        if let Some(start) = i.session.start.checked_add_signed(shift) {
-            i.session.start = start;
-            i.session.end = i.session.end.and_then(|e| e.checked_add_signed(shift));
-        }
+/// RANGE=THISANDFUTURE: every occurrence originally after `after` moves by the override's shift
+/// in wall-clock time (18:00 → 19:00 stays 19:00 across a DST change), takes its duration when it
+/// gives one, and its cancellation. Each starts from its original slot, so a later range
+/// supersedes an earlier one.
+fn apply_to_later(instances: &mut [Instance], after: DateTime<FixedOffset>, rid: &Stamp, session: &Session) {
+    let shift = rid.zone.wall_time(session.start.with_timezone(&Utc)).signed_duration_since(rid.local);
+    let length = session.end.map(|e| e.signed_duration_since(session.start));
+    for i in instances.iter_mut().filter(|i| i.original_start > after) {
+        let Some(start) = i.original.local.checked_add_signed(shift).and_then(|t| i.original.zone.localise(t)) else {
+            continue;
+        };
+        let own_length = i.session.end.map(|e| e.signed_duration_since(i.session.start));
+        i.session.start = start;
+        i.session.end = length.or(own_length).and_then(|len| start.checked_add_signed(len));
+        i.session.cancelled = session.cancelled;
     }
 }
 
@@ -1100,6 +1230,209 @@ DTSTART;TZID=Europe/Minsk:20250319T180000\nEND:VEVENT\n",
         assert_eq!(starts(d), ["2025-03-05T18:00:00+03:00", "2025-03-12T19:00:00+03:00", "2025-03-19T18:00:00+03:00"]);
         assert_eq!(ends(d)[1], "2025-03-12T20:30:00+03:00");
         assert_eq!(d.sessions.iter().map(|s| s.cancelled).collect::<Vec<_>>(), [false, false, true]);
+    }
+
+    /// A RANGE=THISANDFUTURE override moved only its own occurrence (RFC 5545 §3.8.4.4: it
+    /// changes that one and every later one).
+    #[test]
+    fn a_this_and_future_override_changes_every_later_occurrence() {
+        let master = "BEGIN:VEVENT\nUID:{uid}\nSUMMARY:Рисунок\nLOCATION:Ауд. 1\nDTSTART;TZID=Europe/Minsk:20250303T180000\n\
+DTEND;TZID=Europe/Minsk:20250303T193000\nRRULE:FREQ=WEEKLY;COUNT=4\nEND:VEVENT\n";
+        // From week 3 on: an hour later and an hour long.
+        let (drafts, _) = run(&format!(
+            "{}BEGIN:VEVENT\nUID:later\nRECURRENCE-ID;RANGE=THISANDFUTURE;TZID=Europe/Minsk:20250317T180000\nSUMMARY:Рисунок\n\
+DTSTART;TZID=Europe/Minsk:20250317T190000\nDTEND;TZID=Europe/Minsk:20250317T200000\nLOCATION:Ауд. 5\nEND:VEVENT\n",
+            master.replace("{uid}", "later")
+        ));
+        let d = only(&drafts);
+        assert_eq!(
+            starts(d),
+            [
+                "2025-03-03T18:00:00+03:00",
+                "2025-03-10T18:00:00+03:00",
+                "2025-03-17T19:00:00+03:00",
+                "2025-03-24T19:00:00+03:00"
+            ]
+        );
+        assert_eq!(ends(d)[3], "2025-03-24T20:00:00+03:00");
+        // Two sessions still take place before the range: the offering keeps its place.
+        assert_eq!(d.location_text.as_deref(), Some("Ауд. 1"));
+
+        // Cancelled from week 2 on; and a range from the first occurrence moves the whole offering.
+        let (drafts, _) = run(&format!(
+            "{}BEGIN:VEVENT\nUID:stop\nRECURRENCE-ID;RANGE=THISANDFUTURE;TZID=Europe/Minsk:20250310T180000\nSTATUS:CANCELLED\n\
+DTSTART;TZID=Europe/Minsk:20250310T180000\nEND:VEVENT\n{}BEGIN:VEVENT\nUID:moved\nRECURRENCE-ID;RANGE=THISANDFUTURE;\
+TZID=Europe/Minsk:20250303T180000\nSUMMARY:Рисунок\nLOCATION:Ауд. 7\nDTSTART;TZID=Europe/Minsk:20250303T180000\n\
+DTEND;TZID=Europe/Minsk:20250303T193000\nEND:VEVENT\n",
+            master.replace("{uid}", "stop"),
+            master.replace("{uid}", "moved")
+        ));
+        assert_eq!(drafts[0].sessions.iter().map(|s| s.cancelled).collect::<Vec<_>>(), [false, true, true, true]);
+        assert_eq!(drafts[1].location_text.as_deref(), Some("Ауд. 7"));
+        assert_eq!(starts(&drafts[1])[3], "2025-03-24T18:00:00+03:00");
+    }
+
+    /// WEEKLY + BYSETPOS counted the first week from DTSTART (a Thursday) instead of from WKST:
+    /// the last weekday of the week of 3 March is Friday 7 March, not Wednesday 12 March.
+    #[test]
+    fn weekly_bysetpos_picks_within_weeks_that_start_on_wkst() {
+        let (drafts, _) = run("BEGIN:VEVENT\nUID:w\nSUMMARY:W\nDTSTART;TZID=Europe/Minsk:20250306T100000\n\
+RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1;COUNT=3\nEND:VEVENT\n\
+BEGIN:VEVENT\nUID:su\nSUMMARY:Su\nDTSTART;TZID=Europe/Minsk:20250306T100000\n\
+RRULE:FREQ=WEEKLY;WKST=SU;BYDAY=SU,MO,SA;BYSETPOS=1;COUNT=2\nEND:VEVENT\n");
+        assert_eq!(
+            starts(&drafts[0]),
+            [
+                "2025-03-06T10:00:00+03:00",
+                "2025-03-07T10:00:00+03:00",
+                "2025-03-14T10:00:00+03:00",
+                "2025-03-21T10:00:00+03:00"
+            ]
+        );
+        // Weeks from Sunday: the first of {Su, Mo, Sa} is each Sunday (2 March is before DTSTART).
+        assert_eq!(starts(&drafts[1])[1..], ["2025-03-09T10:00:00+03:00", "2025-03-16T10:00:00+03:00"]);
+    }
+
+    /// Rules that expand to nothing (a numbered BYDAY in a WEEKLY rule; a negative BYWEEKNO with
+    /// a BYMONTHDAY it never holds) left the event with its DTSTART and no word.
+    #[test]
+    fn rules_that_expand_to_nothing_are_named() {
+        let (drafts, _) = run("BEGIN:VEVENT\nUID:a\nSUMMARY:A\nDTSTART;TZID=Europe/Minsk:20250303T100000\n\
+RRULE:FREQ=WEEKLY;BYDAY=3MO,WE,FR\nEND:VEVENT\n\
+BEGIN:VEVENT\nUID:b\nSUMMARY:B\nDTSTART;TZID=Europe/Minsk:20250303T100000\nRRULE:FREQ=YEARLY;BYWEEKNO=-1;BYMONTHDAY=15\nEND:VEVENT\n");
+        let warned = |d: &Draft, part: &str| {
+            d.warnings.iter().any(|(f, m)| f == "recurrence" && m.contains(part) && m.starts_with("RRULE `FREQ="))
+        };
+        assert!(warned(&drafts[0], "numbered day `3MO`"), "{:?}", drafts[0].warnings);
+        assert!(
+            warned(&drafts[1], "`FREQ=YEARLY;BYWEEKNO=-1;BYMONTHDAY=15` yields no occurrence"),
+            "{:?}",
+            drafts[1].warnings
+        );
+        assert!(drafts.iter().all(|d| d.sessions.len() == 1));
+    }
+
+    /// BYHOUR on a VALUE=DATE start made timed sessions of an all-day event.
+    #[test]
+    fn time_parts_on_an_all_day_rule_are_ignored() {
+        let (drafts, _) = run("BEGIN:VEVENT\nUID:d\nSUMMARY:D\nDTSTART;VALUE=DATE:20250310\n\
+RRULE:FREQ=DAILY;COUNT=3;BYHOUR=10,14;BYMINUTE=30\nEND:VEVENT\n");
+        let d = only(&drafts);
+        assert_eq!(d.sessions.len(), 3, "{:?}", starts(d));
+        assert!(d.sessions.iter().all(|s| s.all_day));
+        assert_eq!(starts(d)[2], "2025-03-12T00:00:00+03:00");
+        assert!(
+            d.warnings.iter().any(|(_, m)| m.contains("BYHOUR, BYMINUTE but DTSTART is a date")),
+            "{:?}",
+            d.warnings
+        );
+        assert_eq!(d.recurrence.as_ref().unwrap().rrule, ["FREQ=DAILY;COUNT=3;BYHOUR=10,14;BYMINUTE=30"]);
+    }
+
+    /// RSCALE/SKIP (RFC 7529) were ignored silently: SKIP=BACKWARD/FORWARD move a day the month
+    /// lacks instead of omitting it; another calendar scale keeps only DTSTART, with a warning.
+    #[test]
+    fn rscale_gregorian_skip_and_other_scales() {
+        let (drafts, _) = run("BEGIN:VEVENT\nUID:back\nSUMMARY:B\nDTSTART;TZID=Europe/Minsk:20250131T100000\n\
+RRULE:RSCALE=GREGORIAN;FREQ=MONTHLY;BYMONTHDAY=31;COUNT=4;SKIP=BACKWARD\nEND:VEVENT\n\
+BEGIN:VEVENT\nUID:fwd\nSUMMARY:F\nDTSTART;TZID=Europe/Minsk:20250131T100000\nRRULE:RSCALE=GREGORIAN;FREQ=MONTHLY;COUNT=4;SKIP=FORWARD\nEND:VEVENT\n\
+BEGIN:VEVENT\nUID:leap\nSUMMARY:L\nDTSTART;VALUE=DATE:20240229\nRRULE:RSCALE=GREGORIAN;FREQ=YEARLY;SKIP=FORWARD;COUNT=3\nEND:VEVENT\n\
+BEGIN:VEVENT\nUID:omit\nSUMMARY:O\nDTSTART;TZID=Europe/Minsk:20250131T100000\nRRULE:RSCALE=GREGORIAN;FREQ=MONTHLY;COUNT=3\nEND:VEVENT\n\
+BEGIN:VEVENT\nUID:hebrew\nSUMMARY:H\nDTSTART;TZID=Europe/Minsk:20250310T100000\nRRULE:RSCALE=HEBREW;FREQ=YEARLY;COUNT=3\nEND:VEVENT\n");
+        let days = |d: &Draft| d.sessions.iter().map(|s| s.start.format("%m-%d").to_string()).collect::<Vec<_>>();
+        assert_eq!(days(&drafts[0]), ["01-31", "02-28", "03-31", "04-30"]);
+        assert_eq!(days(&drafts[1]), ["01-31", "03-01", "03-31", "05-01"]);
+        assert_eq!(
+            starts(&drafts[2]),
+            ["2024-02-29T00:00:00+03:00", "2025-03-01T00:00:00+03:00", "2026-03-01T00:00:00+03:00"]
+        );
+        assert_eq!(days(&drafts[3]), ["01-31", "03-31", "05-31"]);
+        assert!(drafts[..4].iter().all(|d| d.warnings.is_empty()), "{drafts:#?}");
+        assert_eq!(drafts[4].sessions.len(), 1);
+        assert!(drafts[4].warnings.iter().any(|(_, m)| m.contains("`RSCALE=HEBREW`")), "{:?}", drafts[4].warnings);
+    }
+
+    /// Malformed rules were read silently (`UNTL=` skipped, `COUNT=-1` read as 1) or their text
+    /// was rewritten in the record.
+    #[test]
+    fn malformed_rules_name_the_part_and_stay_verbatim() {
+        let event = |uid: &str, rule: &str| {
+            format!(
+                "BEGIN:VEVENT\nUID:{uid}\nSUMMARY:{uid}\nDTSTART;TZID=Europe/Minsk:20250303T100000\nRRULE:{rule}\nEND:VEVENT\n"
+            )
+        };
+        let (drafts, _) = run(&[
+            event("untl", "FREQ=WEEKLY;UNTL=20250401T000000Z;BYDAY=MO"),
+            event("count", "FREQ=WEEKLY;COUNT=-1"),
+            event("until", "FREQ=DAILY;UNTIL=20240101T000000Z"),
+            event("freq", "COUNT=5;BYDAY=MO"),
+        ]
+        .concat());
+        let warning = |d: &Draft| d.warnings.iter().map(|(_, m)| m.clone()).collect::<Vec<_>>().join(" | ");
+        assert!(
+            warning(&drafts[0]).contains(
+                "RRULE `FREQ=WEEKLY;UNTL=20250401T000000Z;BYDAY=MO` has an unknown part `UNTL=20250401T000000Z`"
+            ),
+            "{}",
+            warning(&drafts[0])
+        );
+        assert_eq!(drafts[0].recurrence.as_ref().unwrap().rrule, ["FREQ=WEEKLY;UNTL=20250401T000000Z;BYDAY=MO"]);
+        assert!(warning(&drafts[1]).contains("RRULE `FREQ=WEEKLY;COUNT=-1` has `COUNT=-1`"), "{}", warning(&drafts[1]));
+        assert!(
+            warning(&drafts[2])
+                .contains("RRULE `FREQ=DAILY;UNTIL=20240101T000000Z` cannot be expanded: its UNTIL is before DTSTART"),
+            "{}",
+            warning(&drafts[2])
+        );
+        assert!(warning(&drafts[3]).contains("RRULE `COUNT=5;BYDAY=MO` has no FREQ part"), "{}", warning(&drafts[3]));
+        assert!(drafts[1..].iter().all(|d| d.sessions.len() == 1));
+    }
+
+    /// A RECURRENCE-ID written as a date-time in a Windows zone did not find its occurrence of an
+    /// all-day master (Moscow's midnight is the day before in Berlin), nor of a timed one in another zone.
+    #[test]
+    fn a_windows_zone_recurrence_id_finds_its_occurrence() {
+        let (drafts, _) = run_with(
+            "BEGIN:VEVENT\nUID:day\nSUMMARY:Ярмарка\nDTSTART;VALUE=DATE:20250310\nRRULE:FREQ=DAILY;COUNT=3\nEND:VEVENT\n\
+BEGIN:VEVENT\nUID:day\nRECURRENCE-ID;TZID=\"Russian Standard Time\":20250311T000000\nSUMMARY:Ярмарка\nDTSTART;VALUE=DATE:20250315\nEND:VEVENT\n\
+BEGIN:VEVENT\nUID:timed\nSUMMARY:Лекция\nDTSTART;TZID=Europe/Minsk:20250310T180000\nRRULE:FREQ=WEEKLY;COUNT=2\nEND:VEVENT\n\
+BEGIN:VEVENT\nUID:timed\nRECURRENCE-ID;TZID=W. Europe Standard Time:20250317T160000\nSUMMARY:Лекция\n\
+DTSTART;TZID=Europe/Minsk:20250318T180000\nEND:VEVENT\n",
+            &ReaderSettings { time_zone: "Europe/Berlin".into(), ..ReaderSettings::default() },
+        );
+        let days = |d: &Draft| d.sessions.iter().map(|s| s.start.format("%m-%d").to_string()).collect::<Vec<_>>();
+        assert_eq!(days(&drafts[0]), ["03-10", "03-12", "03-15"]);
+        assert_eq!(starts(&drafts[1]), ["2025-03-10T18:00:00+03:00", "2025-03-18T18:00:00+03:00"]);
+    }
+
+    /// Re-exported copies of one event (one UID, no RECURRENCE-ID) were merged, so the newer
+    /// copy's EXDATE was lost under the older copy's occurrence.
+    #[test]
+    fn the_newest_copy_of_a_duplicated_event_wins_whole() {
+        let copy = |seq: &str, stamp: &str, title: &str, exdate: &str| {
+            format!(
+                "BEGIN:VEVENT\nUID:dup\n{seq}DTSTAMP:{stamp}\nSUMMARY:{title}\nDTSTART;TZID=Europe/Minsk:20250303T180000\n\
+RRULE:FREQ=WEEKLY;COUNT=3\n{exdate}END:VEVENT\n"
+            )
+        };
+        let exdate = "EXDATE;TZID=Europe/Minsk:20250310T180000\n";
+        let (drafts, _) = run(&format!(
+            "{}{}",
+            copy("SEQUENCE:2\n", "20250101T000000Z", "Новая", exdate),
+            copy("SEQUENCE:1\n", "20250201T000000Z", "Старая", "")
+        ));
+        let d = only(&drafts);
+        assert_eq!(d.title.as_deref(), Some("Новая"));
+        assert_eq!(starts(d), ["2025-03-03T18:00:00+03:00", "2025-03-17T18:00:00+03:00"]);
+        assert!(d.warnings.iter().any(|(f, m)| f == "uid" && m.contains("2 copies")), "{:?}", d.warnings);
+        // No SEQUENCE: the latest DTSTAMP wins.
+        let (drafts, _) = run(&format!(
+            "{}{}",
+            copy("", "20250201T000000Z", "Новая", exdate),
+            copy("", "20250101T000000Z", "Старая", "")
+        ));
+        assert_eq!(only(&drafts).title.as_deref(), Some("Новая"));
+        assert_eq!(only(&drafts).sessions.len(), 2);
     }
 
     #[test]

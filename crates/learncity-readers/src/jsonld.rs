@@ -142,6 +142,17 @@ fn collect_types(v: &Value, depth: usize, out: &mut Vec<String>) {
 /// commas, JavaScript comments, raw line breaks inside strings, and several values in a row.
 /// The error names the line and column of the original problem.
 pub fn parse_lenient(text: &str) -> Result<Value, String> {
+    parse_repairing(text).map(|(value, _)| value)
+}
+
+/// [`parse_lenient`], also repairing NUL characters and lone surrogate escapes (`"\ud800"`),
+/// which serde_json refuses: the second value says what was repaired, for a warning.
+pub fn parse_repairing(text: &str) -> Result<(Value, Option<String>), String> {
+    let (text, repairs) = crate::text::repair_json_text(text);
+    parse_cleaned(&text).map(|value| (value, repairs))
+}
+
+fn parse_cleaned(text: &str) -> Result<Value, String> {
     let cleaned = strip_wrappers(text);
     let first_error = match serde_json::from_str::<Value>(&cleaned) {
         Ok(v) => return Ok(v),
@@ -173,20 +184,39 @@ fn describe_json_error(e: &serde_json::Error) -> String {
     msg.split(" at line ").next().unwrap_or(&msg).to_owned()
 }
 
-/// Drops what pages wrap JSON-LD in: `<!-- -->`, `<![CDATA[ ]]>` (and their `//` forms), a BOM.
+/// Drops what pages wrap JSON-LD in: `<!-- -->`, `<![CDATA[ ]]>` (and their `//` and `/* */`
+/// forms), whole HTML comments before or after the JSON (`<!-- Yoast SEO -->`), a BOM.
 fn strip_wrappers(text: &str) -> String {
-    let mut s = text.trim().trim_start_matches('\u{feff}').trim().to_owned();
-    for wrapper in ["//<![CDATA[", "<![CDATA[", "<!--"] {
-        if let Some(rest) = s.strip_prefix(wrapper) {
-            s = rest.trim().to_owned();
+    const OPENERS: [&str; 4] = ["/*<![CDATA[*/", "//<![CDATA[", "<![CDATA[", "<!--"];
+    const CLOSERS: [&str; 5] = ["/*]]>*/", "//]]>", "]]>", "//-->", "-->"];
+    let mut s = text.trim().trim_start_matches('\u{feff}').trim();
+    // Each round drops one opener or one whole comment; the bound only guards the loop.
+    for _ in 0..16 {
+        let json_at = s.find(['{', '[']).unwrap_or(s.len());
+        let whole_comment = s
+            .strip_prefix("<!--")
+            .and_then(|rest| rest.find("-->").map(|end| (end, rest)))
+            .filter(|(end, _)| end + 4 < json_at)
+            .map(|(end, rest)| &rest[end + 3..]);
+        let next = whole_comment.or_else(|| OPENERS.iter().find_map(|w| s.strip_prefix(w)));
+        match next {
+            Some(rest) => s = rest.trim(),
+            None => break,
         }
     }
-    for wrapper in ["//]]>", "]]>", "//-->", "-->"] {
-        if let Some(rest) = s.strip_suffix(wrapper) {
-            s = rest.trim().to_owned();
+    for _ in 0..16 {
+        let json_end = s.rfind(['}', ']']).map_or(0, |i| i + 1);
+        let whole_comment = s.strip_suffix("-->").and_then(|rest| rest.rfind("<!--")).filter(|at| *at >= json_end);
+        let next = match whole_comment {
+            Some(at) => Some(&s[..at]),
+            None => CLOSERS.iter().find_map(|w| s.strip_suffix(w)),
+        };
+        match next {
+            Some(rest) => s = rest.trim(),
+            None => break,
         }
     }
-    s
+    s.to_owned()
 }
 
 /// Removes trailing commas and `//` / `/* */` comments outside strings, and replaces raw
@@ -1422,6 +1452,15 @@ mod tests {
     #[test]
     fn lenient_parsing_tolerates_what_pages_do() {
         assert!(parse_lenient("<!-- {\"@type\": \"Event\", \"name\": \"A\",} -->").is_ok());
+        // A block that opens with a whole comment, or wrapped in `/* */` CDATA markers, was
+        // dropped and the page said to have no JSON-LD.
+        for wrapped in [
+            "<!-- This site is optimized with the Yoast SEO plugin -->\n{\"@type\": \"Event\"}\n<!-- / Yoast SEO -->",
+            "/*<![CDATA[*/ {\"@type\": \"Event\"} /*]]>*/",
+            "//<![CDATA[\n<!--\n[{\"@type\": \"Event\"}]\n//-->\n//]]>",
+        ] {
+            assert!(parse_lenient(wrapped).is_ok_and(|v| type_names(&v) == ["Event"]), "{wrapped}");
+        }
         assert!(parse_lenient("{\"name\": \"line\nbreak\", \"x\": [1, 2, ],}").is_ok());
         assert!(parse_lenient("// comment\n{\"a\": \"http://x.example/\" /* c */}").is_ok());
         let two = parse_lenient("{\"a\":1}\n{\"b\":2}").unwrap();

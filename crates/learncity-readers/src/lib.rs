@@ -141,11 +141,15 @@ pub enum ReadError {
         /// What the parser said.
         detail: String,
     },
-    /// An HTML page without schema.org data and without extraction rules for this provider.
+    /// An HTML page without schema.org Course/Event data and without extraction rules for this provider.
     #[error(
-        "the HTML page has no schema.org JSON-LD or microdata and the provider has no [reader.html] rules; add rules (see README, \"HTML rules\")"
+        "the HTML page has {found} and the provider has no [reader.html] rules; add rules (see README, \"HTML rules\")"
     )]
-    NoHtmlRules,
+    NoHtmlRules {
+        /// What schema.org data the page has instead (`no schema.org JSON-LD or microdata`,
+        /// `schema.org data of types Organization, Article but no Event or Course`...).
+        found: String,
+    },
     /// Settings that cannot work (a bad CSS selector, an unknown time zone).
     #[error("invalid reader settings: {0}")]
     Settings(String),

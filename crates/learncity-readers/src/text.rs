@@ -291,6 +291,56 @@ pub fn unresolved_url_message(base: Option<&Url>, href: &str) -> String {
     }
 }
 
+/// JSON text with what serde_json refuses in an otherwise good document repaired: NUL characters
+/// dropped, and `\uD800`-style escapes of a lone UTF-16 surrogate replaced by `\uFFFD`. Returns
+/// what was repaired, in words (`1 NUL character was dropped`), when anything was.
+pub fn repair_json_text(text: &str) -> (std::borrow::Cow<'_, str>, Option<String>) {
+    let nuls = text.matches('\0').count();
+    let is_surrogate_escape = |s: &str, range: std::ops::RangeInclusive<u32>| {
+        s.strip_prefix("\\u")
+            .and_then(|h| h.get(..4))
+            .and_then(|h| u32::from_str_radix(h, 16).ok())
+            .is_some_and(|v| range.contains(&v))
+    };
+    let mut lone = 0usize;
+    let mut out = String::new();
+    if text.contains("\\u") {
+        let mut rest = text;
+        while let Some(at) = rest.find('\\') {
+            out.push_str(&rest[..at]);
+            let tail = &rest[at..];
+            let high = is_surrogate_escape(tail, 0xD800..=0xDBFF);
+            let paired = high && tail.get(6..).is_some_and(|next| is_surrogate_escape(next, 0xDC00..=0xDFFF));
+            let step = if paired {
+                12
+            } else if high || is_surrogate_escape(tail, 0xDC00..=0xDFFF) {
+                lone += 1;
+                out.push_str("\\ufffd");
+                rest = &tail[6..];
+                continue;
+            } else {
+                // An escape of anything else (`\\`, `\"`, `\u0041`): copied with its next character.
+                tail.char_indices().nth(2).map_or(tail.len(), |(i, _)| i)
+            };
+            out.push_str(&tail[..step]);
+            rest = &tail[step..];
+        }
+        out.push_str(rest);
+    }
+    if nuls == 0 && lone == 0 {
+        return (std::borrow::Cow::Borrowed(text), None);
+    }
+    let repaired = if lone > 0 { out } else { text.to_owned() };
+    let mut said = Vec::new();
+    if nuls > 0 {
+        said.push(format!("had {nuls} NUL character(s), which were dropped"));
+    }
+    if lone > 0 {
+        said.push(format!("had {lone} lone UTF-16 surrogate escape(s) (`\\ud800`), replaced with U+FFFD"));
+    }
+    (std::borrow::Cow::Owned(repaired.replace('\0', "")), Some(said.join(" and ")))
+}
+
 /// True for a plausible BCP 47 tag: a 2–3 letter primary subtag, then alphanumeric subtags.
 pub fn is_language_tag(s: &str) -> bool {
     let mut parts = s.split('-');

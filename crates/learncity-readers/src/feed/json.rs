@@ -28,12 +28,17 @@ use crate::{ReadError, Warning};
 /// Drafts and document warnings of one JSON Feed (an item that is not an object becomes an
 /// empty draft with a warning, which normalisation reports at its position and skips).
 pub fn read(text: &str, base: Option<&Url>, tz: Tz) -> Result<(Vec<Draft>, Vec<Warning>), ReadError> {
-    let doc: Value = serde_json::from_str(text)
+    let mut warnings = Vec::new();
+    // One bad character must not cost the document: NULs dropped, lone surrogates replaced.
+    let (text, repairs) = crate::text::repair_json_text(text);
+    if let Some(repairs) = repairs {
+        warnings.push(Warning::document(format!("the JSON Feed {repairs}; the rest was read")));
+    }
+    let doc: Value = serde_json::from_str(&text)
         .map_err(|e| ReadError::Malformed { format: "JSON Feed", detail: format!("invalid JSON: {e}") })?;
     let Value::Object(feed) = doc else {
         return Err(ReadError::Malformed { format: "JSON Feed", detail: "the document is not a JSON object".into() });
     };
-    let mut warnings = Vec::new();
     let version = feed.get("version").and_then(Value::as_str).unwrap_or_default();
     if !version.contains("jsonfeed.org/version/1") {
         warnings.push(Warning::document(format!(
@@ -84,6 +89,12 @@ fn item_draft(item: &Map<String, Value>, base: Option<&Url>, tz: Tz) -> Draft {
     let url = string(item, "url").and_then(|u| resolve_url(base, u));
     let external = string(item, "external_url").and_then(|u| resolve_url(base, u));
     d.url = url.or(external);
+    if d.url.is_none()
+        && let Some(href) =
+            string(item, "url").or_else(|| string(item, "external_url")).filter(|u| !u.trim().is_empty())
+    {
+        d.warn("url", crate::text::unresolved_url_message(base, href));
+    }
     d.title = string(item, "title").map(escape).filter(|t| !t.trim().is_empty());
     let html = string(item, "content_html").filter(|s| !s.trim().is_empty());
     let plain = string(item, "content_text").filter(|s| !s.trim().is_empty());
@@ -220,6 +231,39 @@ mod tests {
         assert_eq!(d[0].location_text.as_deref(), Some("IT-хаб, ул. Ленина, 1"));
         assert_eq!(d[0].location.geo.map(|g| (g.lat, g.lon)), Some((55.19, 30.2)));
         assert!(d[0].warnings.is_empty(), "{:?}", d[0].warnings);
+    }
+
+    /// One NUL and one lone surrogate escape (`"\ud800"`) each refused the whole feed.
+    #[test]
+    fn a_nul_and_a_lone_surrogate_are_repaired() {
+        let (drafts, warnings) = read(
+            "{\"version\":\"https://jsonfeed.org/version/1.1\",\"items\":[{\"id\":\"1\",\"title\":\"Курс\\ud800 \u{0}A\"},\
+             {\"id\":\"2\",\"title\":\"Emoji \\ud83d\\ude00\"}]}",
+            None,
+            chrono_tz::UTC,
+        )
+        .unwrap();
+        assert_eq!(drafts[0].title.as_deref(), Some("Курс\u{fffd} A"));
+        assert_eq!(drafts[1].title.as_deref(), Some("Emoji 😀"));
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].message.contains("1 NUL") && warnings[0].message.contains("1 lone"), "{warnings:?}");
+    }
+
+    /// A relative item URL with no feed_url and no document URL vanished without a word.
+    #[test]
+    fn a_relative_url_without_base_is_a_warning() {
+        let (drafts, _) = read(
+            r#"{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"1","title":"A","url":"/c/1"}]}"#,
+            None,
+            chrono_tz::UTC,
+        )
+        .unwrap();
+        assert_eq!(drafts[0].url, None);
+        assert!(
+            drafts[0].warnings.iter().any(|(f, m)| f == "url" && m.contains("relative link")),
+            "{:?}",
+            drafts[0].warnings
+        );
     }
 
     #[test]

@@ -43,7 +43,14 @@ pub const NO_DATE: &str = "no date: the item has no event date; the collector wi
 pub fn entry(e: &Entry, extras: Option<&ItemExtras>, feed_type: &FeedType, base: Option<&Url>, tz: Tz) -> Draft {
     let mut d = Draft { guid: crate::text::nonblank(&e.id).map(str::to_owned), ..Draft::default() };
     let plain_is_literal = matches!(feed_type, FeedType::Atom | FeedType::JSON);
-    d.url = landing_link(&e.links, base).or_else(|| permalink_guid(extras, base));
+    let landing = landing_link(&e.links);
+    d.url = landing.and_then(|href| resolve_url(base, href)).or_else(|| permalink_guid(extras, base));
+    if d.url.is_none()
+        && let Some(href) = landing
+    {
+        // A relative link with neither xml:base nor a document URL has nothing to resolve against.
+        d.warn("url", crate::text::unresolved_url_message(base, href));
+    }
     d.title = e.title.as_ref().map(|t| text_as_html(t, plain_is_literal)).filter(|t| !t.trim().is_empty());
 
     let content = e.content.as_ref().filter(|c| c.body.as_deref().is_some_and(|b| !b.trim().is_empty()));
@@ -227,8 +234,8 @@ fn is_markup(essence: &str) -> bool {
     matches!(essence, "text/html" | "application/xhtml+xml" | "application/xhtml" | "text/xhtml" | "text/xml")
 }
 
-/// The item's own page: `alternate` (or RSS `link`, which has no rel) first.
-fn landing_link(links: &[Link], base: Option<&Url>) -> Option<String> {
+/// The item's own page, as written: `alternate` (or RSS `link`, which has no rel) first.
+fn landing_link(links: &[Link]) -> Option<&str> {
     let page = |l: &&Link| {
         l.target.is_none() && l.media_type.as_deref().is_none_or(|t| t.starts_with("text/html") || t.contains("xhtml"))
     };
@@ -240,7 +247,7 @@ fn landing_link(links: &[Link], base: Option<&Url>) -> Option<String> {
                 && !l.rel.as_deref().is_some_and(|r| matches!(r, "self" | "enclosure" | "edit" | "replies" | "license"))
         })
     };
-    alternate.or_else(fallback).and_then(|l| resolve_url(base, &l.href))
+    alternate.or_else(fallback).map(|l| l.href.as_str()).filter(|href| !href.trim().is_empty())
 }
 
 /// An RSS GUID that is a permalink (the default) and a web URL stands for the missing `link`.
