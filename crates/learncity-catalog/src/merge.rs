@@ -551,7 +551,8 @@ mod tests {
         let mut c = offering("c", "1");
         c.registration_url = Some("https://c.example/register".into());
         c.organizer = Some(party("C"));
-        c.price = Some(Price { free: false, amount: Some(10.0), amount_max: None, currency: None, per: None, text: None });
+        c.price =
+            Some(Price { free: false, amount: Some(10.0), amount_max: None, currency: None, per: None, text: None });
 
         let e = merge3(&a, &b, &c);
         // b and c tell three fields each, a one: b (its key sorts before c's) is preferred.

@@ -60,10 +60,11 @@ fn read_half(half: &str) -> HashMap<(String, String), Read> {
         };
         let read = learncity_readers::read(&bytes, p.format, &ctx).unwrap_or_else(|e| panic!("{}: {e}", doc.display()));
         let format = doc.extension().map_or(String::new(), |e| e.to_string_lossy().into_owned());
-        let format = match (format.as_str(), serde_json::to_value(p.format).ok().and_then(|v| v.as_str().map(str::to_owned))) {
-            (_, Some(f)) if f != "auto" => f,
-            (ext, _) => ext.to_owned(),
-        };
+        let format =
+            match (format.as_str(), serde_json::to_value(p.format).ok().and_then(|v| v.as_str().map(str::to_owned))) {
+                (_, Some(f)) if f != "auto" => f,
+                (ext, _) => ext.to_owned(),
+            };
         for o in read.offerings {
             let warned = read
                 .warnings
@@ -87,7 +88,9 @@ struct Tally {
 
 impl Tally {
     fn count(&mut self, field: &'static str, format: &str, right: bool, detail: impl FnOnce() -> String) {
-        for slot in [self.fields.entry(field).or_default(), self.per_format.entry((format.to_owned(), field)).or_default()] {
+        for slot in
+            [self.fields.entry(field).or_default(), self.per_format.entry((format.to_owned(), field)).or_default()]
+        {
             slot.1 += 1;
             slot.0 += usize::from(right);
         }
@@ -145,7 +148,9 @@ fn evaluate(half: &str, details: bool) -> Tally {
         let f = r.format.as_str();
         let name = format!("{provider}: `{title}`");
         tally.count("read", f, true, String::new);
-        tally.count("price", f, price_right(&item["price"], o), || format!("{name}: expected {}, read {:?}", item["price"], o.price));
+        tally.count("price", f, price_right(&item["price"], o), || {
+            format!("{name}: expected {}, read {:?}", item["price"], o.price)
+        });
         if let Some(per) = item["price"].get("per").and_then(Value::as_str) {
             let got = o.price.as_ref().and_then(|p| p.per).map(|p| serde_json::to_value(p).unwrap());
             tally.count("price per", f, got.as_ref().and_then(Value::as_str) == Some(per), || {
@@ -159,7 +164,9 @@ fn evaluate(half: &str, details: bool) -> Tally {
         tally.count("age", f, ages == want, || format!("{name}: expected {want:?}, read {ages:?}"));
         let start = local_start(o);
         let want_start = item["first_start"].as_str().map(str::to_owned);
-        tally.count("first start", f, start == want_start, || format!("{name}: expected {want_start:?}, read {start:?}"));
+        tally.count("first start", f, start == want_start, || {
+            format!("{name}: expected {want_start:?}, read {start:?}")
+        });
         let sessions = item["sessions"].as_u64().unwrap_or(0);
         if sessions >= 2 {
             tally.count("sessions (courses)", f, o.sessions.len() as u64 == sessions, || {

@@ -145,6 +145,35 @@ pub fn parse_span(text: &str, formats: &[String], clock: &Clock) -> Option<Span>
     loose.span(clock)
 }
 
+/// The start of an event named in running text ("Первое занятие — 1 июня 2027 г. в 10:00",
+/// "Saturday 23 January 2027, 11:00"), for items whose format gives no date: the first date
+/// with a time soon after it, else the first date. Relative words ("сегодня", "tomorrow") are
+/// not read here: in a description they rarely date the event. A time range right after the
+/// start ("18:00–20:00") gives the end.
+pub fn first_in_text(text: &str, clock: &Clock) -> Option<Span> {
+    let Some(p) = PATTERNS.as_ref() else { return None };
+    let without_relative = p.relative.replace_all(text, |c: &regex::Captures<'_>| " ".repeat(c[0].len()));
+    let loose = Loose::scan(&without_relative, clock);
+    // A time counts as the date's when it follows within 80 bytes and no other date lies between.
+    let timed = loose.dates.iter().enumerate().find_map(|(i, (pos, dm))| {
+        let next_date = loose.dates.get(i + 1).map_or(usize::MAX, |(p, _)| *p);
+        let time = loose.times.iter().find(|(tp, _)| *tp > *pos && *tp < pos + 80 && *tp < next_date)?;
+        Some((*dm, Some(*time)))
+    });
+    let (dm, time) = timed.or_else(|| loose.dates.first().map(|(_, dm)| (*dm, None)))?;
+    let date = resolve_date(dm, clock.today())?;
+    let start = match time {
+        Some((_, t)) => When::Local(date.and_time(t)),
+        None => When::Date(date),
+    };
+    let end = time.and_then(|(tp, _)| {
+        let (ep, et) = loose.times.iter().find(|(p, _)| *p > tp)?;
+        let between = without_relative.get(tp..*ep)?;
+        (ep - tp < 16 && between.contains(['-', '–', '—'])).then(|| time_on_start_day(&start, *et))
+    });
+    Some(Span { start, end })
+}
+
 /// Why `text` gave no date, in words for a provider: a day that does not exist ("31.02.2025")
 /// or a text this parser does not understand.
 pub fn explain_failure(text: &str, clock: &Clock) -> String {

@@ -284,13 +284,16 @@ fn read_item(item: ElementRef<'_>, rules: &Compiled<'_>, env: &Env<'_>) -> Optio
     if let Some((rule, sel)) = rules.field("schedule") {
         d.schedule_text = first_value(item, sel, rule.attr());
     }
-    for (field, slot) in [("venue", &mut d.location.venue), ("address", &mut d.location.address), ("city", &mut d.location.city)] {
+    for (field, slot) in
+        [("venue", &mut d.location.venue), ("address", &mut d.location.address), ("city", &mut d.location.city)]
+    {
         if let Some((rule, sel)) = rules.field(field) {
             *slot = first_value(item, sel, rule.attr());
         }
     }
     if let Some((rule, sel)) = rules.field("organizer") {
-        d.organizer = first_value(item, sel, rule.attr()).map(|name| learncity_model::Party { name, url: None, email: None });
+        d.organizer =
+            first_value(item, sel, rule.attr()).map(|name| learncity_model::Party { name, url: None, email: None });
     }
     if let Some((rule, sel)) = rules.field("online")
         && let Some(href) = first_link(item, sel, rule.attr())

@@ -850,7 +850,14 @@ impl<'v> Mapper<'_, 'v> {
             d.price = Some(if max == 0.0 {
                 Price::free()
             } else {
-                Price { free: false, amount: Some(min), amount_max: (max > min).then_some(max), currency, per: None, text: None }
+                Price {
+                    free: false,
+                    amount: Some(min),
+                    amount_max: (max > min).then_some(max),
+                    currency,
+                    per: None,
+                    text: None,
+                }
             });
         } else if !texts.is_empty() {
             d.price_text = Some(texts.join("; "));
@@ -1597,7 +1604,14 @@ mod tests {
         let p = price(json!({"@type": "Offer", "price": "15.50", "priceCurrency": "byn", "url": "/buy"}));
         assert_eq!(
             p.price,
-            Some(Price { free: false, amount: Some(15.5), amount_max: None, currency: Some("BYN".into()), per: None, text: None })
+            Some(Price {
+                free: false,
+                amount: Some(15.5),
+                amount_max: None,
+                currency: Some("BYN".into()),
+                per: None,
+                text: None
+            })
         );
         assert_eq!(p.registration_url.as_deref(), Some("https://vsu.example/buy"));
         let p = price(json!({"@type": "AggregateOffer", "lowPrice": 10, "highPrice": "25", "priceCurrency": "BYN"}));

@@ -132,9 +132,11 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
         let links = infer::meeting_links(lt);
         if links.is_empty() && resolve_url(None, lt).is_none() && !infer::is_virtual_place(lt) {
             if location.venue.is_none() && location.address.is_none() {
-                let (venue, address) = split_location(lt);
-                location.venue = venue;
-                location.address = address;
+                let place = crate::prose::place::split(lt);
+                location.venue = place.venue;
+                location.address = place.address;
+                location.city = location.city.or(place.city);
+                location.postal_code = location.postal_code.or(place.postal_code);
             }
         } else {
             online_urls.extend(links);
@@ -221,6 +223,17 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
     let price = read_price(&d, &title, &description_plain, &mut warnings);
 
     let sessions = tidy_sessions(std::mem::take(&mut d.sessions), &mut warnings);
+    // A news feed or page that dates its event only in the text.
+    let sessions = if sessions.is_empty() && crate::prose::schedule::unknown_date(&description_plain).is_none() {
+        let clock = crate::dates::Clock { now: ctx.fetched_at, tz: settings.tz() };
+        [title.as_str(), &description_plain]
+            .into_iter()
+            .find_map(|text| crate::dates::first_in_text(text, &clock))
+            .map(|span| vec![crate::dates::to_session(&span.start, span.end.as_ref(), settings.tz(), true)])
+            .unwrap_or_default()
+    } else {
+        sessions
+    };
     let sessions = if d.recurrence.is_none() {
         sessions_from_schedule(sessions, d.schedule_text.as_deref(), &description_plain, settings, &mut warnings)
     } else {
@@ -236,9 +249,7 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
         .kind
         .or_else(|| infer::kind_named(&title, &provider_categories))
         .or_else(|| (sessions.len() >= 3).then_some(Kind::Course))
-        .or_else(|| {
-            infer::kind_in(&description_plain).filter(|k| *k != Kind::Event || settings.default_kind.is_none())
-        })
+        .or_else(|| infer::kind_in(&description_plain).filter(|k| *k != Kind::Event || settings.default_kind.is_none()))
         .or(settings.default_kind)
         .unwrap_or(if sessions.is_empty() { Kind::Other } else { Kind::Event });
 
@@ -302,8 +313,19 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
 /// ("Стоимость уточняйте по телефону") is a warning.
 fn read_price(d: &Draft, title: &str, description: &str, warnings: &mut Vec<(String, String)>) -> Option<Price> {
     use crate::prose::price::{Reading, read};
-    if d.price.is_some() {
-        return d.price.clone();
+    if let Some(stated) = &d.price {
+        // A structured price rarely says what it pays for; its own words ("15 BYN за занятие")
+        // or the description's may, when they give the same amount.
+        let mut price = stated.clone();
+        if price.per.is_none() && !price.free {
+            price.per = [d.price_text.as_deref().unwrap_or(""), description].into_iter().find_map(|text| {
+                match read(text, None) {
+                    Reading::Price(p) if p.amount == price.amount => p.per,
+                    _ => None,
+                }
+            });
+        }
+        return Some(price);
     }
     let field = d.price_text.as_deref().map(collapse_whitespace).filter(|t| !t.is_empty());
     let mut unreadable = None;
@@ -363,16 +385,22 @@ fn sessions_from_schedule(
         .map(|e| if first.all_day { e.date().pred_opt().unwrap_or(e.date()) } else { e.date() })
         .filter(|d| *d > start.date());
     let quote = text::truncate_chars(&collapse_whitespace(text), 120).0;
+    // "Расписание согласовывается с группой": whatever else the text says, only the document's
+    // own dates are known.
+    if let Some(phrase) = schedule::unknown_schedule(text) {
+        warnings.push((
+            "sessions".into(),
+            format!("the schedule is not known yet (`{phrase}`); only the dates the document gives are listed"),
+        ));
+        return sessions;
+    }
     let Some(plan) = schedule::read(text) else {
-        if (field.is_some() || last_day.is_some()) && schedule::unknown_schedule(text).is_some() {
+        if field.is_some() {
             warnings.push((
                 "sessions".into(),
-                format!("the schedule is not known yet (`{quote}`); only the dates the document gives are listed"),
-            ));
-        } else if field.is_some() {
-            warnings.push((
-                "sessions".into(),
-                format!("schedule `{quote}` names no weekday, time or number of sessions; only the first session is listed"),
+                format!(
+                    "schedule `{quote}` names no weekday, time or number of sessions; only the first session is listed"
+                ),
             ));
         }
         return sessions;
@@ -405,7 +433,9 @@ fn sessions_from_schedule(
     // Without a time range in the text, every session lasts as long as the first.
     let duration = match (first.all_day, end) {
         (false, Some(e)) if e.date() == start.date() => Some(e - start),
-        (false, Some(e)) => Some(e.time() - start.time()).filter(|d| *d > chrono::Duration::zero() && *d <= chrono::Duration::hours(12)),
+        (false, Some(e)) => {
+            Some(e.time() - start.time()).filter(|d| *d > chrono::Duration::zero() && *d <= chrono::Duration::hours(12))
+        }
         _ => None,
     };
     laid.into_iter()
@@ -435,20 +465,6 @@ fn text_to_html(plain: &str) -> String {
         .filter(|p| !p.is_empty())
         .map(|p| format!("<p>{}</p>", text::escape_html(p).replace('\n', "<br>")))
         .collect()
-}
-
-/// "Central library, 12 Lenin St." → venue and address. A first part followed by something
-/// with a digit (a house number) is the venue; otherwise the whole text is the venue.
-fn split_location(text: &str) -> (Option<String>, Option<String>) {
-    match text.split_once([',', ';']) {
-        Some((venue, rest))
-            if rest.chars().any(|c| c.is_ascii_digit()) && !venue.chars().any(|c| c.is_ascii_digit()) =>
-        {
-            (Some(venue.trim().to_owned()), Some(rest.trim().to_owned()))
-        }
-        _ if text.chars().take(12).any(|c| c.is_ascii_digit()) && text.contains(',') => (None, Some(text.to_owned())),
-        _ => (Some(text.to_owned()), None),
-    }
 }
 
 /// Taxonomy categories from the provider's terms and the title, plus the provider's defaults,

@@ -243,3 +243,100 @@ proptest! {
         read_all_ways(tokens.concat().as_bytes());
     }
 }
+
+/// Words and marks of the text readers (prices, schedules, ages, places): multibyte dashes and
+/// letters next to digits are where byte offsets go wrong.
+const PROSE_TOKENS: &[&str] = &[
+    "по вторникам",
+    "и",
+    "четвергам",
+    "в",
+    "18:30",
+    "18.30",
+    "19:00–20:30",
+    "–",
+    "—",
+    "-",
+    "12",
+    "занятий",
+    "8",
+    "sessions",
+    "Mondays",
+    "Wed",
+    "пн–пт",
+    "ежедневно",
+    "кроме",
+    "воскресенья",
+    "нет занятий",
+    "7 января",
+    "перерыв",
+    "с 1 по 7 января",
+    "12.01.2027",
+    "2 раза в неделю",
+    "6 weeks",
+    "every",
+    "7 pm",
+    "кожную суботу",
+    "а 11:00",
+    "410",
+    "руб.",
+    "за курс",
+    "BYN",
+    "€",
+    "$",
+    "бел. руб.",
+    "Вход свободный",
+    "Free",
+    "Стоимость",
+    ":",
+    "уточняйте",
+    "от",
+    "до",
+    "лет",
+    "Ages",
+    "7–9",
+    "6+",
+    "гадоў",
+    "aged",
+    "to",
+    "and up",
+    "№ 5",
+    "ул.",
+    "Ленина",
+    "5",
+    ",",
+    ";",
+    ".",
+    "г.",
+    "Витебск",
+    "İ",
+    "ẞ",
+    "\u{0}",
+    "\u{200b}",
+    " ",
+    "\n",
+    "(",
+    ")",
+    "коп.",
+    "1 200",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn prose_never_panics(tokens in prop::collection::vec(prop::sample::select(PROSE_TOKENS), 0..40), text in ".{0,200}") {
+        use learncity_readers::prose::{age, place, price, schedule};
+        for t in [tokens.join(" "), tokens.concat(), text] {
+            let _ = price::read(&t, Some("BYN"));
+            let _ = age::read(&t);
+            let _ = place::split(&t);
+            let _ = schedule::unknown_schedule(&t);
+            if let Some(plan) = schedule::read(&t) {
+                let first = chrono::NaiveDate::from_ymd_opt(2027, 1, 12).expect("static date");
+                let _ = plan.expand(first, None, first.checked_add_days(chrono::Days::new(60)), 500);
+                let _ = plan.expand(first, chrono::NaiveTime::from_hms_opt(18, 30, 0).map(|t| (t, None)), None, 500);
+            }
+        }
+    }
+}

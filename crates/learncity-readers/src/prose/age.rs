@@ -22,8 +22,10 @@ const CUE: &str = r"(?:ages?|aged|age\s+group|children|kids|teens|teenagers|pupi
 const DASH: &str = r"(?:-|–|—|‒|−|до|да|to|and|bis)";
 
 static RANGE_WITH_UNIT_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"(?i)(?:^|[^\d\w.,:])(?:от|ад|з|с|from)?\s*(\d{{1,2}})\s*{DASH}\s*(\d{{1,2}})\s*-?\s*{UNIT}(?:[^\w]|$)"))
-        .expect("static regex")
+    Regex::new(&format!(
+        r"(?i)(?:^|[^\d\w.,:])(?:от|ад|з|с|from)?\s*(\d{{1,2}})\s*{DASH}\s*(\d{{1,2}})\s*-?\s*{UNIT}(?:[^\w]|$)"
+    ))
+    .expect("static regex")
 });
 static RANGE_AFTER_CUE_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
@@ -38,7 +40,8 @@ static FROM_RE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 static AND_UP_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:ages?|aged)?\s*(\d{1,2})\s*(?:years?\s*)?(?:and|&)\s+(?:up|over|older)").expect("static regex")
+    Regex::new(r"(?i)\b(?:ages?|aged)?\s*(\d{1,2})\s*(?:years?\s*)?(?:and|&)\s+(?:up|over|older)")
+        .expect("static regex")
 });
 static UP_TO_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(r"(?i)(?:^|[^\p{{L}}])(?:до|да|under|младше|up to)\s*(\d{{1,2}})\s*-?\s*{UNIT}"))
@@ -53,9 +56,23 @@ pub fn read(text: &str) -> Ages {
             // something else follows.
             if c.get(0).is_some_and(|m| {
                 let tail = m.as_str().to_lowercase();
-                ["класс", "клас", "grade", "form", "час", "hour", "min", "мин", "занят", "урок", "session", "чел", "people"]
-                    .iter()
-                    .any(|u| tail.trim_end().ends_with(u))
+                [
+                    "класс",
+                    "клас",
+                    "grade",
+                    "form",
+                    "час",
+                    "hour",
+                    "min",
+                    "мин",
+                    "занят",
+                    "урок",
+                    "session",
+                    "чел",
+                    "people",
+                ]
+                .iter()
+                .any(|u| tail.trim_end().ends_with(u))
             }) {
                 return None;
             }

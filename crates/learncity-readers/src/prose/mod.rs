@@ -3,6 +3,7 @@
 //! decides where the text comes from and warns when a field is mentioned but cannot be read.
 
 pub mod age;
+pub mod place;
 pub mod price;
 pub mod schedule;
 

@@ -114,30 +114,79 @@ const FREE_PHRASES: &[&str] = &[
 
 /// What "бесплатн…"/"free" describes when it is not the offering's price.
 const NOT_THE_PRICE_AFTER: &[&str] = &[
-    "парков", "wi-fi", "wifi", "чай", "кофе", "напит", "угощ", "доставк", "трансфер", "parking", "wi", "coffee",
-    "tea", "drinks", "snacks", "refreshments", "lunch", "time", "shuttle", "transfer",
+    "парков",
+    "wi-fi",
+    "wifi",
+    "чай",
+    "кофе",
+    "напит",
+    "угощ",
+    "доставк",
+    "трансфер",
+    "parking",
+    "wi",
+    "coffee",
+    "tea",
+    "drinks",
+    "snacks",
+    "refreshments",
+    "lunch",
+    "time",
+    "shuttle",
+    "transfer",
 ];
 
 /// Words of a sentence that speaks about the price: whole words...
 const PRICE_CUE_WORDS: &[&str] = &[
-    "цена", "цены", "цену", "ценой", "цана", "цаны", "price", "prices", "cost", "costs", "fee", "fees", "paid", "charge",
-    "tuition", "платно", "платна", "платное", "платны", "платная", "платный", "preis",
+    "цена",
+    "цены",
+    "цену",
+    "ценой",
+    "цана",
+    "цаны",
+    "price",
+    "prices",
+    "cost",
+    "costs",
+    "fee",
+    "fees",
+    "paid",
+    "charge",
+    "tuition",
+    "платно",
+    "платна",
+    "платное",
+    "платны",
+    "платная",
+    "платный",
+    "preis",
 ];
 /// ...and stems.
 const PRICE_CUE_STEMS: &[&str] = &["стоимост", "оплат", "аплат", "кошт", "договор", "entgelt", "gebühr"];
 
 /// True when a lowercase sentence speaks of the price.
 fn speaks_of_price(lower: &str) -> bool {
-    lower.split(|c: char| !c.is_alphanumeric()).any(|w| {
-        PRICE_CUE_WORDS.contains(&w) || PRICE_CUE_STEMS.iter().any(|s| w.starts_with(s))
-    })
+    lower
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| PRICE_CUE_WORDS.contains(&w) || PRICE_CUE_STEMS.iter().any(|s| w.starts_with(s)))
 }
 
 /// Words before an amount (in its sentence) that say what it pays for.
 const PER_BEFORE: &[(PricePer, &[&str])] = &[
     (
         PricePer::Month,
-        &["в месяц", "на месяц", "месячн", "ежемесячн", "у месяц", "на месяц", "штомесяч", "monthly", "per month", "a month"],
+        &[
+            "в месяц",
+            "на месяц",
+            "месячн",
+            "ежемесячн",
+            "у месяц",
+            "на месяц",
+            "штомесяч",
+            "monthly",
+            "per month",
+            "a month",
+        ],
     ),
     (
         PricePer::Session,
@@ -170,6 +219,16 @@ const PER_BEFORE: &[(PricePer, &[&str])] = &[
         &[
             "стоимость курса",
             "стоимость обучения",
+            "на все занятия",
+            "за все занятия",
+            "на весь курс",
+            "на ўсе заняткі",
+            "на ўвесь курс",
+            "абонемент на курс",
+            "for the whole",
+            "for all sessions",
+            "full programme",
+            "whole programme",
             "стоимость программы",
             "цена курса",
             "курс стоит",
@@ -192,7 +251,17 @@ const PER_AFTER: &[(PricePer, &[&str])] = &[
     (
         PricePer::Month,
         &[
-            "/мес", "/ мес", "в месяц", "за месяц", "у месяц", "за месяц", "в мес", "/month", "per month", "a month", "monthly",
+            "/мес",
+            "/ мес",
+            "в месяц",
+            "за месяц",
+            "у месяц",
+            "за месяц",
+            "в мес",
+            "/month",
+            "per month",
+            "a month",
+            "monthly",
             "/mo",
         ],
     ),
@@ -307,12 +376,18 @@ pub fn read(text: &str, default_currency: Option<&str>) -> Reading {
         if lowest.low == 0.0 && highest == 0.0 {
             return Reading::Price(Price { currency, text: kept(sentence), ..Price::free() });
         }
+        // "BYN 480 for the course, BYN 440 if paid early": the others say what the lowest pays for.
+        let per = lowest.per.or_else(|| {
+            let mut pers = amounts.iter().filter_map(|(a, _)| a.per);
+            let first = pers.next()?;
+            pers.all(|p| p == first).then_some(first)
+        });
         return Reading::Price(Price {
             free: false,
             amount: Some(lowest.low),
             amount_max: (highest > lowest.low).then_some(highest),
             currency,
-            per: lowest.per,
+            per,
             text: kept(sentence),
         });
     }
@@ -495,7 +570,10 @@ mod tests {
         assert_eq!(amount("Кошт удзелу 30 BYN"), (Some(30.0), None, Some("BYN"), None));
         assert_eq!(amount("от 25 до 40 руб."), (Some(25.0), Some(40.0), Some("BYN"), None));
         assert_eq!(amount("12,50 руб. за урок"), (Some(12.5), None, Some("BYN"), Some(PricePer::Session)));
-        assert_eq!(amount("Стоимость обучения 1 200 рублей"), (Some(1200.0), None, Some("BYN"), Some(PricePer::Course)));
+        assert_eq!(
+            amount("Стоимость обучения 1 200 рублей"),
+            (Some(1200.0), None, Some("BYN"), Some(PricePer::Course))
+        );
         assert_eq!(amount("12 занятий по 15 руб."), (Some(15.0), None, Some("BYN"), Some(PricePer::Session)));
         assert_eq!(amount("8 занятий — 120 руб."), (Some(120.0), None, Some("BYN"), Some(PricePer::Course)));
         assert_eq!(amount("120 руб. за 8 занятий"), (Some(120.0), None, Some("BYN"), Some(PricePer::Course)));

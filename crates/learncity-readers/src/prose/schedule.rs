@@ -34,6 +34,8 @@ pub struct Plan {
     pub per_week: Option<u32>,
     /// Dates without a session ("кроме 8 марта", "перерыв 1–7 января"), as (day, month).
     pub except: Vec<(u32, u32)>,
+    /// The last day the text names ("до 29 мая", "until 12 June", "по 25.02"), as (day, month).
+    pub until: Option<(u32, u32)>,
 }
 
 /// Weekday names: (word or stem, Monday = 0). Stems of four letters or more match the start of
@@ -235,13 +237,23 @@ static COUNT_RE: LazyLock<Regex> = LazyLock::new(|| {
     ))
     .expect("static regex")
 });
+static PER_WEEK_TAIL_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)^\s*(?:в|на|a|per|each|every)\s+(?:неделю|тыдзень|week)").expect("static regex"));
 static PER_WEEK_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(\d|[\p{L}]+)\s*(?:раза?|разы|times)\s*(?:в|на|a|per)\s*(?:неделю|тыдзень|week)").expect("static regex")
+    Regex::new(r"(?i)(\d|[\p{L}]+)\s*(?:раза?|разы|times)\s*(?:в|на|a|per)\s*(?:неделю|тыдзень|week)")
+        .expect("static regex")
 });
 static TIME_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?:^|[^\d.:/])(\d{1,2})(?:[:.](\d{2}))?\s*(?P<ap>[ap]\.?\s?m\.?)?(?P<rest>\s*(?:-|–|—|до|да|to|till|until)\s*(\d{1,2})(?:[:.](\d{2}))?\s*(?P<ap2>[ap]\.?\s?m\.?)?)?(?:[^\d.:/]|$)",
+        r"(?i)(?:^|[^\d.:/])(\d{1,2})(?:[:.](\d{2}))?\s*(?P<ap>[ap]\.?\s?m\.?)?(?P<rest>\s*(?:-|–|—|до|да|to|till|until)\s*(\d{1,2})(?:[:.](\d{2}))?\s*(?P<ap2>[ap]\.?\s?m\.?)?)?(?:[^\d.:/]|\.(?:\D|$)|$)",
     )
+    .expect("static regex")
+});
+static UNTIL_RE: LazyLock<Regex> = LazyLock::new(|| {
+    let month = &*MONTH_ALT;
+    Regex::new(&format!(
+        r"(?i)(?:^|[^\p{{L}}])(?:до|по|да|па|until|till|through|to)\s+(?:(\d{{1,2}})\s*({month})\b|({month})\s+(\d{{1,2}})\b|(\d{{1,2}})\.(\d{{2}})\b)"
+    ))
     .expect("static regex")
 });
 static DAY_MONTH_RE: LazyLock<Regex> = LazyLock::new(|| {
@@ -252,38 +264,59 @@ static DAY_MONTH_RE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
-/// Phrases that say the schedule is not yet known: the sessions cannot be read.
-const UNKNOWN: &[&str] = &[
-    "расписание согласовывается",
+/// Phrases that say the date itself is not known yet.
+const UNKNOWN_DATE: &[&str] = &[
+    "дата уточняется",
+    "даты уточняются",
+    "дата будет объявлена",
+    "дата ўдакладняецца",
+    "даты ўдакладняюцца",
+    "дата будзе абвешчана",
+    "date to be announced",
+    "dates to be announced",
+    "date tba",
+    "dates tba",
+    "date tbc",
+    "date to be confirmed",
+];
+
+/// Phrases that say the sessions after the first are not known yet.
+const UNKNOWN_SCHEDULE: &[&str] = &[
     "расписание уточняется",
     "расписание будет",
     "по согласованию",
     "по расписанию группы",
     "время уточняется",
-    "даты уточняются",
-    "дата уточняется",
-    "расклад узгадняецца",
+    "согласовыва",
+    "согласуем",
+    "согласуется",
     "расклад удакладняецца",
     "расклад будзе",
     "час удакладняецца",
-    "даты ўдакладняюцца",
-    "дата ўдакладняецца",
-    "dates to be announced",
-    "date to be announced",
+    "узгадня",
+    "узгодзім",
+    "па ўзгадненні",
     "schedule to be announced",
     "schedule tba",
-    "dates tba",
-    "date tba",
     "to be confirmed",
-    "tbc",
-    "schedule will be agreed",
-    "agreed with the group",
+    "will be agreed",
+    "to be agreed",
+    "agreed with",
+    "arranged with",
+    "by arrangement",
+    "schedule is arranged",
 ];
 
-/// The phrase that says the schedule is not known yet, when the text has one.
+/// The phrase that says the date is not known yet, when the text has one.
+pub fn unknown_date(text: &str) -> Option<&'static str> {
+    let lower = text.to_lowercase();
+    UNKNOWN_DATE.iter().find(|p| lower.contains(*p)).copied()
+}
+
+/// The phrase that says the schedule (or the date) is not known yet, when the text has one.
 pub fn unknown_schedule(text: &str) -> Option<&'static str> {
     let lower = text.to_lowercase();
-    UNKNOWN.iter().find(|p| lower.contains(*p)).copied()
+    UNKNOWN_DATE.iter().chain(UNKNOWN_SCHEDULE).find(|p| lower.contains(*p)).copied()
 }
 
 /// One word of the text with its byte offset.
@@ -334,15 +367,17 @@ fn clock(h: &str, m: Option<&str>, ap: Option<&str>) -> Option<NaiveTime> {
 fn times(text: &str) -> Vec<(usize, Slot)> {
     let mut out = Vec::new();
     for c in TIME_RE.captures_iter(text) {
-        let (Some(h), Some(all)) = (c.get(1), c.get(0)) else { continue };
+        let Some(h) = c.get(1) else { continue };
         let minutes = c.get(2).map(|m| m.as_str());
         let ap = c.name("ap").map(|m| m.as_str());
         let ap2 = c.name("ap2").map(|m| m.as_str());
         if minutes.is_none() && ap.is_none() && ap2.is_none() {
             continue;
         }
-        // "12.01" followed by a year is a date; dates were matched by their own pattern.
-        if minutes.is_some() && text[all.end().saturating_sub(1)..].starts_with('.') {
+        // "12.01.2027" is a date, not a time.
+        if c.get(2).is_some_and(|m| {
+            text[m.end()..].starts_with('.') && text[m.end() + 1..].starts_with(|c: char| c.is_ascii_digit())
+        }) {
             continue;
         }
         let Some(start) = clock(h.as_str(), minutes, ap.or(ap2)) else { continue };
@@ -392,6 +427,19 @@ pub fn read(text: &str) -> Option<Plan> {
         }
     }
 
+    // The last day: "до 29 мая", "until May 29", "по 25.02".
+    plan.until =
+        UNTIL_RE.captures_iter(&lower).filter(|c| c.get(0).is_some_and(|m| !in_except(m.start()))).find_map(|c| {
+            let (day, month) = if let (Some(d), Some(m)) = (c.get(1), c.get(2)) {
+                (d.as_str().parse().ok()?, month_number(m.as_str())?)
+            } else if let (Some(m), Some(d)) = (c.get(3), c.get(4)) {
+                (d.as_str().parse().ok()?, month_number(m.as_str())?)
+            } else {
+                (c.get(5)?.as_str().parse().ok()?, c.get(6)?.as_str().parse().ok()?)
+            };
+            (1..=31).contains(&day).then_some((day, month)).filter(|(_, m)| (1..=12).contains(m))
+        });
+
     // Weekdays, with ranges ("пн–пт", "с понедельника по пятницу") and exceptions.
     let mut excluded: Vec<u32> = Vec::new();
     let mut last_day: Option<(usize, u32)> = None;
@@ -436,7 +484,7 @@ pub fn read(text: &str) -> Option<Plan> {
     }
 
     // Times: each weekday takes the first time after it and before the next weekday's time.
-    let found_times = times(text);
+    let found_times = times(&lower);
     let mut pending: Vec<u32> = Vec::new();
     let mut cursor = days_in_order.iter().peekable();
     let mut time_iter = found_times.iter().peekable();
@@ -478,6 +526,12 @@ pub fn read(text: &str) -> Option<Plan> {
         }
         // "1 занятие" is a single session, no plan.
         let Some(n) = number_of(num.as_str()).filter(|n| (2..=500).contains(n)) else { continue };
+        // "2 занятия в неделю" is a rhythm, not a count.
+        let after = c.get(0).map_or("", |m| &lower[m.end()..]);
+        if PER_WEEK_TAIL_RE.is_match(after) {
+            plan.per_week.get_or_insert(n);
+            continue;
+        }
         if c.name("w").is_some() {
             plan.weeks.get_or_insert(n);
         } else {
@@ -487,8 +541,10 @@ pub fn read(text: &str) -> Option<Plan> {
     found |= plan.count.is_some() || plan.weeks.is_some();
 
     if let Some(c) = PER_WEEK_RE.captures(&lower) {
-        plan.per_week = c.get(1).and_then(|m| number_of(m.as_str()));
-    } else if WEEKLY.iter().any(|p| lower.contains(p)) || lw.match_any(&["каждую", "каждый", "кожную", "кожны", "every"]) {
+        plan.per_week = c.get(1).and_then(|m| number_of(m.as_str())).or(plan.per_week);
+    } else if plan.per_week.is_none()
+        && (WEEKLY.iter().any(|p| lower.contains(p)) || lw.match_any(&["каждую", "каждый", "кожную", "кожны", "every"]))
+    {
         plan.per_week = Some(1);
     }
     found |= plan.per_week.is_some();
@@ -509,25 +565,51 @@ impl Plan {
         last_day: Option<NaiveDate>,
         max: usize,
     ) -> Result<Vec<(NaiveDate, Option<Slot>)>, String> {
+        // The text's last day, in the first year that puts it after the first day.
+        let until = self.until.and_then(|(day, month)| {
+            (first_day.year()..=first_day.year() + 1)
+                .filter_map(|y| NaiveDate::from_ymd_opt(y, month, day))
+                .find(|d| *d >= first_day)
+        });
+        let last_day = match (last_day, until) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         let mut days: BTreeMap<u32, Option<Slot>> = self.weekdays.clone();
+        let mut step_days: Option<i64> = None;
         if days.is_empty() {
-            match self.per_week {
-                Some(n) if n > 1 => {
+            match (self.per_week, self.count, last_day) {
+                (Some(n), _, _) if n > 1 => {
                     return Err(format!("the text says {n} sessions a week but not on which days"));
+                }
+                // "5 занятий" from Monday to Friday: evenly spaced between the first and last day.
+                (_, Some(count), Some(last)) if count > 1 && last > first_day => {
+                    let span = (last - first_day).num_days();
+                    if span % i64::from(count - 1) == 0 {
+                        step_days = Some(span / i64::from(count - 1));
+                    } else {
+                        days.insert(first_day.weekday().num_days_from_monday(), None);
+                    }
                 }
                 _ => {
                     days.insert(first_day.weekday().num_days_from_monday(), None);
                 }
             }
         }
-        let count = self
-            .count
-            .or_else(|| self.weeks.map(|w| w * days.len() as u32))
-            .map(|c| c as usize);
+        let count = self.count.or_else(|| self.weeks.map(|w| w * days.len().max(1) as u32)).map(|c| c as usize);
         if count.is_none() && last_day.is_none_or(|l| l <= first_day) {
             return Err("the text gives weekdays but neither the number of sessions nor the last day".into());
         }
-        let default_slot = self.time.or(first_time);
+        // The document's first time wins over a time the text gives apart from any weekday
+        // ("Регистрация до 10:00"); a range in the text gives it an end.
+        let with_end = |slot: Slot, other: Option<Slot>| match other {
+            Some((start, end)) if start == slot.0 && slot.1.is_none() => (slot.0, end),
+            _ => slot,
+        };
+        let default_slot = match first_time {
+            Some(first) => Some(with_end(first, self.time)),
+            None => self.time,
+        };
         let limit = count.unwrap_or(usize::MAX).min(max);
         let mut out = Vec::new();
         let mut day = first_day;
@@ -537,13 +619,15 @@ impl Plan {
             if out.len() >= limit || last_day.is_some_and(|l| day > l) {
                 break;
             }
-            let wd = day.weekday().num_days_from_monday();
-            let listed = days.get(&wd);
+            let listed = match step_days {
+                Some(step) => ((day - first_day).num_days() % step == 0).then_some(None),
+                None => days.get(&day.weekday().num_days_from_monday()).copied(),
+            };
             if (listed.is_some() || day == first_day) && !excepted(day) {
-                let slot = if day == first_day {
-                    first_time.or(listed.copied().flatten()).or(default_slot)
-                } else {
-                    listed.copied().flatten().or(default_slot)
+                let listed = listed.flatten();
+                let slot = match (day == first_day, first_time) {
+                    (true, Some(first)) => Some(with_end(first, listed.or(default_slot))),
+                    _ => listed.or(default_slot),
                 };
                 out.push((day, slot));
             }
@@ -617,6 +701,18 @@ mod tests {
         assert_eq!(p.except.len(), 7);
         let p = read("раз в неделю по средам").unwrap();
         assert_eq!(p.per_week, Some(1));
+        let p = read("по субботам в 12:00, до 29 мая").unwrap();
+        assert_eq!(p.until, Some((29, 5)));
+        // 16 January 2027 is a Saturday; 29 May the last one.
+        assert_eq!(p.expand(d(2027, 1, 16), None, None, 500).unwrap().len(), 20);
+    }
+
+    #[test]
+    fn a_time_before_a_multibyte_dash_is_read() {
+        // Regression (dev corpus): a byte offset inside "–" panicked.
+        let p = read("С 5 по 16 апреля ежедневно, кроме субботы и воскресенья, 19:00–21:00.").unwrap();
+        assert_eq!(p.weekdays.keys().copied().collect::<Vec<_>>(), [0, 1, 2, 3, 4]);
+        assert_eq!(p.time, Some((t(19, 0), Some(t(21, 0)))));
     }
 
     #[test]
@@ -645,6 +741,16 @@ mod tests {
 
         let p = read("2 раза в неделю").unwrap();
         assert!(p.expand(d(2027, 1, 16), None, Some(d(2027, 3, 1)), 500).is_err());
+        let p = read("2 занятия в неделю, 8 недель").unwrap();
+        assert_eq!((p.count, p.per_week, p.weeks), (None, Some(2), Some(8)));
+        // Five sessions from Monday to Friday, no weekdays named: every day.
+        let p = read("Интенсив из 5 занятий").unwrap();
+        let s = p.expand(d(2027, 1, 11), Some((t(10, 0), None)), Some(d(2027, 1, 15)), 500).unwrap();
+        assert_eq!(s.len(), 5);
+        // The document's time wins over a time the text gives apart from weekdays.
+        let p = read("Регистрация до 10:00. 4 занятия по средам").unwrap();
+        let s = p.expand(d(2027, 1, 13), Some((t(18, 0), None)), None, 500).unwrap();
+        assert_eq!(s[3], (d(2027, 2, 3), Some((t(18, 0), None))));
         let p = read("по субботам").unwrap();
         assert!(p.expand(d(2027, 1, 16), None, None, 500).is_err());
     }

@@ -1,0 +1,349 @@
+//! A place written as one line, split as a person would: "Библиотека-филиал № 5, абонемент,
+//! проспект Фрунзе, 81" → venue "Библиотека-филиал № 5, абонемент", address "проспект Фрунзе,
+//! 81"; "Гимназия №2, каб. 14, ул. Ленина 5, г. Витебск" → venue "Гимназия №2, каб. 14",
+//! address "ул. Ленина 5", city "Витебск". Numbers in a venue's name (№ 5, корпус 3, room 301)
+//! do not make it an address; a street word or a house number after a street name does.
+
+/// The parts of a place line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Place {
+    /// Venue name, with its room or department.
+    pub venue: Option<String>,
+    /// Street and house.
+    pub address: Option<String>,
+    /// City, as written (without "г.").
+    pub city: Option<String>,
+    /// Postal code.
+    pub postal_code: Option<String>,
+}
+
+/// Street words (lowercase, without the dot) in ru/be/en; a part that starts or ends with one is
+/// an address.
+const STREET_WORDS: &[&str] = &[
+    "ул",
+    "улица",
+    "вул",
+    "вуліца",
+    "пр",
+    "пр-т",
+    "пр-кт",
+    "просп",
+    "проспект",
+    "праспект",
+    "пер",
+    "переулок",
+    "пр-д",
+    "проезд",
+    "праезд",
+    "зав",
+    "завулак",
+    "бул",
+    "бульвар",
+    "бульв",
+    "пл",
+    "площадь",
+    "плошча",
+    "наб",
+    "набережная",
+    "набярэжная",
+    "ш",
+    "шоссе",
+    "шаша",
+    "тракт",
+    "тр",
+    "мкр",
+    "мкрн",
+    "микрорайон",
+    "мікрараён",
+    "street",
+    "st",
+    "str",
+    "avenue",
+    "ave",
+    "av",
+    "road",
+    "rd",
+    "square",
+    "sq",
+    "lane",
+    "ln",
+    "boulevard",
+    "blvd",
+    "prospekt",
+    "vulica",
+    "vul",
+    "ulica",
+    "ul",
+    "pl",
+    "prasp",
+    "pr-t",
+];
+
+/// Words of a room or department inside a venue.
+const ROOM_WORDS: &[&str] = &[
+    "каб",
+    "кабинет",
+    "кабінет",
+    "ауд",
+    "аудитория",
+    "аудыторыя",
+    "зал",
+    "этаж",
+    "паверх",
+    "корпус",
+    "корп",
+    "room",
+    "hall",
+    "floor",
+    "building",
+    "абонемент",
+    "читальный",
+    "чытальная",
+    "офис",
+    "office",
+    "студия",
+    "класс",
+];
+
+/// Cities of Belarus and beyond as providers write them (any spelling is kept; this list only
+/// recognises a part as a city).
+const CITIES: &[&str] = &[
+    "витебск",
+    "віцебск",
+    "vitebsk",
+    "viciebsk",
+    "vitsyebsk",
+    "минск",
+    "мінск",
+    "minsk",
+    "гомель",
+    "homiel",
+    "homel",
+    "gomel",
+    "гродно",
+    "гродна",
+    "grodno",
+    "hrodna",
+    "брест",
+    "brest",
+    "могилёв",
+    "могилев",
+    "магілёў",
+    "mogilev",
+    "mahilioŭ",
+    "mahiliou",
+    "mogilyov",
+    "бобруйск",
+    "бабруйск",
+    "babruysk",
+    "bobruisk",
+    "барановичи",
+    "баранавічы",
+    "baranovichi",
+    "пинск",
+    "пінск",
+    "pinsk",
+    "орша",
+    "orsha",
+    "polotsk",
+    "полоцк",
+    "полацк",
+    "новополоцк",
+    "наваполацк",
+    "novopolotsk",
+    "лида",
+    "ліда",
+    "lida",
+    "мозырь",
+    "мазыр",
+    "mozyr",
+    "солигорск",
+    "салігорск",
+    "soligorsk",
+    "молодечно",
+    "маладзечна",
+    "molodechno",
+    "борисов",
+    "барысаў",
+    "borisov",
+    "жлобин",
+    "жлобін",
+    "речица",
+    "рэчыца",
+    "светлогорск",
+    "светлагорск",
+    "слуцк",
+    "жодино",
+    "жодзіна",
+    "кобрин",
+    "кобрын",
+    "новогрудок",
+    "навагрудак",
+    "несвиж",
+    "нясвіж",
+    "глубокое",
+    "глыбокае",
+    "поставы",
+    "паставы",
+    "браслав",
+    "браслаў",
+    "лепель",
+    "лепель",
+    "городок",
+    "гарадок",
+    "верхнедвинск",
+    "верхнядзвінск",
+    "москва",
+    "moscow",
+    "вильнюс",
+    "vilnius",
+    "варшава",
+    "warsaw",
+    "bonn",
+    "tampere",
+    "baku",
+];
+
+fn words(part: &str) -> Vec<String> {
+    part.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == 'ў'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+fn is_street(part: &str) -> bool {
+    let w = words(part);
+    let (Some(first), Some(last)) = (w.first(), w.last()) else { return false };
+    // "ул. Ленина 5", "Lenin St 12", "Frunze Avenue", "проспект Фрунзе"
+    STREET_WORDS.contains(&first.as_str())
+        || STREET_WORDS.contains(&last.as_str())
+        || (w.len() >= 2 && STREET_WORDS.contains(&w[w.len() - 2].as_str()) && last.chars().any(|c| c.is_ascii_digit()))
+}
+
+/// "81", "д. 81", "дом 81а", "81/2", "корп. 2" after a street.
+fn is_house(part: &str) -> bool {
+    let w = words(part);
+    match w.as_slice() {
+        [n] => n.chars().next().is_some_and(|c| c.is_ascii_digit()) && n.len() <= 6 && !is_postal(part),
+        [word, n] => {
+            ["д", "дом", "house", "no", "корп", "корпус", "стр", "строение", "к"].contains(&word.as_str())
+                && n.chars().next().is_some_and(|c| c.is_ascii_digit())
+        }
+        _ => false,
+    }
+}
+
+fn is_postal(part: &str) -> bool {
+    let t = part.trim();
+    t.len() == 6 && t.chars().all(|c| c.is_ascii_digit())
+}
+
+/// The city a part names, without "г."/"city of".
+fn city_of(part: &str) -> Option<String> {
+    let trimmed = part.trim();
+    let lower = trimmed.to_lowercase();
+    // The prefixes are ASCII or two-byte letters whose lowercase has the same length.
+    let name = ["г.", "гор.", "г ", "город ", "горад ", "city of "]
+        .iter()
+        .find(|p| lower.starts_with(*p))
+        .map_or(Some(trimmed), |p| trimmed.get(p.len()..).map(str::trim))?;
+    CITIES.contains(&name.to_lowercase().as_str()).then(|| name.to_owned())
+}
+
+fn is_room(part: &str) -> bool {
+    words(part).first().is_some_and(|w| ROOM_WORDS.iter().any(|r| w == r))
+        || words(part).iter().any(|w| ["этаж", "паверх", "floor"].contains(&w.as_str()))
+}
+
+/// "Ленина 5", "Lenin 12a": a name and a house number, without a street word.
+fn looks_like_street_and_house(part: &str) -> bool {
+    let w = words(part);
+    w.len() >= 2
+        && w.last().is_some_and(|n| n.chars().next().is_some_and(|c| c.is_ascii_digit()))
+        && w[..w.len() - 1].iter().all(|x| x.chars().all(char::is_alphabetic))
+        && !part.contains('№')
+        && !is_room(part)
+}
+
+/// Splits a one-line place into venue, address, city and postal code.
+pub fn split(text: &str) -> Place {
+    let parts: Vec<&str> = text.split([',', ';']).map(str::trim).filter(|p| !p.is_empty()).collect();
+    let mut place = Place::default();
+    if parts.is_empty() {
+        return place;
+    }
+    let mut rest: Vec<&str> = Vec::new();
+    for p in &parts {
+        if parts.len() > 1 && place.city.is_none() && city_of(p).is_some() {
+            place.city = city_of(p);
+        } else if is_postal(p) && place.postal_code.is_none() {
+            place.postal_code = Some((*p).to_owned());
+        } else {
+            rest.push(p);
+        }
+    }
+    let street_at = rest.iter().position(|p| is_street(p)).or_else(|| {
+        // Without a street word, a "Name 5" part after the first one.
+        rest.iter().enumerate().skip(1).find(|(_, p)| looks_like_street_and_house(p)).map(|(i, _)| i)
+    });
+    let Some(at) = street_at else {
+        place.venue = Some(rest.join(", ")).filter(|v| !v.is_empty());
+        return place;
+    };
+    let mut venue: Vec<&str> = rest[..at].to_vec();
+    let mut address = vec![rest[at]];
+    let mut i = at + 1;
+    while i < rest.len() && is_house(rest[i]) {
+        address.push(rest[i]);
+        i += 1;
+    }
+    for p in &rest[i..] {
+        if is_room(p) { venue.push(p) } else { address.push(p) }
+    }
+    place.venue = Some(venue.join(", ")).filter(|v| !v.is_empty());
+    place.address = Some(address.join(", "));
+    place
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(text: &str) -> (Option<String>, Option<String>, Option<String>) {
+        let p = split(text);
+        (p.venue, p.address, p.city)
+    }
+
+    fn some(x: &str) -> Option<String> {
+        Some(x.to_owned())
+    }
+
+    #[test]
+    fn numbers_in_names_stay_in_the_venue() {
+        assert_eq!(
+            s("Библиотека-филиал № 5, абонемент, проспект Фрунзе, 81"),
+            (some("Библиотека-филиал № 5, абонемент"), some("проспект Фрунзе, 81"), None)
+        );
+        assert_eq!(
+            s("Гимназия №2, каб. 14, ул. Ленина 5, г. Витебск"),
+            (some("Гимназия №2, каб. 14"), some("ул. Ленина 5"), some("Витебск"))
+        );
+        assert_eq!(s("Корпус 3 ВГУ, ауд. 301"), (some("Корпус 3 ВГУ, ауд. 301"), None, None));
+    }
+
+    #[test]
+    fn usual_shapes() {
+        assert_eq!(
+            s("Центральная библиотека, ул. Ленина, 12"),
+            (some("Центральная библиотека"), some("ул. Ленина, 12"), None)
+        );
+        assert_eq!(
+            s("City Library, 12 Lenin Street, Vitebsk"),
+            (some("City Library"), some("12 Lenin Street"), some("Vitebsk"))
+        );
+        assert_eq!(s("Арт-кафе, Ленина 5"), (some("Арт-кафе"), some("Ленина 5"), None));
+        assert_eq!(s("вул. Савецкая, 7, Віцебск"), (None, some("вул. Савецкая, 7"), some("Віцебск")));
+        assert_eq!(s("Музей истории"), (some("Музей истории"), None, None));
+        assert_eq!(split("ул. Ленина, 8, 210015, г. Витебск").address, some("ул. Ленина, 8"));
+    }
+}
