@@ -155,10 +155,13 @@ pub fn first_in_text(text: &str, clock: &Clock) -> Option<Span> {
     let without_relative = p.relative.replace_all(text, |c: &regex::Captures<'_>| " ".repeat(c[0].len()));
     let loose = Loose::scan(&without_relative, clock);
     // A time counts as the date's when it follows within 80 bytes and no other date lies between.
+    // Else the first one shortly before it ("а 11:00, з 6 лютага", "18:00–20:00, 2 February").
     let timed = loose.dates.iter().enumerate().find_map(|(i, (pos, dm))| {
         let next_date = loose.dates.get(i + 1).map_or(usize::MAX, |(p, _)| *p);
-        let time = loose.times.iter().find(|(tp, _)| *tp > *pos && *tp < pos + 80 && *tp < next_date)?;
-        Some((*dm, Some(*time)))
+        let prev_date = i.checked_sub(1).and_then(|j| loose.dates.get(j)).map_or(0, |(p, _)| *p);
+        let after = loose.times.iter().find(|(tp, _)| *tp > *pos && *tp < pos + 80 && *tp < next_date);
+        let before = || loose.times.iter().find(|(tp, _)| *tp < *pos && tp + 80 > *pos && *tp >= prev_date);
+        Some((*dm, Some(*after.or_else(before)?)))
     });
     let (dm, time) = timed.or_else(|| loose.dates.first().map(|(_, dm)| (*dm, None)))?;
     let date = resolve_date(dm, clock.today())?;

@@ -330,6 +330,12 @@ const KIND_WORDS: &[(Kind, &[&str])] = &[
             "чытанн",
             "хакатон",
             "hackathon",
+            "консультац",
+            "кансультац",
+            "consultation",
+            "квест",
+            "квэст",
+            "quest",
             "конкурс",
             "competition",
             "олимпиад",
@@ -363,7 +369,7 @@ pub fn kind_named(title: &str, categories: &[String]) -> Option<Kind> {
     kind_in(title).or_else(|| categories.iter().find_map(|c| kind_in(c)))
 }
 
-/// The first kind whose word `text` holds.
+/// The first kind whose word `text` holds, in the order of [`KIND_WORDS`].
 pub fn kind_in(text: &str) -> Option<Kind> {
     let text = taxonomy::Words::new(text);
     KIND_WORDS.iter().find(|(_, words)| text.match_any(words)).map(|(k, _)| *k)

@@ -813,6 +813,7 @@ impl<'v> Mapper<'_, 'v> {
         let mut amounts: Vec<f64> = Vec::new();
         let mut currency = None;
         let mut texts = Vec::new();
+        let mut visible = Vec::new();
         let mut stack: Vec<(&Value, usize)> = prop_values(node, "offers").into_iter().map(|v| (v, 0)).collect();
         let mut seen_offer = false;
         while let Some((v, depth)) = stack.pop() {
@@ -840,6 +841,7 @@ impl<'v> Mapper<'_, 'v> {
             if d.registration_url.is_none() {
                 d.registration_url = prop(offer, "url").and_then(|u| self.url_value(u));
             }
+            visible.extend(prop_text(offer, "@text"));
             if depth < 3 {
                 stack.extend(prop_values(offer, "offers").into_iter().map(|v| (v, depth + 1)));
             }
@@ -863,6 +865,9 @@ impl<'v> Mapper<'_, 'v> {
             d.price_text = Some(texts.join("; "));
         } else if seen_offer && d.price.is_none() {
             // An Offer without a price says nothing about the cost.
+        }
+        if d.price_text.is_none() && !visible.is_empty() {
+            d.price_text = Some(visible.join("; "));
         }
     }
 
@@ -978,8 +983,9 @@ impl<'v> Mapper<'_, 'v> {
         modes
     }
 
-    /// Sessions from `eventSchedule`/`courseSchedule`, else `startDate`/`endDate`, else the
-    /// dated `subEvent`s.
+    /// Sessions from `eventSchedule`/`courseSchedule`, else the dated `subEvent`s when there
+    /// are several (a parent's `startDate`/`endDate` then only spans them), else
+    /// `startDate`/`endDate`, else a single dated `subEvent`.
     fn sessions(&self, node: &'v Obj, d: &mut Draft) {
         let before = d.sessions.len();
         for name in ["eventSchedule", "courseSchedule"] {
@@ -993,18 +999,23 @@ impl<'v> Mapper<'_, 'v> {
         if d.sessions.len() > before {
             return;
         }
-        self.dated(node, d);
-        if d.sessions.len() > before {
-            return;
-        }
+        let mut subs = Draft::default();
         for v in prop_values(node, "subEvent") {
             if let Some(sub) = self.object(v) {
                 let cancelled = prop_text(sub, "eventStatus").is_some_and(|s| local_name(&s) == "EventCancelled");
-                let from = d.sessions.len();
-                self.dated(sub, d);
-                d.sessions.iter_mut().skip(from).for_each(|s| s.cancelled = cancelled);
+                let from = subs.sessions.len();
+                self.dated(sub, &mut subs);
+                subs.sessions.iter_mut().skip(from).for_each(|s| s.cancelled = cancelled);
             }
         }
+        if subs.sessions.len() < 2 {
+            self.dated(node, d);
+            if d.sessions.len() > before {
+                return;
+            }
+        }
+        d.sessions.append(&mut subs.sessions);
+        d.warnings.append(&mut subs.warnings);
     }
 
     /// `startDate` (one or several) with `endDate` or `duration`.

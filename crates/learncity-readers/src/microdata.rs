@@ -106,6 +106,14 @@ impl<'a> Reader<'a> {
             }
         }
         chain.remove(&ego_id::of(&root));
+        // An offer's visible words ("15 BYN за занятие", "10–15 BYN") say more than its
+        // `price` meta: kept for the price reading.
+        if depth > 0 && root.value().attr("itemtype").is_some_and(|t| t.contains("Offer")) {
+            let visible = collapse_whitespace(&root.text().collect::<String>());
+            if !visible.is_empty() {
+                obj.insert("@text".into(), Value::String(visible));
+            }
+        }
         Value::Object(obj)
     }
 

@@ -312,38 +312,51 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
 /// sentences, then the title ("Бесплатный мастер-класс"). A price spoken of without a value
 /// ("Стоимость уточняйте по телефону") is a warning.
 fn read_price(d: &Draft, title: &str, description: &str, warnings: &mut Vec<(String, String)>) -> Option<Price> {
-    use crate::prose::price::{Reading, read};
-    if let Some(stated) = &d.price {
-        // A structured price rarely says what it pays for; its own words ("15 BYN за занятие")
-        // or the description's may, when they give the same amount.
-        let mut price = stated.clone();
-        if price.per.is_none() && !price.free {
-            price.per = [d.price_text.as_deref().unwrap_or(""), description].into_iter().find_map(|text| {
-                match read(text, None) {
-                    Reading::Price(p) if p.amount == price.amount => p.per,
-                    _ => None,
-                }
-            });
+    use crate::prose::price::{Reading, per_stated, read};
+    // What a price pays for, when its own words do not say: a sentence of the description may.
+    let with_per = |mut p: Price| {
+        if p.per.is_none() && !p.free {
+            p.per = per_stated(description);
         }
-        return Some(price);
+        p
+    };
+    if let Some(stated) = &d.price {
+        // A structured price rarely says what it pays for or gives its range; its own words
+        // ("15 BYN за занятие", "10–15 BYN") or the description's may, for the same amount.
+        let mut price = stated.clone();
+        if !price.free {
+            for text in [d.price_text.as_deref().unwrap_or(""), description] {
+                let Reading::Price(words) = read(text, None) else { continue };
+                let (Some(low), Some(amount)) = (words.amount, price.amount) else { continue };
+                let high = words.amount_max.unwrap_or(low);
+                if price.amount_max.is_none() && low <= amount && amount <= high && low < high {
+                    price.amount = Some(low);
+                    price.amount_max = Some(high);
+                }
+                if price.per.is_none() && (low == amount || high == amount) {
+                    price.per = words.per;
+                }
+            }
+        }
+        return Some(with_per(price));
     }
     let field = d.price_text.as_deref().map(collapse_whitespace).filter(|t| !t.is_empty());
     let mut unreadable = None;
     if let Some(text) = &field {
         match read(text, None) {
-            Reading::Price(p) => return Some(p),
+            Reading::Price(p) => return Some(with_per(p)),
             Reading::Unreadable(_) | Reading::Nothing => unreadable = Some(text.clone()),
         }
     }
     match read(description, None) {
-        Reading::Price(p) => return Some(p),
+        Reading::Price(p) => return Some(with_per(p)),
         Reading::Unreadable(sentence) => {
             unreadable.get_or_insert(sentence);
         }
         Reading::Nothing => {}
     }
     if let Reading::Price(p) = read(title, None) {
-        return Some(p);
+        return Some(with_per(p));
     }
     if let Some(text) = unreadable {
         warnings.push((
@@ -405,7 +418,7 @@ fn sessions_from_schedule(
         }
         return sessions;
     };
-    if last_day.is_none() && field.is_none() && plan.count.is_none() && plan.weeks.is_none() {
+    if last_day.is_none() && field.is_none() && plan.count.is_none() && plan.weeks.is_none() && plan.until.is_none() {
         return sessions;
     }
     let first_time = (!first.all_day).then(|| {

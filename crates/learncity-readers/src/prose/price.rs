@@ -219,6 +219,12 @@ const PER_BEFORE: &[(PricePer, &[&str])] = &[
         &[
             "стоимость курса",
             "стоимость обучения",
+            "цена интенсива",
+            "стоимость интенсива",
+            "стоимость смены",
+            "стоимость путевки",
+            "кошт інтэнсіву",
+            "кошт змены",
             "на все занятия",
             "за все занятия",
             "на весь курс",
@@ -322,6 +328,21 @@ const PER_AFTER: &[(PricePer, &[&str])] = &[
             "/course",
             "for all",
             "for the series",
+            "for the camp",
+            "for the whole camp",
+            "for the week",
+            "for the whole week",
+            "for the term",
+            "за всю смену",
+            "за смену",
+            "за лагерь",
+            "за интенсив",
+            "за семестр",
+            "за ўсю змену",
+            "за змену",
+            "whole course",
+            "full course",
+            "entire course",
         ],
     ),
 ];
@@ -470,7 +491,7 @@ fn number(text: &str) -> Option<f64> {
 /// sentence.
 fn per_of(before: &str, after: &str) -> Option<PricePer> {
     let after_lower: String = after.to_lowercase().chars().take(40).collect();
-    let after_lower = after_lower.trim_start_matches(|c: char| c == '.' || c == ' ');
+    let after_lower = after_lower.trim_start_matches(|c: char| c == '.' || c == ' ' || c == '(' || c == ',');
     if let Some(c) = FOR_COUNT_AFTER_RE.captures(after_lower) {
         return Some(if c[1].parse::<u32>().unwrap_or(0) > 1 { PricePer::Course } else { PricePer::Session });
     }
@@ -493,6 +514,22 @@ fn per_of(before: &str, after: &str) -> Option<PricePer> {
         }
     }
     None
+}
+
+/// What a price pays for, when a sentence about the price says it apart from any amount
+/// ("Кошт указаны за ўвесь курс", "Prices are per session").
+pub fn per_stated(text: &str) -> Option<PricePer> {
+    sentences(text).into_iter().find_map(|sentence| {
+        let lower = sentence.to_lowercase();
+        if !speaks_of_price(&lower) && amounts_in(sentence, None).is_empty() {
+            return None;
+        }
+        PER_AFTER
+            .iter()
+            .chain(PER_BEFORE)
+            .find(|(_, words)| words.iter().any(|w| lower.contains(w)))
+            .map(|(per, _)| *per)
+    })
 }
 
 /// The ISO 4217 code of a currency word as written.
@@ -582,6 +619,9 @@ mod tests {
         assert_eq!(amount("Стоимость 5 руб. 50 коп."), (Some(5.5), None, Some("BYN"), None));
         assert_eq!(amount("500 российских рублей"), (Some(500.0), None, Some("RUB"), None));
         assert_eq!(amount("40 Br per month"), (Some(40.0), None, Some("BYN"), Some(PricePer::Month)));
+        assert_eq!(amount("BYN 200 (whole course)"), (Some(200.0), None, Some("BYN"), Some(PricePer::Course)));
+        assert_eq!(amount("150 BYN за всю смену"), (Some(150.0), None, Some("BYN"), Some(PricePer::Course)));
+        assert_eq!(amount("Цена интенсива — 250 бел. руб."), (Some(250.0), None, Some("BYN"), Some(PricePer::Course)));
     }
 
     #[test]
@@ -611,6 +651,16 @@ mod tests {
             assert!(matches!(read(text, None), Reading::Unreadable(_)), "{text}: {:?}", read(text, None));
         }
         assert_eq!(read("Лекция о модерне. Регистрация по ссылке.", None), Reading::Nothing);
+    }
+
+    #[test]
+    fn per_stated_apart_from_the_amount() {
+        assert_eq!(
+            per_stated("Курс з 6 заняткаў. Кошт указаны за ўвесь курс, матэрыялы ўключаны."),
+            Some(PricePer::Course)
+        );
+        assert_eq!(per_stated("BYN 200 (whole course)"), Some(PricePer::Course));
+        assert_eq!(per_stated("Курс з 6 заняткаў па суботах."), None);
     }
 
     #[test]

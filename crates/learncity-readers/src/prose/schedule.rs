@@ -36,6 +36,8 @@ pub struct Plan {
     pub except: Vec<(u32, u32)>,
     /// The last day the text names ("до 29 мая", "until 12 June", "по 25.02"), as (day, month).
     pub until: Option<(u32, u32)>,
+    /// Weeks between sessions on the same weekday: 2 for "раз в две недели", "every other week".
+    pub every_weeks: u32,
 }
 
 /// Weekday names: (word or stem, Monday = 0). Stems of four letters or more match the start of
@@ -233,7 +235,7 @@ static COUNT_RE: LazyLock<Regex> = LazyLock::new(|| {
         w.join("|")
     };
     Regex::new(&format!(
-        r"(?i)(?:^|[^\d\w.,:])(?P<n>\d{{1,3}}|{words})\s*-?\s*(?:\p{{L}}+\s+)?(?:(?P<s>{SESSION_NOUNS})|(?P<w>{WEEK_NOUNS}))(?:[^\w]|$)"
+        r"(?i)(?:^|[^\d\w.,:])(?P<n>\d{{1,3}}|{words})\s*-?\s*(?:(?P<adj>\p{{L}}+)\s+)?(?:(?P<s>{SESSION_NOUNS})|(?P<w>{WEEK_NOUNS}))(?:[^\w]|$)"
     ))
     .expect("static regex")
 });
@@ -249,6 +251,31 @@ static TIME_RE: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("static regex")
 });
+static FORTNIGHT_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)раз\s+(?:в|на|у)\s+(?:две|два|2)\s+(?:недели|тыдні|тыдня)|every\s+(?:other|second|two|2)\s+weeks?|fortnightly|bi-?weekly|через\s+неделю|каждую\s+вторую\s+неделю|праз\s+тыдзень",
+    )
+    .expect("static regex")
+});
+/// Words after a date that make it a day without a session ("8 марта — выходной").
+const EXCEPT_AFTER: &[&str] = &[
+    "выходной",
+    "выхадны",
+    "занятия нет",
+    "занятий нет",
+    "нет занятий",
+    "занятия не будет",
+    "заняткаў няма",
+    "няма заняткаў",
+    "занятка не будзе",
+    "no class",
+    "no session",
+    "no lesson",
+    "no meeting",
+    "is a holiday",
+    "праздник",
+    "свята",
+];
 static UNTIL_RE: LazyLock<Regex> = LazyLock::new(|| {
     let month = &*MONTH_ALT;
     Regex::new(&format!(
@@ -313,10 +340,24 @@ pub fn unknown_date(text: &str) -> Option<&'static str> {
     UNKNOWN_DATE.iter().find(|p| lower.contains(*p)).copied()
 }
 
+/// "Расписание формируется после прослушивания", "the timetable will be published later": a
+/// schedule word and, within three words of the same sentence, a word that puts it off.
+static UNKNOWN_SCHEDULE_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?:расписани|расклад|графи[кц]|schedule|timetable|dates\b|даты\b)\w*[^\w.]+(?:\w+[^\w.]+){0,3}?(?:уточн|ўдакладн|удакладн|согласов|согласу|узгадн|узгодн|формир|фармір|фармуе|составл|складз|будет|будзе|позже|пазней|later|tba|tbc|to\s+be|will\s+be|after|после|пасля|announced|agreed|arranged)",
+    )
+    .expect("static regex")
+});
+
 /// The phrase that says the schedule (or the date) is not known yet, when the text has one.
-pub fn unknown_schedule(text: &str) -> Option<&'static str> {
+pub fn unknown_schedule(text: &str) -> Option<String> {
     let lower = text.to_lowercase();
-    UNKNOWN_DATE.iter().chain(UNKNOWN_SCHEDULE).find(|p| lower.contains(*p)).copied()
+    UNKNOWN_DATE
+        .iter()
+        .chain(UNKNOWN_SCHEDULE)
+        .find(|p| lower.contains(*p))
+        .map(|p| (*p).to_owned())
+        .or_else(|| UNKNOWN_SCHEDULE_RE.find(text).map(|m| m.as_str().to_owned()))
 }
 
 /// One word of the text with its byte offset.
@@ -393,10 +434,18 @@ fn times(text: &str) -> Vec<(usize, Slot)> {
 /// Reads what `text` says about a schedule; `None` when it names no weekday, count, weekly
 /// rhythm or every-day rhythm.
 pub fn read(text: &str) -> Option<Plan> {
-    let lower = text.to_lowercase();
-    let ws = words(&lower);
-    let mut plan = Plan::default();
+    let mut lower = text.to_lowercase();
+    let mut plan = Plan { every_weeks: 1, ..Plan::default() };
     let mut found = false;
+    // "раз в две недели": a rhythm, and its number is no count; blanked (same length) after.
+    if let Some(m) = FORTNIGHT_RE.find(&lower) {
+        plan.every_weeks = 2;
+        plan.per_week = Some(1);
+        found = true;
+        let blank = " ".repeat(m.len());
+        lower.replace_range(m.range(), &blank);
+    }
+    let ws = words(&lower);
 
     // Exceptions: the words after an "except" cue up to the end of its sentence.
     let except_spans: Vec<(usize, usize)> = EXCEPT
@@ -412,7 +461,9 @@ pub fn read(text: &str) -> Option<Plan> {
     // Dates that are exceptions.
     for c in DAY_MONTH_RE.captures_iter(&lower) {
         let Some(all) = c.get(0) else { continue };
-        if !in_except(all.start()) {
+        let tail = &lower[all.end()..];
+        let clause = &tail[..tail.find(['.', ';', ',', '\n']).unwrap_or(tail.len())];
+        if !in_except(all.start()) && !EXCEPT_AFTER.iter().any(|cue| clause.contains(cue)) {
             continue;
         }
         if let (Some(d1), Some(m)) = (c.get(1), c.get(3)) {
@@ -521,7 +572,8 @@ pub fn read(text: &str) -> Option<Plan> {
     // Counts: "12 занятий", "восемь встреч", "6 weeks".
     for c in COUNT_RE.captures_iter(&lower) {
         let Some(num) = c.name("n") else { continue };
-        if in_except(num.start()) {
+        // "8 марта занятия нет" is a date.
+        if in_except(num.start()) || c.name("adj").is_some_and(|a| month_number(a.as_str()).is_some()) {
             continue;
         }
         // "1 занятие" is a single session, no plan.
@@ -623,6 +675,8 @@ impl Plan {
                 Some(step) => ((day - first_day).num_days() % step == 0).then_some(None),
                 None => days.get(&day.weekday().num_days_from_monday()).copied(),
             };
+            let week = (day - first_day).num_days().div_euclid(7);
+            let listed = listed.filter(|_| week % i64::from(self.every_weeks.max(1)) == 0);
             if (listed.is_some() || day == first_day) && !excepted(day) {
                 let listed = listed.flatten();
                 let slot = match (day == first_day, first_time) {
@@ -701,6 +755,13 @@ mod tests {
         assert_eq!(p.except.len(), 7);
         let p = read("раз в неделю по средам").unwrap();
         assert_eq!(p.per_week, Some(1));
+        let p = read("Занятия по понедельникам и средам с 18:30 до 21:00, 1 марта – 21 апреля; 8 марта — выходной.")
+            .unwrap();
+        assert_eq!(p.except, [(8, 3)]);
+        // 4 March 2027 is a Thursday; every other Thursday until 27 May: 4 Mar … 27 May = 7.
+        let p = read("сустрэчы раз на два тыдні па чацвяргах а 18:00, з 4 сакавіка да 27 траўня").unwrap();
+        assert_eq!((p.every_weeks, p.count, p.weeks), (2, None, None));
+        assert_eq!(p.expand(d(2027, 3, 4), None, None, 500).unwrap().len(), 7);
         let p = read("по субботам в 12:00, до 29 мая").unwrap();
         assert_eq!(p.until, Some((29, 5)));
         // 16 January 2027 is a Saturday; 29 May the last one.
@@ -760,5 +821,8 @@ mod tests {
         assert!(unknown_schedule("Расписание согласовывается с группой.").is_some());
         assert!(unknown_schedule("Dates to be announced").is_some());
         assert!(unknown_schedule("По вторникам").is_none());
+        assert!(unknown_schedule("Набор с 15 февраля; расписание формируется после прослушивания.").is_some());
+        assert!(unknown_schedule("The timetable will be published in March.").is_some());
+        assert!(unknown_schedule("Расписание: вт и чт 18:30. После занятия — чай.").is_none());
     }
 }
