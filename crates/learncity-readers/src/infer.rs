@@ -332,6 +332,14 @@ const KIND_WORDS: &[(Kind, &[&str])] = &[
             "hackathon",
             "консультац",
             "кансультац",
+            "группа поддержки",
+            "група падтрымкі",
+            "support group",
+            "ночь музеев",
+            "ноч музеяў",
+            "museum night",
+            "библионочь",
+            "бібліяноч",
             "consultation",
             "квест",
             "квэст",
@@ -369,9 +377,12 @@ pub fn kind_named(title: &str, categories: &[String]) -> Option<Kind> {
     kind_in(title).or_else(|| categories.iter().find_map(|c| kind_in(c)))
 }
 
-/// The first kind whose word `text` holds, in the order of [`KIND_WORDS`].
+/// The first kind whose word `text` holds, in the order of [`KIND_WORDS`]. A tour guide
+/// ("экскурсовод") is no tour.
 pub fn kind_in(text: &str) -> Option<Kind> {
-    let text = taxonomy::Words::new(text);
+    let lower =
+        text.to_lowercase().replace("экскурсовод", "гид").replace("экскурсавод", "гід").replace("tour guide", "guide");
+    let text = taxonomy::Words::new(&lower);
     KIND_WORDS.iter().find(|(_, words)| text.match_any(words)).map(|(k, _)| *k)
 }
 

@@ -138,6 +138,22 @@ const NOT_THE_PRICE_AFTER: &[&str] = &[
 
 /// Words of a sentence that speaks about the price: whole words...
 const PRICE_CUE_WORDS: &[&str] = &[
+    "плата",
+    "платы",
+    "плату",
+    "платой",
+    "donation",
+    "donations",
+    "ticket",
+    "tickets",
+    "билет",
+    "билеты",
+    "білет",
+    "білеты",
+    "взнос",
+    "узнос",
+    "оргвзнос",
+    "contribution",
     "цена",
     "цены",
     "цену",
@@ -162,7 +178,8 @@ const PRICE_CUE_WORDS: &[&str] = &[
     "preis",
 ];
 /// ...and stems.
-const PRICE_CUE_STEMS: &[&str] = &["стоимост", "оплат", "аплат", "кошт", "договор", "entgelt", "gebühr"];
+const PRICE_CUE_STEMS: &[&str] =
+    &["стоимост", "оплат", "аплат", "кошт", "договор", "пожертвован", "ахвяраван", "entgelt", "gebühr"];
 
 /// True when a lowercase sentence speaks of the price.
 fn speaks_of_price(lower: &str) -> bool {

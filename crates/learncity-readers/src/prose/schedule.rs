@@ -332,12 +332,32 @@ const UNKNOWN_SCHEDULE: &[&str] = &[
     "arranged with",
     "by arrangement",
     "schedule is arranged",
+    "по мере набора",
+    "по мере комплектования",
+    "по заявкам",
+    "па заяўках",
+    "па меры набору",
+    "as groups fill",
 ];
 
+/// "Дата будет сообщена дополнительно", "the date is not yet fixed": a date word (singular:
+/// "further dates will be agreed" speaks of the schedule) and, within
+/// three words of the same sentence, a word that puts it off.
+static UNKNOWN_DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?:\bдат[ау]\b|\bdate\b|\bсрок\w*|\bтэрмін\w*)[^\w.]+(?:\w+[^\w.]+){0,3}?(?:уточн|ўдакладн|удакладн|будет|будзе|позже|пазней|later|tba|tbc|to\s+be|will\s+be|announced|сообщ|паведам|объяв|абвясц|определ|вызнач|неизвест|невядом|not\s+yet|yet\s+to)|coming\s+soon|stay\s+tuned|следите\s+за\s+(?:анонс|новост)|сачыце\s+за\s+(?:анонс|навін)",
+    )
+    .expect("static regex")
+});
+
 /// The phrase that says the date is not known yet, when the text has one.
-pub fn unknown_date(text: &str) -> Option<&'static str> {
+pub fn unknown_date(text: &str) -> Option<String> {
     let lower = text.to_lowercase();
-    UNKNOWN_DATE.iter().find(|p| lower.contains(*p)).copied()
+    UNKNOWN_DATE
+        .iter()
+        .find(|p| lower.contains(*p))
+        .map(|p| (*p).to_owned())
+        .or_else(|| UNKNOWN_DATE_RE.find(text).map(|m| m.as_str().to_owned()))
 }
 
 /// "Расписание формируется после прослушивания", "the timetable will be published later": a
@@ -352,12 +372,12 @@ static UNKNOWN_SCHEDULE_RE: LazyLock<Regex> = LazyLock::new(|| {
 /// The phrase that says the schedule (or the date) is not known yet, when the text has one.
 pub fn unknown_schedule(text: &str) -> Option<String> {
     let lower = text.to_lowercase();
-    UNKNOWN_DATE
+    UNKNOWN_SCHEDULE
         .iter()
-        .chain(UNKNOWN_SCHEDULE)
         .find(|p| lower.contains(*p))
         .map(|p| (*p).to_owned())
         .or_else(|| UNKNOWN_SCHEDULE_RE.find(text).map(|m| m.as_str().to_owned()))
+        .or_else(|| unknown_date(text))
 }
 
 /// One word of the text with its byte offset.
@@ -820,6 +840,12 @@ mod tests {
     fn unknown_schedules() {
         assert!(unknown_schedule("Расписание согласовывается с группой.").is_some());
         assert!(unknown_schedule("Dates to be announced").is_some());
+        assert!(unknown_date("Дата будет сообщена дополнительно.").is_some());
+        assert!(unknown_date("The date is not yet fixed.").is_some());
+        // Further sessions are the schedule's business, not the first date's.
+        assert!(unknown_date("First meeting 12 May; further dates will be agreed with the group.").is_none());
+        assert!(unknown_date("Дата правядзення ўдакладняецца.").is_some());
+        assert!(unknown_date("Регистрация до 20 января.").is_none());
         assert!(unknown_schedule("По вторникам").is_none());
         assert!(unknown_schedule("Набор с 15 февраля; расписание формируется после прослушивания.").is_some());
         assert!(unknown_schedule("The timetable will be published in March.").is_some());
