@@ -126,7 +126,12 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
     let mut location = d.location.clone();
     location.venue = location.venue.as_deref().map(clean_text).filter(|s| !s.is_empty());
     location.address = location.address.as_deref().map(clean_text).filter(|s| !s.is_empty());
-    let location_text = d.location_text.as_deref().map(clean_text).filter(|s| !s.is_empty());
+    // A news item's place is often only in its text ("Место проведения: ...").
+    let location_text = d.location_text.as_deref().map(clean_text).filter(|s| !s.is_empty()).or_else(|| {
+        (location.is_empty() && d.online_urls.is_empty())
+            .then(|| crate::prose::place::in_text(&description_plain))
+            .flatten()
+    });
     let mut online_urls: Vec<String> = d.online_urls.iter().filter_map(|u| resolve_url(base, u)).collect();
     if let Some(lt) = &location_text {
         let links = infer::meeting_links(lt);

@@ -305,6 +305,52 @@ pub fn split(text: &str) -> Place {
     place
 }
 
+static LABELLED_RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)(?:^|[\n.;!])\s*(?:место\s+проведения|место\s+сбора|месца\s+правядзення|месца\s+збору|место|месца|адрес|адрас|place|venue|where|location|meeting\s+point|сбор|збор)\s*[:—–]\s*([^\n]+)",
+    )
+    .expect("static regex")
+});
+
+/// The place a description names, for items whose format gives none: a labelled line
+/// ("Место проведения: ...", "Place: ...", "Meeting point: ...") as written, else a line or
+/// sentence with a street address, from the part before the street ("..., в ТЦСОН, пр-т
+/// Строителей, 11." → "ТЦСОН, пр-т Строителей, 11").
+pub fn in_text(description: &str) -> Option<String> {
+    if let Some(c) = LABELLED_RE.captures(description) {
+        let value = c.get(1)?.as_str();
+        let value = value.split(". ").next().unwrap_or(value).trim().trim_end_matches('.').trim();
+        return (!value.is_empty() && value.chars().count() <= 160).then(|| value.to_owned());
+    }
+    // Lines, not sentences: "вул. Пуцяёўская" is no sentence end.
+    description.lines().find_map(|line| {
+        let parts: Vec<&str> = line.trim().trim_end_matches('.').split(',').map(str::trim).collect();
+        let at = parts.iter().position(|p| is_street(p))?;
+        let from = if at > 0 && plain_name(parts[at - 1]) { at - 1 } else { at };
+        let mut kept: Vec<String> = parts[from..].iter().map(|p| (*p).to_owned()).collect();
+        if let Some(first) = kept.first_mut() {
+            *first = strip_preposition(first);
+        }
+        Some(kept.join(", ")).filter(|t| t.chars().count() <= 160)
+    })
+}
+
+/// A short name without digits: a venue before a street (not the end of another sentence).
+fn plain_name(part: &str) -> bool {
+    let w = words(part);
+    !w.is_empty() && w.len() <= 6 && !part.chars().any(|c| c.is_ascii_digit()) && !part.contains(". ")
+}
+
+/// "в ТЦСОН" → "ТЦСОН", "at the Art Centre" → "the Art Centre".
+fn strip_preposition(part: &str) -> String {
+    for p in ["в ", "во ", "у ", "ў ", "in ", "at "] {
+        if let Some(rest) = part.strip_prefix(p) {
+            return rest.trim().to_owned();
+        }
+    }
+    part.to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -329,6 +375,23 @@ mod tests {
             (some("Гимназия №2, каб. 14"), some("ул. Ленина 5"), some("Витебск"))
         );
         assert_eq!(s("Корпус 3 ВГУ, ауд. 301"), (some("Корпус 3 ВГУ, ауд. 301"), None, None));
+    }
+
+    #[test]
+    fn places_named_in_descriptions() {
+        assert_eq!(
+            in_text("Linocut for adults.\nPlace: Art Centre, print studio (майстэрня).").as_deref(),
+            Some("Art Centre, print studio (майстэрня)")
+        );
+        assert_eq!(
+            in_text("Занятия по средам в 11.00, с 13.01.2027 по 26.05.2027, в ТЦСОН, пр-т Строителей, 11.").as_deref(),
+            Some("ТЦСОН, пр-т Строителей, 11")
+        );
+        assert_eq!(
+            in_text("14 студзеня 2027 г. а 18:00\nАрт-цэнтр Марка Шагала, вул. Пуцяёўская, 2, Віцебск").as_deref(),
+            Some("Арт-цэнтр Марка Шагала, вул. Пуцяёўская, 2, Віцебск")
+        );
+        assert_eq!(in_text("Лекция о модерне. Вход свободный."), None);
     }
 
     #[test]
