@@ -209,10 +209,8 @@ async fn read_page(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn page(n: usize, items: &[&str], next: Option<&str>) -> String {
+mod tests_support {
+    pub(super) fn page(n: usize, items: &[&str], next: Option<&str>) -> String {
         let next = next.map(|n| format!("<link rel=\"next\" href=\"{n}\"/>")).unwrap_or_default();
         let entries: String = items
             .iter()
@@ -228,6 +226,13 @@ mod tests {
              <updated>2025-03-01T00:00:00Z</updated>{next}{entries}</feed>"
         )
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use super::tests_support::page;
 
     struct Site {
         dir: tempfile::TempDir,
@@ -370,5 +375,107 @@ mod tests {
         assert!(out.incomplete.is_none(), "a loop ends the listing: {:?}", out.incomplete);
         assert!(out.warnings.iter().any(|w| w.message.contains("links back")));
         assert_eq!(followed.pages(), 3);
+    }
+}
+
+/// Whole collector runs of a paged provider, published on the in-process bus.
+#[cfg(test)]
+mod runs {
+    use std::sync::{Arc, Mutex};
+
+    use learncity_bus::{LocalBus, OutRecord};
+    use learncity_model::event::EVENT_SNAPSHOT;
+    use learncity_testkit::{Fault, FixtureServer};
+
+    use crate::{Collector, MemoryStateStore, Outcome, Ownership, Shutdown, StateStore};
+
+    fn atom(items: &[&str], next: Option<&str>) -> String {
+        super::tests_support::page(1, items, next)
+    }
+
+    fn snapshot_ids(records: &[OutRecord]) -> Option<Vec<String>> {
+        let snap = records
+            .iter()
+            .find(|r| r.headers.iter().any(|(k, v)| k == "event-type" && v.as_slice() == EVENT_SNAPSHOT.as_bytes()))?;
+        let value: serde_json::Value = serde_json::from_slice(snap.payload.as_deref()?).ok()?;
+        Some(value["source_ids"].as_array()?.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+    }
+
+    #[tokio::test]
+    async fn the_snapshot_follows_the_last_page_and_a_failed_page_withdraws_nothing() {
+        let server = FixtureServer::start().await;
+        server.set("/p1.xml", "application/atom+xml", atom(&["a", "b"], Some("/p2.xml")));
+        server.set("/p2.xml", "application/atom+xml", atom(&["c"], Some("/p3.xml")));
+        server.set("/p3.xml", "application/atom+xml", atom(&["d"], None));
+        let dir = tempfile::tempdir().unwrap();
+        let main = dir.path().join("learncity.toml");
+        std::fs::write(
+            &main,
+            format!(
+                "[http]\nper-host-delay = \"0s\"\n[collector]\nenrich-per-run = 0\n[[provider]]\nid = \"paged\"\n\
+                 url = \"{}\"\nallow-private = true\n",
+                server.url("/p1.xml")
+            ),
+        )
+        .unwrap();
+        let config = learncity_config::load_with_env(&main, []).unwrap();
+        let bus = Arc::new(LocalBus::new());
+        let mut deliveries = bus.subscribe(&config.kafka.offerings_topic, 16);
+        let seen: Arc<Mutex<Vec<Vec<OutRecord>>>> = Arc::default();
+        let sink = seen.clone();
+        tokio::spawn(async move {
+            while let Some(d) = deliveries.recv().await {
+                sink.lock().unwrap().push(d.records);
+                let _ = d.ack.send(Ok(()));
+            }
+        });
+        let fetcher = Arc::new(learncity_fetch::Fetcher::new(config.http.clone()).unwrap());
+        let collector = Collector::new(
+            &config,
+            fetcher,
+            bus,
+            Arc::new(MemoryStateStore::default()),
+            Ownership::everything(),
+            "test".into(),
+            1,
+            Shutdown::default(),
+        );
+        let provider = config.providers[0].clone();
+        let run = || async {
+            seen.lock().unwrap().clear();
+            let report = collector.run_provider(&provider).await.unwrap();
+            let records: Vec<OutRecord> = seen.lock().unwrap().drain(..).flatten().collect();
+            (report, records)
+        };
+
+        let (report, records) = run().await;
+        assert_eq!((report.outcome, report.upserts, report.snapshot), (Outcome::Published, 4, true), "{report:?}");
+        assert_eq!(snapshot_ids(&records).unwrap(), ["urn:a", "urn:b", "urn:c", "urn:d"]);
+        // The snapshot is the last record: after every page's upserts.
+        assert!(snapshot_ids(&records[records.len() - 1..]).is_some());
+
+        // Nothing changed on any page: nothing published.
+        let (report, records) = run().await;
+        assert_eq!((report.outcome, records.len()), (Outcome::Unchanged, 0), "{report:?}");
+
+        // A change on the last page only is seen (page 1 alone would look unchanged).
+        server.set("/p3.xml", "application/atom+xml", atom(&["d", "e"], None));
+        let (report, records) = run().await;
+        assert_eq!((report.outcome, report.upserts), (Outcome::Published, 1), "{report:?}");
+        assert_eq!(snapshot_ids(&records).unwrap().len(), 5);
+
+        // Page 2 fails: what was read is kept, nothing is withdrawn.
+        server.fault("/p2.xml", Fault::Status(500));
+        let (report, records) = run().await;
+        assert_eq!((report.outcome, report.snapshot), (Outcome::Incomplete, false), "{report:?}");
+        assert!(snapshot_ids(&records).is_none());
+        let state = collector.state().get("paged").unwrap();
+        assert!(state.last_error.as_deref().unwrap().contains("page 2"), "{:?}", state.last_error);
+
+        // Back: the whole listing again, with its snapshot.
+        server.clear_fault("/p2.xml");
+        let (report, records) = run().await;
+        assert_eq!((report.outcome, report.snapshot), (Outcome::Published, true), "{report:?}");
+        assert_eq!(snapshot_ids(&records).unwrap().len(), 5);
     }
 }
