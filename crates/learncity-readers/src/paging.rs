@@ -73,8 +73,12 @@ impl Paging {
 pub fn next_page(text: &str, format: SourceFormat, paging: &Paging, page_url: Option<&Url>) -> Option<String> {
     let body = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
     let is_json = body.starts_with('{') || body.starts_with('[');
+    // Cheap tests first: most documents name no next page, and a second full parse of every
+    // feed would cost as much as reading it.
     let found = match format {
+        SourceFormat::Rss | SourceFormat::Atom if !body.contains("next") => None,
         SourceFormat::Rss | SourceFormat::Atom => feed_next(body),
+        SourceFormat::Jsonfeed if paging.next_pointer.is_none() && !body.contains("\"next_url\"") => None,
         _ if is_json => json_next(body, format, paging),
         SourceFormat::Html | SourceFormat::Jsonld | SourceFormat::Microdata | SourceFormat::Microformats => {
             paging.next.as_deref().and_then(|sel| html_next(body, sel))
