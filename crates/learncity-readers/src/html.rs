@@ -1,7 +1,6 @@
 //! HTML pages: schema.org JSON-LD when the page has any describing a Course or Event, else
 //! schema.org microdata, else microformats2 `h-event`s, else the provider's selector rules
-//! (`[reader.html]`). A bare JSON
-//! document (a provider's JSON-LD endpoint) is read as JSON-LD.
+//! (`[reader.html]`). A bare JSON document (a provider's JSON-LD endpoint) is read as JSON-LD.
 //!
 //! Guarantees: no panic on any page; a JSON-LD block that is not JSON is reported and skipped;
 //! an item the rules find without a title is skipped with a warning naming its position

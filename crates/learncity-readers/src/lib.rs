@@ -147,9 +147,9 @@ pub enum ReadError {
         /// What the parser said.
         detail: String,
     },
-    /// An HTML page without schema.org data and without extraction rules for this provider.
+    /// An HTML page without schema.org data or h-events and without extraction rules for this provider.
     #[error(
-        "the HTML page has no schema.org JSON-LD or microdata and the provider has no [reader.html] rules; add rules (see README, \"HTML rules\")"
+        "the HTML page has no schema.org JSON-LD or microdata, no microformats h-event, and the provider has no [reader.html] rules; add rules (see README, \"HTML rules\")"
     )]
     NoHtmlRules,
     /// Settings that cannot work (a bad CSS selector, an unknown time zone).
