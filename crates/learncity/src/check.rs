@@ -269,3 +269,20 @@ fn session_text(s: &learncity_model::Session) -> String {
     }
     t
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_in_any_calendar_scheme_are_fetched_and_paths_are_read() {
+        for source in
+            ["https://a.example/feed", "HTTP://a.example/", "webcal://a.example/c.ics", "webcals://a.example/"]
+        {
+            assert!(is_url(source), "{source}");
+        }
+        for source in ["feed.xml", "./webcal/c.ics", "/tmp/http.html", "C:\\feeds\\a.xml", ""] {
+            assert!(!is_url(source), "{source}");
+        }
+    }
+}
