@@ -129,3 +129,31 @@ fn first_fixture(format: &str) -> PathBuf {
         })
         .expect("a readable fixture")
 }
+
+/// A listing served in pages (here a JSON Feed's `next_url`) is read page by page, as the
+/// collector reads it.
+#[test]
+fn a_multi_page_url_is_read_page_by_page() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let server = runtime.block_on(learncity_testkit::FixtureServer::start());
+    let page = |items: &[&str], next: Option<&str>| {
+        let items: Vec<serde_json::Value> = items
+            .iter()
+            .map(|id| serde_json::json!({"id": id, "title": format!("Лекция {id}"), "url": format!("https://lib.example/{id}")}))
+            .collect();
+        let mut feed =
+            serde_json::json!({"version": "https://jsonfeed.org/version/1.1", "title": "Library", "items": items});
+        if let Some(next) = next {
+            feed["next_url"] = next.into();
+        }
+        serde_json::to_vec(&feed).expect("json")
+    };
+    server.set("/feed/1.json", "application/feed+json", page(&["a", "b"], Some("/feed/2.json")));
+    server.set("/feed/2.json", "application/feed+json", page(&["c"], None));
+    let url = server.url("/feed/1.json");
+    let (code, stdout, stderr) = check(&[url.as_str(), "--allow-private"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("Лекция a") && stdout.contains("Лекция c"), "{stdout}");
+    assert!(stdout.contains("3 offerings") && stdout.contains("read 2 pages"), "{stdout}");
+    drop(server);
+}

@@ -125,7 +125,7 @@ fn every_fixture_yields_its_expected_records() {
 #[test]
 fn every_format_has_fixtures_including_broken_ones() {
     let docs = documents();
-    for format in ["rss", "atom", "jsonfeed", "ical", "html", "jsonld"] {
+    for format in ["rss", "atom", "jsonfeed", "ical", "html", "jsonld", "xcri"] {
         let n = docs.iter().filter(|d| d.parent().and_then(|p| p.file_name()).is_some_and(|f| f == format)).count();
         assert!(n >= 2, "tests/fixtures/{format}/ has {n} documents; each format needs realistic and broken ones");
     }

@@ -1,4 +1,5 @@
-//! One run of one provider: fetch → (unchanged? stop) → read → enrich → publish → store state.
+//! One run of one provider: fetch → (unchanged? stop) → read → further pages ([`crate::pages`]) →
+//! enrich → publish → store state.
 //!
 //! Order matters for delivery: before publishing, the state is stored without the new document's
 //! validators and content hash and without the hashes of the items about to change (an intent);
@@ -104,6 +105,36 @@ impl<S: StateStore> Collector<S> {
                             self.failed(provider, state, failure).await?
                         }
                         Ok(mut out) => {
+                            // A multi-page listing: every page is read before anything is published.
+                            let followed = if out.next_page.is_some() {
+                                let listing = crate::pages::Listing::of(provider);
+                                crate::pages::follow(&self.fetcher, &listing, &mut out, &f.url, started).await
+                            } else {
+                                crate::pages::Followed::default()
+                            };
+                            let multi_page = followed.pages() > 1;
+                            if multi_page {
+                                metrics::counter!("learncity_collector_bytes_total", "provider" => provider.id.clone())
+                                    .increment(followed.bytes);
+                                state.bytes += followed.bytes;
+                                tracing::debug!(provider = %provider.id, pages = followed.pages(), "listing read");
+                            }
+                            let hash = followed.listing_hash(&hash);
+                            // Page 1 alone cannot tell that a later page changed: a multi-page
+                            // listing is compared whole, and fetched without validators.
+                            let validators = if multi_page { Default::default() } else { f.validators.clone() };
+                            if multi_page
+                                && out.incomplete.is_none()
+                                && same_config
+                                && previous.content_hash.as_deref() == Some(hash.as_str())
+                            {
+                                state.validators = validators;
+                                let outcome = still_emptied(&state, Outcome::Unchanged);
+                                let report =
+                                    self.succeeded(provider, state, outcome, f.cache.fresh_for, 0, false).await?;
+                                tracing::info!(provider = %provider.id, outcome = report.outcome.as_str(), pages = followed.pages(), "provider run");
+                                return Ok(report);
+                            }
                             if matches!(out.format, SourceFormat::Rss | SourceFormat::Atom | SourceFormat::Jsonfeed)
                                 && self.settings.enrich_per_run > 0
                             {
@@ -142,7 +173,7 @@ impl<S: StateStore> Collector<S> {
                             if out.incomplete.is_none() {
                                 state.item_hashes = hashes.collect();
                                 state.content_hash = Some(hash);
-                                state.validators = f.validators;
+                                state.validators = validators;
                             } else {
                                 // A truncated document: keep what is known, re-read it next time.
                                 state.item_hashes.extend(hashes);
@@ -469,6 +500,7 @@ mod tests {
             warnings: vec![],
             incomplete: None,
             ttl_minutes: None,
+            next_page: None,
         }
     }
 

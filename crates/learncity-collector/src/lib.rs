@@ -5,7 +5,7 @@
 //! on the offerings topic through [`learncity_bus`].
 //!
 //! ```text
-//! scheduler ──due & owned──▶ fetch_run: fetch ─▶ unchanged? ─▶ read ─▶ enrich ─▶ publish ─▶ state
+//! scheduler ──due & owned──▶ fetch_run: fetch ─▶ unchanged? ─▶ read (+ pages) ─▶ enrich ─▶ publish ─▶ state
 //!     ▲                                                                                      │
 //!     └──────── membership (consumer group on the providers topic) · state (compacted topic) ◀┘
 //! ```
@@ -13,11 +13,13 @@
 //! - [`state`]: fetch state per provider and where it is kept;
 //! - [`membership`]: which providers this instance owns (Kafka consumer-group assignment);
 //! - [`fetch_run`]: one run of one provider;
+//! - [`pages`]: the further pages of a multi-page listing (also used by `learncity check`);
 //! - [`enrich`]: landing pages of feed items without dates.
 
 pub mod enrich;
 pub mod fetch_run;
 pub mod membership;
+pub mod pages;
 pub mod schedule;
 pub mod state;
 

@@ -45,7 +45,9 @@ pub struct Provider {
     #[serde(default)]
     pub city: Option<String>,
     /// Where its document lives (http, https or file). Required to collect it; `check` can
-    /// read a local copy without it.
+    /// read a local copy without it. `webcal://`/`webcals://` and the public links of Google,
+    /// Outlook and Nextcloud calendars are rewritten to their iCalendar URL on loading
+    /// ([`learncity_fetch::fetchable_url`]).
     #[serde(default)]
     pub url: Option<url::Url>,
     /// Document format, or `auto`.
@@ -120,6 +122,8 @@ impl Provider {
                 format!("`{}` must be non-empty and use only a-z, 0-9 and -", self.id),
             ));
         }
+        // `webcal://` and public calendar pages (Google, Outlook, Nextcloud) → their iCal URL.
+        self.url = self.url.as_ref().map(learncity_fetch::fetchable_url);
         if let Some(url) = &self.url
             && !matches!(url.scheme(), "http" | "https" | "file")
         {
@@ -161,6 +165,21 @@ mod tests {
         assert_eq!(p.format, FormatHint::Ical);
         assert_eq!(p.listing, Listing::Window);
         assert_eq!(p.reader.default_city.as_deref(), Some("Витебск"));
+    }
+
+    #[test]
+    fn calendar_links_are_loaded_as_their_ical_url() {
+        let p = Provider::parse("id = \"vhs\"\nurl = \"webcal://vhs.example/kurse.ics\"\n", "p.toml").unwrap();
+        assert_eq!(p.url.unwrap().as_str(), "https://vhs.example/kurse.ics");
+        let p = Provider::parse(
+            "id = \"club\"\nurl = \"https://calendar.google.com/calendar/embed?src=club%40group.calendar.google.com\"\n",
+            "p.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            p.url.unwrap().as_str(),
+            "https://calendar.google.com/calendar/ical/club%40group.calendar.google.com/public/basic.ics"
+        );
     }
 
     #[test]

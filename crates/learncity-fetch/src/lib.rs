@@ -23,11 +23,13 @@
 //!
 //! Layout: [`settings`](FetchSettings) (the `[http]` config section), `error` ([`FetchError`]), `guard` (address
 //! classification, the filtering DNS resolver, the redirect check), `headers` (cache and retry hints),
-//! `robots` (the robots.txt cache), `file` (`file://` reads), `fetcher` ([`Fetcher`]).
+//! `robots` (the robots.txt cache), `file` (`file://` reads), `fetcher` ([`Fetcher`]), `calendar_url`
+//! ([`fetchable_url`]: `webcal://` and public Google, Outlook and Nextcloud calendar links to their iCalendar URL).
 //!
 //! Metrics: `learncity_fetch_requests_total{outcome}` (`ok`, `not_modified` or [`FetchError::kind`]),
 //! `learncity_fetch_bytes_total`, histogram `learncity_fetch_seconds`.
 
+mod calendar_url;
 mod error;
 mod fetcher;
 mod file;
@@ -38,6 +40,7 @@ mod settings;
 
 use std::time::Duration;
 
+pub use calendar_url::fetchable_url;
 pub use error::FetchError;
 pub use fetcher::Fetcher;
 pub use settings::FetchSettings;

@@ -366,6 +366,10 @@ pub enum SourceFormat {
     Jsonld,
     /// schema.org microdata embedded in an HTML page.
     Microdata,
+    /// microformats2 `h-event`s marked up in an HTML page.
+    Microformats,
+    /// An XCRI-CAP 1.2 course catalogue.
+    Xcri,
 }
 
 impl SourceFormat {
@@ -379,6 +383,8 @@ impl SourceFormat {
             SourceFormat::Html => "html",
             SourceFormat::Jsonld => "jsonld",
             SourceFormat::Microdata => "microdata",
+            SourceFormat::Microformats => "microformats",
+            SourceFormat::Xcri => "xcri",
         }
     }
 }

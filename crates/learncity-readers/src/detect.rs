@@ -59,6 +59,7 @@ fn sniff_markup(text: &str) -> FormatHint {
         "" | "html" | "head" | "body" | "div" | "meta" | "title" | "section" | "article" | "main" | "script" => {
             FormatHint::Html
         }
+        _ if crate::xcri::looks_like_xcri(local, rest) => FormatHint::Xcri,
         _ if rest.contains("<html") || rest.contains("<body") => FormatHint::Html,
         _ => FormatHint::Rss,
     }
@@ -109,6 +110,8 @@ mod tests {
             ("{\"@context\": \"https://schema.org\", \"@type\": \"Course\"}", FormatHint::Html),
             ("<!DOCTYPE html><html><body>", FormatHint::Html),
             ("  <html lang=\"be\">", FormatHint::Html),
+            ("<?xml version=\"1.0\"?>\n<catalog xmlns=\"http://xcri.org/profiles/1.2/catalog\">", FormatHint::Xcri),
+            ("<xcri:catalog xmlns:xcri=\"http://xcri.org/profiles/1.2/catalog\">", FormatHint::Xcri),
         ];
         for (text, want) in cases {
             assert_eq!(sniff(text, None).unwrap(), want, "{text}");

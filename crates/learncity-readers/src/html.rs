@@ -1,6 +1,6 @@
 //! HTML pages: schema.org JSON-LD when the page has any describing a Course or Event, else
-//! schema.org microdata, else the provider's selector rules (`[reader.html]`). A bare JSON
-//! document (a provider's JSON-LD endpoint) is read as JSON-LD.
+//! schema.org microdata, else microformats2 `h-event`s, else the provider's selector rules
+//! (`[reader.html]`). A bare JSON document (a provider's JSON-LD endpoint) is read as JSON-LD.
 //!
 //! Guarantees: no panic on any page; a JSON-LD block that is not JSON is reported and skipped;
 //! an item the rules find without a title is skipped with a warning naming its position
@@ -25,7 +25,7 @@ use crate::draft::Draft;
 use crate::jsonld::{self, Env};
 use crate::settings::{FieldRule, HtmlRules};
 use crate::text::{collapse_whitespace, resolve_url};
-use crate::{ReadContext, ReadError, Warning, microdata};
+use crate::{ReadContext, ReadError, Warning, microdata, microformats};
 
 /// A page's opening `<html>` or `<body>` tag.
 static PAGE_OPEN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)<(html|body)[\s/>]").expect("static regex"));
@@ -57,6 +57,9 @@ pub fn read_page(
             return Ok((jsonld::read_document(&items, &env), SourceFormat::Microdata));
         }
         other_types.extend(jsonld::type_names(&items));
+    }
+    if microformats::has_events(&page) {
+        return Ok((microformats::read(&page, &env), SourceFormat::Microformats));
     }
     match &ctx.settings.html {
         Some(rules) => Ok((read_rules(&page, rules, &env, warnings)?, SourceFormat::Html)),

@@ -7,7 +7,7 @@
 //! ## Data flow
 //! ```text
 //! bytes ─▶ charset::decode ─▶ detect (format sniffing) ─▶ one reader ─▶ Vec<Draft> ─▶ normalise::finish ─▶ Vec<Offering>
-//!                                                     feed | ical | html | jsonld | microdata
+//!                                      feed | ical | xcri | html (+ jsonld | microdata | microformats)
 //! ```
 //! Each reader only extracts what its format says into a [`draft::Draft`]; everything that is the
 //! same for every format (sanitising, plain-text summary, mode/kind/category inference, defaults
@@ -29,16 +29,20 @@ pub mod identity;
 pub mod infer;
 pub mod jsonld;
 pub mod microdata;
+pub mod microformats;
 pub mod normalise;
+pub mod paging;
 pub mod prose;
 pub mod settings;
 pub mod text;
+pub mod xcri;
 
 use chrono::{DateTime, Utc};
 use learncity_model::{Offering, ProviderRef, SourceFormat};
 use serde::Serialize;
 use url::Url;
 
+pub use paging::Paging;
 pub use settings::{FieldRule, FormatHint, HtmlRules, ReaderSettings};
 
 /// Everything a reader needs besides the bytes. Built by the caller; readers read no globals.
@@ -74,6 +78,9 @@ pub struct ReadOutput {
     /// Provider hint for the next fetch (RSS `ttl`, in minutes), when the document gives one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ttl_minutes: Option<u32>,
+    /// The listing's next page, when the document names one ([`paging`]); the caller fetches it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_page: Option<String>,
 }
 
 /// A problem with one item (or the document) that did not stop the read.
@@ -141,9 +148,10 @@ pub enum ReadError {
         /// What the parser said.
         detail: String,
     },
-    /// An HTML page without schema.org Course/Event data and without extraction rules for this provider.
+    /// An HTML page without schema.org Course/Event data or h-events and without extraction
+    /// rules for this provider.
     #[error(
-        "the HTML page has {found} and the provider has no [reader.html] rules; add rules (see README, \"HTML rules\")"
+        "the HTML page has {found}, no microformats h-event, and the provider has no [reader.html] rules; add rules (see README, \"HTML rules\")"
     )]
     NoHtmlRules {
         /// What schema.org data the page has instead (`no schema.org JSON-LD or microdata`,
@@ -178,13 +186,18 @@ pub fn read(bytes: &[u8], hint: FormatHint, ctx: &ReadContext<'_>) -> Result<Rea
             let out = ical::read(&doc.text, ctx, &mut warnings)?;
             (out.drafts, SourceFormat::Ical, None, out.incomplete)
         }
+        FormatHint::Xcri => {
+            let out = xcri::read(&doc.text, ctx)?;
+            warnings.extend(out.warnings);
+            (out.drafts, SourceFormat::Xcri, None, out.incomplete)
+        }
         FormatHint::Html | FormatHint::Auto => {
             let (mut drafts, format) = html::read_page(&doc.text, ctx, &mut warnings)?;
             let incomplete = html::truncation(&doc.text);
             // The item nearest the cut may end half way (a JSON-LD block cut off does not parse,
             // so only a page read by rules or microdata has one): not published.
             if incomplete.is_some()
-                && matches!(format, SourceFormat::Html | SourceFormat::Microdata)
+                && matches!(format, SourceFormat::Html | SourceFormat::Microdata | SourceFormat::Microformats)
                 && drafts.pop().is_some()
             {
                 warnings.push(Warning::document(
@@ -197,7 +210,8 @@ pub fn read(bytes: &[u8], hint: FormatHint, ctx: &ReadContext<'_>) -> Result<Rea
     };
     let (offerings, item_warnings) = normalise::finish(drafts, format, ctx);
     warnings.extend(item_warnings);
-    Ok(ReadOutput { format, charset: doc.charset, offerings, warnings, incomplete, ttl_minutes })
+    let next_page = paging::next_page(&doc.text, format, &ctx.settings.paging, ctx.document_url);
+    Ok(ReadOutput { format, charset: doc.charset, offerings, warnings, incomplete, ttl_minutes, next_page })
 }
 
 /// Context construction shared by the unit tests of every reader.

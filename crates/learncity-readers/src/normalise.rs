@@ -423,7 +423,16 @@ fn sessions_from_schedule(
         }
         return sessions;
     };
-    if last_day.is_none() && field.is_none() && plan.count.is_none() && plan.weeks.is_none() && plan.until.is_none() {
+    // A date-only span with a rhythm and nothing else ("weekly video lessons" of a self-paced
+    // online course) names no sessions.
+    let vague = first.all_day && plan.weekdays.is_empty() && plan.count.is_none() && plan.weeks.is_none();
+    if vague
+        || (last_day.is_none()
+            && field.is_none()
+            && plan.count.is_none()
+            && plan.weeks.is_none()
+            && plan.until.is_none())
+    {
         return sessions;
     }
     let first_time = (!first.all_day).then(|| {

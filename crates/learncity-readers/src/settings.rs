@@ -22,6 +22,8 @@ pub enum FormatHint {
     Ical,
     /// An HTML page (schema.org data when present, else the provider's HTML rules).
     Html,
+    /// An XCRI-CAP 1.2 course catalogue.
+    Xcri,
 }
 
 impl FormatHint {
@@ -34,6 +36,7 @@ impl FormatHint {
             FormatHint::Jsonfeed => "jsonfeed",
             FormatHint::Ical => "ical",
             FormatHint::Html => "html",
+            FormatHint::Xcri => "xcri",
         }
     }
 }
@@ -48,7 +51,8 @@ impl std::str::FromStr for FormatHint {
             "jsonfeed" | "json" => Ok(FormatHint::Jsonfeed),
             "ical" | "ics" | "icalendar" => Ok(FormatHint::Ical),
             "html" => Ok(FormatHint::Html),
-            other => Err(format!("unknown format `{other}`; expected auto, rss, atom, jsonfeed, ical or html")),
+            "xcri" | "xcri-cap" => Ok(FormatHint::Xcri),
+            other => Err(format!("unknown format `{other}`; expected auto, rss, atom, jsonfeed, ical, html or xcri")),
         }
     }
 }
@@ -111,6 +115,9 @@ pub struct ReaderSettings {
     /// Extraction rules for HTML pages without schema.org data.
     #[serde(default)]
     pub html: Option<HtmlRules>,
+    /// Multi-page listings: the next-page link and how many pages to read.
+    #[serde(default)]
+    pub paging: crate::paging::Paging,
 }
 
 impl Default for ReaderSettings {
@@ -129,6 +136,7 @@ impl Default for ReaderSettings {
             horizon_days: default_horizon_days(),
             max_sessions: default_max_sessions(),
             html: None,
+            paging: crate::paging::Paging::default(),
         }
     }
 }
@@ -164,6 +172,7 @@ impl ReaderSettings {
         if let Some(rules) = &self.html {
             rules.validate().map_err(|e| format!("html.{e}"))?;
         }
+        self.paging.validate().map_err(|e| format!("paging.{e}"))?;
         Ok(())
     }
 }
@@ -343,7 +352,7 @@ mod tests {
     #[test]
     fn format_names_round_trip() {
         use FormatHint::*;
-        for f in [Auto, Rss, Atom, Jsonfeed, Ical, Html] {
+        for f in [Auto, Rss, Atom, Jsonfeed, Ical, Html, Xcri] {
             assert_eq!(f.as_str().parse::<FormatHint>(), Ok(f));
         }
     }

@@ -13,13 +13,21 @@ use learncity_model::ProviderRef;
 use learncity_readers::{FieldRule, FormatHint, HtmlRules, ReadContext, ReaderSettings};
 use proptest::prelude::*;
 
-const HINTS: [FormatHint; 6] =
-    [FormatHint::Auto, FormatHint::Rss, FormatHint::Atom, FormatHint::Jsonfeed, FormatHint::Ical, FormatHint::Html];
+const HINTS: [FormatHint; 7] = [
+    FormatHint::Auto,
+    FormatHint::Rss,
+    FormatHint::Atom,
+    FormatHint::Jsonfeed,
+    FormatHint::Ical,
+    FormatHint::Html,
+    FormatHint::Xcri,
+];
 
 static SETTINGS: LazyLock<ReaderSettings> = LazyLock::new(|| ReaderSettings {
     time_zone: "Europe/Minsk".into(),
     horizon_days: 60,
     max_sessions: 50,
+    paging: learncity_readers::Paging { next: Some("a[rel=next], .next a".into()), ..Default::default() },
     html: Some(HtmlRules {
         item: "article, li, .event".into(),
         title: FieldRule::Selector("h1, h2, h3, a".into()),
@@ -147,6 +155,27 @@ fn mutation() -> impl Strategy<Value = Mutation> {
 
 /// Tokens of every format, to build documents that get past the first parser checks.
 const TOKENS: &[&str] = &[
+    "<catalog xmlns=\"http://xcri.org/profiles/1.2/catalog\">",
+    "</catalog>",
+    "<provider>",
+    "</provider>",
+    "<course>",
+    "</course>",
+    "<presentation>",
+    "</presentation>",
+    "<mlo:start dtf=\"2025-03-10\">",
+    "</mlo:start>",
+    "<end dtf=\"2025-99-99\"/>",
+    "<attendanceMode identifier=\"MM\">",
+    "<venue><provider><dc:title>Hall</dc:title>",
+    "<dc:identifier>c1</dc:identifier>",
+    "<div class=\"h-event\">",
+    "<span class=\"p-name\">",
+    "<time class=\"dt-start\" datetime=\"2025-03-12T18:30\">",
+    "<span class=\"dt-end\"><span class=\"value\">",
+    "<div class=\"p-location h-card\">",
+    "<a rel=\"next\" href=\"?page=2\">",
+    "<link rel=\"next\" href=\"/p2\"/>",
     "BEGIN:VCALENDAR\r\n",
     "BEGIN:VEVENT\r\n",
     "END:VEVENT\r\n",

@@ -15,7 +15,8 @@ use learncity_config::Provider as ProviderFile;
 /// Arguments of `learncity check`.
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// A file path or an http(s) URL.
+    /// A file path or an http(s) URL (`webcal://` and public Google, Outlook and Nextcloud
+    /// calendar links are read from their iCalendar URL; further pages of a listing are followed).
     pub source: String,
     /// Read as this format instead of sniffing it.
     #[arg(long, value_parser = parse_format, default_value = "auto")]
@@ -56,19 +57,46 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         (f, _) => f,
     };
 
-    let (bytes, document_url, content_type) = load(&args, provider_file.as_ref())?;
+    let fetched_at = Utc::now();
+    let loaded = load(&args, provider_file.as_ref())?;
     let ctx = ReadContext {
         provider: &provider,
         settings: &settings,
-        document_url: document_url.as_ref(),
-        content_type: content_type.as_deref(),
-        fetched_at: Utc::now(),
+        document_url: loaded.url.as_ref(),
+        content_type: loaded.content_type.as_deref(),
+        fetched_at,
     };
-    let out = learncity_readers::read(&bytes, format, &ctx).with_context(|| args.source.clone())?;
+    let mut out = learncity_readers::read(&loaded.bytes, format, &ctx).with_context(|| args.source.clone())?;
+    let mut pages = Vec::new();
+    if let (Some(fetch), Some(first_url)) = (&loaded.fetch, &loaded.url)
+        && out.next_page.is_some()
+    {
+        // A multi-page listing: the collector reads every page, and so does check.
+        let listing = learncity_collector::pages::Listing {
+            provider: provider.clone(),
+            settings: settings.clone(),
+            format,
+            allow_private: fetch.allow_private,
+            home_host: first_url.host_str().map(str::to_owned),
+        };
+        let followed = fetch.runtime.block_on(learncity_collector::pages::follow(
+            &fetch.fetcher,
+            &listing,
+            &mut out,
+            first_url,
+            fetched_at,
+        ));
+        pages = followed.urls;
+    } else if let Some(next) = &out.next_page {
+        eprintln!("note: the document names a next page ({next}); check follows pages only when given a URL");
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&out).context("cannot serialise the output")?);
     } else {
         print!("{}", render_table(&out));
+        if pages.len() > 1 {
+            println!("read {} pages: {}", pages.len(), pages.join(" → "));
+        }
     }
     // What was read is shown, but an incomplete document is a failed read: the provider must fix it.
     if let Some(reason) = &out.incomplete {
@@ -77,32 +105,65 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Reads the source: a URL is fetched, anything else is a file.
-fn load(
-    args: &CheckArgs,
-    provider: Option<&ProviderFile>,
-) -> anyhow::Result<(Vec<u8>, Option<url::Url>, Option<String>)> {
-    if args.source.starts_with("http://") || args.source.starts_with("https://") {
-        let url = url::Url::parse(&args.source).with_context(|| format!("`{}` is not a valid URL", args.source))?;
+/// The source document, and for a URL the fetcher that fetched it (for the further pages).
+struct Loaded {
+    bytes: Vec<u8>,
+    url: Option<url::Url>,
+    content_type: Option<String>,
+    fetch: Option<Fetch>,
+}
+
+/// What fetched a URL source: the runtime, the fetcher and its address policy.
+struct Fetch {
+    runtime: tokio::runtime::Runtime,
+    fetcher: learncity_fetch::Fetcher,
+    allow_private: bool,
+}
+
+/// True for a source `check` fetches rather than reads from disk.
+fn is_url(source: &str) -> bool {
+    ["http://", "https://", "webcal://", "webcals://"]
+        .iter()
+        .any(|scheme| source.get(..scheme.len()).is_some_and(|s| s.eq_ignore_ascii_case(scheme)))
+}
+
+/// Reads the source: a URL is fetched (a `webcal://` or public calendar link as the collector
+/// would fetch it: [`learncity_fetch::fetchable_url`]), anything else is a file.
+fn load(args: &CheckArgs, provider: Option<&ProviderFile>) -> anyhow::Result<Loaded> {
+    if is_url(&args.source) {
+        let given = url::Url::parse(&args.source).with_context(|| format!("`{}` is not a valid URL", args.source))?;
+        let url = learncity_fetch::fetchable_url(&given);
+        if url != given {
+            eprintln!("note: reading {url} (the calendar behind {given})");
+        }
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .context("cannot start the async runtime")?;
         let allow_private = args.allow_private || provider.is_some_and(|p| p.allow_private);
-        let fetched = runtime.block_on(fetch_once(&url, allow_private))?;
+        let fetcher = learncity_fetch::Fetcher::new(learncity_fetch::FetchSettings::default())?;
+        let fetched = runtime.block_on(fetch_once(&fetcher, &url, allow_private))?;
         let content_type = args.content_type.clone().or(fetched.content_type);
-        return Ok((fetched.body, Some(fetched.url), content_type));
+        return Ok(Loaded {
+            bytes: fetched.body,
+            url: Some(fetched.url),
+            content_type,
+            fetch: Some(Fetch { runtime, fetcher, allow_private }),
+        });
     }
     let path = PathBuf::from(&args.source);
     let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
     let url = args.url.clone().or_else(|| provider.and_then(|p| p.url.clone()));
-    Ok((bytes, url, args.content_type.clone()))
+    Ok(Loaded { bytes, url, content_type: args.content_type.clone(), fetch: None })
 }
 
 /// One GET with the collector's fetcher and default `[http]` settings: the same limits,
 /// robots.txt and address guard as the collector.
-async fn fetch_once(url: &url::Url, allow_private: bool) -> anyhow::Result<learncity_fetch::Fetched> {
-    let fetcher = learncity_fetch::Fetcher::new(learncity_fetch::FetchSettings::default())?;
+async fn fetch_once(
+    fetcher: &learncity_fetch::Fetcher,
+    url: &url::Url,
+    allow_private: bool,
+) -> anyhow::Result<learncity_fetch::Fetched> {
     match fetcher.fetch(learncity_fetch::FetchRequest { url, validators: None, allow_private }).await? {
         learncity_fetch::FetchOutcome::Fetched(f) => Ok(f),
         learncity_fetch::FetchOutcome::NotModified { .. } => {
@@ -207,4 +268,21 @@ fn session_text(s: &learncity_model::Session) -> String {
         t.push_str(" [cancelled]");
     }
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_in_any_calendar_scheme_are_fetched_and_paths_are_read() {
+        for source in
+            ["https://a.example/feed", "HTTP://a.example/", "webcal://a.example/c.ics", "webcals://a.example/"]
+        {
+            assert!(is_url(source), "{source}");
+        }
+        for source in ["feed.xml", "./webcal/c.ics", "/tmp/http.html", "C:\\feeds\\a.xml", ""] {
+            assert!(!is_url(source), "{source}");
+        }
+    }
 }
