@@ -232,15 +232,20 @@ fn fields_on_independent_cities() {
     for (half, t) in [("dev", &dev), ("test", &test)] {
         assert_eq!(t.share("read"), 1.0, "{half}: every labelled item is read");
     }
-    // Floors a little under the figures measured when this test was written (see the issue
-    // notes); a change that loses ground on either half fails here.
+    // Floors a little under the figures measured when this test was written (issue 17's notes:
+    // dev 1.000/0.995/0.995/0.995/0.984/1.000, test 1.000/0.952/0.989/0.989/0.952/0.941 for
+    // price, kind, age, first start, sessions of courses, warned); a change that loses ground
+    // on either half fails here.
     for (field, dev_floor, test_floor) in [
-        ("price", 0.0, 0.0),
-        ("kind", 0.0, 0.0),
-        ("age", 0.0, 0.0),
-        ("first start", 0.0, 0.0),
-        ("sessions (courses)", 0.0, 0.0),
-        ("warned", 0.0, 0.0),
+        ("price", 0.99, 0.98),
+        ("kind", 0.97, 0.94),
+        ("age", 0.98, 0.97),
+        ("first start", 0.98, 0.97),
+        ("sessions (courses)", 0.96, 0.93),
+        ("warned", 0.97, 0.91),
+        ("price per", 0.95, 0.85),
+        ("venue", 0.84, 0.82),
+        ("address", 0.94, 0.91),
     ] {
         assert!(dev.share(field) >= dev_floor, "dev {field}: {:.3} < {dev_floor}", dev.share(field));
         assert!(test.share(field) >= test_floor, "test {field}: {:.3} < {test_floor}", test.share(field));

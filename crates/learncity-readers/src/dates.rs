@@ -151,7 +151,7 @@ pub fn parse_span(text: &str, formats: &[String], clock: &Clock) -> Option<Span>
 /// not read here: in a description they rarely date the event. A time range right after the
 /// start ("18:00–20:00") gives the end.
 pub fn first_in_text(text: &str, clock: &Clock) -> Option<Span> {
-    let Some(p) = PATTERNS.as_ref() else { return None };
+    let p = PATTERNS.as_ref()?;
     let without_relative = p.relative.replace_all(text, |c: &regex::Captures<'_>| " ".repeat(c[0].len()));
     let loose = Loose::scan(&without_relative, clock);
     // A time counts as the date's when it follows within 80 bytes and no other date lies between.

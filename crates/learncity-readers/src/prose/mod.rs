@@ -14,8 +14,7 @@ pub fn sentences(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     for line in text.lines() {
         let mut start = 0;
-        let mut chars = line.char_indices().peekable();
-        while let Some((i, c)) = chars.next() {
+        for (i, c) in line.char_indices() {
             if !matches!(c, '.' | '!' | '?' | '…') {
                 continue;
             }

@@ -445,7 +445,7 @@ fn says_free(lower: &str) -> bool {
     let phrase = FREE_PHRASES.iter().any(|p| {
         lower.match_indices(p).any(|(at, _)| {
             let starts_word = lower[..at].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
-            let rest = lower[at..].split_whitespace().skip(p.split_whitespace().count()).next().unwrap_or("");
+            let rest = lower[at..].split_whitespace().nth(p.split_whitespace().count()).unwrap_or("");
             starts_word && !NOT_THE_PRICE_AFTER.iter().any(|n| rest.starts_with(n))
         })
     });
@@ -508,7 +508,7 @@ fn number(text: &str) -> Option<f64> {
 /// sentence.
 fn per_of(before: &str, after: &str) -> Option<PricePer> {
     let after_lower: String = after.to_lowercase().chars().take(40).collect();
-    let after_lower = after_lower.trim_start_matches(|c: char| c == '.' || c == ' ' || c == '(' || c == ',');
+    let after_lower = after_lower.trim_start_matches(['.', ' ', '(', ',']);
     if let Some(c) = FOR_COUNT_AFTER_RE.captures(after_lower) {
         return Some(if c[1].parse::<u32>().unwrap_or(0) > 1 { PricePer::Course } else { PricePer::Session });
     }

@@ -491,10 +491,10 @@ pub fn read(text: &str) -> Option<Plan> {
             let first: u32 = d1.as_str().parse().unwrap_or(0);
             let last: u32 = c.get(2).and_then(|d| d.as_str().parse().ok()).unwrap_or(first);
             plan.except.extend((first..=last.min(31)).map(|d| (d, month)));
-        } else if let (Some(d), Some(m)) = (c.get(4), c.get(5)) {
-            if let (Ok(day), Ok(month)) = (d.as_str().parse(), m.as_str().parse()) {
-                plan.except.push((day, month));
-            }
+        } else if let (Some(d), Some(m)) = (c.get(4), c.get(5))
+            && let (Ok(day), Ok(month)) = (d.as_str().parse(), m.as_str().parse())
+        {
+            plan.except.push((day, month));
         }
     }
 
