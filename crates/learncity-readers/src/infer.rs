@@ -344,6 +344,16 @@ const KIND_WORDS: &[(Kind, &[&str])] = &[
             "квест",
             "квэст",
             "quest",
+            "викторин",
+            "віктарын",
+            "orientation",
+            "startup weekend",
+            "ночь в библиотеке",
+            "ноч у бібліятэцы",
+            "library night",
+            "info session",
+            "каникул",
+            "канікул",
             "конкурс",
             "competition",
             "олимпиад",
@@ -384,6 +394,63 @@ pub fn kind_in(text: &str) -> Option<Kind> {
         text.to_lowercase().replace("экскурсовод", "гид").replace("экскурсавод", "гід").replace("tour guide", "guide");
     let text = taxonomy::Words::new(&lower);
     KIND_WORDS.iter().find(|(_, words)| text.match_any(words)).map(|(k, _)| *k)
+}
+
+/// Words of teaching: several sessions with them are a course, without them (a film club, a
+/// reading hour, concerts) a series of events.
+const TEACHING_STEMS: &[&str] = &[
+    "заняти",
+    "занятий",
+    "урок",
+    "обучен",
+    "учим",
+    "научит",
+    "преподава",
+    "педагог",
+    "курс",
+    "модул",
+    "подготовк",
+    "уровень",
+    "уровн",
+    "начинающ",
+    "грамматик",
+    "занятк",
+    "занятак",
+    "навучан",
+    "навучы",
+    "выкладчык",
+    "падрыхтоўк",
+    "узровень",
+    "пачаткоўц",
+    "граматык",
+    "lesson",
+    "course",
+    "tuition",
+    "teacher",
+    "tutor",
+    "learn",
+    "training",
+    "preparation",
+    "module",
+    "beginner",
+    "grammar",
+    "homework",
+];
+/// English words that are teaching only whole ("class", not "classical").
+const TEACHING_WORDS: &[&str] = &["class", "classes", "level", "levels"];
+
+/// True when `text` speaks of teaching.
+pub fn teaches(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    let words = taxonomy::Words::new(&lower);
+    words.match_any(TEACHING_STEMS)
+        || lower.split(|c: char| !c.is_alphanumeric()).any(|w| TEACHING_WORDS.contains(&w))
+        || crate::infer::has_cefr_level(&lower)
+}
+
+/// "A1", "B2" as a word: a language level.
+fn has_cefr_level(lower: &str) -> bool {
+    lower.split(|c: char| !c.is_alphanumeric()).any(|w| matches!(w, "a1" | "a2" | "b1" | "b2" | "c1" | "c2"))
 }
 
 /// Audience facts from free text: age ranges ("7–12 лет", "6+", "от 14 лет"), target groups
@@ -463,6 +530,14 @@ mod tests {
         assert_eq!(infer_kind("Python for beginners", &["Course".into()], ""), Some(Kind::Course));
         assert_eq!(infer_kind("Встреча клуба", &[], ""), Some(Kind::Event));
         assert_eq!(infer_kind("Шахматы", &[], ""), None);
+        assert_eq!(
+            infer_kind(
+                "Python for Data Analysis",
+                &[],
+                "A 10-session course: pandas, charts, cleaning real open data of Belarusian cities. Taught in English."
+            ),
+            Some(Kind::Course)
+        );
     }
 
     #[test]

@@ -248,12 +248,17 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
         warnings.push(("start".into(), "the item has no date".into()));
     }
     // A kind the format states, then one the title or categories name, then a course for three
-    // sessions or more, then the description's words (the provider's default beats the
+    // sessions or more that speak of teaching, then a course for a title of teaching, then the
+    // description's words (the provider's default beats the
     // weakest of those, "event" from words like "вечер").
     let kind = d
         .kind
         .or_else(|| infer::kind_named(&title, &provider_categories))
-        .or_else(|| (sessions.len() >= 3).then_some(Kind::Course))
+        .or_else(|| {
+            (sessions.len() >= 3 && infer::teaches(&format!("{title}\n{description_plain}"))).then_some(Kind::Course)
+        })
+        // "IELTS Preparation", "Polish B1 evening group": a title of teaching.
+        .or_else(|| infer::teaches(&title).then_some(Kind::Course))
         .or_else(|| infer::kind_in(&description_plain).filter(|k| *k != Kind::Event || settings.default_kind.is_none()))
         .or(settings.default_kind)
         .unwrap_or(if sessions.is_empty() { Kind::Other } else { Kind::Event });

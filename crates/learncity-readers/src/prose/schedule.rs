@@ -38,6 +38,9 @@ pub struct Plan {
     pub until: Option<(u32, u32)>,
     /// Weeks between sessions on the same weekday: 2 for "раз в две недели", "every other week".
     pub every_weeks: u32,
+    /// Which weekdays of the month: 1 and 3 for "first and third Friday of every month", -1 for
+    /// the last ("последний четверг месяца"); empty for every week.
+    pub of_month: Vec<i32>,
 }
 
 /// Weekday names: (word or stem, Monday = 0). Stems of four letters or more match the start of
@@ -110,6 +113,7 @@ const WEEKENDS: &[&str] = &["выходн", "weekends", "выхадн"];
 /// Words that make the weekday or date after them an exception.
 const EXCEPT: &[&str] = &[
     "кроме",
+    "апрача",
     "за исключением",
     "except",
     "excluding",
@@ -253,10 +257,35 @@ static TIME_RE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static FORTNIGHT_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)раз\s+(?:в|на|у)\s+(?:две|два|2)\s+(?:недели|тыдні|тыдня)|every\s+(?:other|second|two|2)\s+weeks?|fortnightly|bi-?weekly|через\s+неделю|каждую\s+вторую\s+неделю|праз\s+тыдзень",
+        r"(?i)раз\s+(?:в|на|у)\s+(?:две|два|2)\s+(?:недели|тыдні|тыдня)|every\s+(?:two|2)\s+weeks?|every\s+other\b|fortnightly|bi-?weekly|через\s+неделю|каждую\s+вторую\s+неделю|праз\s+тыдзень",
     )
     .expect("static regex")
 });
+/// Ordinals of a weekday in its month.
+const ORDINALS: &[(&str, i32)] = &[
+    ("перв", 1),
+    ("перш", 1),
+    ("first", 1),
+    ("1st", 1),
+    ("втор", 2),
+    ("друг", 2),
+    ("second", 2),
+    ("2nd", 2),
+    ("трет", 3),
+    ("трэц", 3),
+    ("third", 3),
+    ("3rd", 3),
+    ("четвёрт", 4),
+    ("четверт", 4),
+    ("чацвёрт", 4),
+    ("чацверт", 4),
+    ("fourth", 4),
+    ("4th", 4),
+    ("последн", -1),
+    ("апошн", -1),
+    ("last", -1),
+];
+
 /// Words after a date that make it a day without a session ("8 марта — выходной").
 const EXCEPT_AFTER: &[&str] = &[
     "выходной",
@@ -273,6 +302,13 @@ const EXCEPT_AFTER: &[&str] = &[
     "no lesson",
     "no meeting",
     "is a holiday",
+    "не будзе",
+    "не будет",
+    "не состоится",
+    "не адбудзецца",
+    "cancelled",
+    "переносится",
+    "пераносіцца",
     "праздник",
     "свята",
 ];
@@ -317,6 +353,10 @@ const UNKNOWN_SCHEDULE: &[&str] = &[
     "согласовыва",
     "согласуем",
     "согласуется",
+    "дамаўляемся",
+    "дамовімся",
+    "договоримся",
+    "договариваемся",
     "расклад удакладняецца",
     "расклад будзе",
     "час удакладняецца",
@@ -364,7 +404,7 @@ pub fn unknown_date(text: &str) -> Option<String> {
 /// schedule word and, within three words of the same sentence, a word that puts it off.
 static UNKNOWN_SCHEDULE_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?:расписани|расклад|графи[кц]|schedule|timetable|dates\b|даты\b)\w*[^\w.]+(?:\w+[^\w.]+){0,3}?(?:уточн|ўдакладн|удакладн|согласов|согласу|узгадн|узгодн|формир|фармір|фармуе|составл|складз|будет|будзе|позже|пазней|later|tba|tbc|to\s+be|will\s+be|after|после|пасля|announced|agreed|arranged)",
+        r"(?i)(?:расписани|расклад|графи[кц]|schedule|timetable|dates\b|даты\b)\w*[^\w.]+(?:\w+[^\w.]+){0,3}?(?:уточн|ўдакладн|удакладн|согласовыва|согласуе|согласуют|узгадня|формир|фармір|фармуе|составл|складз|будет|будзе|позже|пазней|later|tba|tbc|to\s+be|will\s+be|after|после|пасля|announced|agreed|arranged)",
     )
     .expect("static regex")
 });
@@ -542,6 +582,29 @@ pub fn read(text: &str) -> Option<Plan> {
         days_in_order.push((pos, day));
         last_day = Some((pos, day));
     }
+    // "каждую первую субботу месяца", "first and third Friday of every month": ordinals just
+    // before a weekday, with a month word after it.
+    if lower.contains("месяц") || lower.contains("month") || lower.contains("месяца") {
+        for (i, &(pos, word)) in ws.iter().enumerate() {
+            if weekday_of(word).is_none() {
+                continue;
+            }
+            // The month word follows the weekday closely ("субботу месяца", "Friday of every month").
+            let tail: String = lower[pos..].chars().take(30).collect();
+            if !(tail.contains("месяц") || tail.contains("month")) {
+                continue;
+            }
+            let before = ws[..i].iter().rev().take(4).take_while(|(p, w)| pos - p < 40 && weekday_of(w).is_none());
+            for (_, w) in before {
+                if let Some((_, n)) = ORDINALS.iter().find(|(stem, _)| w.starts_with(stem)) {
+                    if !plan.of_month.contains(n) {
+                        plan.of_month.push(*n);
+                    }
+                }
+            }
+        }
+    }
+    plan.of_month.sort_unstable();
     let lw = learncity_model::taxonomy::Words::new(&lower);
     if EVERY_DAY.iter().any(|p| lower.contains(p)) {
         days_in_order.extend((0..7).map(|d| (0, d)));
@@ -598,9 +661,11 @@ pub fn read(text: &str) -> Option<Plan> {
         }
         // "1 занятие" is a single session, no plan.
         let Some(n) = number_of(num.as_str()).filter(|n| (2..=500).contains(n)) else { continue };
-        // "2 занятия в неделю" is a rhythm, not a count.
+        // "2 занятия в неделю" and "twice a week" are a rhythm, not a count.
         let after = c.get(0).map_or("", |m| &lower[m.end()..]);
-        if PER_WEEK_TAIL_RE.is_match(after) {
+        let rhythm = c.name("w").is_some()
+            && c.name("adj").is_some_and(|a| ["a", "в", "на", "у", "per", "each", "every"].contains(&a.as_str()));
+        if rhythm || PER_WEEK_TAIL_RE.is_match(after) {
             plan.per_week.get_or_insert(n);
             continue;
         }
@@ -697,6 +762,11 @@ impl Plan {
             };
             let week = (day - first_day).num_days().div_euclid(7);
             let listed = listed.filter(|_| week % i64::from(self.every_weeks.max(1)) == 0);
+            let listed = listed.filter(|_| {
+                self.of_month.is_empty()
+                    || self.of_month.contains(&nth_in_month(day))
+                    || (self.of_month.contains(&-1) && is_last_in_month(day))
+            });
             if (listed.is_some() || day == first_day) && !excepted(day) {
                 let listed = listed.flatten();
                 let slot = match (day == first_day, first_time) {
@@ -712,6 +782,16 @@ impl Plan {
         }
         Ok(out)
     }
+}
+
+/// Which of its weekday's occurrences in the month `day` is (1 for the first).
+fn nth_in_month(day: NaiveDate) -> i32 {
+    (day.day0() / 7 + 1) as i32
+}
+
+/// True when no later day of the same weekday is in `day`'s month.
+fn is_last_in_month(day: NaiveDate) -> bool {
+    day.checked_add_days(chrono::Days::new(7)).is_none_or(|next| next.month() != day.month())
 }
 
 /// A session's local end from its slot, or the given duration.
@@ -782,6 +862,22 @@ mod tests {
         let p = read("сустрэчы раз на два тыдні па чацвяргах а 18:00, з 4 сакавіка да 27 траўня").unwrap();
         assert_eq!((p.every_weeks, p.count, p.weeks), (2, None, None));
         assert_eq!(p.expand(d(2027, 3, 4), None, None, 500).unwrap().len(), 7);
+        // 5 February 2027 is a Friday: first and third Fridays until 21 May.
+        let p = read("First and third Friday of every month, 19:00, February to May.").unwrap();
+        assert_eq!(p.of_month, [1, 3]);
+        assert_eq!(p.expand(d(2027, 2, 5), None, Some(d(2027, 5, 21)), 500).unwrap().len(), 8);
+        let p = read("Last Thursday of every month, 19:00").unwrap();
+        assert_eq!(p.expand(d(2027, 1, 28), None, Some(d(2027, 6, 24)), 500).unwrap().len(), 6);
+        let p = read("Every other Saturday, 12:00–14:00 (no meeting on 1 May)").unwrap();
+        assert_eq!((p.every_weeks, p.except.clone()), (2, vec![(1, 5)]));
+        let p = read("Twice a week, Tue and Fri, 17:30–19:00, from 5 to 26 February.").unwrap();
+        assert_eq!((p.count, p.weeks), (None, None));
+        assert_eq!(p.expand(d(2027, 2, 5), None, Some(d(2027, 2, 26)), 500).unwrap().len(), 7);
+        let p = read("Штодня з 8 па 14 студзеня, апрача панядзелка, а 17.00.").unwrap();
+        assert_eq!(p.weekdays.len(), 6);
+        // "вторникам" is no ordinal, and a monthly price is no monthly rhythm.
+        let p = read("Курс из 24 занятий: по вторникам и пятницам в 16:00. Абонемент на месяц — 140 руб.").unwrap();
+        assert!(p.of_month.is_empty());
         let p = read("по субботам в 12:00, до 29 мая").unwrap();
         assert_eq!(p.until, Some((29, 5)));
         // 16 January 2027 is a Saturday; 29 May the last one.
