@@ -154,6 +154,11 @@ const PRICE_CUE_WORDS: &[&str] = &[
     "узнос",
     "оргвзнос",
     "contribution",
+    "pay",
+    "донат",
+    "charged",
+    "admission",
+    "fee-paying",
     "цена",
     "цены",
     "цену",
@@ -178,8 +183,22 @@ const PRICE_CUE_WORDS: &[&str] = &[
     "preis",
 ];
 /// ...and stems.
-const PRICE_CUE_STEMS: &[&str] =
-    &["стоимост", "оплат", "аплат", "кошт", "договор", "пожертвован", "ахвяраван", "entgelt", "gebühr"];
+const PRICE_CUE_STEMS: &[&str] = &[
+    "стоимост",
+    "оплат",
+    "оплач",
+    "аплат",
+    "аплач",
+    "кошт",
+    "договор",
+    "прейскурант",
+    "прайс",
+    "пожертвован",
+    "ахвяраван",
+    "donat",
+    "entgelt",
+    "gebühr",
+];
 
 /// True when a lowercase sentence speaks of the price.
 fn speaks_of_price(lower: &str) -> bool {
@@ -664,6 +683,9 @@ mod tests {
             "Price on request.",
             "Кошт удзелу — на сайце.",
             "Мероприятие платное.",
+            "Материалы оплачиваются по прейскуранту платных услуг библиотеки.",
+            "Pay what you want.",
+            "Вход — донат на ваше усмотрение.",
         ] {
             assert!(matches!(read(text, None), Reading::Unreadable(_)), "{text}: {:?}", read(text, None));
         }

@@ -378,6 +378,16 @@ const UNKNOWN_SCHEDULE: &[&str] = &[
     "па заяўках",
     "па меры набору",
     "as groups fill",
+    "по гибкому графику",
+    "па гнуткім графіку",
+    "flexible schedule",
+    "па дамоўленасці",
+    "дни и время — по договор",
+    "days and times are agreed",
+    "даты следующих",
+    "даты наступных",
+    "dates of the next",
+    "next dates",
 ];
 
 /// "Дата будет сообщена дополнительно", "the date is not yet fixed": a date word (singular:
@@ -404,7 +414,7 @@ pub fn unknown_date(text: &str) -> Option<String> {
 /// schedule word and, within three words of the same sentence, a word that puts it off.
 static UNKNOWN_SCHEDULE_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?:расписани|расклад|графи[кц]|schedule|timetable|dates\b|даты\b)\w*[^\w.]+(?:\w+[^\w.]+){0,3}?(?:уточн|ўдакладн|удакладн|согласовыва|согласуе|согласуют|узгадня|формир|фармір|фармуе|составл|складз|будет|будзе|позже|пазней|later|tba|tbc|to\s+be|will\s+be|after|после|пасля|announced|agreed|arranged)",
+        r"(?i)(?:расписани|расклад|графи[кц]|schedule|timetable|dates\b|даты\b|время\b|дни\b|дні\b|days\b|times\b)\w*[^\w.]+(?:\w+[^\w.]+){0,3}?(?:уточн|ўдакладн|удакладн|согласовыва|согласуе|согласуют|узгадня|формир|фармір|фармуе|составл|складз|будет|будзе|позже|пазней|later|tba|tbc|to\s+be|will\s+be|after|после|пасля|announced|agreed|arranged)",
     )
     .expect("static regex")
 });
@@ -945,6 +955,7 @@ mod tests {
         assert!(unknown_schedule("По вторникам").is_none());
         assert!(unknown_schedule("Набор с 15 февраля; расписание формируется после прослушивания.").is_some());
         assert!(unknown_schedule("The timetable will be published in March.").is_some());
+        assert!(unknown_schedule("Время и место уточняются.").is_some());
         assert!(unknown_schedule("Расписание: вт и чт 18:30. После занятия — чай.").is_none());
     }
 }
