@@ -17,9 +17,7 @@ use std::path::{Path, PathBuf};
 use chrono::{TimeZone, Utc};
 use learncity_builder::state::{Effects, PartitionCatalog, ProviderInfo, Rules};
 use learncity_catalog::matching::{self, Features, Thresholds};
-use learncity_config::Provider;
-use learncity_model::{Offering, ProviderRef};
-use learncity_readers::ReadContext;
+use learncity_model::Offering;
 
 struct City {
     offerings: Vec<Offering>,
@@ -38,31 +36,10 @@ fn load(half: &str) -> City {
     let dir = folder(half);
     let mut offerings = Vec::new();
     let mut providers = HashMap::new();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("providers"))
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    files.sort();
     let fetched_at = Utc.with_ymd_and_hms(2027, 1, 5, 9, 0, 0).unwrap();
-    for file in files {
-        let p = Provider::load(&file).unwrap_or_else(|e| panic!("{e}"));
-        let doc = std::fs::read_dir(dir.join("documents"))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .find(|d| d.file_stem().is_some_and(|s| s == p.id.as_str()))
-            .unwrap_or_else(|| panic!("no document of {}", p.id));
-        let bytes = std::fs::read(&doc).unwrap();
-        let provider = ProviderRef { id: p.id.clone(), name: p.name.clone() };
-        let ctx = ReadContext {
-            provider: &provider,
-            settings: &p.reader,
-            document_url: p.url.as_ref(),
-            content_type: None,
-            fetched_at,
-        };
-        let out = learncity_readers::read(&bytes, p.format, &ctx).unwrap_or_else(|e| panic!("{}: {e}", doc.display()));
-        assert!(out.incomplete.is_none(), "{} is incomplete", doc.display());
+    for city in learncity_testkit::cities::read_city(&dir, fetched_at) {
+        let (p, out) = (city.provider, city.output);
+        assert!(out.incomplete.is_none(), "{} is incomplete", city.document.display());
         offerings.extend(out.offerings);
         providers.insert(p.id.clone(), ProviderInfo { priority: p.priority, city: p.city.clone(), role: p.role });
     }

@@ -16,9 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use chrono::{TimeZone, Utc};
-use learncity_config::Provider;
-use learncity_model::{Offering, ProviderRef};
-use learncity_readers::ReadContext;
+use learncity_model::Offering;
 use serde_json::Value;
 
 fn folder(half: &str) -> PathBuf {
@@ -34,38 +32,14 @@ struct Read {
 
 /// Reads every provider document of a half: (provider id, title) → what was read.
 fn read_half(half: &str) -> HashMap<(String, String), Read> {
-    let dir = folder(half);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("providers"))
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    files.sort();
     let fetched_at = Utc.with_ymd_and_hms(2027, 1, 5, 9, 0, 0).unwrap();
     let mut out = HashMap::new();
-    for file in files {
-        let p = Provider::load(&file).unwrap_or_else(|e| panic!("{e}"));
-        let doc = std::fs::read_dir(dir.join("documents"))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .find(|d| d.file_stem().is_some_and(|s| s == p.id.as_str()))
-            .unwrap_or_else(|| panic!("no document of {}", p.id));
-        let bytes = std::fs::read(&doc).unwrap();
-        let provider = ProviderRef { id: p.id.clone(), name: p.name.clone() };
-        let ctx = ReadContext {
-            provider: &provider,
-            settings: &p.reader,
-            document_url: p.url.as_ref(),
-            content_type: None,
-            fetched_at,
+    for city in learncity_testkit::cities::read_city(&folder(half), fetched_at) {
+        let (p, read) = (city.provider, city.output);
+        let format = match serde_json::to_value(p.format).ok().and_then(|v| v.as_str().map(str::to_owned)) {
+            Some(f) if f != "auto" => f,
+            _ => city.document.extension().map_or(String::new(), |e| e.to_string_lossy().into_owned()),
         };
-        let read = learncity_readers::read(&bytes, p.format, &ctx).unwrap_or_else(|e| panic!("{}: {e}", doc.display()));
-        let format = doc.extension().map_or(String::new(), |e| e.to_string_lossy().into_owned());
-        let format =
-            match (format.as_str(), serde_json::to_value(p.format).ok().and_then(|v| v.as_str().map(str::to_owned))) {
-                (_, Some(f)) if f != "auto" => f,
-                (ext, _) => ext.to_owned(),
-            };
         for o in read.offerings {
             let warned = read
                 .warnings

@@ -4,6 +4,7 @@
 //!   read-back helpers. Tests that need Kafka fail loudly when no broker answers; they never skip.
 //! - [`http`]: an in-process fixture HTTP server with validators (ETag / Last-Modified, 304s), injected
 //!   faults (5xx, 429, slow drip, oversized and gzip-bomb bodies, redirect loops) and a request log.
+//! - [`cities`]: the labelled cities of `tests/fixtures/`, read as the collector reads them;
 //! - [`catalogue`]: catalogues as data to compare (the catalog topic reduced, the store's
 //!   entries, entries keyed by their provider items);
 //! - [`fixture`]: the bytes of a file under `tests/fixtures/` of the repository;
@@ -11,6 +12,7 @@
 
 pub mod broker;
 pub mod catalogue;
+pub mod cities;
 pub mod http;
 pub mod offerings;
 pub mod pg;
