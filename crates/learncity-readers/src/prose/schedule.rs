@@ -606,10 +606,10 @@ pub fn read(text: &str) -> Option<Plan> {
             }
             let before = ws[..i].iter().rev().take(4).take_while(|(p, w)| pos - p < 40 && weekday_of(w).is_none());
             for (_, w) in before {
-                if let Some((_, n)) = ORDINALS.iter().find(|(stem, _)| w.starts_with(stem)) {
-                    if !plan.of_month.contains(n) {
-                        plan.of_month.push(*n);
-                    }
+                if let Some((_, n)) = ORDINALS.iter().find(|(stem, _)| w.starts_with(stem))
+                    && !plan.of_month.contains(n)
+                {
+                    plan.of_month.push(*n);
                 }
             }
         }
