@@ -414,7 +414,7 @@ pub fn unknown_date(text: &str) -> Option<String> {
 /// schedule word and, within three words of the same sentence, a word that puts it off.
 static UNKNOWN_SCHEDULE_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?:расписани|расклад|графи[кц]|schedule|timetable|dates\b|даты\b|время\b|дни\b|дні\b|days\b|times\b)\w*[^\w.]+(?:\w+[^\w.]+){0,3}?(?:уточн|ўдакладн|удакладн|согласовыва|согласуе|согласуют|узгадня|формир|фармір|фармуе|составл|складз|будет|будзе|позже|пазней|later|tba|tbc|to\s+be|will\s+be|after|после|пасля|announced|agreed|arranged)",
+        r"(?i)(?:расписани|расклад|графи[кц]|schedule|timetable|dates\b|даты\b|время\b|дни\b|дні\b|days\b|times\b)\w*[^\w.]+(?:\w+[^\w.]+){0,3}?(?:уточн|ўдакладн|удакладн|согласовыва|согласуе|согласуют|узгадня|формир|фармір|фармуе|составл|складз|определ|вызнач|будет|будзе|позже|пазней|later|tba|tbc|tbd|to\s+be|will\s+be|to\s+follow|after|после|пасля|announced|agreed|arranged)",
     )
     .expect("static regex")
 });
@@ -956,6 +956,8 @@ mod tests {
         assert!(unknown_schedule("Набор с 15 февраля; расписание формируется после прослушивания.").is_some());
         assert!(unknown_schedule("The timetable will be published in March.").is_some());
         assert!(unknown_schedule("Время и место уточняются.").is_some());
+        assert!(unknown_schedule("Дни занятий определяются после собрания.").is_some());
+        assert!(unknown_schedule("Timetable to follow.").is_some());
         assert!(unknown_schedule("Расписание: вт и чт 18:30. После занятия — чай.").is_none());
     }
 }
