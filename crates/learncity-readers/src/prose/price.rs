@@ -211,18 +211,7 @@ fn speaks_of_price(lower: &str) -> bool {
 const PER_BEFORE: &[(PricePer, &[&str])] = &[
     (
         PricePer::Month,
-        &[
-            "в месяц",
-            "на месяц",
-            "месячн",
-            "ежемесячн",
-            "у месяц",
-            "на месяц",
-            "штомесяч",
-            "monthly",
-            "per month",
-            "a month",
-        ],
+        &["в месяц", "на месяц", "месячн", "ежемесячн", "у месяц", "штомесяч", "monthly", "per month", "a month"],
     ),
     (
         PricePer::Session,
@@ -298,7 +287,6 @@ const PER_AFTER: &[(PricePer, &[&str])] = &[
             "в месяц",
             "за месяц",
             "у месяц",
-            "за месяц",
             "в мес",
             "/month",
             "per month",
@@ -454,13 +442,8 @@ pub fn read(text: &str, default_currency: Option<&str>) -> Reading {
     unreadable.map_or(Reading::Nothing, Reading::Unreadable)
 }
 
-fn taxonomy_words(lower: &str) -> learncity_model::taxonomy::Words {
-    learncity_model::taxonomy::Words::new(lower)
-}
-
 /// True when a lowercase sentence says the offering is free.
 fn says_free(lower: &str) -> bool {
-    let words = taxonomy_words(lower);
     let phrase = FREE_PHRASES.iter().any(|p| {
         lower.match_indices(p).any(|(at, _)| {
             let starts_word = lower[..at].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
@@ -473,7 +456,9 @@ fn says_free(lower: &str) -> bool {
         let trimmed = lower.trim_matches(|c: char| !c.is_alphanumeric());
         trimmed == "free" || trimmed.starts_with("free ") && trimmed.len() < 40 && !trimmed.contains("time")
     };
-    phrase || bare || (words.match_any(&["free"]) && lower.contains("free,") && lower.split_whitespace().count() <= 6)
+    // "Free, registration required."
+    let short = lower.contains("free,") && lower.split_whitespace().count() <= 6;
+    phrase || bare || short
 }
 
 /// Every amount with a currency in one sentence (and a bare number right after a label).
