@@ -24,6 +24,7 @@
 pub mod entry;
 pub mod event;
 pub mod offering;
+pub mod places;
 pub mod schema;
 pub mod taxonomy;
 

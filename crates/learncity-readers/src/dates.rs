@@ -790,7 +790,7 @@ fn blank(s: &mut String, ranges: impl IntoIterator<Item = (usize, usize)>) {
 }
 
 /// A wall-clock time from hour, minute and an optional `a`/`p`.
-fn clock_time(hour: u32, minute: u32, ampm: Option<&str>) -> Option<NaiveTime> {
+pub(crate) fn clock_time(hour: u32, minute: u32, ampm: Option<&str>) -> Option<NaiveTime> {
     let hour = match ampm {
         Some("a") if (1..=12).contains(&hour) => hour % 12,
         Some("p") if (1..=12).contains(&hour) => hour % 12 + 12,

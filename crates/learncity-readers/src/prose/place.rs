@@ -105,104 +105,17 @@ const ROOM_WORDS: &[&str] = &[
     "класс",
 ];
 
-/// Cities of Belarus and beyond as providers write them (any spelling is kept; this list only
-/// recognises a part as a city).
-const CITIES: &[&str] = &[
-    "витебск",
-    "віцебск",
-    "vitebsk",
-    "viciebsk",
-    "vitsyebsk",
-    "минск",
-    "мінск",
-    "minsk",
-    "гомель",
-    "homiel",
-    "homel",
-    "gomel",
-    "гродно",
-    "гродна",
-    "grodno",
-    "hrodna",
-    "брест",
-    "brest",
-    "могилёв",
-    "могилев",
-    "магілёў",
-    "mogilev",
-    "mahilioŭ",
-    "mahiliou",
-    "mogilyov",
-    "бобруйск",
-    "бабруйск",
-    "babruysk",
-    "bobruisk",
-    "барановичи",
-    "баранавічы",
-    "baranovichi",
-    "пинск",
-    "пінск",
-    "pinsk",
-    "орша",
-    "orsha",
-    "polotsk",
-    "полоцк",
-    "полацк",
-    "новополоцк",
-    "наваполацк",
-    "novopolotsk",
-    "лида",
-    "ліда",
-    "lida",
-    "мозырь",
-    "мазыр",
-    "mozyr",
-    "солигорск",
-    "салігорск",
-    "soligorsk",
-    "молодечно",
-    "маладзечна",
-    "molodechno",
-    "борисов",
-    "барысаў",
-    "borisov",
-    "жлобин",
-    "жлобін",
-    "речица",
-    "рэчыца",
-    "светлогорск",
-    "светлагорск",
-    "слуцк",
-    "жодино",
-    "жодзіна",
-    "кобрин",
-    "кобрын",
-    "новогрудок",
-    "навагрудак",
-    "несвиж",
-    "нясвіж",
-    "глубокое",
-    "глыбокае",
-    "поставы",
-    "паставы",
-    "браслав",
-    "браслаў",
-    "лепель",
-    "лепель",
-    "городок",
-    "гарадок",
-    "верхнедвинск",
-    "верхнядзвінск",
-    "москва",
-    "moscow",
-    "вильнюс",
-    "vilnius",
-    "варшава",
-    "warsaw",
-    "bonn",
-    "tampere",
-    "baku",
-];
+/// Names of towns the readers take for a city besides those of the place-alias table
+/// ([`learncity_model::places::PLACES`]): one more spelling, and towns whose names are also common
+/// words ("Городок"), which the catalogue must not look for inside venue names.
+const MORE_CITIES: &[&str] = &["mogilyov", "городок", "гарадок", "верхнедвинск", "верхнядзвінск"];
+
+/// True when `name` (any case) is a city of the alias table or [`MORE_CITIES`].
+fn is_city(name: &str) -> bool {
+    let lower = name.to_lowercase();
+    MORE_CITIES.contains(&lower.as_str())
+        || learncity_model::places::PLACES.iter().any(|(_, names)| names.iter().any(|n| n.to_lowercase() == lower))
+}
 
 fn words(part: &str) -> Vec<String> {
     part.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == 'ў'))
@@ -247,7 +160,7 @@ fn city_of(part: &str) -> Option<String> {
         .iter()
         .find(|p| lower.starts_with(*p))
         .map_or(Some(trimmed), |p| trimmed.get(p.len()..).map(str::trim))?;
-    CITIES.contains(&name.to_lowercase().as_str()).then(|| name.to_owned())
+    is_city(name).then(|| name.to_owned())
 }
 
 fn is_room(part: &str) -> bool {

@@ -462,15 +462,12 @@ fn number_of(word: &str) -> Option<u32> {
     word.parse().ok().or_else(|| NUMBER_WORDS.iter().find(|(w, _)| *w == word).map(|(_, n)| *n))
 }
 
+/// A clock time from the digits and the `am`/`pm` as written, by the date readers' own rule.
 fn clock(h: &str, m: Option<&str>, ap: Option<&str>) -> Option<NaiveTime> {
-    let mut hour: u32 = h.parse().ok()?;
+    let hour: u32 = h.parse().ok()?;
     let minute: u32 = m.map_or(Some(0), |m| m.parse().ok())?;
-    match ap.map(|a| a.to_ascii_lowercase().starts_with('p')) {
-        Some(true) if hour < 12 => hour += 12,
-        Some(false) if hour == 12 => hour = 0,
-        _ => {}
-    }
-    NaiveTime::from_hms_opt(hour, minute, 0)
+    let half = ap.map(|a| if a.to_ascii_lowercase().starts_with('p') { "p" } else { "a" });
+    crate::dates::clock_time(hour, minute, half)
 }
 
 /// Times in the text: (offset, slot). A bare number is a time only with am/pm or a range
