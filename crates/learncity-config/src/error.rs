@@ -48,7 +48,7 @@ impl fmt::Display for ConfigError {
             None => {}
         }
         if let Some(field) = &self.field {
-            write!(f, ": field `{field}`")?;
+            write!(f, ": key `{field}`")?;
         }
         write!(f, ": {}", self.message)
     }

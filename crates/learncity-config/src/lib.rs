@@ -26,6 +26,7 @@
 
 mod error;
 mod locate;
+mod mistakes;
 mod provider;
 mod sections;
 
@@ -88,14 +89,6 @@ struct MainFile {
     provider: Vec<toml::Table>,
 }
 
-/// A registry file: `[[provider]]` tables only.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RegistryFile {
-    #[serde(default)]
-    provider: Vec<toml::Table>,
-}
-
 /// Loads the main config file, applies the environment's overrides (`LEARNCITY__*`), and
 /// loads and validates the provider registry. Every mistake found is returned.
 pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
@@ -108,15 +101,17 @@ pub fn load_with_env(path: &Path, env: impl IntoIterator<Item = (String, String)
     let text = std::fs::read_to_string(path).map_err(|e| {
         ConfigError::file(&origin, format!("cannot read the config file: {e}; pass an existing file with --config"))
     })?;
-    let mut errors = Vec::new();
-
-    // The file alone first: its mistakes get exact spans.
-    let file: MainFile = toml::from_str(&text).map_err(|e| ConfigError::from_toml(&origin, &text, &e))?;
-    drop(file);
+    // The file alone first: every mistake it holds, each at its line and column. The keys it
+    // refuses are taken out, so the rest is still checked in this same run.
+    let file = mistakes::read_all::<MainFile>(&text, &origin);
+    let mut errors = file.mistakes;
+    if file.value.is_none() {
+        return Err(ConfigErrors(errors));
+    }
 
     // Then with the environment's overrides applied.
     let overrides = env_overrides(env);
-    let mut table: toml::Table = toml::from_str(&text).map_err(|e| ConfigError::from_toml(&origin, &text, &e))?;
+    let mut table = file.table;
     for (name, path, value) in &overrides {
         if let Err(message) = set_path(&mut table, path, value.clone()) {
             errors.push(ConfigError::field(&format!("environment variable {name}"), None, &path.join("."), message));
@@ -128,7 +123,7 @@ pub fn load_with_env(path: &Path, env: impl IntoIterator<Item = (String, String)
             let names = overrides.iter().map(|(n, ..)| n.as_str()).collect::<Vec<_>>().join(", ");
             errors.push(ConfigError::file(
                 &format!("{origin} with environment overrides {names}"),
-                e.message().trim().to_owned(),
+                mistakes::plain(e.message()),
             ));
             return Err(ConfigErrors(errors));
         }
@@ -157,15 +152,12 @@ pub fn load_with_env(path: &Path, env: impl IntoIterator<Item = (String, String)
 
     let base = path.parent().unwrap_or(Path::new("."));
     let mut providers = Vec::new();
-    for (i, entry) in main.provider.into_iter().enumerate() {
-        match provider_from_table(entry, &text, "provider", i, &origin) {
-            Ok(p) => providers.push(p),
-            Err(e) => errors.push(e),
-        }
+    if !main.provider.is_empty() {
+        providers_of_registry(&text, &origin, &mut providers, &mut errors);
     }
     if let Some(dir) = &main.collector.providers {
-        let dir = base.join(dir);
-        load_registry(&dir, &mut providers, &mut errors);
+        let (set_in, line) = place("collector.providers");
+        load_registry(&base.join(dir), (&set_in, line), &mut providers, &mut errors);
     }
     check_unique(&providers, &mut errors);
 
@@ -187,9 +179,25 @@ pub fn load_with_env(path: &Path, env: impl IntoIterator<Item = (String, String)
 }
 
 /// Loads `collector.providers`: a folder (every `*.toml` in it is one provider, in name order)
-/// or a registry file of `[[provider]]` tables.
-fn load_registry(path: &Path, providers: &mut Vec<Provider>, errors: &mut Vec<ConfigError>) {
+/// or a registry file of `[[provider]]` tables. `setting` is where the main file names it (its
+/// file and line), for the mistake of a folder or file that is not there.
+fn load_registry(
+    path: &Path,
+    setting: (&str, Option<usize>),
+    providers: &mut Vec<Provider>,
+    errors: &mut Vec<ConfigError>,
+) {
     let origin = path.display().to_string();
+    let not_there = |what: &str, e: std::io::Error| {
+        ConfigError::field(
+            setting.0,
+            setting.1,
+            "collector.providers",
+            format!(
+                "{what} `{origin}` cannot be read ({e}); name a folder of provider files or a registry file, relative to the main file"
+            ),
+        )
+    };
     if path.is_dir() {
         let mut files: Vec<PathBuf> = match std::fs::read_dir(path) {
             Ok(entries) => entries
@@ -198,7 +206,7 @@ fn load_registry(path: &Path, providers: &mut Vec<Provider>, errors: &mut Vec<Co
                 .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
                 .collect(),
             Err(e) => {
-                errors.push(ConfigError::file(&origin, format!("cannot list the provider folder: {e}")));
+                errors.push(not_there("the provider folder", e));
                 return;
             }
         };
@@ -206,68 +214,54 @@ fn load_registry(path: &Path, providers: &mut Vec<Provider>, errors: &mut Vec<Co
         for file in files {
             match Provider::load(&file) {
                 Ok(p) => providers.push(p),
-                Err(e) => errors.push(e),
+                Err(e) => errors.extend(e.0),
             }
         }
         return;
     }
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) => {
-            errors.push(ConfigError::file(
-                &origin,
-                format!("cannot read `collector.providers` (a folder of provider files or a registry file): {e}"),
-            ));
-            return;
-        }
-    };
-    match toml::from_str::<RegistryFile>(&text) {
-        Ok(file) => {
-            for (i, entry) in file.provider.into_iter().enumerate() {
-                match provider_from_table(entry, &text, "provider", i, &origin) {
-                    Ok(p) => providers.push(p),
-                    Err(e) => errors.push(e),
-                }
-            }
-        }
-        Err(e) => errors.push(ConfigError::from_toml(&origin, &text, &e)),
+    match std::fs::read_to_string(path) {
+        Ok(text) => providers_of_registry(&text, &origin, providers, errors),
+        Err(e) => errors.push(not_there("the provider folder or registry file", e)),
     }
 }
 
-/// One `[[provider]]` table: deserialised, then validated with lines found in `text`.
-fn provider_from_table(
-    table: toml::Table,
-    text: &str,
-    array: &str,
-    index: usize,
-    origin: &str,
-) -> Result<Provider, ConfigError> {
-    let idx = index.to_string();
-    let entry_origin = format!("{origin} [[{array}]] #{}", index + 1);
-    let mut provider: Provider = toml::Value::Table(table).try_into().map_err(|e: toml::de::Error| {
-        // Spans are lost once the table is cut out: place the mistake at the entry's line, or
-        // at the line of the field the message names.
-        let msg = e.message().trim().to_owned();
-        let field = msg.split('`').nth(1).unwrap_or_default();
-        let line =
-            locate::line_of(text, &[array, idx.as_str(), field]).or_else(|| locate::line_of(text, &[array, &idx]));
-        ConfigError { origin: origin.to_owned(), line: line.map(|l| (l, None)), field: None, message: msg }
-    })?;
-    provider.origin = entry_origin;
-    provider.validate(text, &[array, idx.as_str()], origin)?;
-    Ok(provider)
+/// The `[[provider]]` tables of a registry file (or of the main file): every mistake of every
+/// entry, each at its line and key; entries without mistakes are kept.
+fn providers_of_registry(text: &str, origin: &str, providers: &mut Vec<Provider>, errors: &mut Vec<ConfigError>) {
+    /// Only the `[[provider]]` tables (the main file's other sections are read as [`MainFile`]).
+    #[derive(Deserialize)]
+    struct Registry {
+        #[serde(default)]
+        provider: Vec<Provider>,
+    }
+    let read = mistakes::read_all::<Registry>(text, origin);
+    errors.extend(read.mistakes);
+    for (i, mut provider) in read.value.map(|r| r.provider).unwrap_or_default().into_iter().enumerate() {
+        let idx = i.to_string();
+        provider.origin = format!("{origin} [[provider]] #{}", i + 1);
+        let found = provider.validate(text, &["provider", idx.as_str()], origin);
+        if found.is_empty() {
+            provider.id_line = locate::line_of(text, &["provider", idx.as_str(), "id"]);
+            providers.push(provider);
+        }
+        errors.extend(found);
+    }
 }
 
-/// Provider ids are record keys: one id, one provider.
+/// Provider ids are record keys: one id, one provider. A second use names both places.
 fn check_unique(providers: &[Provider], errors: &mut Vec<ConfigError>) {
-    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut seen: BTreeMap<&str, &Provider> = BTreeMap::new();
     for p in providers {
-        if let Some(first) = seen.insert(&p.id, &p.origin) {
+        if let Some(first) = seen.insert(&p.id, p) {
+            let first_at = match first.id_line {
+                Some(line) => format!("{}:{line}", first.file()),
+                None => first.origin.clone(),
+            };
             errors.push(ConfigError::field(
-                &p.origin,
-                None,
+                p.file(),
+                p.id_line,
                 "id",
-                format!("provider id `{}` is already defined in {first}; ids must be unique", p.id),
+                format!("provider id `{}` is already used in {first_at}; every provider needs an id of its own", p.id),
             ));
         }
     }

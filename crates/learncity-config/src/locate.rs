@@ -54,6 +54,19 @@ pub fn line_of(text: &str, path: &[&str]) -> Option<usize> {
     best.map(|(_, line)| line)
 }
 
+/// The table (dotted path of its header, without array indexes) that holds the byte `offset`:
+/// the last `[header]` or `[[header]]` above it; empty at the top level.
+pub fn table_above(text: &str, offset: usize) -> Vec<String> {
+    let before = text.get(..offset).unwrap_or(text);
+    before
+        .lines()
+        .rev()
+        .map(str::trim_start)
+        .find_map(|l| l.strip_prefix('[').map(|h| h.trim_start_matches('[').split(']').next().unwrap_or_default()))
+        .map(split_key)
+        .unwrap_or_default()
+}
+
 /// Inserts the current index after every prefix that is an array of tables.
 fn resolve(segments: &[String], arrays: &HashMap<Vec<String>, usize>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -137,6 +150,15 @@ link = { selector = \"a\" }
         assert_eq!(line_of(TEXT, &["provider", "1", "reader", "horizon-days"]), Some(13));
         assert_eq!(line_of(TEXT, &["comment"]), None);
         assert_eq!(line_of(TEXT, &["nothing", "here"]), None);
+    }
+
+    #[test]
+    fn the_table_above_an_offset() {
+        let at = |needle: &str| table_above(TEXT, TEXT.find(needle).unwrap());
+        assert_eq!(at("title"), Vec::<String>::new());
+        assert_eq!(at("interval"), ["collector"]);
+        assert_eq!(at("time-zone"), ["provider", "reader"]);
+        assert_eq!(at("link ="), ["provider", "reader", "html"]);
     }
 
     #[test]

@@ -28,8 +28,9 @@ pub use learncity_model::{Listing, Role};
 use learncity_readers::{FormatHint, ReaderSettings};
 use serde::Deserialize;
 
-use crate::error::ConfigError;
+use crate::error::{ConfigError, ConfigErrors};
 use crate::locate::line_of;
+use crate::mistakes;
 
 /// One provider.
 #[derive(Debug, Clone, Deserialize)]
@@ -83,6 +84,9 @@ pub struct Provider {
     /// Where it was defined (`file` or `file[provider N]`), for messages and the health page.
     #[serde(skip)]
     pub origin: String,
+    /// The line of `id` in that file, when known (a mistake that involves two providers names both).
+    #[serde(skip)]
+    pub id_line: Option<usize>,
 }
 
 fn yes() -> bool {
@@ -90,64 +94,70 @@ fn yes() -> bool {
 }
 
 impl Provider {
-    /// Loads and validates a one-provider file.
-    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+    /// Loads and validates a one-provider file; every mistake in it is returned.
+    pub fn load(path: &Path) -> Result<Self, ConfigErrors> {
         let origin = path.display().to_string();
         let text = std::fs::read_to_string(path)
             .map_err(|e| ConfigError::file(&origin, format!("cannot read the provider file: {e}")))?;
         Self::parse(&text, &origin)
     }
 
-    /// Parses and validates one provider's TOML; `origin` names the file in errors.
-    pub fn parse(text: &str, origin: &str) -> Result<Self, ConfigError> {
-        let mut provider: Provider = toml::from_str(text).map_err(|e| ConfigError::from_toml(origin, text, &e))?;
-        provider.origin = origin.to_owned();
-        provider.validate(text, &[], origin)?;
-        Ok(provider)
+    /// Parses and validates one provider's TOML; `origin` names the file in errors. Every
+    /// mistake is returned, each with its line, column and key.
+    pub fn parse(text: &str, origin: &str) -> Result<Self, ConfigErrors> {
+        let read = mistakes::read_all::<Provider>(text, origin);
+        let mut errors = read.mistakes;
+        if let Some(mut provider) = read.value {
+            provider.origin = origin.to_owned();
+            provider.id_line = line_of(text, &["id"]);
+            errors.extend(provider.validate(text, &[], origin));
+            if errors.is_empty() {
+                return Ok(provider);
+            }
+        }
+        Err(ConfigErrors(errors))
     }
 
-    /// Checks what serde cannot and fills derived defaults. `prefix` is this provider's path in
-    /// `text` (`["provider", "3"]` in a registry file, empty in a one-provider file).
-    pub(crate) fn validate(&mut self, text: &str, prefix: &[&str], origin: &str) -> Result<(), ConfigError> {
+    /// The file this provider is defined in.
+    pub fn file(&self) -> &str {
+        self.origin.split(" [[provider]]").next().unwrap_or(&self.origin)
+    }
+
+    /// Checks what serde cannot and fills derived defaults; returns every mistake. `prefix` is
+    /// this provider's path in `text` (`["provider", "3"]` in a registry file, empty in a
+    /// one-provider file).
+    pub(crate) fn validate(&mut self, text: &str, prefix: &[&str], origin: &str) -> Vec<ConfigError> {
         let at = |field: &str| {
             let mut path: Vec<&str> = prefix.to_vec();
             path.extend(field.split('.'));
             line_of(text, &path)
         };
+        let mut errors = Vec::new();
+        let mut mistake =
+            |field: &str, message: String| errors.push(ConfigError::field(origin, at(field), field, message));
         if self.id.is_empty() || !self.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
-            return Err(ConfigError::field(
-                origin,
-                at("id"),
-                "id",
-                format!("`{}` must be non-empty and use only a-z, 0-9 and -", self.id),
-            ));
+            mistake("id", format!("`{}` must be non-empty and use only a-z, 0-9 and -", self.id));
         }
         // `webcal://` and public calendar pages (Google, Outlook, Nextcloud) → their iCal URL.
         self.url = self.url.as_ref().map(learncity_fetch::fetchable_url);
         if let Some(url) = &self.url
             && !matches!(url.scheme(), "http" | "https" | "file")
         {
-            return Err(ConfigError::field(
-                origin,
-                at("url"),
-                "url",
-                format!("`{url}` must be an http, https or file URL"),
-            ));
+            mistake("url", format!("`{url}` must be an http, https or file URL"));
         }
         if let Some(interval) = self.interval
             && interval < Duration::from_secs(1)
         {
-            return Err(ConfigError::field(origin, at("interval"), "interval", "must be at least 1s".to_owned()));
+            mistake("interval", "must be at least 1s".to_owned());
         }
         if let Err(msg) = self.reader.validate() {
             let (field, message) = msg.split_once(": ").unwrap_or(("", msg.as_str()));
-            let field = format!("reader.{field}");
-            return Err(ConfigError::field(origin, at(&field), &field, message.to_owned()));
+            mistake(&format!("reader.{field}"), message.to_owned());
         }
         if self.reader.default_city.is_none() {
             self.reader.default_city = self.city.clone();
         }
-        Ok(())
+        errors
     }
 }
 
@@ -190,9 +200,9 @@ mod tests {
             Provider::parse("id = \"vsu\"\n[reader]\ntime-zone = \"Mars/Base\"\n", "p.toml").unwrap_err().to_string();
         assert!(err.starts_with("p.toml:3:") && err.contains("reader.time-zone"), "{err}");
         let err = Provider::parse("id = \"vsu\"\nurl = \"ftp://x.example/f\"\n", "p.toml").unwrap_err().to_string();
-        assert!(err.starts_with("p.toml:2:") && err.contains("field `url`"), "{err}");
+        assert!(err.starts_with("p.toml:2:") && err.contains("key `url`"), "{err}");
         let err = Provider::parse("id = \"VSU!\"\n", "p.toml").unwrap_err().to_string();
-        assert!(err.starts_with("p.toml:1:") && err.contains("field `id`"), "{err}");
+        assert!(err.starts_with("p.toml:1:") && err.contains("key `id`"), "{err}");
         let err = Provider::parse("id = \"v\"\n[reader.html]\nitem = \"div[\"\ntitle = \"h3\"\n", "p.toml")
             .unwrap_err()
             .to_string();

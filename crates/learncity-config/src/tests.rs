@@ -75,22 +75,60 @@ fn every_mistake_is_reported_with_file_line_and_field() {
     assert_eq!(lines.len(), 4, "{text}");
     assert!(
         lines[0]
-            .ends_with("main.toml:3: field `collector.jitter`: 3 must be between 0 and 1 (a fraction of the interval)"),
+            .ends_with("main.toml:3: key `collector.jitter`: 3 must be between 0 and 1 (a fraction of the interval)"),
         "{text}"
     );
-    assert!(lines[1].contains("main.toml:9: field `id`: `Bad Id` must be non-empty"), "{text}");
-    assert!(lines[2].contains("bad-zone.toml:3: field `reader.time-zone`"), "{text}");
+    assert!(lines[1].contains("main.toml:9: key `id`: `Bad Id` must be non-empty"), "{text}");
+    assert!(lines[2].contains("bad-zone.toml:3: key `reader.time-zone`"), "{text}");
+    // A provider id used by two files: both files, each with the line of its id.
     assert!(
-        lines[3].contains("dup.toml: field `id`: provider id `a` is already defined in") && lines[3].contains("a.toml"),
+        lines[3].contains("dup.toml:1: key `id`: provider id `a` is already used in") && lines[3].contains("a.toml:1;"),
         "{text}"
     );
 
     let main2 = write(dir.path(), "main2.toml", "[collector]\nproviders = \"registry.toml\"\n");
     let text = load_with_env(&main2, no_env()).unwrap_err().to_string();
     assert!(
-        text.contains("registry.toml:6: field `url`: `ftp://q.example/` must be an http, https or file URL"),
+        text.contains("registry.toml:6: key `url`: `ftp://q.example/` must be an http, https or file URL"),
         "{text}"
     );
+}
+
+/// One run names every mistake of the main file and of every provider file, each with its
+/// line, column and key, in words (no Rust type names).
+#[test]
+fn one_check_reports_every_mistake_of_every_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "providers/a.toml", "id = \"a\"\ninterval = 30\nformat = \"rsss\"\nenabled = \"no\"\n");
+    let main = write(
+        dir.path(),
+        "main.toml",
+        "[collector]\nproviders = \"providers\"\ninterval = \"2 fortnights\"\nenrich-per-run = -4\n\
+         [catalog]\nbatch-max = \"lots\"\nbatch-max = 5\n\
+         [serve]\nlisten = \"localhost\"\ndefault-language = 7\n\
+         [log]\nformat = \"xml\"\ncolour = true\n",
+    );
+    let text = load_with_env(&main, no_env()).unwrap_err().to_string();
+    let expected = [
+        "main.toml:7:1: key `catalog.batch-max`: this key is set twice",
+        "main.toml:3:12: key `collector.interval`: expected a duration, a number and a unit such as \"90s\"",
+        "main.toml:4:18: key `collector.enrich-per-run`: expected a whole number, 0 or more, found the number -4",
+        "main.toml:6:13: key `catalog.batch-max`: expected a whole number, 0 or more, found the text \"lots\"",
+        "main.toml:9:10: key `serve.listen`: not a socket address",
+        "main.toml:10:20: key `serve.default-language`: expected text in quotes, found the number 7",
+        "main.toml:12:10: key `log.format`: `xml` is not one of the words this key takes",
+        "main.toml:13:1: key `log.colour`: `colour` is not a known key",
+        "a.toml:2:12: key `interval`: expected a duration",
+        "a.toml:3:10: key `format`: `rsss` is not one of the words this key takes",
+        "a.toml:4:11: key `enabled`: expected true or false, found the text \"no\"",
+    ];
+    for want in expected {
+        assert!(text.lines().any(|l| l.contains(want)), "missing `{want}` in:\n{text}");
+    }
+    assert_eq!(text.lines().count(), expected.len(), "{text}");
+    for rust in ["usize", "u64", "invalid type", "invalid value", "variant"] {
+        assert!(!text.contains(rust), "`{rust}` in:\n{text}");
+    }
 }
 
 #[test]
@@ -98,15 +136,16 @@ fn syntax_and_unknown_fields_name_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
     let main = write(dir.path(), "main.toml", "[collector]\ninterval = \"1h\"\nintervall = \"2h\"\n");
     let text = load_with_env(&main, no_env()).unwrap_err().to_string();
-    assert!(text.contains("main.toml:3:1: unknown field `intervall`"), "{text}");
+    assert!(text.contains("main.toml:3:1: key `collector.intervall`: `intervall` is not a known key"), "{text}");
     let main = write(dir.path(), "main.toml", "[collector]\ninterval = \"soon\"\n");
     let text = load_with_env(&main, no_env()).unwrap_err().to_string();
-    assert!(text.contains("main.toml:2:12:"), "{text}");
+    assert!(text.contains("main.toml:2:12: key `collector.interval`: expected a duration"), "{text}");
     let text = load_with_env(&dir.path().join("missing.toml"), no_env()).unwrap_err().to_string();
     assert!(text.contains("missing.toml: cannot read the config file"), "{text}");
     let main = write(dir.path(), "main.toml", "[collector]\nproviders = \"nowhere\"\n");
     let text = load_with_env(&main, no_env()).unwrap_err().to_string();
-    assert!(text.contains("nowhere: cannot read `collector.providers`"), "{text}");
+    assert!(text.contains("main.toml:2: key `collector.providers`: the provider folder or registry file"), "{text}");
+    assert!(text.contains("nowhere` cannot be read"), "{text}");
 }
 
 #[test]
@@ -128,7 +167,7 @@ fn environment_overrides_win_and_are_named_in_errors() {
 
     let env = vec![("LEARNCITY__COLLECTOR__JITTER".to_owned(), "7".to_owned())];
     let text = load_with_env(&main, env).unwrap_err().to_string();
-    assert!(text.starts_with("environment variable LEARNCITY__COLLECTOR__JITTER: field `collector.jitter`"), "{text}");
+    assert!(text.starts_with("environment variable LEARNCITY__COLLECTOR__JITTER: key `collector.jitter`"), "{text}");
     let env = vec![("LEARNCITY__COLLECTOR__NO_SUCH".to_owned(), "1".to_owned())];
     let text = load_with_env(&main, env).unwrap_err().to_string();
     assert!(
