@@ -2222,6 +2222,46 @@ async fn a_document_reverted_after_a_crash_is_published_again() {
     assert_eq!(now, of_a, "the catalogue holds document B's dates while the provider serves document A again");
 }
 
+/// With the brokers down, `serve` says so once per window instead of librdkafka's twenty lines
+/// a second (issue 20): two of its tries to reach the brokers are watched, every librdkafka line
+/// of them counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_with_the_brokers_down_says_so_without_a_flood() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("learncity.toml");
+    // Nothing listens on the brokers' port: the brokers are down for the whole test.
+    let (serve_port, dead_port) = (free_port(), free_port());
+    std::fs::write(
+        &config,
+        format!(
+            "[catalog]\nstore = \"sqlite:{store}\"\n[serve]\nlisten = \"127.0.0.1:{serve_port}\"\n\
+             [kafka]\nbrokers = \"127.0.0.1:{dead_port}\"\n",
+            store = dir.path().join("catalog.sqlite").display(),
+        ),
+    )
+    .unwrap();
+    let mut serve = Daemon::new("serve", &["serve", "--config", config.to_str().unwrap()], dir.path());
+    serve.spawn();
+    serve.wait_for("open http://").await;
+    let tries = "provider health unavailable";
+    let watched = &serve;
+    eventually(Duration::from_secs(90), "two tries to reach the brokers", move || async move {
+        let n = watched.count(tries);
+        if n >= 2 { Ok(()) } else { Err(format!("{n} tries so far")) }
+    })
+    .await;
+    let lines = serve.count("librdkafka");
+    let errors = serve.log_text().lines().filter(|l| l.contains("librdkafka") && l.contains("ERROR")).count();
+    report(
+        "brokers-down",
+        format!("{lines} librdkafka lines over {} tries, {errors} of them ERROR", serve.count(tries)),
+    );
+    assert!(serve.count("Kafka client:") >= 1, "the outage is said:\n{}", tail(&serve.log_text(), 40));
+    assert!(lines <= 3, "{lines} librdkafka lines:\n{}", tail(&serve.log_text(), 40));
+    assert_eq!(errors, 0, "an unreachable broker is a warning:\n{}", tail(&serve.log_text(), 40));
+    assert!(serve.terminate("open http://").await.success());
+}
+
 /// A state store that keeps every state stored, in order (to simulate a crash after any of them).
 #[derive(Default)]
 struct RecordingStateStore {

@@ -34,9 +34,19 @@ struct GroupContext {
     guard: RejoinGuard,
     rejoin: AtomicBool,
     partitions: i32,
+    /// librdkafka's own lines, throttled.
+    quiet: learncity_bus::QuietLog,
 }
 
 impl ClientContext for GroupContext {
+    fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, log_message: &str) {
+        self.quiet.line(level, fac, log_message);
+    }
+
+    fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
+        self.quiet.error(&error, reason);
+    }
+
     fn stats(&self, statistics: Statistics) {
         let Some(topic) = statistics.topics.get(&self.topic) else { return };
         let mut total = 0;
@@ -180,6 +190,7 @@ pub async fn run(
         guard: RejoinGuard::default(),
         rejoin: AtomicBool::new(false),
         partitions,
+        quiet: learncity_bus::QuietLog::default(),
     };
     let mut client = learncity_bus::group_member_config(kafka, &settings.group_id, &[("fetch.wait.max.ms", "100")]);
     client.set("auto.offset.reset", "earliest").set("statistics.interval.ms", "5000");
@@ -321,16 +332,17 @@ pub async fn rebuild(
     let before: BTreeSet<String> = store.reset("rebuilt").await.map_err(BuildError::Store)?.into_iter().collect();
     tracing::info!(entries = before.len(), "store reset; reading the offerings topic from its start");
 
-    let consumer: StreamConsumer = learncity_bus::consumer_config(kafka, &config.catalog.group_id)
-        .set("fetch.wait.max.ms", "100")
-        .create()
-        .map_err(|source| {
-            BuildError::Bus(learncity_bus::BusError::Client {
-                what: "rebuild consumer",
-                brokers: kafka.brokers.clone(),
-                source,
-            })
-        })?;
+    let consumer: StreamConsumer<learncity_bus::QuietLog> =
+        learncity_bus::consumer_config(kafka, &config.catalog.group_id)
+            .set("fetch.wait.max.ms", "100")
+            .create_with_context(learncity_bus::QuietLog::default())
+            .map_err(|source| {
+                BuildError::Bus(learncity_bus::BusError::Client {
+                    what: "rebuild consumer",
+                    brokers: kafka.brokers.clone(),
+                    source,
+                })
+            })?;
     let mut ends = Vec::new();
     let mut assignment = TopicPartitionList::new();
     for p in 0..partitions {

@@ -14,6 +14,7 @@
 //! - [`partition`]: Kafka's murmur2 partitioner and the partition key that keeps possible
 //!   duplicates (one city) on one partition.
 
+pub mod client_log;
 pub mod local;
 pub mod partition;
 pub mod producer;
@@ -21,6 +22,7 @@ pub mod rejoin;
 pub mod settings;
 pub mod topics;
 
+pub use client_log::QuietLog;
 pub use local::LocalBus;
 pub use producer::{OutRecord, Producer};
 

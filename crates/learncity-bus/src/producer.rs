@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer as _};
+
+use crate::QuietLog;
 use tokio_util::sync::CancellationToken;
 
 use crate::{BusError, KafkaSettings, client_config};
@@ -51,7 +53,7 @@ impl OutRecord {
 /// The idempotent producer.
 #[derive(Clone)]
 pub struct Producer {
-    inner: FutureProducer,
+    inner: FutureProducer<QuietLog>,
     brokers: String,
 }
 
@@ -68,16 +70,14 @@ impl Producer {
         if !settings.idempotence {
             config.set("max.in.flight.requests.per.connection", "1");
         }
-        let inner: FutureProducer = config.create().map_err(|source| BusError::Client {
-            what: "producer",
-            brokers: settings.brokers.clone(),
-            source,
-        })?;
+        let inner: FutureProducer<QuietLog> = config
+            .create_with_context(QuietLog::default())
+            .map_err(|source| BusError::Client { what: "producer", brokers: settings.brokers.clone(), source })?;
         Ok(Self { inner, brokers: settings.brokers.clone() })
     }
 
     /// The underlying rdkafka producer.
-    pub fn rdkafka(&self) -> &FutureProducer {
+    pub fn rdkafka(&self) -> &FutureProducer<QuietLog> {
         &self.inner
     }
 

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::QuietLog;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
 use rdkafka::error::RDKafkaErrorCode;
 
 use crate::{BusError, KafkaSettings, client_config};
@@ -71,12 +71,13 @@ pub enum Ensured {
 
 /// Creates every missing topic of [`specs`]; returns what happened to each.
 pub async fn ensure(settings: &KafkaSettings) -> Result<Vec<(TopicSpec, Ensured)>, BusError> {
-    let admin: Arc<AdminClient<DefaultClientContext>> =
-        Arc::new(client_config(settings).create().map_err(|source| BusError::Client {
+    let admin: Arc<AdminClient<QuietLog>> = Arc::new(
+        client_config(settings).create_with_context(QuietLog::default()).map_err(|source| BusError::Client {
             what: "admin client",
             brokers: settings.brokers.clone(),
             source,
-        })?);
+        })?,
+    );
     let existing = partition_counts(settings, &admin).await?;
     let specs = specs(settings);
     let missing: Vec<&TopicSpec> = specs.iter().filter(|s| !existing.iter().any(|(n, _)| n == &s.name)).collect();
@@ -135,7 +136,7 @@ pub async fn ensure(settings: &KafkaSettings) -> Result<Vec<(TopicSpec, Ensured)
 /// `(topic, partitions)` of every topic the brokers know.
 async fn partition_counts(
     settings: &KafkaSettings,
-    admin: &Arc<AdminClient<DefaultClientContext>>,
+    admin: &Arc<AdminClient<QuietLog>>,
 ) -> Result<Vec<(String, usize)>, BusError> {
     let admin = Arc::clone(admin);
     let brokers = settings.brokers.clone();

@@ -170,9 +170,19 @@ struct GroupContext {
     guard: RejoinGuard,
     /// Set by a rebalance after which the member should re-join (see `post_rebalance`).
     rejoin: AtomicBool,
+    /// librdkafka's own lines, throttled.
+    quiet: learncity_bus::QuietLog,
 }
 
-impl ClientContext for GroupContext {}
+impl ClientContext for GroupContext {
+    fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, log_message: &str) {
+        self.quiet.line(level, fac, log_message);
+    }
+
+    fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
+        self.quiet.error(&error, reason);
+    }
+}
 
 impl ConsumerContext for GroupContext {
     fn pre_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
@@ -235,6 +245,7 @@ impl GroupMember {
             partitions,
             guard: RejoinGuard::default(),
             rejoin: AtomicBool::new(false),
+            quiet: learncity_bus::QuietLog::default(),
         };
         let consumer: BaseConsumer<GroupContext> = learncity_bus::group_member_config(settings, group_id, &[])
             .set("client.id", format!("{}-{instance}", settings.client_id))

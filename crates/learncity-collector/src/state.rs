@@ -238,10 +238,10 @@ impl KafkaStateStore {
     ) -> Result<Self, CollectError> {
         let topic = settings.collector_state_topic.clone();
         let partitions = producer.partition_count(&topic).await?;
-        let consumer: BaseConsumer =
+        let consumer: BaseConsumer<learncity_bus::QuietLog> =
             learncity_bus::consumer_config(settings, &format!("{}-state-reader", settings.client_id))
                 .set("fetch.wait.max.ms", "100")
-                .create()
+                .create_with_context(learncity_bus::QuietLog::default())
                 .map_err(|source| learncity_bus::BusError::Client {
                     what: "state consumer",
                     brokers: settings.brokers.clone(),
@@ -293,7 +293,7 @@ impl Drop for KafkaStateStore {
 }
 
 /// The reader thread: applies every record of the topic, in order, to the shared map.
-fn follow(consumer: BaseConsumer, topic: &str, shared: &Shared) {
+fn follow(consumer: BaseConsumer<learncity_bus::QuietLog>, topic: &str, shared: &Shared) {
     loop {
         if lock(&shared.inner).stop {
             // Let the last fetch come back before the connection closes: a request cut short
