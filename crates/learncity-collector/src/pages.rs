@@ -5,7 +5,7 @@
 //! Guarantees:
 //! - every page goes through the same [`Fetcher`] as the first (robots.txt, per-host delay,
 //!   timeouts, size limit, SSRF guard); `allow-private` covers only pages on the provider's own
-//!   host, as for enrichment;
+//!   origin (scheme, host and port), and never where they redirect, as for enrichment;
 //! - at most `[reader.paging] max-pages` pages (the first included); a page already read stops
 //!   the chain (a loop);
 //! - a page that cannot be fetched or read, a page cut off, or a chain longer than `max-pages`
@@ -33,10 +33,10 @@ pub struct Listing {
     pub settings: ReaderSettings,
     /// The format every page is read as (`auto` sniffs each).
     pub format: FormatHint,
-    /// The provider may live on a private address (applies to its own host only).
+    /// The provider may live on a private address (applies to its own origin only).
     pub allow_private: bool,
-    /// The provider's own host (its configured URL's), for `allow_private`.
-    pub home_host: Option<String>,
+    /// The provider's own URL: `allow_private` covers its origin (scheme, host and port).
+    pub home: Option<Url>,
 }
 
 impl Listing {
@@ -47,7 +47,7 @@ impl Listing {
             settings: provider.reader.clone(),
             format: provider.format,
             allow_private: provider.allow_private,
-            home_host: provider.url.as_ref().and_then(|u| u.host_str()).map(str::to_owned),
+            home: provider.url.clone(),
         }
     }
 }
@@ -118,7 +118,8 @@ pub async fn follow(
             )));
             break;
         }
-        let allow_private = listing.allow_private && listing.home_host.as_deref() == url.host_str();
+        let own_origin = listing.home.as_ref().is_some_and(|h| h.origin().is_tuple() && h.origin() == url.origin());
+        let allow_private = listing.allow_private && own_origin;
         let fetched = match fetcher.fetch(FetchRequest { url: &url, validators: None, allow_private }).await {
             Ok(FetchOutcome::Fetched(f)) => f,
             Ok(FetchOutcome::NotModified { .. }) => {
@@ -260,7 +261,7 @@ mod tests {
             settings,
             format: FormatHint::Auto,
             allow_private: false,
-            home_host: None,
+            home: None,
         }
     }
 
@@ -342,7 +343,7 @@ mod tests {
         };
 
         // An intranet provider: its own host may be private.
-        let own = Listing { allow_private: true, home_host: Some("127.0.0.1".into()), ..listing(20) };
+        let own = Listing { allow_private: true, home: Some(first.clone()), ..listing(20) };
         let mut out = read_first(&own, &body, &first);
         let followed = follow(&fetcher, &own, &mut out, &first, Utc::now()).await;
         assert_eq!(ids(&out), ["urn:a", "urn:b"]);
@@ -350,8 +351,11 @@ mod tests {
         assert!(reason.starts_with("page 3 of the listing could not be fetched") && reason.contains("500"), "{reason}");
         assert_eq!(followed.pages(), 2);
 
-        // `allow-private` is the provider's own host's: a page elsewhere on a private address is refused.
-        let elsewhere = Listing { allow_private: true, home_host: Some("provider.example".into()), ..listing(20) };
+        // `allow-private` is the provider's own origin's: a page elsewhere on a private address (here: the
+        // same host on another port) is refused.
+        let mut other_port = first.clone();
+        other_port.set_port(Some(if first.port() == Some(1) { 2 } else { 1 })).unwrap();
+        let elsewhere = Listing { allow_private: true, home: Some(other_port), ..listing(20) };
         let mut out = read_first(&elsewhere, &body, &first);
         follow(&fetcher, &elsewhere, &mut out, &first, Utc::now()).await;
         assert_eq!(ids(&out), ["urn:a"]);

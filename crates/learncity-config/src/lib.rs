@@ -37,7 +37,9 @@ use serde::Deserialize;
 
 pub use error::{ConfigError, ConfigErrors};
 pub use provider::{Listing, Provider, Role};
-pub use sections::{CatalogSettings, CollectorSettings, DemoSettings, LogFormat, LogSettings, ServeSettings};
+pub use sections::{
+    CatalogSettings, CollectorSettings, DemoSettings, ImageMode, LogFormat, LogSettings, ServeSettings,
+};
 
 /// The prefix of environment overrides.
 pub const ENV_PREFIX: &str = "LEARNCITY__";

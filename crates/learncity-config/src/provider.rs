@@ -12,6 +12,7 @@
 //! listing = "complete"
 //! interval = "2h"          # optional; the collector's default otherwise
 //! allow-private = false    # fetch even when the host resolves to a private address
+//! enrich-origins = ["https://events.library.vitebsk.example"]  # landing pages elsewhere
 //! role = "organiser"       # or "aggregator": a portal re-announcing others' offerings
 //! [reader]
 //! time-zone = "Europe/Minsk"
@@ -66,6 +67,12 @@ pub struct Provider {
     /// (an intranet provider, a test fixture server). Off by default: the SSRF guard refuses.
     #[serde(default)]
     pub allow_private: bool,
+    /// Origins (`scheme://host[:port]`, nothing after) besides the provider URL's own whose landing pages
+    /// enrichment may fetch. Empty by default: only landing pages on the provider's own origin are fetched.
+    /// `allow-private` covers these origins too (they are named here by the operator, like `url`), never a
+    /// redirect target.
+    #[serde(default)]
+    pub enrich_origins: Vec<url::Url>,
     /// Whether the collector fetches it (`false` pauses it without removing its config).
     #[serde(default = "yes")]
     pub enabled: bool,
@@ -91,6 +98,29 @@ pub struct Provider {
 
 fn yes() -> bool {
     true
+}
+
+/// An `enrich-origins` entry is an http(s) origin and nothing more: no user, path, query or fragment.
+fn check_origin(url: &url::Url) -> Result<(), String> {
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(format!("`{url}` must be an http or https origin such as `https://events.example.org`"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!("`{url}` must not carry a user name or password"));
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(format!("`{url}` must be an origin only (scheme, host, port), without a path, query or fragment"));
+    }
+    Ok(())
+}
+
+impl Provider {
+    /// Whether `url` is on one of the provider's own origins: its URL's (scheme, host and port) or one listed in
+    /// `enrich-origins`. Enrichment fetches landing pages there only, and `allow-private` covers exactly these.
+    pub fn owns_origin(&self, url: &url::Url) -> bool {
+        let origin = url.origin();
+        origin.is_tuple() && self.url.iter().chain(&self.enrich_origins).any(|own| own.origin() == origin)
+    }
 }
 
 impl Provider {
@@ -145,6 +175,11 @@ impl Provider {
         {
             mistake("url", format!("`{url}` must be an http, https or file URL"));
         }
+        for listed in &self.enrich_origins {
+            if let Err(why) = check_origin(listed) {
+                return Err(ConfigError::field(origin, at("enrich-origins"), "enrich-origins", why));
+            }
+        }
         if let Some(interval) = self.interval
             && interval < Duration::from_secs(1)
         {
@@ -190,6 +225,28 @@ mod tests {
             p.url.unwrap().as_str(),
             "https://calendar.google.com/calendar/ical/club%40group.calendar.google.com/public/basic.ics"
         );
+    }
+
+    #[test]
+    fn enrich_origins_are_origins_only() {
+        let p = Provider::parse(
+            "id = \"lib\"\nurl = \"https://lib.example/feed\"\nenrich-origins = [\"https://events.lib.example:8443\"]\n",
+            "p.toml",
+        )
+        .unwrap();
+        let owns = |u: &str| p.owns_origin(&url::Url::parse(u).unwrap());
+        assert!(owns("https://lib.example/events/1"));
+        assert!(owns("https://events.lib.example:8443/e/1"));
+        assert!(!owns("http://lib.example/events/1"), "another scheme");
+        assert!(!owns("https://lib.example:8443/events/1"), "another port");
+        assert!(!owns("https://events.lib.example/e/1"), "the listed host on its default port");
+        assert!(!owns("https://evil.example/e/1"));
+        for bad in ["https://x.example/path", "ftp://x.example", "https://u:p@x.example", "https://x.example/?q=1"] {
+            let err = Provider::parse(&format!("id = \"lib\"\nenrich-origins = [\"{bad}\"]\n"), "p.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with("p.toml:2:") && err.contains("enrich-origins"), "{bad}: {err}");
+        }
     }
 
     #[test]

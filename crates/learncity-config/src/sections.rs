@@ -244,6 +244,22 @@ pub struct ServeSettings {
     pub max_page_size: usize,
     /// Interface language when the browser asks for none of `be`, `ru`, `en`.
     pub default_language: String,
+    /// What becomes of an `<img>` in a provider's description: `drop` (the default: its alt text
+    /// is kept as text, nothing is loaded from the provider's or anyone's server when a resident
+    /// opens the page — no tracking pixel) or `link` (a plain link to the image the resident may
+    /// follow). Never an image loaded by the page: the pages' CSP forbids them.
+    pub images: ImageMode,
+}
+
+/// `[serve] images`: how a description's images are shown.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImageMode {
+    /// Replaced by their alt text.
+    #[default]
+    Drop,
+    /// Replaced by a link to the image, labelled with its alt text.
+    Link,
 }
 
 impl Default for ServeSettings {
@@ -256,6 +272,7 @@ impl Default for ServeSettings {
             page_size: 20,
             max_page_size: 100,
             default_language: "ru".to_owned(),
+            images: ImageMode::Drop,
         }
     }
 }

@@ -16,7 +16,7 @@ use tokio::time::Instant;
 use tracing::Instrument;
 use url::Url;
 
-use crate::guard::{self, GuardedResolver, Refusal};
+use crate::guard::{self, GuardedResolver, Refusal, Trust};
 use crate::headers;
 use crate::robots::{self, RobotsCache, RobotsPolicy};
 use crate::{CacheHint, FetchError, FetchOutcome, FetchRequest, FetchSettings, Fetched, Validators, file};
@@ -26,6 +26,8 @@ use crate::{CacheHint, FetchError, FetchOutcome, FetchRequest, FetchSettings, Fe
 const MAX_HOST_PUSH: Duration = Duration::from_secs(10 * 60);
 /// Prune idle host slots once this many hosts are known.
 const PRUNE_HOSTS_ABOVE: usize = 4096;
+/// Forget the clients of trusted origins once this many are known (they are rebuilt on demand).
+const MAX_TRUSTING_CLIENTS: usize = 256;
 /// Largest up-front allocation for a body, whatever Content-Length claims.
 const MAX_PREALLOCATION: usize = 1024 * 1024;
 
@@ -34,8 +36,9 @@ pub struct Fetcher {
     settings: FetchSettings,
     /// SSRF-guarded: filtering resolver, redirect policy refusing private IP literals.
     guarded: reqwest::Client,
-    /// For providers explicitly allowed on private addresses.
-    open: reqwest::Client,
+    /// For `allow_private` requests, one client per trusted origin (`scheme://host:port`): that origin may be
+    /// private, every other address (redirect targets included) is guarded as by `guarded`.
+    trusting: Mutex<HashMap<String, reqwest::Client>>,
     permits: Semaphore,
     hosts: Mutex<HashMap<String, Arc<tokio::sync::Mutex<HostSlot>>>>,
     robots: RobotsCache,
@@ -71,18 +74,17 @@ enum Exchange {
 }
 
 impl Fetcher {
-    /// Builds the two HTTP clients. Fails on settings that do not [validate](FetchSettings::validate) (as
+    /// Builds the guarded HTTP client. Fails on settings that do not [validate](FetchSettings::validate) (as
     /// [`FetchError::InvalidUrl`] naming `[http] settings`) or when the TLS stack cannot be set up
     /// ([`FetchError::Connect`]).
     pub fn new(settings: FetchSettings) -> Result<Self, FetchError> {
         settings.validate().map_err(|detail| FetchError::InvalidUrl { url: "[http] settings".into(), detail })?;
-        let guarded = build_client(&settings, true)?;
-        let open = build_client(&settings, false)?;
+        let guarded = build_client(&settings, Trust::Nothing)?;
         Ok(Self {
             permits: Semaphore::new(settings.concurrency),
             settings,
             guarded,
-            open,
+            trusting: Mutex::default(),
             hosts: Mutex::default(),
             robots: RobotsCache::default(),
         })
@@ -148,7 +150,8 @@ impl Fetcher {
         {
             return Err(FetchError::PrivateAddress { url: url.to_string(), address: ip.to_string() });
         }
-        let client = if req.allow_private { &self.open } else { &self.guarded };
+        let client = if req.allow_private { self.trusting_client(url)? } else { self.guarded.clone() };
+        let client = &client;
         let key = format!("{host}:{}", url.port_or_known_default().unwrap_or(0));
         let slot = self.host_slot(&key);
         // A tokio mutex: held across the awaits of this visit so the host sees one request at a time.
@@ -179,6 +182,21 @@ impl Fetcher {
                 cache: headers::cache_hint(&headers, SystemTime::now()),
             })),
         }
+    }
+
+    /// The client trusting `url`'s origin (and nothing else) to be private, built on first use.
+    fn trusting_client(&self, url: &Url) -> Result<reqwest::Client, FetchError> {
+        let origin = url.origin().ascii_serialization();
+        let mut clients = self.trusting.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(client) = clients.get(&origin) {
+            return Ok(client.clone());
+        }
+        if clients.len() >= MAX_TRUSTING_CLIENTS {
+            clients.clear();
+        }
+        let client = build_client(&self.settings, Trust::origin_of(url))?;
+        clients.insert(origin, client.clone());
+        Ok(client)
     }
 
     fn host_slot(&self, key: &str) -> Arc<tokio::sync::Mutex<HostSlot>> {
@@ -344,21 +362,21 @@ impl Fetcher {
     }
 }
 
-fn build_client(settings: &FetchSettings, guarded: bool) -> Result<reqwest::Client, FetchError> {
-    let mut builder = reqwest::Client::builder()
+/// A client trusting `trust` (nothing, or one origin) to be private: every other address is guarded, at
+/// connection (the resolver) and at every redirect (the policy).
+fn build_client(settings: &FetchSettings, trust: Trust) -> Result<reqwest::Client, FetchError> {
+    let builder = reqwest::Client::builder()
         .user_agent(settings.user_agent())
         .connect_timeout(settings.connect_timeout)
         .timeout(settings.total_timeout)
-        .redirect(guard::redirect_policy(settings.max_redirects, guarded))
+        .dns_resolver(GuardedResolver::new(&trust))
+        .redirect(guard::redirect_policy(settings.max_redirects, trust))
         // A proxy would resolve names itself, past the guarded resolver.
         .no_proxy()
         .gzip(true)
         .brotli(true)
         .deflate(true)
         .zstd(true);
-    if guarded {
-        builder = builder.dns_resolver(GuardedResolver);
-    }
     builder.build().map_err(|e| FetchError::Connect { url: "(http client setup)".into(), detail: error_chain(&e) })
 }
 
@@ -378,6 +396,7 @@ fn map_reqwest(settings: &FetchSettings, url: &Url, err: &reqwest::Error) -> Fet
                 FetchError::TooManyRedirects { url: url_s, limit: settings.max_redirects }
             }
             Refusal::Scheme { .. } => FetchError::InvalidUrl { url: url_s, detail: refusal.to_string() },
+            Refusal::OtherOrigin { .. } => FetchError::PrivateAddress { url: url_s, address: format!("({refusal})") },
         };
     }
     if err.is_redirect() {

@@ -3,6 +3,12 @@
 //! Host names go through [`GuardedResolver`], so the addresses checked are the addresses connected to (no
 //! check-then-resolve-again window for DNS rebinding). IP-literal hosts bypass DNS, so the initial URL and every
 //! redirect target are checked with [`literal_ip`] / [`check_redirect`] as well.
+//!
+//! `allow-private` trusts one *origin* (scheme, host and port: the URL the request was made for), never more:
+//! its client ([`Trust::Origin`]) resolves that one host name without filtering, and its redirect policy lets a
+//! redirect stay on that origin but checks every other target as the guarded client does — a private IP
+//! literal is refused, a name is resolved through the filter, and the trusted host on another port or scheme is
+//! refused outright (the resolver would not filter its name).
 
 use std::error::Error as StdError;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -24,6 +30,8 @@ pub(crate) enum Refusal {
     TooManyRedirects,
     /// A redirect to something other than http(s).
     Scheme { target: String },
+    /// A redirect from a trusted private origin to the same host on another port or scheme.
+    OtherOrigin { target: String, origin: String },
 }
 
 impl std::fmt::Display for Refusal {
@@ -43,6 +51,9 @@ impl std::fmt::Display for Refusal {
             Self::Loop { target } => write!(f, "redirect loop back to `{target}`"),
             Self::TooManyRedirects => f.write_str("too many redirects"),
             Self::Scheme { target } => write!(f, "redirect to `{target}`, which is not http(s)"),
+            Self::OtherOrigin { target, origin } => {
+                write!(f, "redirect to `{target}` leaves `{origin}`, the only origin allowed to be private")
+            }
         }
     }
 }
@@ -128,15 +139,59 @@ fn embedded_v4(high: u16, low: u16) -> Ipv4Addr {
     Ipv4Addr::from((u32::from(high) << 16) | u32::from(low))
 }
 
-/// DNS resolution that keeps only public addresses and fails when none remain.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct GuardedResolver;
+/// What a client trusts to be on a private address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Trust {
+    /// Nothing: every address, redirect target included, must be public.
+    Nothing,
+    /// This one origin (`scheme://host:port`, from [`Url::origin`]); everything else as for [`Trust::Nothing`].
+    Origin(url::Origin),
+}
+
+impl Trust {
+    /// The trust of an `allow-private` request for `url`: its own origin.
+    pub(crate) fn origin_of(url: &Url) -> Self {
+        Self::Origin(url.origin())
+    }
+
+    fn trusts(&self, url: &Url) -> bool {
+        match self {
+            Self::Nothing => false,
+            Self::Origin(origin) => origin.is_tuple() && url.origin() == *origin,
+        }
+    }
+
+    /// The host name resolved without filtering (the trusted origin's, when it is a name).
+    fn trusted_name(&self) -> Option<String> {
+        match self {
+            Self::Origin(url::Origin::Tuple(_, Host::Domain(name), _)) => Some(name.to_ascii_lowercase()),
+            _ => None,
+        }
+    }
+}
+
+/// DNS resolution that keeps only public addresses and fails when none remain — except for `trusted`, the host
+/// name of an `allow-private` origin, which resolves as it is.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct GuardedResolver {
+    trusted: Option<String>,
+}
+
+impl GuardedResolver {
+    pub(crate) fn new(trust: &Trust) -> Self {
+        Self { trusted: trust.trusted_name() }
+    }
+}
 
 impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
         let host = name.as_str().to_owned();
+        let trusted = self.trusted.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(host.trim_end_matches('.')));
         Box::pin(async move {
             let resolved: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            if trusted {
+                return Ok(Box::new(resolved.into_iter()) as Addrs);
+            }
             let (public, refused): (Vec<SocketAddr>, Vec<SocketAddr>) =
                 resolved.into_iter().partition(|a| is_public(a.ip()));
             if public.is_empty() && !refused.is_empty() {
@@ -152,14 +207,26 @@ impl Resolve for GuardedResolver {
     }
 }
 
-/// The redirect check shared by both clients: http(s) only, no loops, at most `max` redirects, and (when
-/// `guard`) no non-public IP literal. `previous` holds every URL requested so far, the initial one first.
-pub(crate) fn check_redirect(next: &Url, previous: &[Url], max: usize, guard: bool) -> Result<(), Refusal> {
+/// The redirect check of every client: http(s) only, no loops, at most `max` redirects, and no non-public IP
+/// literal unless the target is on the origin `trust` names (the trusted host on another port or scheme is
+/// refused too). `previous` holds every URL requested so far, the initial one first.
+pub(crate) fn check_redirect(next: &Url, previous: &[Url], max: usize, trust: &Trust) -> Result<(), Refusal> {
     if !matches!(next.scheme(), "http" | "https") {
         return Err(Refusal::Scheme { target: next.to_string() });
     }
-    if guard && let Some(address) = literal_ip(next).filter(|ip| !is_public(*ip)) {
-        return Err(Refusal::PrivateRedirect { target: next.to_string(), address });
+    if !trust.trusts(next) {
+        if let Some(address) = literal_ip(next).filter(|ip| !is_public(*ip)) {
+            return Err(Refusal::PrivateRedirect { target: next.to_string(), address });
+        }
+        if let Some(name) = trust.trusted_name()
+            && next.host_str().is_some_and(|h| h.trim_end_matches('.').eq_ignore_ascii_case(name.trim_end_matches('.')))
+        {
+            let origin = match trust {
+                Trust::Origin(origin) => origin.ascii_serialization(),
+                Trust::Nothing => String::new(),
+            };
+            return Err(Refusal::OtherOrigin { target: next.to_string(), origin });
+        }
     }
     if previous.iter().any(|u| u == next) {
         return Err(Refusal::Loop { target: next.to_string() });
@@ -171,9 +238,9 @@ pub(crate) fn check_redirect(next: &Url, previous: &[Url], max: usize, guard: bo
 }
 
 /// A reqwest redirect policy running [`check_redirect`].
-pub(crate) fn redirect_policy(max: usize, guard: bool) -> reqwest::redirect::Policy {
+pub(crate) fn redirect_policy(max: usize, trust: Trust) -> reqwest::redirect::Policy {
     reqwest::redirect::Policy::custom(move |attempt| {
-        match check_redirect(attempt.url(), attempt.previous(), max, guard) {
+        match check_redirect(attempt.url(), attempt.previous(), max, &trust) {
             Ok(()) => attempt.follow(),
             Err(refusal) => attempt.error(refusal),
         }
@@ -275,40 +342,83 @@ mod tests {
             "http://[::ffff:192.168.0.1]/",
             "http://10.0.0.5:9200/_cat",
         ] {
-            let refusal = check_redirect(&url(target), &previous, 5, true).unwrap_err();
+            let refusal = check_redirect(&url(target), &previous, 5, &Trust::Nothing).unwrap_err();
             assert!(matches!(refusal, Refusal::PrivateRedirect { .. }), "{target}: {refusal:?}");
-            // The open client (allow_private) follows it.
-            assert_eq!(check_redirect(&url(target), &previous, 5, false), Ok(()));
+            // Trusting the provider's own origin does not trust where it redirects to.
+            let trust = Trust::origin_of(&previous[0]);
+            let refusal = check_redirect(&url(target), &previous, 5, &trust).unwrap_err();
+            assert!(matches!(refusal, Refusal::PrivateRedirect { .. }), "{target}: {refusal:?}");
         }
-        assert_eq!(check_redirect(&url("https://cdn.example.net/feed"), &previous, 5, true), Ok(()));
-        assert_eq!(check_redirect(&url("https://8.8.8.8/feed"), &previous, 5, true), Ok(()));
+        assert_eq!(check_redirect(&url("https://cdn.example.net/feed"), &previous, 5, &Trust::Nothing), Ok(()));
+        assert_eq!(check_redirect(&url("https://8.8.8.8/feed"), &previous, 5, &Trust::Nothing), Ok(()));
     }
 
     #[test]
     fn redirect_limits_loops_and_schemes() {
         let chain: Vec<Url> = (0..6).map(|i| url(&format!("https://a.example/{i}"))).collect();
         // previous = initial + 4 redirects: the 5th redirect is allowed with max 5, the 6th is not.
-        assert_eq!(check_redirect(&url("https://a.example/next"), &chain[..5], 5, true), Ok(()));
+        assert_eq!(check_redirect(&url("https://a.example/next"), &chain[..5], 5, &Trust::Nothing), Ok(()));
         assert_eq!(
-            check_redirect(&url("https://a.example/next"), &chain[..6], 5, true),
+            check_redirect(&url("https://a.example/next"), &chain[..6], 5, &Trust::Nothing),
             Err(Refusal::TooManyRedirects)
         );
         assert_eq!(
-            check_redirect(&url("https://a.example/next"), &chain[..1], 0, true),
+            check_redirect(&url("https://a.example/next"), &chain[..1], 0, &Trust::Nothing),
             Err(Refusal::TooManyRedirects)
         );
-        assert!(matches!(check_redirect(&chain[0], &chain[..2], 5, true), Err(Refusal::Loop { .. })));
+        assert!(matches!(check_redirect(&chain[0], &chain[..2], 5, &Trust::Nothing), Err(Refusal::Loop { .. })));
         assert!(matches!(
-            check_redirect(&url("file:///etc/passwd"), &chain[..1], 5, false),
+            check_redirect(&url("file:///etc/passwd"), &chain[..1], 5, &Trust::Nothing),
             Err(Refusal::Scheme { .. })
         ));
-        assert!(matches!(check_redirect(&url("gopher://x/"), &chain[..1], 5, false), Err(Refusal::Scheme { .. })));
+        assert!(matches!(
+            check_redirect(&url("gopher://x/"), &chain[..1], 5, &Trust::Nothing),
+            Err(Refusal::Scheme { .. })
+        ));
+    }
+
+    #[test]
+    fn a_trusted_origin_covers_itself_only() {
+        let start = url("http://127.0.0.1:8080/feed");
+        let trust = Trust::origin_of(&start);
+        let previous = [start];
+        assert_eq!(check_redirect(&url("http://127.0.0.1:8080/moved"), &previous, 5, &trust), Ok(()));
+        for target in ["http://127.0.0.1:8081/feed", "https://127.0.0.1:8080/feed", "http://127.0.0.2:8080/feed"] {
+            let refusal = check_redirect(&url(target), &previous, 5, &trust).unwrap_err();
+            assert!(matches!(refusal, Refusal::PrivateRedirect { .. }), "{target}: {refusal:?}");
+        }
+
+        let start = url("http://intranet.example:8080/feed");
+        let trust = Trust::origin_of(&start);
+        let previous = [start];
+        assert_eq!(check_redirect(&url("http://INTRANET.example:8080/x"), &previous, 5, &trust), Ok(()));
+        // Its name resolves unfiltered, so the same name on another port or scheme is refused outright.
+        for target in ["http://intranet.example:9200/", "https://intranet.example:8080/", "http://intranet.example./"] {
+            let refusal = check_redirect(&url(target), &previous, 5, &trust).unwrap_err();
+            assert!(matches!(refusal, Refusal::OtherOrigin { .. }), "{target}: {refusal:?}");
+            assert!(refusal.to_string().contains("http://intranet.example:8080"), "{refusal}");
+        }
+        // Other names are left to the filtering resolver.
+        assert_eq!(check_redirect(&url("https://cdn.example.net/feed"), &previous, 5, &trust), Ok(()));
+    }
+
+    #[tokio::test]
+    async fn a_trusted_name_resolves_unfiltered_and_others_do_not() {
+        let trust = Trust::origin_of(&url("http://localhost:8080/feed"));
+        let resolver = GuardedResolver::new(&trust);
+        let addrs: Vec<SocketAddr> = match resolver.resolve("localhost".parse().unwrap()).await {
+            Ok(addrs) => addrs.collect(),
+            Err(e) => panic!("the trusted name must resolve: {e}"),
+        };
+        assert!(addrs.iter().all(|a| a.ip().is_loopback()) && !addrs.is_empty(), "{addrs:?}");
+        let trust = Trust::origin_of(&url("http://127.0.0.1:8080/feed"));
+        assert!(GuardedResolver::new(&trust).resolve("localhost".parse().unwrap()).await.is_err());
     }
 
     #[tokio::test]
     async fn resolver_refuses_names_that_resolve_only_to_loopback() {
         let name: Name = "localhost".parse().unwrap();
-        let err = match GuardedResolver.resolve(name).await {
+        let err = match GuardedResolver::default().resolve(name).await {
             Ok(addrs) => panic!("localhost resolved to {:?}", addrs.collect::<Vec<_>>()),
             Err(e) => e,
         };

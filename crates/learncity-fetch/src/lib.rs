@@ -14,7 +14,9 @@
 //!   refused at once.
 //! - **Guarded** (SSRF): unless the provider is allowed to live on a private network, a URL whose host is,
 //!   resolves to, or redirects to a loopback, private, link-local, CGNAT, documentation, multicast or otherwise
-//!   non-public address is refused before any byte is sent to it.
+//!   non-public address is refused before any byte is sent to it. A request made with `allow_private` trusts
+//!   its own origin (scheme, host and port) to be private, nothing else: a redirect to another origin is guarded
+//!   like any request, and one to the same host name on another port or scheme is refused.
 //! - **Classified errors**: every [`FetchError`] names the URL, what failed and what to do, and says whether it
 //!   is worth retrying ([`FetchError::is_transient`], [`FetchError::retry_after`], [`backoff_delay`]).
 //!
@@ -61,7 +63,9 @@ pub struct FetchRequest<'a> {
     pub url: &'a url::Url,
     /// Sent as `If-None-Match` / `If-Modified-Since`; for `file://`, compared with the file's mtime.
     pub validators: Option<&'a Validators>,
-    /// The provider is explicitly allowed to live on a private address: the SSRF guard is off.
+    /// The provider is explicitly allowed to live on a private address: this URL's origin (scheme, host, port)
+    /// may be private. Redirects leaving that origin are still guarded; the caller decides which URLs are the
+    /// provider's own.
     pub allow_private: bool,
 }
 

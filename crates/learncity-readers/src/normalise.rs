@@ -3,10 +3,12 @@
 //! Steps per item: clean title (an item without one is dropped with a warning) → sanitise the
 //! description and derive a plain-text summary → split free-text location → collect meeting
 //! links → infer mode, kind, categories, audience, price → apply the provider's defaults →
-//! sort sessions → assign unique source ids over the whole document → content hash.
+//! sort sessions → remove bidi controls and invisible characters from every short field (a
+//! warning per field) → assign unique source ids over the whole document → content hash.
 
 use learncity_model::{
-    Kind, Mode, Offering, Price, Provenance, SCHEMA_VERSION, SUMMARY_MAX_CHARS, Session, SourceFormat, taxonomy,
+    Kind, Location, Mode, Offering, Price, Provenance, SCHEMA_VERSION, SUMMARY_MAX_CHARS, Session, SourceFormat,
+    taxonomy,
 };
 
 use crate::draft::Draft;
@@ -281,7 +283,7 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
     dedup_keep_order(&mut related_urls);
     related_urls.truncate(MAX_RELATED_URLS);
 
-    let offering = Offering {
+    let mut offering = Offering {
         schema_version: SCHEMA_VERSION,
         source_id: String::new(),
         provider: ctx.provider.clone(),
@@ -315,7 +317,119 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
             source_published_at: d.published_at,
         },
     };
-    Ok((offering, d.guid.take().map(|g| g.trim().to_owned()), warnings))
+    let mut guid = d.guid.take().map(|g| g.trim().to_owned());
+    scrub_short_fields(&mut offering, &mut guid, &mut warnings);
+    if offering.title.is_empty() {
+        warnings.push(("title".into(), "the title is made only of invisible characters; the item was skipped".into()));
+        return Err(warnings);
+    }
+    Ok((offering, guid, warnings))
+}
+
+/// Removes bidi controls and invisible characters ([`text::strip_invisible`]) from every short field
+/// a resident sees — title, summary, place, organiser, teachers, categories, audience, price text —
+/// and from the guid the item's id comes from, with one warning per field that had any. A field left
+/// empty is dropped.
+fn scrub_short_fields(o: &mut Offering, guid: &mut Option<String>, warnings: &mut Vec<(String, String)>) {
+    let mut changed: Vec<&'static str> = Vec::new();
+    let mut one = |field: &'static str, value: &mut String| {
+        if let std::borrow::Cow::Owned(clean) = text::strip_invisible(value) {
+            *value = collapse_whitespace(&clean);
+            if !changed.contains(&field) {
+                changed.push(field);
+            }
+        }
+    };
+    one("title", &mut o.title);
+    if let Some(v) = &mut o.summary {
+        one("summary", v);
+    }
+    if let Some(l) = &mut o.location {
+        for (field, value) in [
+            ("venue", &mut l.venue),
+            ("address", &mut l.address),
+            ("city", &mut l.city),
+            ("district", &mut l.district),
+            ("postal_code", &mut l.postal_code),
+            ("country", &mut l.country),
+        ] {
+            if let Some(v) = value {
+                one(field, v);
+            }
+        }
+    }
+    if let Some(p) = &mut o.organizer {
+        one("organizer", &mut p.name);
+        if let Some(email) = &mut p.email {
+            one("organizer", email);
+        }
+    }
+    for t in &mut o.teachers {
+        one("teachers", &mut t.name);
+        if let Some(email) = &mut t.email {
+            one("teachers", email);
+        }
+    }
+    for c in &mut o.categories {
+        one("categories", c);
+    }
+    for c in &mut o.provider_categories {
+        one("categories", c);
+    }
+    for g in o.audience.groups.iter_mut().chain(&mut o.audience.accessibility) {
+        one("audience", g);
+    }
+    if let Some(v) = &mut o.audience.accessibility_notes {
+        one("audience", v);
+    }
+    if let Some(price) = &mut o.price {
+        for v in [&mut price.text, &mut price.currency].into_iter().flatten() {
+            one("price", v);
+        }
+    }
+    for v in &mut o.languages {
+        one("language", v);
+    }
+    if let Some(g) = guid {
+        one("guid", g);
+    }
+    if changed.is_empty() {
+        return;
+    }
+    let empty = |v: &mut Option<String>| {
+        if v.as_deref().is_some_and(str::is_empty) {
+            *v = None;
+        }
+    };
+    empty(&mut o.summary);
+    empty(guid);
+    if let Some(p) = &mut o.price {
+        empty(&mut p.text);
+        empty(&mut p.currency);
+    }
+    empty(&mut o.audience.accessibility_notes);
+    if let Some(l) = &mut o.location {
+        for v in [&mut l.venue, &mut l.address, &mut l.city, &mut l.district, &mut l.postal_code, &mut l.country] {
+            empty(v);
+        }
+    }
+    if o.location.as_ref().is_some_and(Location::is_empty) {
+        o.location = None;
+    }
+    if o.organizer.as_ref().is_some_and(|p| p.name.is_empty()) {
+        o.organizer = None;
+    }
+    o.teachers.retain(|p| !p.name.is_empty());
+    for list in [&mut o.categories, &mut o.provider_categories, &mut o.audience.groups, &mut o.audience.accessibility] {
+        list.retain(|v| !v.is_empty());
+        dedup_keep_order(list);
+    }
+    for field in changed {
+        warnings.push((
+            field.into(),
+            "bidi control or invisible characters (such as U+202E or U+200B) were removed".into(),
+        ));
+    }
 }
 
 /// The price: as the format states it, else read from the price field's text, the description's
@@ -586,6 +700,66 @@ mod tests {
         assert_eq!((o.audience.age_min, o.audience.age_max), (Some(7), Some(12)));
         assert!(o.provenance.content_hash.starts_with("sha256:"));
         assert_eq!(o.status, Status::Scheduled);
+    }
+
+    #[test]
+    fn bidi_controls_and_invisible_characters_leave_every_short_field() {
+        // Regression: a title with U+202E displayed its end backwards ("Free course\u{202E}fdp.exe"), and
+        // zero-width characters kept look-alike titles apart.
+        let draft = Draft {
+            guid: Some("id\u{200B}-42".into()),
+            title: Some("Free course \u{202E}fdp.exe\u{202C}, soft\u{AD}ware and z\u{2060}ero\u{FEFF}".into()),
+            summary: Some("Short \u{2066}isolated\u{2069} summary".into()),
+            location: Location {
+                venue: Some("\u{200F}Art\u{200D} school".into()),
+                address: Some("Lenina\u{2060} 1".into()),
+                city: Some("Vitebsk\u{061C}".into()),
+                ..Location::default()
+            },
+            organizer: Some(learncity_model::Party { name: "Club\u{200E} 42".into(), url: None, email: None }),
+            teachers: vec![learncity_model::Party { name: "\u{202D}Anna".into(), url: None, email: None }],
+            categories: vec!["Ar\u{200C}t".into(), "\u{200B}".into()],
+            sessions: vec![session("2025-03-12T18:30:00+03:00")],
+            ..Draft::default()
+        };
+        let (offerings, warnings) = run(vec![draft], &ReaderSettings::default());
+        let o = &offerings[0];
+        assert_eq!(o.title, "Free course fdp.exe, software and zero");
+        assert_eq!(o.summary.as_deref(), Some("Short isolated summary"));
+        let loc = o.location.as_ref().unwrap();
+        assert_eq!(loc.venue.as_deref(), Some("Art school"));
+        assert_eq!(loc.address.as_deref(), Some("Lenina 1"));
+        assert_eq!(loc.city.as_deref(), Some("Vitebsk"));
+        assert_eq!(o.organizer.as_ref().unwrap().name, "Club 42");
+        assert_eq!(o.teachers[0].name, "Anna");
+        assert_eq!(o.provider_categories, ["Art"]);
+        assert_eq!(o.source_id, "id-42");
+        let fields: Vec<&str> = warnings.iter().filter_map(|w| w.field.as_deref()).collect();
+        for field in ["title", "summary", "venue", "address", "city", "organizer", "teachers", "categories", "guid"] {
+            let w = warnings.iter().find(|w| w.field.as_deref() == Some(field));
+            let w = w.unwrap_or_else(|| panic!("no warning on {field}: {fields:?}"));
+            assert!(w.message.contains("invisible characters"), "{w:?}");
+            assert_eq!(w.item.as_deref(), Some("id-42"));
+        }
+    }
+
+    #[test]
+    fn a_title_of_invisible_characters_only_is_skipped_and_emoji_keep_their_joiner() {
+        let drafts = vec![
+            Draft { title: Some("\u{202E}\u{200B}".into()), ..Draft::default() },
+            Draft { title: Some("Coding club 👩\u{200D}💻 for girls".into()), ..Draft::default() },
+        ];
+        let (offerings, warnings) = run(drafts, &ReaderSettings::default());
+        assert_eq!(offerings.len(), 1);
+        assert_eq!(offerings[0].title, "Coding club 👩\u{200D}💻 for girls");
+        assert!(
+            warnings.iter().any(|w| w.item.as_deref() == Some("item 1") && w.message.contains("only of invisible"))
+        );
+        // The emoji's joiner is no removal.
+        assert!(
+            !warnings.iter().any(|w| w.item.as_deref() != Some("item 1") && w.message.contains("were removed")),
+            "{warnings:?}"
+        );
     }
 
     #[test]

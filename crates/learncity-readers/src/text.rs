@@ -24,6 +24,60 @@ pub fn collapse_whitespace(s: &str) -> String {
     out
 }
 
+/// Whether `c` changes the direction of the text around it or shows as nothing: bidi embeddings,
+/// overrides and isolates (U+202A–U+202E, U+2066–U+2069), directional marks (U+200E, U+200F,
+/// U+061C), zero-width and joining characters (U+200B–U+200D, U+2060–U+2064, U+FEFF), the soft
+/// hyphen (U+00AD), the other format characters that have no business in a short field
+/// (U+180E, U+206A–U+206F, U+FFF9–U+FFFB, tags U+E0000–U+E007F), and the Hangul fillers that
+/// render as blank letters (U+115F, U+1160, U+3164, U+FFA0).
+///
+/// A title with U+202E shows its end backwards ("…gpj.exe" as "exe.jpg…"); zero-width characters make
+/// two titles look the same and differ. Such characters are removed from short fields
+/// ([`strip_invisible`]).
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{E0000}'..='\u{E007F}'
+    )
+}
+
+/// Emoji and their modifiers, for keeping a ZWJ that joins two of them (👩‍💻).
+fn is_emoji_part(c: char) -> bool {
+    matches!(c, '\u{2600}'..='\u{27BF}' | '\u{FE0F}' | '\u{1F000}'..='\u{1FAFF}')
+}
+
+/// `s` without the characters [`is_invisible`] names, except a zero-width joiner between two emoji (an
+/// emoji sequence such as 👩‍💻 keeps its meaning). Borrowed when nothing was removed.
+pub fn strip_invisible(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(is_invisible) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        let joins_emoji = c == '\u{200D}'
+            && out.chars().next_back().is_some_and(is_emoji_part)
+            && chars.peek().is_some_and(|n| is_emoji_part(*n));
+        if joins_emoji || !is_invisible(c) {
+            out.push(c);
+        }
+    }
+    if out.len() == s.len() { std::borrow::Cow::Borrowed(s) } else { std::borrow::Cow::Owned(out) }
+}
+
 /// Escapes the characters HTML and XML give meaning to in text (`&`, `<`, `>`, `"`).
 pub fn escape_html(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
@@ -396,6 +450,43 @@ pub fn normalise_language(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strip_invisible_removes_bidi_and_zero_width_only() {
+        assert_eq!(strip_invisible("Керамика для детей"), "Керамика для детей");
+        assert!(matches!(strip_invisible("plain"), std::borrow::Cow::Borrowed(_)));
+        for c in [
+            '\u{202A}',
+            '\u{202B}',
+            '\u{202C}',
+            '\u{202D}',
+            '\u{202E}',
+            '\u{2066}',
+            '\u{2067}',
+            '\u{2068}',
+            '\u{2069}',
+            '\u{200E}',
+            '\u{200F}',
+            '\u{061C}',
+            '\u{200B}',
+            '\u{200C}',
+            '\u{200D}',
+            '\u{2060}',
+            '\u{FEFF}',
+            '\u{00AD}',
+            '\u{3164}',
+            '\u{E0041}',
+        ] {
+            assert_eq!(strip_invisible(&format!("a{c}b")), "ab", "U+{:04X}", c as u32);
+        }
+        // A joiner inside an emoji sequence stays; one between letters does not.
+        assert_eq!(strip_invisible("👨\u{200D}👩\u{200D}👧"), "👨\u{200D}👩\u{200D}👧");
+        assert_eq!(strip_invisible("❤\u{FE0F}\u{200D}🔥"), "❤\u{FE0F}\u{200D}🔥");
+        assert_eq!(strip_invisible("a\u{200D}👩"), "a👩");
+        assert_eq!(strip_invisible("👩\u{200D}\u{202E}💻"), "👩💻");
+        // Right-to-left text itself is left alone.
+        assert_eq!(strip_invisible("שלום عربى"), "שלום عربى");
+    }
 
     #[test]
     fn clean_text_decodes_entities_and_drops_tags() {

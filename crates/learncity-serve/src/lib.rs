@@ -97,8 +97,17 @@ fn page_context<'a>(
     here: String,
 ) -> (PageContext<'a>, Option<Lang>) {
     let lang = lang_of(state, param, headers);
-    (PageContext { lang, title: &state.settings.title, here }, param.and_then(Lang::from_code))
+    (
+        PageContext { lang, title: &state.settings.title, here, images: state.settings.images },
+        param.and_then(Lang::from_code),
+    )
 }
+
+/// The pages' Content-Security-Policy: no script, no frames, and no image from anywhere — the pages have
+/// none of their own, and a provider's `<img>` must not be loaded by a resident's browser (a tracking
+/// pixel), should one ever get past [`pages::description`].
+const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; form-action 'self'; base-uri 'none'; \
+                   frame-ancestors 'none'";
 
 /// A page, remembering an explicitly chosen language in a cookie.
 fn html(status: StatusCode, body: String, chosen: Option<Lang>) -> Response {
@@ -108,9 +117,7 @@ fn html(status: StatusCode, body: String, chosen: Option<Lang>) -> Response {
     {
         response.headers_mut().insert(header::SET_COOKIE, v);
     }
-    response
-        .headers_mut()
-        .insert(header::CONTENT_SECURITY_POLICY, header::HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"));
+    response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, header::HeaderValue::from_static(CSP));
     response
 }
 
@@ -330,4 +337,19 @@ pub enum ServeError {
     /// It could not start.
     #[error("cannot start the catalogue service: {0}")]
     Start(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_forbid_images_from_anywhere() {
+        // Regression: the CSP said `img-src https: data:`, so any provider's remote image loaded.
+        let response = html(StatusCode::OK, String::new(), None);
+        let csp = response.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        let img_src = csp.split(';').map(str::trim).find(|d| d.starts_with("img-src")).unwrap();
+        assert_eq!(img_src, "img-src 'none'");
+        assert!(csp.contains("default-src 'none'") && !csp.contains("https:"), "{csp}");
+    }
 }

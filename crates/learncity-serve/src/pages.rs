@@ -1,11 +1,16 @@
 //! Server-rendered pages for residents: fast without JavaScript, accessible (a skip link,
 //! landmarks, a label for every control, visible focus, contrast above WCAG AA), usable on a
 //! phone, in Belarusian, Russian or English. Every text from a provider is escaped; a
-//! description (sanitised HTML from the collector) is sanitised once more before it is shown.
+//! description (sanitised HTML from the collector) is sanitised once more before it is shown,
+//! and its images are never loaded by the page ([`description`]): a provider's `<img>` would be
+//! fetched from its server (or a third party's) by every resident who opens the entry — a
+//! tracking pixel. They become their alt text, or a plain link (`[serve] images = "link"`).
 
 use std::fmt::Write as _;
+use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
+use learncity_config::ImageMode;
 use learncity_model::{Entry, Mode, Status};
 use learncity_search::Page;
 
@@ -36,6 +41,45 @@ pub struct PageContext<'a> {
     pub title: &'a str,
     /// This page's path and query without `lang` (for the language switch).
     pub here: String,
+    /// What a description's images become.
+    pub images: ImageMode,
+}
+
+/// An `<img>` as ammonia serialises it: `name="value"` attributes, `"` inside a value written
+/// `&quot;` (but `<` and `>` left as they are).
+static IMG: LazyLock<regex::Regex> =
+    LazyLock::new(|| regex::Regex::new(r#"<img((?:\s+[^\s="'<>/]+(?:="[^"]*")?)*)\s*/?>"#).expect("static regex"));
+static ATTR: LazyLock<regex::Regex> =
+    LazyLock::new(|| regex::Regex::new(r#"([^\s="'<>/]+)="([^"]*)""#).expect("static regex"));
+
+/// A description for display: sanitised (links get `rel="noopener noreferrer nofollow"`), and
+/// every `<img>` replaced — by its alt text (`drop`), or by a link to it labelled with its alt text
+/// or `image_word` (`link`). Nothing in the result makes the browser fetch anything.
+pub fn description(html: &str, images: ImageMode, image_word: &str) -> String {
+    let cleaned = ammonia::Builder::default()
+        .url_schemes(["http", "https", "mailto", "tel"].into())
+        .link_rel(Some("noopener noreferrer nofollow"))
+        .clean(html)
+        .to_string();
+    IMG.replace_all(&cleaned, |c: &regex::Captures<'_>| {
+        let attrs = c.get(1).map_or("", |m| m.as_str());
+        let attr = |name: &str| {
+            ATTR.captures_iter(attrs)
+                .find(|a| a[1].eq_ignore_ascii_case(name))
+                // Already escaped for an attribute except for `<` and `>`.
+                .map(|a| a[2].trim().replace('<', "&lt;").replace('>', "&gt;"))
+                .filter(|v| !v.is_empty())
+        };
+        let alt = attr("alt");
+        match (images, attr("src")) {
+            (ImageMode::Link, Some(src)) if src.starts_with("http://") || src.starts_with("https://") => {
+                let label = alt.unwrap_or_else(|| esc(image_word));
+                format!("<a href=\"{src}\" rel=\"noopener noreferrer nofollow\">{label}</a>")
+            }
+            _ => alt.map(|a| format!("[{a}]")).unwrap_or_default(),
+        }
+    })
+    .into_owned()
 }
 
 const STYLE: &str = "body{font:1rem/1.5 system-ui,sans-serif;margin:0;color:#1a1a1a;background:#fff}\
@@ -356,7 +400,7 @@ pub fn entry(ctx: &PageContext<'_>, e: &Entry, public_url: &str, now: DateTime<U
         let _ = write!(body, "<p>{}</p>", esc(s));
     }
     if let Some(d) = &e.description_html {
-        let _ = write!(body, "<div>{}</div>", ammonia::clean(d));
+        let _ = write!(body, "<div>{}</div>", description(d, ctx.images, t.image));
     }
     let _ = write!(body, "<h2>{}</h2><ul>", t.sessions);
     for s in &e.sessions {
@@ -469,4 +513,67 @@ pub fn error(ctx: &PageContext<'_>, heading: &str, message: &str) -> String {
     let body =
         format!("<h1>{}</h1><p>{}</p><p><a href=\"/\">{}</a></p>", esc(heading), esc(message), ctx.lang.t().home);
     layout(ctx, heading, &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PIXEL: &str =
+        r#"<p>Hello <img src="https://tracker.example/p.gif?u=1" alt="Our &quot;poster&quot; <b>" width="1">world</p>"#;
+
+    #[test]
+    fn images_are_dropped_for_their_alt_text_by_default() {
+        // Regression: `<img src="https://tracker.example/p.gif">` in a description was rendered as is, so every
+        // resident opening the entry fetched the provider's tracking pixel.
+        let out = description(PIXEL, ImageMode::Drop, "image");
+        assert!(!out.contains("<img") && !out.contains("tracker.example"), "{out}");
+        assert_eq!(out, "<p>Hello [Our &quot;poster&quot; &lt;b&gt;]world</p>");
+        let out = description(
+            r#"<p>a<img src="https://x.example/i.png">b<img src="x.png" alt=""/>c</p>"#,
+            ImageMode::Drop,
+            "image",
+        );
+        assert_eq!(out, "<p>abc</p>");
+    }
+
+    #[test]
+    fn images_can_become_plain_links() {
+        let out = description(PIXEL, ImageMode::Link, "image");
+        assert!(!out.contains("<img"), "{out}");
+        assert!(
+            out.contains(r#"<a href="https://tracker.example/p.gif?u=1" rel="noopener noreferrer nofollow">Our &quot;poster&quot; &lt;b&gt;</a>"#),
+            "{out}"
+        );
+        let out = description(r#"<img src="https://x.example/i.png">"#, ImageMode::Link, "изображение");
+        assert!(out.contains(">изображение</a>"), "{out}");
+        // Only absolute http(s) images become links.
+        assert_eq!(description(r#"<img src="javascript:alert(1)" alt="x">"#, ImageMode::Link, "image"), "[x]");
+    }
+
+    #[test]
+    fn odd_img_markup_never_survives() {
+        for html in [
+            r#"<IMG SRC="https://t.example/a.gif">"#,
+            r#"<img/src="https://t.example/a.gif">"#,
+            r#"<img src=https://t.example/a.gif alt=x>"#,
+            r#"<img srcset="https://t.example/a.gif 1x" alt='x > y'>"#,
+            r#"<picture><source srcset="https://t.example/a.gif"><img src="https://t.example/b.gif"></picture>"#,
+            r#"<svg><image href="https://t.example/a.gif"/></svg>"#,
+            r#"<p style="background:url(https://t.example/a.gif)">x</p>"#,
+        ] {
+            for mode in [ImageMode::Drop, ImageMode::Link] {
+                let out = description(html, mode, "image");
+                assert!(!out.to_ascii_lowercase().contains("<img"), "{html} -> {out}");
+                assert!(
+                    !out.contains("srcset") && !out.contains("<source") && !out.contains("<image"),
+                    "{html} -> {out}"
+                );
+                assert!(!out.contains("style="), "{html} -> {out}");
+                if mode == ImageMode::Drop {
+                    assert!(!out.contains("t.example"), "{html} -> {out}");
+                }
+            }
+        }
+    }
 }

@@ -115,7 +115,13 @@ pub struct FixtureServer {
 impl FixtureServer {
     /// Binds 127.0.0.1:0 and serves on the current tokio runtime.
     pub async fn start() -> FixtureServer {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binding the fixture server");
+        Self::start_on(std::net::Ipv4Addr::LOCALHOST.into()).await
+    }
+
+    /// Binds `ip` on port 0 (another loopback address such as 127.0.0.2 or `::1`: a second "host" to
+    /// redirect to) and serves on the current tokio runtime.
+    pub async fn start_on(ip: std::net::IpAddr) -> FixtureServer {
+        let listener = tokio::net::TcpListener::bind((ip, 0)).await.expect("binding the fixture server");
         let addr = listener.local_addr().expect("fixture server address");
         let inner = Arc::new(Inner::default());
         let app = Router::new().fallback(handle).with_state(inner.clone());
@@ -127,7 +133,8 @@ impl FixtureServer {
         FixtureServer { addr, inner, task }
     }
 
-    /// `http://127.0.0.1:PORT/path` (a missing leading `/` is added; a query is kept).
+    /// `http://ADDRESS:PORT/path` (`http://127.0.0.1:PORT/path` unless started elsewhere; a missing leading `/`
+    /// is added; a query is kept).
     pub fn url(&self, path: &str) -> url::Url {
         let path = normalise(path);
         url::Url::parse(&format!("http://{}{path}", self.addr))

@@ -3,7 +3,8 @@
 //! - [`broker`]: a real Kafka-API broker (Tansu, started by `scripts/kafka-up`), topic creation and
 //!   read-back helpers. Tests that need Kafka fail loudly when no broker answers; they never skip.
 //! - [`http`]: an in-process fixture HTTP server with validators (ETag / Last-Modified, 304s), injected
-//!   faults (5xx, 429, slow drip, oversized and gzip-bomb bodies, redirect loops) and a request log.
+//!   faults (5xx, 429, slow drip, oversized and gzip-bomb bodies, redirect loops, redirects to a URL) and a
+//!   request log; it can listen on another loopback address (127.0.0.2, `::1`).
 //! - [`cities`]: the labelled cities of `tests/fixtures/`, read as the collector reads them;
 //! - [`catalogue`]: catalogues as data to compare (the catalog topic reduced, the store's
 //!   entries, entries keyed by their provider items);

@@ -77,7 +77,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             settings: settings.clone(),
             format,
             allow_private: fetch.allow_private,
-            home_host: first_url.host_str().map(str::to_owned),
+            home: Some(first_url.clone()),
         };
         let followed = fetch.runtime.block_on(learncity_collector::pages::follow(
             &fetch.fetcher,

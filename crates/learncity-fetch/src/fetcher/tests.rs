@@ -127,7 +127,11 @@ fn router(seen: Seen) -> Router {
 }
 
 async fn serve(router: Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    serve_on("127.0.0.1:0", router).await
+}
+
+async fn serve_on(bind: &str, router: Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind(bind).await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     addr
@@ -444,7 +448,8 @@ async fn redirect_refusal_surfaces_as_private_address() {
     // checks that the typed refusal survives reqwest's error wrapping.
     let server = Server::start().await;
     let s = settings();
-    let client = reqwest::Client::builder().redirect(guard::redirect_policy(5, true)).no_proxy().build().unwrap();
+    let client =
+        reqwest::Client::builder().redirect(guard::redirect_policy(5, Trust::Nothing)).no_proxy().build().unwrap();
     let target = server.url("/public");
     let app = Router::new().route("/go", get(move || async move { Redirect::temporary(target.as_str()) }));
     let addr = serve(app).await;
@@ -459,6 +464,52 @@ async fn redirect_refusal_surfaces_as_private_address() {
         other => panic!("expected PrivateAddress, got {other:?}"),
     }
     assert_eq!(server.seen.paths(), Vec::<String>::new());
+}
+
+/// A server on `bind` redirecting `/go` to `target`.
+async fn redirector(bind: &str, target: String) -> SocketAddr {
+    serve_on(bind, Router::new().route("/go", get(move || async move { Redirect::temporary(&target) }))).await
+}
+
+#[tokio::test]
+async fn allow_private_trusts_the_requested_origin_not_where_it_redirects() {
+    // Regression: the `allow_private` client used to follow any redirect, so a private provider's page
+    // redirecting to 127.0.0.2, [::1] or another port of its own host reached them.
+    let fetcher = Fetcher::new(settings()).unwrap();
+    let seen2 = Seen::default();
+    let loopback2 = Server { addr: serve_on("127.0.0.2:0", router(seen2.clone())).await, seen: seen2 };
+    let seen_v6 = Seen::default();
+    let v6 = serve_on("[::1]:0", router(seen_v6.clone())).await;
+    let other_port = Server::start().await;
+    let targets = [
+        (loopback2.url("/public"), "127.0.0.2"),
+        (Url::parse(&format!("http://{v6}/public")).unwrap(), "::1"),
+        (other_port.url("/public"), "127.0.0.1"),
+        (Url::parse(&format!("http://localhost:{}/public", other_port.addr.port())).unwrap(), "127.0.0.1"),
+    ];
+    for (target, address) in targets {
+        let start = Url::parse(&format!("http://{}/go", redirector("127.0.0.1:0", target.to_string()).await)).unwrap();
+        let err = failed(&fetcher, &start).await;
+        match &err {
+            FetchError::PrivateAddress { address: a, .. } => assert!(a.contains(address), "{target}: {a}"),
+            other => panic!("{target}: expected PrivateAddress, got {other:?}"),
+        }
+    }
+    assert_eq!(loopback2.seen.paths(), Vec::<String>::new());
+    assert_eq!(other_port.seen.paths(), Vec::<String>::new());
+    assert_eq!(seen_v6.paths(), Vec::<String>::new());
+
+    // A trusted name's other port is refused as such (its name resolves unfiltered).
+    let target = format!("http://localhost:{}/public", other_port.addr.port());
+    let named = redirector("127.0.0.1:0", target).await;
+    let start_named = Url::parse(&format!("http://localhost:{}/go", named.port())).unwrap();
+    let err = failed(&fetcher, &start_named).await;
+    assert!(err.to_string().contains("leaves `http://localhost:"), "{err}");
+    assert_eq!(err.kind(), "private_address");
+
+    // Redirects within the trusted origin are followed.
+    let server = Server::start().await;
+    assert_eq!(fetched(&fetcher, &server.url("/chain/2")).await.body, b"end of chain");
 }
 
 #[tokio::test]
