@@ -166,7 +166,7 @@ fn serve_limits_out_of_range_name_their_key() {
         (
             "request-timeout = \"2m\"\nidle-timeout = \"1m\"",
             "serve.idle-timeout",
-            "must be at least request-timeout (2m)",
+            "1m must be at least request-timeout (2m)",
         ),
         ("max-connections = 0", "serve.max-connections", "0 must be between 1 and 1048576"),
         ("max-connections = 100000000", "serve.max-connections", "100000000 must be between 1 and 1048576"),
