@@ -75,17 +75,24 @@ struct Service {
 
 impl Service {
     async fn start(entries: &[Entry]) -> Service {
-        let dir = tempfile::tempdir().unwrap();
-        let store: Arc<dyn CatalogStore> =
-            Arc::new(learncity_store::SqliteStore::open(&dir.path().join("catalog.sqlite")).await.unwrap());
-        put(&*store, entries).await;
         let settings = learncity_config::ServeSettings {
             listen: "127.0.0.1:0".parse().unwrap(),
             public_url: "https://learn.vitebsk.example".into(),
             title: "Learning in Vitebsk".into(),
             refresh_interval: Duration::from_millis(100),
+            // These tests ask the API far faster than a resident would; the limit has its own test.
+            api_rate_limit: 100_000,
+            api_rate_burst: 100_000,
             ..Default::default()
         };
+        Self::start_with(entries, settings).await
+    }
+
+    async fn start_with(entries: &[Entry], settings: learncity_config::ServeSettings) -> Service {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn CatalogStore> =
+            Arc::new(learncity_store::SqliteStore::open(&dir.path().join("catalog.sqlite")).await.unwrap());
+        put(&*store, entries).await;
         let stop = CancellationToken::new();
         let health: Arc<dyn HealthSource> = Arc::new(FixedHealth);
         let (bound, _task) =
@@ -399,5 +406,114 @@ async fn exports_are_read_by_python_icalendar_and_feedparser() {
     assert!(titles.iter().any(|t| t.contains("английского")), "{titles:?}");
     for e in read["entries"].as_array().unwrap() {
         assert!(e["link"].as_str().unwrap().starts_with("https://learn.vitebsk.example/entry/e-"), "{e}");
+    }
+}
+
+/// The headers every answer must carry, whatever its kind and status.
+const SECURITY_HEADERS: [(&str, &str); 3] = [
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "strict-origin-when-cross-origin"),
+    (
+        "permissions-policy",
+        "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()",
+    ),
+];
+
+fn security_header_problems(what: &str, response: &reqwest::Response) -> Vec<String> {
+    SECURITY_HEADERS
+        .iter()
+        .filter(|(name, value)| response.headers().get(*name).and_then(|v| v.to_str().ok()) != Some(*value))
+        .map(|(name, value)| format!("{what}: {name} is {:?}, not {value:?}", response.headers().get(*name)))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_kind_of_answer_carries_the_security_headers() {
+    let s = Service::start(&city()).await;
+    let entry = s.json("/api/v1/entries?per_page=1").await.1["items"][0]["id"].as_str().unwrap().to_owned();
+    let mut problems = Vec::new();
+    for (path, status, page) in [
+        // pages
+        ("/".to_owned(), 200, true),
+        (format!("/entry/{entry}"), 200, true),
+        ("/providers".to_owned(), 200, true),
+        ("/provider/museum".to_owned(), 200, true),
+        ("/health/providers".to_owned(), 200, true),
+        // page errors and 404s
+        ("/?mode=boat".to_owned(), 400, true),
+        ("/entry/e-0000000000000000".to_owned(), 404, true),
+        ("/provider/nobody".to_owned(), 404, true),
+        ("/nowhere".to_owned(), 404, true),
+        // API, its errors and 404s
+        ("/api/v1/entries".to_owned(), 200, false),
+        (format!("/api/v1/entries/{entry}"), 200, false),
+        ("/api/v1/providers".to_owned(), 200, false),
+        ("/api/v1/categories".to_owned(), 200, false),
+        ("/api/v1/providers/health".to_owned(), 200, false),
+        ("/api/v1/openapi.json".to_owned(), 200, false),
+        ("/api/v1/entries?mode=boat".to_owned(), 400, false),
+        ("/api/v1/entries/e-0000000000000000".to_owned(), 404, false),
+        ("/api/v1/nothing".to_owned(), 404, false),
+        // exports and their errors
+        ("/export.ics".to_owned(), 200, false),
+        ("/export.atom".to_owned(), 200, false),
+        ("/export.json".to_owned(), 200, false),
+        ("/export.ics?mode=boat".to_owned(), 400, false),
+        // operations
+        ("/healthz".to_owned(), 200, false),
+        ("/readyz".to_owned(), 200, false),
+        ("/metrics".to_owned(), 200, false),
+    ] {
+        let response = s.client.get(format!("{}{path}", s.base)).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), status, "{path}");
+        problems.extend(security_header_problems(&path, &response));
+        // Pages keep their Content-Security-Policy.
+        let csp = response.headers().get("content-security-policy").and_then(|v| v.to_str().ok());
+        if page && !csp.is_some_and(|v| v.starts_with("default-src 'none'")) {
+            problems.push(format!("{path}: Content-Security-Policy is {csp:?}"));
+        }
+    }
+    // A method no route answers.
+    let response = s.client.post(format!("{}/api/v1/entries", s.base)).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 405);
+    problems.extend(security_header_problems("POST /api/v1/entries", &response));
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_is_rate_limited_per_client_and_pages_are_not() {
+    let settings = learncity_config::ServeSettings {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        refresh_interval: Duration::from_millis(100),
+        api_rate_limit: 1,
+        api_rate_burst: 3,
+        ..Default::default()
+    };
+    let s = Service::start_with(&city(), settings).await;
+    // A burst of 3, then one request a second: 20 requests in a row cannot all be answered.
+    let mut limited = None;
+    let mut answered = 0;
+    for _ in 0..20 {
+        let response = s.client.get(format!("{}/api/v1/categories", s.base)).send().await.unwrap();
+        if response.status().as_u16() == 429 {
+            limited = Some(response);
+            break;
+        }
+        assert_eq!(response.status().as_u16(), 200);
+        answered += 1;
+    }
+    let limited = limited.expect("20 API requests in a row with a burst of 3 and 1 per second were all answered");
+    assert!(answered >= 3, "the burst of 3 is allowed: only {answered} were answered");
+    assert!(limited.headers().get("retry-after").is_some(), "{:?}", limited.headers());
+    let problems = security_header_problems("429", &limited);
+    assert!(problems.is_empty(), "{problems:#?}");
+    let body: Value = serde_json::from_str(&limited.text().await.unwrap()).unwrap();
+    assert_eq!(body["status"], 429, "{body}");
+    assert!(body["message"].as_str().is_some_and(|m| m.contains("too many requests")), "{body}");
+    // Pages, exports and operations routes are not limited.
+    for path in ["/", "/providers", "/export.ics", "/healthz"] {
+        for _ in 0..5 {
+            assert_eq!(s.get(path).await.0, 200, "{path}");
+        }
     }
 }

@@ -244,6 +244,25 @@ pub struct ServeSettings {
     pub max_page_size: usize,
     /// Interface language when the browser asks for none of `be`, `ru`, `en`.
     pub default_language: String,
+    /// How long a client has to send a request's line and headers, counted from when the
+    /// connection starts waiting for that request (a new connection, or a kept-alive one between
+    /// two requests); then the connection is closed. Ends slowloris clients.
+    #[serde(with = "humantime_serde")]
+    pub header_read_timeout: Duration,
+    /// Longest time to answer one request once its headers are in; then the answer is 503.
+    #[serde(with = "humantime_serde")]
+    pub request_timeout: Duration,
+    /// A connection on which no byte moves either way for this long is closed (a client that
+    /// stops reading its answer). At least `request-timeout`.
+    #[serde(with = "humantime_serde")]
+    pub idle_timeout: Duration,
+    /// Most client connections open at once; at the limit the service stops accepting until one
+    /// closes. Also capped at run time at three quarters of the process's open-file limit.
+    pub max_connections: usize,
+    /// Requests per second each client address may make to `/api/v1`, sustained.
+    pub api_rate_limit: u32,
+    /// Requests a client address may make to `/api/v1` at once before `api-rate-limit` applies.
+    pub api_rate_burst: u32,
     /// What becomes of an `<img>` in a provider's description: `drop` (the default: its alt text
     /// is kept as text, nothing is loaded from the provider's or anyone's server when a resident
     /// opens the page — no tracking pixel) or `link` (a plain link to the image the resident may
@@ -262,6 +281,10 @@ pub enum ImageMode {
     Link,
 }
 
+/// The largest `max-connections`: Linux's default ceiling on open files per process
+/// (`fs.nr_open`).
+pub const MAX_CONNECTIONS_CEILING: usize = 1_048_576;
+
 impl Default for ServeSettings {
     fn default() -> Self {
         Self {
@@ -273,6 +296,12 @@ impl Default for ServeSettings {
             max_page_size: 100,
             default_language: "ru".to_owned(),
             images: ImageMode::Drop,
+            header_read_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 8192,
+            api_rate_limit: 20,
+            api_rate_burst: 100,
         }
     }
 }
@@ -294,6 +323,44 @@ impl ServeSettings {
         }
         if !["be", "ru", "en"].contains(&self.default_language.as_str()) {
             return Err(format!("default-language: `{}` is not one of be, ru, en", self.default_language));
+        }
+        let between = |key: &str, value: Duration, min: Duration, max: Duration| {
+            if value < min || value > max {
+                Err(format!(
+                    "{key}: {} must be between {} and {}",
+                    humantime::format_duration(value),
+                    humantime::format_duration(min),
+                    humantime::format_duration(max)
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        let ms = Duration::from_millis;
+        between("header-read-timeout", self.header_read_timeout, ms(100), Duration::from_secs(300))?;
+        between("request-timeout", self.request_timeout, ms(100), Duration::from_secs(600))?;
+        between("idle-timeout", self.idle_timeout, ms(100), Duration::from_secs(3600))?;
+        if self.idle_timeout < self.request_timeout {
+            return Err(format!(
+                "idle-timeout: {} must be at least request-timeout ({}), or a slow answer is cut off before it times out",
+                humantime::format_duration(self.idle_timeout),
+                humantime::format_duration(self.request_timeout)
+            ));
+        }
+        if self.max_connections == 0 || self.max_connections > MAX_CONNECTIONS_CEILING {
+            return Err(format!(
+                "max-connections: {} must be between 1 and {MAX_CONNECTIONS_CEILING}",
+                self.max_connections
+            ));
+        }
+        if self.api_rate_limit == 0 || self.api_rate_limit > 1_000_000 {
+            return Err(format!(
+                "api-rate-limit: {} must be between 1 and 1000000 requests per second",
+                self.api_rate_limit
+            ));
+        }
+        if self.api_rate_burst == 0 || self.api_rate_burst > 1_000_000 {
+            return Err(format!("api-rate-burst: {} must be between 1 and 1000000 requests", self.api_rate_burst));
         }
         Ok(())
     }

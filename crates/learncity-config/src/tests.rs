@@ -193,3 +193,39 @@ fn shipped_config_loads() {
     assert!(config.providers.len() >= 3);
     assert!(config.providers.iter().all(|p| p.url.is_some()));
 }
+
+#[test]
+fn serve_limits_out_of_range_name_their_key() {
+    let dir = tempfile::tempdir().unwrap();
+    for (lines, field, says) in [
+        ("header-read-timeout = \"0s\"", "serve.header-read-timeout", "0s must be between 100ms and 5m"),
+        ("header-read-timeout = \"1h\"", "serve.header-read-timeout", "1h must be between 100ms and 5m"),
+        ("request-timeout = \"0s\"", "serve.request-timeout", "0s must be between 100ms and 10m"),
+        ("idle-timeout = \"2h\"", "serve.idle-timeout", "2h must be between 100ms and 1h"),
+        (
+            "request-timeout = \"2m\"\nidle-timeout = \"1m\"",
+            "serve.idle-timeout",
+            "1m must be at least request-timeout (2m)",
+        ),
+        ("max-connections = 0", "serve.max-connections", "0 must be between 1 and 1048576"),
+        ("max-connections = 100000000", "serve.max-connections", "100000000 must be between 1 and 1048576"),
+        ("api-rate-limit = 0", "serve.api-rate-limit", "0 must be between 1 and 1000000"),
+        ("api-rate-burst = 0", "serve.api-rate-burst", "0 must be between 1 and 1000000"),
+    ] {
+        let main = write(dir.path(), "main.toml", &format!("[serve]\n{lines}\n"));
+        let text = load_with_env(&main, no_env()).unwrap_err().to_string();
+        assert!(text.contains(&format!("field `{field}`: {says}")), "{lines}: {text}");
+    }
+    let negative = write(dir.path(), "main.toml", "[serve]\nmax-connections = -1\n");
+    let text = load_with_env(&negative, no_env()).unwrap_err().to_string();
+    assert!(text.contains("main.toml:2:"), "{text}");
+
+    let main = write(dir.path(), "main.toml", "[serve]\n");
+    let serve = load_with_env(&main, no_env()).unwrap().serve;
+    assert_eq!(serve.header_read_timeout, std::time::Duration::from_secs(10));
+    assert_eq!(serve.request_timeout, std::time::Duration::from_secs(30));
+    assert_eq!(serve.idle_timeout, std::time::Duration::from_secs(60));
+    // Well below LimitNOFILE=65536 of deploy/systemd and deploy/docker-compose.yml.
+    assert_eq!(serve.max_connections, 8192);
+    assert_eq!((serve.api_rate_limit, serve.api_rate_burst), (20, 100));
+}

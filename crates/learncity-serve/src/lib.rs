@@ -15,6 +15,11 @@
 //! - `/healthz`, `/readyz` (ready once the catalogue has been read), `/metrics`.
 //!
 //! Filters are the same query parameters everywhere ([`params`]).
+//!
+//! Against many or slow clients ([`server`]): a header-read timeout, an idle timeout and a cap on
+//! open connections below the open-file limit, a request timeout (503), and a per-client rate
+//! limit on `/api/v1` (429, keyed on the client's address). Every answer, errors and 404s
+//! included, carries [`SECURITY_HEADERS`]; pages also carry a `Content-Security-Policy`.
 
 pub mod api;
 pub mod catalogue;
@@ -22,12 +27,13 @@ pub mod health;
 pub mod i18n;
 pub mod pages;
 pub mod params;
+pub mod server;
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use chrono::Utc;
@@ -60,8 +66,65 @@ impl AppState {
     }
 }
 
-/// The service's routes (without the operations routes).
+/// The per-client rate limit of `/api/v1`: requests keyed on the client's address.
+pub type ApiRateLimit = tower_governor::governor::GovernorConfig<
+    tower_governor::key_extractor::PeerIpKeyExtractor,
+    governor::middleware::NoOpMiddleware,
+>;
+
+/// The rate limit `api-rate-limit` and `api-rate-burst` describe.
+pub fn api_rate_limit(settings: &ServeSettings) -> Arc<ApiRateLimit> {
+    let per_request = std::time::Duration::from_nanos(1_000_000_000 / u64::from(settings.api_rate_limit.max(1)));
+    let config = tower_governor::governor::GovernorConfigBuilder::default()
+        .period(per_request)
+        .burst_size(settings.api_rate_burst.max(1))
+        .finish()
+        .expect("validated settings give a nonzero period and burst");
+    Arc::new(config)
+}
+
+/// A rate-limited API request's answer: the API's JSON error, with `Retry-After`.
+fn api_limited(error: tower_governor::GovernorError) -> Response {
+    match error {
+        tower_governor::GovernorError::TooManyRequests { wait_time, headers } => {
+            metrics::counter!("learncity_serve_api_rate_limited_total").increment(1);
+            let mut response = api::error(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!("too many requests from this address: try again in {wait_time} s"),
+            );
+            response.headers_mut().extend(headers.unwrap_or_default());
+            response
+        }
+        other => api::error(StatusCode::INTERNAL_SERVER_ERROR, format!("rate limit: {other}")),
+    }
+}
+
+/// Headers on every answer: pages, API, exports, operations routes, errors and 404s.
+pub const SECURITY_HEADERS: [(&str, &str); 3] = [
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "strict-origin-when-cross-origin"),
+    (
+        "permissions-policy",
+        "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()",
+    ),
+];
+
+async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    for (name, value) in SECURITY_HEADERS {
+        headers.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
+    }
+    response
+}
+
+/// The service's routes (without the operations routes), the API limited by `api-rate-limit`.
 pub fn router(state: AppState) -> Router {
+    let limit = api_rate_limit(&state.settings);
+    routes(state, limit)
+}
+
+fn routes(state: AppState, api_limit: Arc<ApiRateLimit>) -> Router {
+    let api = api::router().layer(tower_governor::GovernorLayer::new(api_limit).error_handler(api_limited));
     Router::new()
         .route("/", get(home))
         .route("/entry/{id}", get(entry_page))
@@ -71,7 +134,7 @@ pub fn router(state: AppState) -> Router {
         .route("/export.ics", get(export_ical))
         .route("/export.atom", get(export_atom))
         .route("/export.json", get(export_json_feed))
-        .nest("/api/v1", api::router())
+        .nest("/api/v1", api)
         .fallback(not_found)
         .with_state(state)
 }
@@ -318,17 +381,47 @@ pub async fn start(
         readiness.clone(),
         stop.clone(),
     ));
+    let files = server::open_file_limit();
+    let limits = server::ConnectionLimits {
+        max_connections: server::connection_limit(settings.max_connections, files),
+        header_read_timeout: settings.header_read_timeout,
+        idle_timeout: settings.idle_timeout,
+        shutdown_grace: settings.request_timeout,
+    };
+    if limits.max_connections < settings.max_connections {
+        tracing::warn!(
+            configured = settings.max_connections,
+            open_file_limit = files,
+            allowed = limits.max_connections,
+            "max-connections is above three quarters of the open-file limit; raise LimitNOFILE (ulimit -n) to allow more"
+        );
+    }
+    let api_limit = api_rate_limit(&settings);
+    let forget = tokio::spawn(forget_quiet_clients(Arc::clone(&api_limit), stop.clone()));
+    let request_timeout = settings.request_timeout;
     let state = AppState { catalogue, settings: Arc::new(settings), health };
-    let app = router(state).merge(learncity_ops::ops_router(readiness, metrics));
-    tracing::info!(%bound, "serving the catalogue");
+    let app = routes(state, api_limit)
+        .merge(learncity_ops::ops_router(readiness, metrics))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, request_timeout))
+        .layer(axum::middleware::map_response(security_headers));
+    tracing::info!(%bound, max_connections = limits.max_connections, "serving the catalogue");
     let task = tokio::spawn(async move {
-        let shutdown = stop.cancelled_owned();
-        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
-            tracing::error!(error = %e, "the catalogue service stopped");
-        }
+        server::serve(listener, app, limits, stop).await;
         follower.abort();
+        forget.abort();
     });
     Ok((bound, task))
+}
+
+/// Drops the rate-limit state of clients that have not asked for a while, every minute, so the
+/// table does not grow with every address ever seen.
+async fn forget_quiet_clients(limit: Arc<ApiRateLimit>, stop: CancellationToken) {
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(std::time::Duration::from_secs(60)) => limit.limiter().retain_recent(),
+            () = stop.cancelled() => return,
+        }
+    }
 }
 
 /// Why the service cannot run.

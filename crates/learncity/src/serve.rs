@@ -77,6 +77,14 @@ fn collector_health(config: &Config, stop: CancellationToken) -> Arc<CollectorHe
 pub async fn run(config_path: &Path) -> anyhow::Result<()> {
     let config = learncity_config::load(config_path).map_err(|e| anyhow::anyhow!("{e}"))?;
     learncity_ops::init_logging(config.log.format == LogFormat::Json, &config.log.filter);
+    // Each client connection takes a file descriptor: a soft limit left at the usual 1024 would
+    // cap the connections at 768 however high the hard limit is.
+    match learncity_serve::server::raise_open_file_limit() {
+        Ok(files) => tracing::info!(open_file_limit = files, "open-file limit"),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot raise the open-file limit; connections are capped below the current one")
+        }
+    }
     let stop = learncity_ops::shutdown_on_signal();
     let store = crate::catalog::open_store(&config).await?;
     tracing::info!(store = %store.describe(), "catalogue service starting");
