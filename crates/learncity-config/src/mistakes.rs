@@ -63,10 +63,10 @@ fn placed(origin: &str, text: &str, root: &Spanned<DeTable<'_>>, e: &toml::de::E
     let mut path = span.as_ref().map(|s| path_at(root.get_ref(), s.start)).unwrap_or_default();
     let message = e.message().trim();
     // An unknown key is named by its own name, not by the table that holds it.
-    if let Some(unknown) = quoted_after(message, "unknown field ") {
-        if path.last().map(String::as_str) != Some(unknown) {
-            path.push(unknown.to_owned());
-        }
+    if let Some(unknown) = quoted_after(message, "unknown field ")
+        && path.last().map(String::as_str) != Some(unknown)
+    {
+        path.push(unknown.to_owned());
     }
     if let Some(missing) = quoted_after(message, "missing field ") {
         path.push(missing.to_owned());

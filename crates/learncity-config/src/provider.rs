@@ -177,7 +177,7 @@ impl Provider {
         }
         for listed in &self.enrich_origins {
             if let Err(why) = check_origin(listed) {
-                return Err(ConfigError::field(origin, at("enrich-origins"), "enrich-origins", why));
+                mistake("enrich-origins", why);
             }
         }
         if let Some(interval) = self.interval

@@ -214,7 +214,7 @@ fn serve_limits_out_of_range_name_their_key() {
     ] {
         let main = write(dir.path(), "main.toml", &format!("[serve]\n{lines}\n"));
         let text = load_with_env(&main, no_env()).unwrap_err().to_string();
-        assert!(text.contains(&format!("field `{field}`: {says}")), "{lines}: {text}");
+        assert!(text.contains(&format!("key `{field}`: {says}")), "{lines}: {text}");
     }
     let negative = write(dir.path(), "main.toml", "[serve]\nmax-connections = -1\n");
     let text = load_with_env(&negative, no_env()).unwrap_err().to_string();
