@@ -81,13 +81,15 @@ const RESERVED: &[&str] = &[
 ];
 
 impl KafkaSettings {
-    /// Checks the values; the error is `field: message`.
-    pub fn validate(&self) -> Result<(), String> {
+    /// Every mistake in the values (all of them, not only the first), each as `field: message`
+    /// with the kebab-case field name, e.g. "jitter: 3 must be between 0 and 1".
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
         if self.brokers.split(',').any(|b| {
             let b = b.trim();
             b.rsplit_once(':').is_none_or(|(host, port)| host.is_empty() || port.parse::<u16>().is_err())
         }) {
-            return Err(format!("brokers: `{}` must be host:port[,host:port...]", self.brokers));
+            problems.push(format!("brokers: `{}` must be host:port[,host:port...]", self.brokers));
         }
         for (field, topic) in [
             ("offerings-topic", &self.offerings_topic),
@@ -100,25 +102,30 @@ impl KafkaSettings {
                 || topic.len() > 249
                 || !topic.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
             {
-                return Err(format!("{field}: `{topic}` is not a valid topic name (1-249 of a-z A-Z 0-9 . _ -)"));
+                problems.push(format!("{field}: `{topic}` is not a valid topic name (1-249 of a-z A-Z 0-9 . _ -)"));
             }
         }
         if !(1..=10_000).contains(&self.partitions) {
-            return Err(format!("partitions: {} must be between 1 and 10000", self.partitions));
+            problems.push(format!("partitions: {} must be between 1 and 10000", self.partitions));
         }
         if !(1..=16).contains(&self.replication_factor) {
-            return Err(format!("replication-factor: {} must be between 1 and 16", self.replication_factor));
+            problems.push(format!("replication-factor: {} must be between 1 and 16", self.replication_factor));
         }
         if !matches!(self.compression.as_str(), "none" | "gzip" | "snappy" | "lz4" | "zstd") {
-            return Err(format!("compression: `{}` must be none, gzip, snappy, lz4 or zstd", self.compression));
+            problems.push(format!("compression: `{}` must be none, gzip, snappy, lz4 or zstd", self.compression));
         }
         if self.delivery_timeout < Duration::from_secs(1) {
-            return Err("delivery-timeout: must be at least 1s".to_owned());
+            problems.push("delivery-timeout: must be at least 1s".to_owned());
         }
         if let Some(key) = self.properties.keys().find(|k| RESERVED.contains(&k.as_str())) {
-            return Err(format!("properties: `{key}` is set by learncity itself and cannot be overridden"));
+            problems.push(format!("properties: `{key}` is set by learncity itself and cannot be overridden"));
         }
-        Ok(())
+        problems
+    }
+
+    /// The first of [`Self::problems`], if any.
+    pub fn validate(&self) -> Result<(), String> {
+        self.problems().into_iter().next().map_or(Ok(()), Err)
     }
 }
 

@@ -79,11 +79,10 @@ async fn handle(State(served): State<Arc<Served>>, request: Request) -> Response
                 let doc = &served.city.documents[*i];
                 if let Some(code) = doc.fault {
                     let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                    let mut r = text(status, &format!("{code} {}\n", status.canonical_reason().unwrap_or("")));
-                    if code == 503 {
-                        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("120"));
-                    }
-                    return r;
+                    // No Retry-After: every demo provider lives on this one server, and a
+                    // Retry-After holds back the whole host (politeness), so one faulty provider
+                    // would keep the others waiting for minutes.
+                    return text(status, &format!("{code} {}\n", status.canonical_reason().unwrap_or("")));
                 }
                 (doc.content_type.clone(), doc.body.clone(), Some(etag.as_str()))
             }

@@ -138,19 +138,20 @@ pub fn load_with_env(path: &Path, env: impl IntoIterator<Item = (String, String)
         let path: Vec<&str> = field.split('.').collect();
         (origin.clone(), locate::line_of(&text, &path))
     };
-    let mut section_error = |section: &str, result: Result<(), String>| {
-        if let Err(msg) = result {
+    // Every mistake of every section, not only each section's first.
+    let mut section_errors = |section: &str, problems: Vec<String>| {
+        for msg in problems {
             let (field, message) = msg.split_once(": ").unwrap_or(("", msg.as_str()));
             let field = if field.is_empty() { section.to_owned() } else { format!("{section}.{field}") };
             let (o, line) = place(&field);
             errors.push(ConfigError::field(&o, line, &field, message.to_owned()));
         }
     };
-    section_error("collector", main.collector.validate());
-    section_error("catalog", main.catalog.validate());
-    section_error("serve", main.serve.validate());
-    section_error("http", main.http.validate());
-    section_error("kafka", main.kafka.validate());
+    section_errors("collector", main.collector.problems());
+    section_errors("catalog", main.catalog.problems());
+    section_errors("serve", main.serve.problems());
+    section_errors("http", main.http.problems());
+    section_errors("kafka", main.kafka.problems());
 
     let base = path.parent().unwrap_or(Path::new("."));
     let mut providers = Vec::new();

@@ -66,22 +66,24 @@ impl Default for CollectorSettings {
 }
 
 impl CollectorSettings {
-    /// Checks the values; the error is `field: message`.
-    pub fn validate(&self) -> Result<(), String> {
+    /// Every mistake in the values (all of them, not only the first), each as `field: message`
+    /// with the kebab-case field name, e.g. "jitter: 3 must be between 0 and 1".
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
         if self.group_id.trim().is_empty() {
-            return Err("group-id: must not be empty".to_owned());
+            problems.push("group-id: must not be empty".to_owned());
         }
         if !(0.0..=1.0).contains(&self.jitter) {
-            return Err(format!("jitter: {} must be between 0 and 1 (a fraction of the interval)", self.jitter));
+            problems.push(format!("jitter: {} must be between 0 and 1 (a fraction of the interval)", self.jitter));
         }
         if self.min_interval < Duration::from_secs(1) {
-            return Err("min-interval: must be at least 1s".to_owned());
+            problems.push("min-interval: must be at least 1s".to_owned());
         }
         if self.max_interval < self.min_interval {
-            return Err("max-interval: must not be shorter than min-interval".to_owned());
+            problems.push("max-interval: must not be shorter than min-interval".to_owned());
         }
         if self.interval < self.min_interval || self.interval > self.max_interval {
-            return Err(format!(
+            problems.push(format!(
                 "interval: {} is outside min-interval..max-interval ({}..{})",
                 humantime::format_duration(self.interval),
                 humantime::format_duration(self.min_interval),
@@ -89,12 +91,17 @@ impl CollectorSettings {
             ));
         }
         if self.backoff_base.is_zero() || self.backoff_max < self.backoff_base {
-            return Err("backoff-max: must be at least backoff-base, and backoff-base more than 0".to_owned());
+            problems.push("backoff-max: must be at least backoff-base, and backoff-base more than 0".to_owned());
         }
         if self.enrich_per_run > 1000 {
-            return Err(format!("enrich-per-run: {} is more than 1000 landing pages per run", self.enrich_per_run));
+            problems.push(format!("enrich-per-run: {} is more than 1000 landing pages per run", self.enrich_per_run));
         }
-        Ok(())
+        problems
+    }
+
+    /// The first of [`Self::problems`], if any.
+    pub fn validate(&self) -> Result<(), String> {
+        self.problems().into_iter().next().map_or(Ok(()), Err)
     }
 }
 
@@ -183,25 +190,28 @@ impl Default for CatalogSettings {
 }
 
 impl CatalogSettings {
-    /// Checks the values; the error is `field: message`.
-    pub fn validate(&self) -> Result<(), String> {
+    /// Every mistake in the values (all of them, not only the first), each as `field: message`
+    /// with the kebab-case field name, e.g. "jitter: 3 must be between 0 and 1".
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
         if !(self.store.starts_with("sqlite:")
             || self.store.starts_with("postgres://")
             || self.store.starts_with("postgresql://"))
         {
-            return Err(format!("store: `{}` is neither sqlite:PATH nor postgres://USER@HOST/DB", self.store));
+            problems.push(format!("store: `{}` is neither sqlite:PATH nor postgres://USER@HOST/DB", self.store));
         }
         if self.group_id.trim().is_empty() {
-            return Err("group-id: must not be empty".to_owned());
+            problems.push("group-id: must not be empty".to_owned());
         }
         if !(1..=100_000).contains(&self.batch_max) {
-            return Err(format!("batch-max: {} must be between 1 and 100000", self.batch_max));
+            problems.push(format!("batch-max: {} must be between 1 and 100000", self.batch_max));
         }
         if self.batch_wait > Duration::from_secs(10) {
-            return Err("batch-wait: must be at most 10s (records wait this long before they are applied)".to_owned());
+            problems
+                .push("batch-wait: must be at most 10s (records wait this long before they are applied)".to_owned());
         }
         if self.start_tolerance > Duration::from_secs(7 * 24 * 3600) {
-            return Err("start-tolerance: must be at most 7d".to_owned());
+            problems.push("start-tolerance: must be at most 7d".to_owned());
         }
         for (field, value) in [
             ("token-similarity", self.token_similarity),
@@ -209,19 +219,24 @@ impl CatalogSettings {
             ("candidate-score", self.candidate_score),
         ] {
             if !(0.0..=1.0).contains(&value) || value == 0.0 {
-                return Err(format!("{field}: {value} must be more than 0 and at most 1"));
+                problems.push(format!("{field}: {value} must be more than 0 and at most 1"));
             }
         }
         if self.candidate_score > self.match_score {
-            return Err(format!(
+            problems.push(format!(
                 "candidate-score: {} must be at most match-score ({})",
                 self.candidate_score, self.match_score
             ));
         }
         if self.expiry_interval < Duration::from_secs(1) {
-            return Err("expiry-interval: must be at least 1s".to_owned());
+            problems.push("expiry-interval: must be at least 1s".to_owned());
         }
-        Ok(())
+        problems
+    }
+
+    /// The first of [`Self::problems`], if any.
+    pub fn validate(&self) -> Result<(), String> {
+        self.problems().into_iter().next().map_or(Ok(()), Err)
     }
 }
 
@@ -307,22 +322,24 @@ impl Default for ServeSettings {
 }
 
 impl ServeSettings {
-    /// Checks the values; the error is `field: message`.
-    pub fn validate(&self) -> Result<(), String> {
+    /// Every mistake in the values (all of them, not only the first), each as `field: message`
+    /// with the kebab-case field name, e.g. "jitter: 3 must be between 0 and 1".
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
         if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
-            return Err(format!("public-url: `{}` must be an http(s) URL", self.public_url));
+            problems.push(format!("public-url: `{}` must be an http(s) URL", self.public_url));
         }
         if self.refresh_interval < Duration::from_millis(100) {
-            return Err("refresh-interval: must be at least 100ms".to_owned());
+            problems.push("refresh-interval: must be at least 100ms".to_owned());
         }
         if self.page_size == 0 || self.page_size > self.max_page_size {
-            return Err(format!("page-size: {} must be between 1 and max-page-size", self.page_size));
+            problems.push(format!("page-size: {} must be between 1 and max-page-size", self.page_size));
         }
         if self.max_page_size > 1000 {
-            return Err(format!("max-page-size: {} must be at most 1000", self.max_page_size));
+            problems.push(format!("max-page-size: {} must be at most 1000", self.max_page_size));
         }
         if !["be", "ru", "en"].contains(&self.default_language.as_str()) {
-            return Err(format!("default-language: `{}` is not one of be, ru, en", self.default_language));
+            problems.push(format!("default-language: `{}` is not one of be, ru, en", self.default_language));
         }
         let between = |key: &str, value: Duration, min: Duration, max: Duration| {
             if value < min || value > max {
@@ -337,32 +354,38 @@ impl ServeSettings {
             }
         };
         let ms = Duration::from_millis;
-        between("header-read-timeout", self.header_read_timeout, ms(100), Duration::from_secs(300))?;
-        between("request-timeout", self.request_timeout, ms(100), Duration::from_secs(600))?;
-        between("idle-timeout", self.idle_timeout, ms(100), Duration::from_secs(3600))?;
+        problems
+            .extend(between("header-read-timeout", self.header_read_timeout, ms(100), Duration::from_secs(300)).err());
+        problems.extend(between("request-timeout", self.request_timeout, ms(100), Duration::from_secs(600)).err());
+        problems.extend(between("idle-timeout", self.idle_timeout, ms(100), Duration::from_secs(3600)).err());
         if self.idle_timeout < self.request_timeout {
-            return Err(format!(
+            problems.push(format!(
                 "idle-timeout: {} must be at least request-timeout ({}), or a slow answer is cut off before it times out",
                 humantime::format_duration(self.idle_timeout),
                 humantime::format_duration(self.request_timeout)
             ));
         }
         if self.max_connections == 0 || self.max_connections > MAX_CONNECTIONS_CEILING {
-            return Err(format!(
+            problems.push(format!(
                 "max-connections: {} must be between 1 and {MAX_CONNECTIONS_CEILING}",
                 self.max_connections
             ));
         }
         if self.api_rate_limit == 0 || self.api_rate_limit > 1_000_000 {
-            return Err(format!(
+            problems.push(format!(
                 "api-rate-limit: {} must be between 1 and 1000000 requests per second",
                 self.api_rate_limit
             ));
         }
         if self.api_rate_burst == 0 || self.api_rate_burst > 1_000_000 {
-            return Err(format!("api-rate-burst: {} must be between 1 and 1000000 requests", self.api_rate_burst));
+            problems.push(format!("api-rate-burst: {} must be between 1 and 1000000 requests", self.api_rate_burst));
         }
-        Ok(())
+        problems
+    }
+
+    /// The first of [`Self::problems`], if any.
+    pub fn validate(&self) -> Result<(), String> {
+        self.problems().into_iter().next().map_or(Ok(()), Err)
     }
 }
 

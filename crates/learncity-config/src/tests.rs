@@ -131,6 +131,28 @@ fn one_check_reports_every_mistake_of_every_kind() {
     }
 }
 
+/// The checks serde cannot make (ranges, relations between keys) report every mistake of a
+/// section too, not only its first.
+#[test]
+fn every_range_mistake_of_a_section_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let main = write(
+        dir.path(),
+        "main.toml",
+        "[collector]\njitter = 3.0\nenrich-per-run = 5000\n[serve]\npage-size = 0\ndefault-language = \"fr\"\n",
+    );
+    let text = load_with_env(&main, no_env()).unwrap_err().to_string();
+    for want in [
+        "main.toml:2: key `collector.jitter`: 3 must be between 0 and 1",
+        "main.toml:3: key `collector.enrich-per-run`: 5000 is more than 1000",
+        "main.toml:5: key `serve.page-size`: 0 must be between 1 and max-page-size",
+        "main.toml:6: key `serve.default-language`: `fr` is not one of be, ru, en",
+    ] {
+        assert!(text.contains(want), "missing `{want}` in:\n{text}");
+    }
+    assert_eq!(text.lines().count(), 4, "{text}");
+}
+
 #[test]
 fn syntax_and_unknown_fields_name_line_and_column() {
     let dir = tempfile::tempdir().unwrap();

@@ -49,49 +49,55 @@ impl Default for FetchSettings {
 }
 
 impl FetchSettings {
-    /// Checks values; the error is "field: message" with the kebab-case field name, e.g.
-    /// "concurrency: must be at least 1".
-    pub fn validate(&self) -> Result<(), String> {
+    /// Every mistake in the values (all of them, not only the first), each as `field: message`
+    /// with the kebab-case field name, e.g. "jitter: 3 must be between 0 and 1".
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
         match url::Url::parse(&self.contact_url) {
             Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {}
             _ => {
-                return Err(format!(
+                problems.push(format!(
                     "contact-url: must be an http(s) URL where providers can reach you, got {:?}",
                     self.contact_url
                 ));
             }
         }
         if reqwest::header::HeaderValue::from_str(&self.user_agent()).is_err() {
-            return Err("contact-url: must not contain control characters".to_owned());
+            problems.push("contact-url: must not contain control characters".to_owned());
         }
         if self.connect_timeout.is_zero() {
-            return Err("connect-timeout: must be greater than 0".to_owned());
+            problems.push("connect-timeout: must be greater than 0".to_owned());
         }
         if self.total_timeout.is_zero() {
-            return Err("total-timeout: must be greater than 0".to_owned());
+            problems.push("total-timeout: must be greater than 0".to_owned());
         }
         if self.total_timeout < self.connect_timeout {
-            return Err(format!(
+            problems.push(format!(
                 "total-timeout: must be at least connect-timeout ({})",
                 humantime::format_duration(self.connect_timeout)
             ));
         }
         if self.max_body_bytes == 0 {
-            return Err("max-body-bytes: must be at least 1".to_owned());
+            problems.push("max-body-bytes: must be at least 1".to_owned());
         }
         if self.max_redirects > MAX_REDIRECTS_CEILING {
-            return Err(format!("max-redirects: must be at most {MAX_REDIRECTS_CEILING}"));
+            problems.push(format!("max-redirects: must be at most {MAX_REDIRECTS_CEILING}"));
         }
         if self.concurrency == 0 {
-            return Err("concurrency: must be at least 1".to_owned());
+            problems.push("concurrency: must be at least 1".to_owned());
         }
         if self.concurrency > MAX_CONCURRENCY {
-            return Err(format!("concurrency: must be at most {MAX_CONCURRENCY}"));
+            problems.push(format!("concurrency: must be at most {MAX_CONCURRENCY}"));
         }
         if self.robots_ttl.is_zero() {
-            return Err("robots-ttl: must be greater than 0".to_owned());
+            problems.push("robots-ttl: must be greater than 0".to_owned());
         }
-        Ok(())
+        problems
+    }
+
+    /// The first of [`Self::problems`], if any.
+    pub fn validate(&self) -> Result<(), String> {
+        self.problems().into_iter().next().map_or(Ok(()), Err)
     }
 
     /// "learncity/<CARGO_PKG_VERSION> (+<contact_url>)"
