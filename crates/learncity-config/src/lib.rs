@@ -88,7 +88,7 @@ struct MainFile {
     #[serde(default)]
     demo: Option<DemoSettings>,
     #[serde(default)]
-    provider: Vec<toml::Table>,
+    provider: Vec<Provider>,
 }
 
 /// Loads the main config file, applies the environment's overrides (`LEARNCITY__*`), and
@@ -155,9 +155,7 @@ pub fn load_with_env(path: &Path, env: impl IntoIterator<Item = (String, String)
 
     let base = path.parent().unwrap_or(Path::new("."));
     let mut providers = Vec::new();
-    if !main.provider.is_empty() {
-        providers_of_registry(&text, &origin, &mut providers, &mut errors);
-    }
+    keep_valid(main.provider, &text, &origin, &mut providers, &mut errors);
     if let Some(dir) = &main.collector.providers {
         let (set_in, line) = place("collector.providers");
         load_registry(&base.join(dir), (&set_in, line), &mut providers, &mut errors);
@@ -223,23 +221,34 @@ fn load_registry(
         return;
     }
     match std::fs::read_to_string(path) {
-        Ok(text) => providers_of_registry(&text, &origin, providers, errors),
+        Ok(text) => {
+            let read = mistakes::read_all::<RegistryFile>(&text, &origin);
+            errors.extend(read.mistakes);
+            keep_valid(read.value.map(|r| r.provider).unwrap_or_default(), &text, &origin, providers, errors);
+        }
         Err(e) => errors.push(not_there("the provider folder or registry file", e)),
     }
 }
 
-/// The `[[provider]]` tables of a registry file (or of the main file): every mistake of every
-/// entry, each at its line and key; entries without mistakes are kept.
-fn providers_of_registry(text: &str, origin: &str, providers: &mut Vec<Provider>, errors: &mut Vec<ConfigError>) {
-    /// Only the `[[provider]]` tables (the main file's other sections are read as [`MainFile`]).
-    #[derive(Deserialize)]
-    struct Registry {
-        #[serde(default)]
-        provider: Vec<Provider>,
-    }
-    let read = mistakes::read_all::<Registry>(text, origin);
-    errors.extend(read.mistakes);
-    for (i, mut provider) in read.value.map(|r| r.provider).unwrap_or_default().into_iter().enumerate() {
+/// A registry file: `[[provider]]` tables only.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegistryFile {
+    #[serde(default)]
+    provider: Vec<Provider>,
+}
+
+/// The `[[provider]]` entries read from `text` (a registry file or the main file): each is
+/// validated with its lines found in `text`; entries without mistakes are kept, every mistake
+/// of every entry is reported.
+fn keep_valid(
+    entries: Vec<Provider>,
+    text: &str,
+    origin: &str,
+    providers: &mut Vec<Provider>,
+    errors: &mut Vec<ConfigError>,
+) {
+    for (i, mut provider) in entries.into_iter().enumerate() {
         let idx = i.to_string();
         provider.origin = format!("{origin} [[provider]] #{}", i + 1);
         let found = provider.validate(text, &["provider", idx.as_str()], origin);

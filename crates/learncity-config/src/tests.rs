@@ -153,6 +153,21 @@ fn every_range_mistake_of_a_section_is_reported() {
     assert_eq!(text.lines().count(), 4, "{text}");
 }
 
+/// The main file is read once: a mistake in it is reported once, also when it holds providers.
+#[test]
+fn a_main_file_with_providers_reports_each_mistake_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let main = write(
+        dir.path(),
+        "main.toml",
+        "[collector]\njitter = 0.1\njitter = 0.2\n\n[[provider]]\nid = \"p\"\nformat = \"rsss\"\n",
+    );
+    let text = load_with_env(&main, no_env()).unwrap_err().to_string();
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(text.contains("main.toml:3:1: key `collector.jitter`: this key is set twice"), "{text}");
+    assert!(text.contains("main.toml:7:10: key `provider.0.format`: `rsss` is not one of"), "{text}");
+}
+
 #[test]
 fn syntax_and_unknown_fields_name_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
