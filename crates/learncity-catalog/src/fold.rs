@@ -62,8 +62,9 @@ pub fn fold(text: &str) -> String {
 
 /// Words that say nothing about which offering it is (ru, be, en, de).
 const STOPWORDS: &[&str] = &[
-    "i", "v", "na", "dla", "po", "s", "so", "z", "za", "ot", "ad", "do", "a", "the", "of", "and", "for", "in", "on",
-    "to", "an", "at", "by", "with", "from", "und", "der", "die", "das", "fur", "mit", "im", "am", "zu", "ein", "eine",
+    "i", "v", "na", "dla", "po", "s", "so", "z", "za", "ot", "ad", "do", "a", "o", "ob", "obo", "pro", "pra", "ab",
+    "about", "the", "of", "and", "for", "in", "on", "to", "an", "at", "by", "with", "from", "und", "der", "die", "das",
+    "fur", "mit", "im", "am", "zu", "ein", "eine",
 ];
 
 /// Letters a token keeps.

@@ -44,6 +44,9 @@ pub struct Marks {
     pub open_lesson: bool,
     /// `Some(true)` online, `Some(false)` in person, `None` unknown or both.
     pub online: Option<bool>,
+    /// Languages the title names ("Английский язык", "Польская мова", "Spanish"), as glossary
+    /// concept ids, sorted: an English and a Polish course at one time are two offerings.
+    pub languages: Vec<&'static str>,
 }
 
 /// Why two offerings' marks keep them apart.
@@ -65,6 +68,8 @@ pub enum MarkConflict {
     OpenLesson,
     /// One is online, the other in person.
     Mode,
+    /// They name different languages (a course of English, one of Polish).
+    Language,
 }
 
 impl MarkConflict {
@@ -79,6 +84,7 @@ impl MarkConflict {
             Self::Part => "part of a series",
             Self::OpenLesson => "open lesson vs course",
             Self::Mode => "online vs in person",
+            Self::Language => "language",
         }
     }
 }
@@ -124,6 +130,7 @@ impl Marks {
             } else {
                 None
             },
+            languages: languages(title),
         }
     }
 
@@ -164,8 +171,61 @@ impl Marks {
         {
             return Some(MarkConflict::Mode);
         }
+        if !self.languages.is_empty()
+            && !other.languages.is_empty()
+            && !self.languages.iter().any(|l| other.languages.contains(l))
+        {
+            return Some(MarkConflict::Language);
+        }
         None
     }
+}
+
+/// Glossary concepts that name a language (and, as adjectives, what is taught in it or about it).
+const LANGUAGES: &[&str] = &[
+    "english",
+    "german",
+    "french",
+    "spanish",
+    "italian",
+    "chinese",
+    "polish",
+    "belarusian",
+    "russian",
+    "lithuanian",
+    "latvian",
+    "ukrainian",
+    "japanese",
+    "korean",
+    "latin",
+    "greek",
+    "arabic",
+    "turkish",
+    "hebrew",
+    "yiddish",
+    "swedish",
+    "czech",
+    "portuguese",
+    "finnish",
+    "norwegian",
+    "dutch",
+    "hindi",
+    "persian",
+    "tatar",
+    "esperanto",
+    "sign-language",
+];
+
+/// The [`LANGUAGES`] a title names, sorted.
+fn languages(title: &str) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = crate::glossary::units(title)
+        .iter()
+        .flat_map(|u| u.concepts.iter().map(|c| crate::glossary::concept_id(*c)))
+        .filter_map(|id| LANGUAGES.iter().find(|l| **l == id).copied())
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// A piece of a lowercased title.
@@ -449,7 +509,8 @@ fn numbered(toks: &[Tok], words: &[&str], letters: bool) -> Option<String> {
         }
         match toks.get(j) {
             Some(Tok::Num(n)) => return Some(n.to_string()),
-            Some(Tok::Word(w)) if letters && w.chars().count() == 1 => {
+            // "набор в группу": the preposition, not group В.
+            Some(Tok::Word(w)) if letters && w.chars().count() == 1 && !toks.get(j + 1).is_some_and(is_head) => {
                 if let Some(n) = letter_number(w.chars().next()?) {
                     return Some(n.to_string());
                 }
@@ -581,6 +642,16 @@ mod tests {
         assert_eq!(conflict("Курс английского", "Открытый урок английского"), Some(MarkConflict::OpenLesson));
         assert_eq!(conflict("Open day: English course", "День открытых дверей: английский"), None);
         assert_eq!(conflict("Йога онлайн", "Йога"), None, "unknown mode is no conflict");
+        assert_eq!(Marks::of_title("Брейк-данс: набор в группу").group, None, "в is a preposition here");
+        assert_eq!(Marks::of_title("Брейк-данс, группа В").group.as_deref(), Some("3"));
+    }
+
+    #[test]
+    fn courses_of_different_languages_are_apart() {
+        assert_eq!(conflict("Английский язык A1, вечерняя группа", "Польская мова (A1)"), Some(MarkConflict::Language));
+        assert_eq!(conflict("Английский разговорный клуб", "English Conversation Club"), None);
+        assert_eq!(conflict("Англійская мова для дзяцей", "Английский для детей"), None);
+        assert_eq!(conflict("Курс немецкого", "Курс"), None, "a language only one side names is no conflict");
     }
 
     #[test]

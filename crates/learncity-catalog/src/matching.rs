@@ -20,12 +20,16 @@
 //! 4. Scoring ([`assess`]): title similarity (soft Dice over units), start closeness (a
 //!    date-only start counts as half close, so it needs a closer title), venue similarity, less
 //!    0.15 when the titles name different kinds ("Курс" / "Семинар"); a link between the two (a
-//!    URL one has that the other has or links to) lifts the score to at least
-//!    [`LINK_FLOOR`] plus a quarter of the title similarity.
+//!    URL one has that the other has or links to) adds [`LINK_BONUS`]. Kind, audience and level
+//!    words ([`generic`]) are no title evidence. Below the match score, two timed offerings a
+//!    quarter of an hour apart or more need titles alike in half their words, or a link.
 //! 5. Clusters ([`partition`]): pairs scoring at least `match_score` are candidate edges. An
 //!    offering whose best two partners conflict with each other and score within
 //!    [`AMBIGUITY_MARGIN`] joins neither (a vague portal item that fits the children's and the
-//!    adults' workshop alike). The other edges are taken best first (ties by key) and join two
+//!    adults' workshop alike). An edge below the match score counts only when each end is the
+//!    other's clear best: [`AMBIGUITY_MARGIN`] above every other partner that is of the other's
+//!    provider or unlike the other (conflicting with it, or sharing no title word). The other
+//!    edges are taken best first (ties by key) and join two
 //!    groups only when no member of one conflicts with a member of the other: matches never
 //!    chain two conflicting offerings into one entry. The result depends only on the set of
 //!    offerings, never on their order.
@@ -63,7 +67,7 @@ impl Default for Thresholds {
             start_tolerance: chrono::Duration::minutes(30),
             token_similarity: 0.88,
             match_score: 0.72,
-            candidate_score: 0.55,
+            candidate_score: 0.35,
         }
     }
 }
@@ -328,24 +332,65 @@ fn soft_dice(a: &[Unit], b: &[Unit], min: f64) -> f64 {
 const GENERIC_WORDS: &str = "курс курсы лекция лекцыя мастер-класс майстар-клас семинар тренинг трэнінг воркшоп \
     экскурсия экскурсія занятие заняткі занятак встреча сустрэча клуб урок встреча course courses lecture talk \
     workshop masterclass master-class seminar training tour excursion class lesson meetup meeting club session \
-    группа група group поток stream набор";
+    группа група group поток stream набор лет года годика гадоў гады years aged ages";
 
-/// Whether a unit is a [`GENERIC_WORDS`] word.
+/// Glossary concepts that say whom an offering is for or at what level ("для детей",
+/// "для пачаткоўцаў", "for teens", "A1"): discriminators ([`crate::marks`]), not names. Two
+/// titles sharing only such words ("Английский A1 для детей" / "Шахматы для детей") are not
+/// alike, and a re-announcement that drops them ("Робототехника" for "Робототехника для детей
+/// 8–10 лет") loses nothing.
+const AUDIENCE_CONCEPTS: &[&str] = &[
+    "children",
+    "kids",
+    "preschoolers",
+    "teenagers",
+    "youth",
+    "young",
+    "adults",
+    "seniors",
+    "pensioners",
+    "parents",
+    "family",
+    "everyone",
+    "schoolchildren",
+    "beginner",
+    "elementary",
+    "pre-intermediate",
+    "intermediate",
+    "upper-intermediate",
+    "advanced",
+    "level",
+    "a1",
+    "a2",
+    "b1",
+    "b2",
+    "c1",
+    "c2",
+    "age",
+];
+
+/// Whether a unit is a [`GENERIC_WORDS`] word or names only [`AUDIENCE_CONCEPTS`].
 fn generic(u: &Unit) -> bool {
     static GENERIC: OnceLock<Vec<Unit>> = OnceLock::new();
     let words = GENERIC.get_or_init(|| units(GENERIC_WORDS));
     // A small number ("группа 2", "Лекция 3") is a discriminator (see crate::marks), not a name.
     let small_number = u.token.len() <= 2 && u.token.bytes().all(|b| b.is_ascii_digit());
-    small_number || words.iter().any(|g| g.token == u.token || (!u.concepts.is_empty() && g.concepts == u.concepts))
+    let audience = !u.concepts.is_empty()
+        && u.concepts.iter().all(|c| AUDIENCE_CONCEPTS.contains(&crate::glossary::concept_id(*c)));
+    small_number
+        || audience
+        || words.iter().any(|g| g.token == u.token || (!u.concepts.is_empty() && g.concepts == u.concepts))
 }
 
 /// Title similarity: the soft Dice of the titles' words that are not [`generic`] (of all their
 /// words when one title has only generic ones).
 fn title_similarity(a: &Features, b: &Features, min: f64) -> f64 {
-    if a.content.is_empty() || b.content.is_empty() {
-        soft_dice(&a.title, &b.title, min)
-    } else {
-        soft_dice(&a.content, &b.content, min)
+    match (a.content.is_empty(), b.content.is_empty()) {
+        (true, true) => soft_dice(&a.title, &b.title, min),
+        // "Лекция" names no lecture in particular: it is like none of "Лекция о Шагале" and
+        // "Лекция по астрономии" more than the other.
+        (true, false) | (false, true) => 0.0,
+        (false, false) => soft_dice(&a.content, &b.content, min),
     }
 }
 
@@ -473,6 +518,12 @@ pub fn assess(a: &Features, b: &Features, t: &Thresholds) -> Assessment {
         score += LINK_BONUS;
     }
     let mut score = score.clamp(0.0, 1.0);
+    // Below the match score, two timed items a quarter of an hour apart or more need titles
+    // alike in half their words (or a link): a school's 17:30 workshop and the 18:00 club in its
+    // room share the word "English" and no more.
+    if score < t.match_score && a.timed && b.timed && closeness <= 0.75 && title < 0.5 && link.is_none() {
+        score = score.min(t.candidate_score / 2.0);
+    }
     // Titles naming different kinds are one offering only on strong evidence: never as a mere
     // candidate (see [`partition`]).
     // So is a cancelled item: a cancellation joins an entry only where it plainly belongs.
@@ -520,13 +571,19 @@ pub fn partition(items: &[&Features], edges: &[(usize, usize, f64)], t: &Thresho
             }
         }
     }
-    // A candidate below the match score counts only when each is the other's clear best among
-    // the other's provider's items: a date-only or translated re-announcement is taken for the
-    // one offering of that day and place it fits best, never for two.
+    // A candidate below the match score counts only when each is the other's clear best: among
+    // the other's provider's items, and among the other partners that are not alike the other
+    // (a date-only or translated re-announcement is taken for the one offering of that day and
+    // place it fits best, never for two; a title of nothing but "Лекция" fits every lecture of
+    // its hour and joins none of them).
     let clear_best = |x: usize, y: usize, s: f64| {
-        partners[&x]
-            .iter()
-            .all(|&(z, sz)| z == y || items[z].provider != items[y].provider || sz < s - AMBIGUITY_MARGIN)
+        partners[&x].iter().all(|&(z, sz)| {
+            z == y
+                || sz < s - AMBIGUITY_MARGIN
+                || (items[z].provider != items[y].provider
+                    && conflict(items[y], items[z], t).is_none()
+                    && title_similarity(items[y], items[z], t.token_similarity) > 0.0)
+        })
     };
     let mut sorted: Vec<(usize, usize, f64)> = edges
         .iter()

@@ -89,10 +89,36 @@ pub fn place_key(name: &str) -> Option<String> {
     let table = FOLDED
         .get_or_init(|| PLACES.iter().flat_map(|(key, names)| names.iter().map(move |n| (fold(n), *key))).collect());
     let folded = fold(name);
-    if folded.is_empty() {
+    let bare = bare_place(&folded);
+    if bare.is_empty() {
         return None;
     }
-    Some(table.get(&folded).map_or(folded, |key| (*key).to_owned()))
+    Some(table.get(bare).map_or_else(|| bare.to_owned(), |key| (*key).to_owned()))
+}
+
+/// Words before a town's name that say it is a town ("г. Брест", "гор. Гродно", "горад
+/// Віцебск", "м. Брэст", "City of Minsk"), folded.
+const TOWN_WORDS: &[&str] = &["h", "hor", "horod", "horad", "m", "citi of", "citi"];
+
+/// Words after it that name the country or the region ("Брест, Беларусь"), folded.
+const COUNTRY_WORDS: &[&str] = &["respublika belarus", "belarus", "rb"];
+
+/// A folded place name without [`TOWN_WORDS`] before it and [`COUNTRY_WORDS`] after it.
+fn bare_place(folded: &str) -> &str {
+    let mut s = folded;
+    for w in TOWN_WORDS {
+        if let Some(rest) = s.strip_prefix(w).and_then(|r| r.strip_prefix(' ')) {
+            s = rest;
+            break;
+        }
+    }
+    for w in COUNTRY_WORDS {
+        if let Some(rest) = s.strip_suffix(w).and_then(|r| r.strip_suffix(' ')) {
+            s = rest;
+            break;
+        }
+    }
+    s
 }
 
 #[cfg(test)]
@@ -113,6 +139,11 @@ mod tests {
         assert_eq!(place_key("Zhodzina").as_deref(), Some("zhodzina"));
         assert_eq!(place_key("Zhabinka").as_deref(), Some("zabinka"), "a name not in the table keys on its fold");
         assert_eq!(place_key(" - "), None);
+        for name in ["г. Брест", "г.Брест", "гор. Брест", "горад Брэст", "м. Брэст", "City of Brest", "Brest, Belarus"]
+        {
+            assert_eq!(place_key(name).as_deref(), Some("brest"), "{name}");
+        }
+        assert_eq!(place_key("Гродно").as_deref(), Some("grodno"));
     }
 
     #[test]

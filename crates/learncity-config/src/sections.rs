@@ -181,7 +181,7 @@ impl Default for CatalogSettings {
             start_tolerance: Duration::from_secs(30 * 60),
             token_similarity: 0.88,
             match_score: 0.72,
-            candidate_score: 0.55,
+            candidate_score: 0.35,
             expiry_grace: Duration::from_secs(24 * 3600),
             expiry_interval: Duration::from_secs(60),
             shutdown_timeout: Duration::from_secs(30),

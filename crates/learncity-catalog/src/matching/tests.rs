@@ -293,3 +293,66 @@ fn fold_free_name(i: usize) -> String {
     }
     s
 }
+
+#[test]
+fn a_vague_re_announcement_joins_the_one_offering_of_its_day_it_fits() {
+    let t = Thresholds::default();
+    let day = Some("2027-02-09T00:00:00+03:00");
+    // A portal's date-only, topic-only item: weak evidence alone, but the only fit that day.
+    let organiser = f(
+        "univ",
+        "Праграмаванне на Python: базавы курс",
+        "Брэст",
+        Some("2027-02-09T18:30:00+03:00"),
+        "Корпус 1, аўд. 305",
+    );
+    let portal = date_only(f("portal", "Курс Python для начинающих", "г. Брест", day, "БрГУ"));
+    let other = f("library", "Вечер поэзии", "Брест", Some("2027-02-09T18:00:00+03:00"), "Библиотека");
+    let s = score(&organiser, &portal, &t).unwrap();
+    assert!(s >= t.candidate_score && s < t.match_score, "a candidate, not a match: {s}");
+    assert_eq!(clusters(&[organiser.clone(), portal.clone(), other.clone()], &t), vec![vec![0, 1], vec![2]]);
+
+    // The same portal item on a day with two Python courses that cannot be one (11:00 and
+    // 18:30): it fits both alike and joins neither.
+    let morning =
+        f("academy", "Python для финансистов и бухгалтеров", "Брест", Some("2027-02-09T11:00:00+03:00"), "IT-академия");
+    assert_eq!(score(&portal, &morning, &t), score(&portal, &organiser, &t));
+    assert_eq!(clusters(&[organiser, portal, morning], &t), vec![vec![0], vec![1], vec![2]]);
+}
+
+#[test]
+fn a_title_of_only_a_kind_word_joins_no_crowd_of_its_hour() {
+    let t = Thresholds::default();
+    let at = Some("2026-03-12T18:00:00+03:00");
+    let mut items = vec![f("p0", "Лекция", "Витебск", at, "")];
+    for (i, topic) in ["о Шагале", "по астрономии", "об экономике", "о здоровом сне"].iter().enumerate()
+    {
+        items.push(f(&format!("c{i}"), &format!("Лекция {topic}"), "Витебск", at, ""));
+    }
+    let groups = clusters(&items, &t);
+    assert!(groups.iter().all(|g| g.len() == 1), "{groups:?}");
+}
+
+#[test]
+fn timed_items_apart_by_a_quarter_hour_need_more_than_one_shared_word() {
+    let t = Thresholds::default();
+    let room = "Lingvo Plus school, room 3";
+    let workshop = f("lingvo", "Business English Workshop", "Vitebsk", Some("2026-03-20T17:30:00+03:00"), room);
+    let club = f("pixel", "English Speaking Club: Travel Stories", "Vitebsk", Some("2026-03-20T18:00:00+03:00"), room);
+    assert!(score(&workshop, &club, &t).unwrap() < t.candidate_score);
+    // The same club re-announced ten minutes off with its title: one offering.
+    let again =
+        f("digest", "English Speaking Club — Travel Stories", "Vitebsk", Some("2026-03-20T18:10:00+03:00"), room);
+    assert!(score(&club, &again, &t).unwrap() >= t.match_score);
+}
+
+#[test]
+fn audience_and_level_words_are_no_title_evidence() {
+    let t = Thresholds::default();
+    let at = Some("2026-03-20T11:00:00+03:00");
+    let english = f("a", "Английский язык для детей (A1)", "Minsk", at, "");
+    let chess = f("b", "Шахматы для детей (A1)", "Minsk", at, "");
+    assert_eq!(score(&english, &chess, &t), Some(0.25), "nothing but the same minute");
+    let polish = f("c", "Польская мова для дзяцей (A1)", "Minsk", at, "");
+    assert_eq!(conflict(&english, &polish, &t), Some(Conflict::Mark(MarkConflict::Language)));
+}
