@@ -40,8 +40,11 @@ pub struct Marks {
     pub group: Option<String>,
     /// Part of a series ("часть 2", "Лекция 3", "Part 2", "№ 4").
     pub part: Option<String>,
-    /// An open or trial lesson, an open day, a presentation of a course.
-    pub open_lesson: bool,
+    /// `Some(true)` an open or trial lesson, an open day, a presentation of a course;
+    /// `Some(false)` the course itself (its title says "курс"/"course", or it has several
+    /// sessions, a rule, or one session of days); `None` when neither is told (a re-announcement
+    /// that names only the topic).
+    pub open_lesson: Option<bool>,
     /// `Some(true)` online, `Some(false)` in person, `None` unknown or both.
     pub online: Option<bool>,
     /// Languages the title names ("Английский язык", "Польская мова", "Spanish"), as glossary
@@ -98,6 +101,11 @@ impl Marks {
         {
             m.ages = Some(Ages { min, max: o.audience.age_max });
         }
+        let long =
+            o.sessions.first().and_then(|s| s.end.map(|e| e - s.start)).is_some_and(|d| d > chrono::Duration::days(1));
+        if m.open_lesson.is_none() && (o.sessions.len() > 1 || o.recurrence.is_some() || long) {
+            m.open_lesson = Some(false);
+        }
         if m.online.is_none() {
             m.online = match o.mode {
                 Mode::Online => Some(true),
@@ -122,7 +130,15 @@ impl Marks {
             levels,
             group: numbered(&toks, GROUP_WORDS, true),
             part: numbered(&toks, PART_WORDS, false),
-            open_lesson: OPEN_LESSON.iter().any(|p| lower.contains(p)),
+            open_lesson: if OPEN_LESSON.iter().any(|p| lower.contains(p))
+                || toks.iter().any(|t| t.word().is_some_and(|w| OPEN_DAY_WORDS.contains(&w)))
+            {
+                Some(true)
+            } else if toks.iter().any(|t| t.word().is_some_and(|w| COURSE_WORDS.contains(&w))) {
+                Some(false)
+            } else {
+                None
+            },
             online: if HYBRID.iter().any(|w| toks.iter().any(|t| t.word().is_some_and(|x| x.starts_with(w)))) {
                 None
             } else if ONLINE.iter().any(|w| toks.iter().any(|t| t.word().is_some_and(|x| x.starts_with(w)))) {
@@ -163,7 +179,9 @@ impl Marks {
         {
             return Some(MarkConflict::Part);
         }
-        if self.open_lesson != other.open_lesson {
+        if let (Some(a), Some(b)) = (self.open_lesson, other.open_lesson)
+            && a != b
+        {
             return Some(MarkConflict::OpenLesson);
         }
         if let (Some(a), Some(b)) = (self.online, other.online)
@@ -592,6 +610,12 @@ const OPEN_LESSON: &[&str] = &[
     "introductory lesson",
     "course presentation",
 ];
+
+/// Words that name an open day on their own ("ДОД" is "день открытых дверей").
+const OPEN_DAY_WORDS: &[&str] = &["дод"];
+
+/// Words that name a course (the course itself, not its open lesson).
+const COURSE_WORDS: &[&str] = &["курс", "курсы", "курса", "курсов", "course", "courses"];
 
 /// Words (prefixes) of an online offering.
 const ONLINE: &[&str] =

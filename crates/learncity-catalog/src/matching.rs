@@ -115,6 +115,8 @@ pub struct Features {
     pub timed: bool,
     /// Venue and address units.
     pub venue: Vec<Unit>,
+    /// Rooms its venue names ("зал 204", "ауд. 305", "room 3"), sorted.
+    pub rooms: Vec<String>,
     /// Its landing and registration URLs ([`url_key`]).
     pub urls: Vec<String>,
     /// URLs of other announcements it links to ([`url_key`]).
@@ -177,13 +179,60 @@ impl Features {
             },
             first_start,
             timed: first_start.is_some_and(|s| s.time().num_seconds_from_midnight() != 0),
-            venue: units(venue),
+            venue: {
+                // A venue of nothing but rooms and buildings ("Корпус 1, аўд. 305", "Актавая
+                // зала") names no place to compare: as if none were given.
+                let u = units(venue);
+                if u.iter().all(room_level) { Vec::new() } else { u }
+            },
+            rooms: rooms(venue),
             urls: urls.iter().map(|u| url_key(u)).collect(),
             links: Vec::new(),
             marks: Marks::of_title(title),
             cancelled: false,
         }
     }
+}
+
+/// Words before a room's number ("зал 204", "аўд. 305", "room 3", "каб. 12"), folded.
+const ROOM_WORDS: &[&str] = &["zal", "zala", "aud", "auditoria", "auditoria", "room", "kab", "kabinet", "hall"];
+
+/// Glossary concepts of the parts of a building.
+const ROOM_CONCEPTS: &[&str] = &[
+    "hall",
+    "auditorium",
+    "conference-room",
+    "room",
+    "cabinet",
+    "office",
+    "floor",
+    "building",
+    "block",
+    "reading-room",
+    "exhibition-hall",
+    "main",
+];
+
+/// Whether a venue unit names only a part of a building, or is a number.
+fn room_level(u: &Unit) -> bool {
+    u.token.bytes().all(|b| b.is_ascii_digit())
+        || ROOM_WORDS.contains(&u.token.as_str())
+        || (!u.concepts.is_empty()
+            && u.concepts.iter().all(|c| ROOM_CONCEPTS.contains(&crate::glossary::concept_id(*c))))
+}
+
+/// The rooms a venue text names: the numbers after [`ROOM_WORDS`], sorted.
+fn rooms(venue: &str) -> Vec<String> {
+    let folded = crate::fold::fold(venue);
+    let words: Vec<&str> = folded.split(' ').collect();
+    let mut out: Vec<String> = words
+        .windows(2)
+        .filter(|w| ROOM_WORDS.contains(&w[0]) && w[1].bytes().all(|b| b.is_ascii_digit()) && !w[1].is_empty())
+        .map(|w| w[1].to_owned())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// Words a title names its kind with (be, ru, en, de), by kind.
@@ -498,7 +547,10 @@ pub fn assess(a: &Features, b: &Features, t: &Thresholds) -> Assessment {
         _ => DATE_ONLY_CLOSENESS,
     };
     let title = title_similarity(a, b, t.token_similarity);
-    let venue = (!a.venue.is_empty() && !b.venue.is_empty()).then(|| soft_dice(&a.venue, &b.venue, t.token_similarity));
+    // Two rooms of one building ("зал 102", "зал 204") are two venues.
+    let other_rooms = !a.rooms.is_empty() && !b.rooms.is_empty() && !a.rooms.iter().any(|r| b.rooms.contains(r));
+    let venue = (!a.venue.is_empty() && !b.venue.is_empty())
+        .then(|| if other_rooms { 0.0 } else { soft_dice(&a.venue, &b.venue, t.token_similarity) });
     let link = shared_link(a, b);
     let kinds_differ = matches!((a.kind, b.kind), (Some(x), Some(y)) if x != y);
     // Venues are written so differently (a room, a building, an abbreviation, a translation)
@@ -521,7 +573,13 @@ pub fn assess(a: &Features, b: &Features, t: &Thresholds) -> Assessment {
     // Below the match score, two timed items a quarter of an hour apart or more need titles
     // alike in half their words (or a link): a school's 17:30 workshop and the 18:00 club in its
     // room share the word "English" and no more.
-    if score < t.match_score && a.timed && b.timed && closeness <= 0.75 && title < 0.5 && link.is_none() {
+    // Venues told in full that share next to nothing are two places; an abbreviation ("БрГУ",
+    // "BrSU", "БГПК") is too short to tell.
+    let venues_differ = venue.is_some_and(|v| v < VENUE_DIFFERS) && a.venue.len() >= 2 && b.venue.len() >= 2;
+    if score < t.match_score
+        && (((a.timed && b.timed && closeness <= 0.75) || venues_differ) && title < 0.5 && link.is_none()
+            || other_rooms)
+    {
         score = score.min(t.candidate_score / 2.0);
     }
     // Titles naming different kinds are one offering only on strong evidence: never as a mere
