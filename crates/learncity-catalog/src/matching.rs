@@ -617,11 +617,10 @@ pub fn partition(items: &[&Features], edges: &[(usize, usize, f64)], t: &Thresho
                 // Partners apart on a discriminator the item fits both ways ("Мастер-класс" for
                 // the children's and the adults' one) leave it vague whatever the scores; others
                 // (two items of one provider, two times) only when they score alike.
-                let vague = match conflict(items[y], items[z], t) {
-                    Some(Conflict::Mark(_)) => true,
-                    Some(_) => (sy - sz).abs() < AMBIGUITY_MARGIN,
-                    None => false,
-                };
+                // (Marks are compared on their own: the children's and the adults' class of one
+                // provider conflict first as one provider's two items.)
+                let vague = items[y].marks.conflict(&items[z].marks).is_some()
+                    || (conflict(items[y], items[z], t).is_some() && (sy - sz).abs() < AMBIGUITY_MARGIN);
                 if vague {
                     dropped.insert((x.min(y), x.max(y)));
                     dropped.insert((x.min(z), x.max(z)));

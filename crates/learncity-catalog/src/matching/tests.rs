@@ -356,3 +356,24 @@ fn audience_and_level_words_are_no_title_evidence() {
     let polish = f("c", "Польская мова для дзяцей (A1)", "Minsk", at, "");
     assert_eq!(conflict(&english, &polish, &t), Some(Conflict::Mark(MarkConflict::Language)));
 }
+
+#[test]
+fn a_vague_item_does_not_reach_one_look_alike_through_its_re_announcement() {
+    let t = Thresholds::default();
+    let venue = "Молодёжный центр «Юность», гончарная мастерская, ул. Советская, 21";
+    let kids =
+        f("youth", "Мастер-класс по керамике для детей 6–9 лет", "Гомель", Some("2027-04-10T11:00:00+03:00"), venue);
+    let adults =
+        f("youth", "Мастер-класс по керамике для взрослых", "Гомель", Some("2027-04-10T13:00:00+03:00"), venue);
+    let portal =
+        date_only(f("portal", "Мастер-класс по керамике", "Гомель", Some("2027-04-10T00:00:00+03:00"), "МЦ «Юность»"));
+    let whatson = f(
+        "whatson",
+        "Ceramics workshop for kids aged 6–9",
+        "Gomel",
+        Some("2027-04-10T11:00:00+03:00"),
+        "Yunost Youth Centre, pottery studio",
+    );
+    let groups = clusters(&[kids, adults, portal, whatson], &t);
+    assert_eq!(groups, vec![vec![0, 3], vec![1], vec![2]], "the portal item fits both classes: it joins neither");
+}
