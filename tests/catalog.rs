@@ -601,6 +601,69 @@ async fn killed_twenty_times_the_builder_ends_in_the_catalogue_of_an_uninterrupt
     assert_eq!(offsets.len(), 1, "one broken record, dead-lettered (a crash may repeat it, never lose it)");
 }
 
+/// Copies a SQLite store (with its write-ahead log, when there is one) from `from` to `to`.
+fn copy_sqlite(from: &Path, to: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let (src, dst) =
+            (PathBuf::from(format!("{}{suffix}", from.display())), PathBuf::from(format!("{}{suffix}", to.display())));
+        let _ = std::fs::remove_file(&dst);
+        if src.exists() {
+            std::fs::copy(&src, &dst).unwrap();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_restored_from_a_backup_reads_on_from_its_own_offsets() {
+    let town = Town::new(StoreKind::Sqlite).await;
+    let topic = town.topic("offerings");
+    let events = busy_city(&topic);
+    let (first, second) = events.split_at(events.len() / 2);
+    let ends = |records: &[OutRecord]| {
+        let mut ends: BTreeMap<i32, i64> = BTreeMap::new();
+        for e in records {
+            *ends.entry(e.partition.unwrap()).or_default() += 1;
+        }
+        ends
+    };
+    let file = town.dir.path().join("catalog.sqlite");
+    let backup = town.dir.path().join("backup.sqlite");
+    let run_until_applied = |ends: BTreeMap<i32, i64>, what: &'static str| {
+        let town = &town;
+        async move {
+            let store = town.store().await;
+            let (stop, task) = town.start_builder();
+            let applied = wait_applied(&*store, &town.topic("offerings"), &ends, Duration::from_secs(90)).await;
+            stop.cancel();
+            task.await.unwrap().unwrap();
+            let entries = store.entries().await.unwrap();
+            let offsets = store.offsets(&town.topic("offerings")).await.unwrap();
+            assert!(
+                applied,
+                "{what}: the builder did not apply every record (store offsets {offsets:?}, want {ends:?})"
+            );
+            entries
+        }
+    };
+
+    // The first half applied; the store backed up (the builder stopped, as for a file copy).
+    town.produce(first.to_vec()).await;
+    run_until_applied(ends(first), "first half").await;
+    copy_sqlite(&file, &backup);
+    // The second half applied too: the group's offsets are now at the end of the topic.
+    town.produce(second.to_vec()).await;
+    let whole = run_until_applied(ends(&events), "second half").await;
+
+    // The store restored from the backup: its offsets are the first half's. The builder reads
+    // on from them, not from the group's, and ends in the same catalogue without a rebuild.
+    copy_sqlite(&backup, &file);
+    let restored = town.store().await;
+    assert_eq!(restored.offsets(&topic).await.unwrap().into_iter().collect::<BTreeMap<_, _>>(), ends(first));
+    drop(restored);
+    let after = run_until_applied(ends(&events), "after the restore").await;
+    assert_eq!(store_view(&after), store_view(&whole), "restored and caught up = never restored");
+}
+
 fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")

@@ -250,8 +250,22 @@ pub async fn run(
         let assigned = lock(&consumer.context().assigned).clone();
         batch.retain(|r| assigned.contains(&r.partition));
         for p in &assigned {
-            if let Err(e) = processor.ensure_loaded(*p).await {
-                tracing::error!(partition = p, error = %e, "cannot load a partition from the store");
+            let fresh = !processor.is_loaded(*p);
+            match processor.ensure_loaded(*p).await {
+                // The store, not the group, says where a partition stands: a store restored from
+                // a backup is behind the group's offsets, an emptied one has none. Read on from
+                // the store's next offset; what the batch holds of the partition is read again.
+                Ok(next) if fresh => {
+                    batch.retain(|r| r.partition != *p);
+                    if let Err(e) = consumer.seek(&topic, *p, Offset::Offset(next), Duration::from_secs(5)) {
+                        tracing::warn!(partition = p, next, error = %e, "cannot seek to the store's offset; trying again");
+                        processor.unload(*p);
+                    } else {
+                        tracing::debug!(partition = p, next, "reading on from the store's offset");
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(partition = p, error = %e, "cannot load a partition from the store"),
             }
         }
         let now = chrono::Utc::now();

@@ -89,6 +89,11 @@ impl Processor {
         &self.store
     }
 
+    /// Whether `partition` is held in memory.
+    pub fn is_loaded(&self, partition: i32) -> bool {
+        self.partitions.contains_key(&partition)
+    }
+
     /// Forgets `partition` (given to another instance, or out of step with the store).
     pub fn unload(&mut self, partition: i32) {
         self.partitions.remove(&partition);
