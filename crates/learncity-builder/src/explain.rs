@@ -28,6 +28,9 @@ fn evidence(x: &Assessment) -> String {
     if x.kinds_differ {
         s.push_str(", titles name different kinds");
     }
+    if let Some(g) = &x.gate {
+        let _ = write!(s, ", held below a candidate: {g}");
+    }
     if let Some(c) = &x.conflict {
         let _ = write!(s, " — kept apart: {c}");
     }
@@ -42,6 +45,7 @@ fn evidence_json(x: &Assessment) -> Value {
         "venue": x.venue,
         "link": x.link,
         "kinds_differ": x.kinds_differ,
+        "gate": x.gate.map(|g| g.to_string()),
         "conflict": x.conflict.map(|c| c.to_string()),
     })
 }

@@ -21,8 +21,10 @@
 //!    date-only start counts as half close, so it needs a closer title), venue similarity, less
 //!    0.15 when the titles name different kinds ("Курс" / "Семинар"); a link between the two (a
 //!    URL one has that the other has or links to) adds [`LINK_BONUS`]. Kind, audience and level
-//!    words ([`generic`]) are no title evidence. Below the match score, two timed offerings a
-//!    quarter of an hour apart or more need titles alike in half their words, or a link.
+//!    words ([`generic`]) are no title evidence. Below the match score a [`Gate`] holds a pair
+//!    under the candidate score: two rooms of one building, or titles alike in less than half
+//!    their words (with no link) when the starts are a quarter of an hour apart or more or the
+//!    venues, told in full, differ.
 //! 5. Clusters ([`partition`]): pairs scoring at least `match_score` are candidate edges. An
 //!    offering whose best two partners conflict with each other and score within
 //!    [`AMBIGUITY_MARGIN`] joins neither (a vague portal item that fits the children's and the
@@ -195,7 +197,7 @@ impl Features {
 }
 
 /// Words before a room's number ("зал 204", "аўд. 305", "room 3", "каб. 12"), folded.
-const ROOM_WORDS: &[&str] = &["zal", "zala", "aud", "auditoria", "auditoria", "room", "kab", "kabinet", "hall"];
+const ROOM_WORDS: &[&str] = &["zal", "zala", "aud", "auditoria", "room", "kab", "kabinet", "hall"];
 
 /// Glossary concepts of the parts of a building.
 const ROOM_CONCEPTS: &[&str] = &[
@@ -509,6 +511,27 @@ pub fn conflict(a: &Features, b: &Features, t: &Thresholds) -> Option<Conflict> 
     a.marks.conflict(&b.marks).map(Conflict::Mark)
 }
 
+/// What holds a pair below the candidate score (see [`assess`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    /// Two rooms of one building.
+    OtherRooms,
+    /// Timed starts a quarter of an hour apart or more, titles alike in less than half.
+    StartsApart,
+    /// Venues told in full that share next to nothing, titles alike in less than half.
+    VenuesDiffer,
+}
+
+impl std::fmt::Display for Gate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::OtherRooms => "two rooms of one building",
+            Self::StartsApart => "starts a quarter of an hour apart or more with titles alike in less than half",
+            Self::VenuesDiffer => "different venues with titles alike in less than half",
+        })
+    }
+}
+
 /// The evidence on one pair and its score.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Assessment {
@@ -524,6 +547,8 @@ pub struct Assessment {
     pub link: Option<String>,
     /// Their titles name different kinds.
     pub kinds_differ: bool,
+    /// Why a pair below the match score is no candidate however its title scores.
+    pub gate: Option<Gate>,
     /// The score (0 when they conflict).
     pub score: f64,
 }
@@ -570,16 +595,26 @@ pub fn assess(a: &Features, b: &Features, t: &Thresholds) -> Assessment {
         score += LINK_BONUS;
     }
     let mut score = score.clamp(0.0, 1.0);
-    // Below the match score, two timed items a quarter of an hour apart or more need titles
-    // alike in half their words (or a link): a school's 17:30 workshop and the 18:00 club in its
-    // room share the word "English" and no more.
-    // Venues told in full that share next to nothing are two places; an abbreviation ("БрГУ",
-    // "BrSU", "БГПК") is too short to tell.
+    // Below the match score a pair is a candidate only on more than chance. It is not when:
+    // - they are in two rooms of one building;
+    // - their titles share less than half their words, with no link, and either they are timed
+    //   a quarter of an hour apart or more (a school's 17:30 workshop and the 18:00 club in its
+    //   room share "English" and no more) or their venues, told in full, share next to nothing
+    //   (an abbreviation — "БрГУ", "BrSU" — is too short to tell).
+    let weak_title = title < 0.5 && link.is_none();
     let venues_differ = venue.is_some_and(|v| v < VENUE_DIFFERS) && a.venue.len() >= 2 && b.venue.len() >= 2;
-    if score < t.match_score
-        && (((a.timed && b.timed && closeness <= 0.75) || venues_differ) && title < 0.5 && link.is_none()
-            || other_rooms)
-    {
+    let gate = if score >= t.match_score {
+        None
+    } else if other_rooms {
+        Some(Gate::OtherRooms)
+    } else if weak_title && a.timed && b.timed && closeness <= 0.75 {
+        Some(Gate::StartsApart)
+    } else if weak_title && venues_differ {
+        Some(Gate::VenuesDiffer)
+    } else {
+        None
+    };
+    if gate.is_some() {
         score = score.min(t.candidate_score / 2.0);
     }
     // Titles naming different kinds are one offering only on strong evidence: never as a mere
@@ -589,7 +624,7 @@ pub fn assess(a: &Features, b: &Features, t: &Thresholds) -> Assessment {
         score = score.min(t.candidate_score / 2.0);
     }
     let score = if conflict.is_some() { 0.0 } else { score };
-    Assessment { conflict, title, closeness, venue, link, kinds_differ, score }
+    Assessment { conflict, title, closeness, venue, link, kinds_differ, gate, score }
 }
 
 /// How likely `a` and `b` are one offering (0..=1); `None` when they cannot be.

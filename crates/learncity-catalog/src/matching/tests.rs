@@ -339,7 +339,27 @@ fn timed_items_apart_by_a_quarter_hour_need_more_than_one_shared_word() {
     let room = "Lingvo Plus school, room 3";
     let workshop = f("lingvo", "Business English Workshop", "Vitebsk", Some("2026-03-20T17:30:00+03:00"), room);
     let club = f("pixel", "English Speaking Club: Travel Stories", "Vitebsk", Some("2026-03-20T18:00:00+03:00"), room);
-    assert!(score(&workshop, &club, &t).unwrap() < t.candidate_score);
+    let x = assess(&workshop, &club, &t);
+    assert_eq!(x.gate, Some(Gate::StartsApart), "{x:?}");
+    assert!(x.score < t.candidate_score);
+    // Two rooms of one library at one hour, titles sharing a word: two offerings.
+    let lib = "Центральная городская библиотека им. А. И. Герцена";
+    let quest = f(
+        "academy",
+        "Кибер-квест «Библиотека будущего»",
+        "Гомель",
+        Some("2027-04-24T19:00:00+03:00"),
+        &format!("{lib}, зал 204"),
+    );
+    let night = f(
+        "library",
+        "Библионочь: детективная игра",
+        "Гомель",
+        Some("2027-04-24T19:00:00+03:00"),
+        &format!("{lib}, зал 102"),
+    );
+    let x = assess(&quest, &night, &t);
+    assert_eq!((x.gate, x.venue), (Some(Gate::OtherRooms), Some(0.0)), "{x:?}");
     // The same club re-announced ten minutes off with its title: one offering.
     let again =
         f("digest", "English Speaking Club — Travel Stories", "Vitebsk", Some("2026-03-20T18:10:00+03:00"), room);
