@@ -317,6 +317,48 @@ async fn exports_parse_as_calendars_and_feeds() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_holds_the_whole_filtered_view_not_one_page() {
+    // 150 lectures, more than a page may hold (`max-page-size` 100).
+    let lectures: Vec<Entry> = (0..150)
+        .map(|i| {
+            let o = offering("library", &format!("l{i}"), &format!("Лекция {i}"))
+                .city("Витебск")
+                .at(&in_days(1 + i / 3, 10));
+            entry_of(&[o])
+        })
+        .collect();
+    let count = |s: &Service, path: &'static str| {
+        let url = format!("{}{path}", s.base);
+        let client = s.client.clone();
+        async move {
+            let response = client.get(url).send().await.unwrap();
+            assert_eq!(response.status().as_u16(), 200, "{path}");
+            let total = response.headers()["x-total-count"].to_str().unwrap().to_owned();
+            let body = response.text().await.unwrap();
+            let feed = feed_rs::parser::parse(body.as_bytes())
+                .map(|f| f.entries.len())
+                .unwrap_or_else(|_| body.matches("BEGIN:VEVENT").count());
+            (feed, total)
+        }
+    };
+    let s = Service::start(&lectures).await;
+    assert_eq!(s.json("/api/v1/entries").await.1["total"], 150);
+    for path in ["/export.json", "/export.atom", "/export.ics", "/export.ics?page=2&per_page=10"] {
+        assert_eq!(count(&s, path).await, (150, "150".to_owned()), "{path}: every entry, whatever page the link names");
+    }
+    drop(s);
+    let settings = learncity_config::ServeSettings {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        export_max: 120,
+        api_rate_limit: 100_000,
+        api_rate_burst: 100_000,
+        ..Default::default()
+    };
+    let s = Service::start_with(&lectures, settings).await;
+    assert_eq!(count(&s, "/export.json").await, (120, "150".to_owned()), "export-max entries, and how many matched");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_service_follows_the_store() {
     let entries = city();
     let s = Service::start(&entries).await;

@@ -255,8 +255,11 @@ pub struct ServeSettings {
     pub refresh_interval: Duration,
     /// Entries per page unless the request asks for another number.
     pub page_size: usize,
-    /// Most entries one page or one export may hold.
+    /// Most entries one page may hold.
     pub max_page_size: usize,
+    /// Most entries one export (iCalendar, Atom, JSON Feed) holds: the whole filtered view up to
+    /// this many, soonest first; its `X-Total-Count` header says how many matched.
+    pub export_max: usize,
     /// Interface language when the browser asks for none of `be`, `ru`, `en`.
     pub default_language: String,
     /// How long a client has to send a request's line and headers, counted from when the
@@ -309,6 +312,7 @@ impl Default for ServeSettings {
             refresh_interval: Duration::from_secs(1),
             page_size: 20,
             max_page_size: 100,
+            export_max: 10_000,
             default_language: "ru".to_owned(),
             images: ImageMode::Drop,
             header_read_timeout: Duration::from_secs(10),
@@ -337,6 +341,9 @@ impl ServeSettings {
         }
         if self.max_page_size > 1000 {
             problems.push(format!("max-page-size: {} must be at most 1000", self.max_page_size));
+        }
+        if self.export_max == 0 || self.export_max > 100_000 {
+            problems.push(format!("export-max: {} must be between 1 and 100000", self.export_max));
         }
         if !["be", "ru", "en"].contains(&self.default_language.as_str()) {
             problems.push(format!("default-language: `{}` is not one of be, ru, en", self.default_language));

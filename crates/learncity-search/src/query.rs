@@ -47,8 +47,9 @@ use crate::text::{crude_stem, folded, is_stopword, place_aliases, typo_distance,
 pub const MAX_QUERY_CHARS: usize = 500;
 /// At most this many words of the text are searched; the rest are ignored.
 pub const MAX_WORDS: usize = 32;
-/// A page holds at most this many hits; a larger [`Query::limit`] is lowered to it.
-pub const MAX_LIMIT: usize = 1000;
+/// A page holds at most this many hits; a larger [`Query::limit`] is lowered to it. (As many as
+/// the largest export, `[serve] export-max`; the catalogue service's pages hold at most 1 000.)
+pub const MAX_LIMIT: usize = 100_000;
 /// [`Query::limit`] of [`Query::default`].
 pub const DEFAULT_LIMIT: usize = 20;
 

@@ -290,17 +290,22 @@ async fn not_found(State(state): State<AppState>, headers: HeaderMap, uri: axum:
     html(StatusCode::NOT_FOUND, pages::error(&ctx, ctx.lang.t().not_found, uri.path()), None)
 }
 
-/// The entries of a filtered view for an export (up to the maximum page size), or why the
-/// filters cannot be used.
-fn export_entries(state: &AppState, f: &Filters) -> Result<Vec<learncity_model::Entry>, String> {
+/// The entries of a filtered view for an export — all of them, up to `export-max`, whatever
+/// page the filters name — and how many matched; or why the filters cannot be used.
+fn export_entries(state: &AppState, f: &Filters) -> Result<(Vec<learncity_model::Entry>, usize), String> {
     let s = &state.settings;
-    let mut query = f.to_query(Utc::now(), s.max_page_size, s.max_page_size).map_err(|e| e.to_string())?;
+    let mut query = f.to_query(Utc::now(), s.page_size, s.max_page_size).map_err(|e| e.to_string())?;
+    query.limit = s.export_max;
+    query.offset = 0;
     if f.sort.is_none() {
         query.sort = learncity_search::Sort::NextSession;
     }
     let page = state.catalogue.index().search(&query).map_err(|e| e.to_string())?;
     let ids: Vec<String> = page.hits.iter().map(|h| h.id.clone()).collect();
-    Ok(state.catalogue.get_all(&ids).iter().map(|e| (**e).clone()).collect())
+    if page.total > ids.len() {
+        tracing::info!(matched = page.total, exported = ids.len(), "an export holds the first export-max entries");
+    }
+    Ok((state.catalogue.get_all(&ids).iter().map(|e| (**e).clone()).collect(), page.total))
 }
 
 fn feed_meta(
@@ -328,6 +333,9 @@ fn feed_meta(
     }
 }
 
+/// How many entries matched an export's filters (it holds at most `export-max` of them).
+const TOTAL_COUNT: header::HeaderName = header::HeaderName::from_static("x-total-count");
+
 fn export(
     state: &AppState,
     f: &Filters,
@@ -336,9 +344,10 @@ fn export(
     render: fn(&[learncity_model::Entry], &learncity_exports::FeedMeta) -> String,
 ) -> Response {
     match export_entries(state, f) {
-        Ok(entries) => {
+        Ok((entries, total)) => {
             let meta = feed_meta(state, f, path, &entries);
-            ([(header::CONTENT_TYPE, content_type)], render(&entries, &meta)).into_response()
+            let headers = [(header::CONTENT_TYPE, content_type.to_owned()), (TOTAL_COUNT, total.to_string())];
+            (headers, render(&entries, &meta)).into_response()
         }
         Err(message) => api::error(StatusCode::BAD_REQUEST, message),
     }
