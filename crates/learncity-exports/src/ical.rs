@@ -1,4 +1,5 @@
-//! iCalendar (RFC 5545) export: one `VCALENDAR` (`METHOD:PUBLISH`, for subscribing) with one
+//! iCalendar (RFC 5545) export: one `VCALENDAR` (`METHOD:PUBLISH`, for subscribing, refreshed
+//! every [`REFRESH_INTERVAL`]) with one
 //! `VEVENT` per session of each entry; entries without sessions are left out.
 //!
 //! Times are written in UTC (`...Z`), so the calendar needs no `VTIMEZONE`; an all-day session
@@ -18,6 +19,10 @@ use crate::text::{clean_opt, clean_text, is_unwanted, location_line, plain_descr
 /// `PRODID` of every calendar.
 pub const PRODID: &str = "-//learncity//catalogue//EN";
 
+/// How often a subscribing calendar app is asked to fetch the calendar again (an RFC 5545
+/// duration).
+pub const REFRESH_INTERVAL: &str = "PT1H";
+
 /// Longest content line, in octets, without its CRLF (RFC 5545 section 3.1).
 pub const MAX_LINE_OCTETS: usize = 75;
 
@@ -32,6 +37,10 @@ pub fn ical(entries: &[Entry], meta: &FeedMeta) -> String {
     line(&mut out, "METHOD:PUBLISH");
     line(&mut out, &format!("NAME:{name}"));
     line(&mut out, &format!("X-WR-CALNAME:{name}"));
+    // How often a subscribed calendar app should fetch it again (RFC 7986; X-PUBLISHED-TTL for
+    // Outlook and older clients, which otherwise pick their own, often a week).
+    line(&mut out, &format!("REFRESH-INTERVAL;VALUE=DURATION:{REFRESH_INTERVAL}"));
+    line(&mut out, &format!("X-PUBLISHED-TTL:{REFRESH_INTERVAL}"));
     let stamp = utc_stamp(meta.updated).unwrap_or_else(|| "19700101T000000Z".to_owned());
     for entry in entries {
         write_entry(&mut out, entry, meta, &stamp);

@@ -55,6 +55,8 @@ fn round_trips_through_the_icalendar_crate() {
     assert_eq!(prop("CALSCALE").as_deref(), Some("GREGORIAN"));
     assert_eq!(prop("METHOD").as_deref(), Some("PUBLISH"));
     assert!(prop("X-WR-CALNAME").is_some());
+    assert_eq!(prop("REFRESH-INTERVAL").as_deref(), Some("PT1H"), "subscribed calendars refresh hourly");
+    assert_eq!(prop("X-PUBLISHED-TTL").as_deref(), Some("PT1H"));
 
     let events = events(&cal);
     let got: Vec<(&str, &str, Option<EventStatus>)> =
