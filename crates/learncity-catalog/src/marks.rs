@@ -95,7 +95,13 @@ impl MarkConflict {
 impl Marks {
     /// The marks of an offering: its title, then its audience ages and mode.
     pub fn of(o: &Offering) -> Self {
-        let mut m = Self::of_title(&o.title);
+        Self::of_title(&o.title).completed_by(o)
+    }
+
+    /// The marks of `o`'s title (`self`, from [`Marks::of_title`]) with what its title leaves
+    /// unsaid taken from the offering: audience ages, course-ness from its sessions, mode.
+    pub fn completed_by(self, o: &Offering) -> Self {
+        let mut m = self;
         if m.ages.is_none()
             && let Some(min) = o.audience.age_min
         {
@@ -118,6 +124,11 @@ impl Marks {
 
     /// The marks a title carries.
     pub fn of_title(title: &str) -> Self {
+        Self::of_title_units(title, &crate::glossary::units(title))
+    }
+
+    /// [`Marks::of_title`] given the title's glossary units (when the caller has them already).
+    pub fn of_title_units(title: &str, units: &[crate::glossary::Unit]) -> Self {
         let lower = title.to_lowercase().replace('ў', "у").replace('’', "'");
         let toks = lex(&lower);
         let mut levels = levels(&toks, &lower);
@@ -146,7 +157,7 @@ impl Marks {
             } else {
                 None
             },
-            languages: languages(title),
+            languages: languages(units),
         }
     }
 
@@ -234,9 +245,9 @@ const LANGUAGES: &[&str] = &[
     "sign-language",
 ];
 
-/// The [`LANGUAGES`] a title names, sorted.
-fn languages(title: &str) -> Vec<&'static str> {
-    let mut out: Vec<&'static str> = crate::glossary::units(title)
+/// The [`LANGUAGES`] a title's units name, sorted.
+fn languages(units: &[crate::glossary::Unit]) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = units
         .iter()
         .flat_map(|u| u.concepts.iter().map(|c| crate::glossary::concept_id(*c)))
         .filter_map(|id| LANGUAGES.iter().find(|l| **l == id).copied())

@@ -149,7 +149,8 @@ impl Features {
         f.links = o.related_urls.iter().map(|u| url_key(u)).filter(|u| !f.urls.contains(u)).collect();
         f.links.sort();
         f.links.dedup();
-        f.marks = Marks::of(o);
+        // The title's marks are in `f` already (from_parts): only the offering's part is added.
+        f.marks = std::mem::take(&mut f.marks).completed_by(o);
         f.cancelled = o.status == learncity_model::Status::Cancelled;
         f
     }
@@ -165,6 +166,7 @@ impl Features {
         urls: &[&str],
     ) -> Self {
         let title_units = units(title);
+        let marks = Marks::of_title_units(title, &title_units);
         Self {
             key: format!("{provider}/{title}"),
             provider: provider.to_owned(),
@@ -190,7 +192,7 @@ impl Features {
             rooms: rooms(venue),
             urls: urls.iter().map(|u| url_key(u)).collect(),
             links: Vec::new(),
-            marks: Marks::of_title(title),
+            marks,
             cancelled: false,
         }
     }
