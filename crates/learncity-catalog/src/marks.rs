@@ -161,6 +161,23 @@ impl Marks {
         }
     }
 
+    /// How many discriminators both name and agree on (the same age band, grades, level, group
+    /// or part; an audience in common): evidence that two re-announcements of a family of
+    /// look-alikes name the same one of them.
+    pub fn agreements(&self, other: &Marks) -> usize {
+        [
+            self.ages.is_some() && self.ages == other.ages,
+            self.grades.is_some() && self.grades == other.grades,
+            self.audience & other.audience != 0,
+            self.levels.iter().any(|l| other.levels.contains(l)),
+            self.group.is_some() && self.group == other.group,
+            self.part.is_some() && self.part == other.part,
+        ]
+        .into_iter()
+        .filter(|&b| b)
+        .count()
+    }
+
     /// The first discriminator on which `self` and `other` disagree.
     pub fn conflict(&self, other: &Marks) -> Option<MarkConflict> {
         if let (Some(a), Some(b)) = (self.ages, other.ages)

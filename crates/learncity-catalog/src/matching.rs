@@ -19,9 +19,11 @@
 //!    level, group, part, open lesson, online/in person). Identical URLs change none of that.
 //! 4. Scoring ([`assess`]): title similarity (soft Dice over units), start closeness (a
 //!    date-only start counts as half close, so it needs a closer title), venue similarity, less
-//!    0.15 when the titles name different kinds ("Курс" / "Семинар"); a link between the two (a
-//!    URL one has that the other has or links to) adds [`LINK_BONUS`]. Kind, audience and level
-//!    words ([`generic`]) are no title evidence. Below the match score a [`Gate`] holds a pair
+//!    0.3 when the titles name different kinds ("Курс" / "Семинар"); a link between the two (a
+//!    URL one has that the other has or links to) adds [`LINK_BONUS`], and each discriminator
+//!    both name alike (age band, level, group...; at most two) [`AGREEMENT_BONUS`] when the
+//!    titles share anything at all. Kind, audience and level words ([`generic`]) are no title
+//!    evidence. Below the match score a [`Gate`] holds a pair
 //!    under the candidate score: two rooms of one building, or titles alike in less than half
 //!    their words (with no link) when the starts are a quarter of an hour apart or more or the
 //!    venues, told in full, differ.
@@ -30,7 +32,9 @@
 //!    [`AMBIGUITY_MARGIN`] joins neither (a vague portal item that fits the children's and the
 //!    adults' workshop alike). An edge below the match score counts only when each end is the
 //!    other's clear best: [`AMBIGUITY_MARGIN`] above every other partner that is of the other's
-//!    provider or unlike the other (conflicting with it, or sharing no title word). The other
+//!    provider or unlike the other (conflicting with it, or sharing no title word — unless it
+//!    is a match of its own and the pair's titles share something: an organiser's item and a
+//!    library's reworded copy do not keep the portal's copy away). The other
 //!    edges are taken best first (ties by key) and join two
 //!    groups only when no member of one conflicts with a member of the other: matches never
 //!    chain two conflicting offerings into one entry. The result depends only on the set of
@@ -92,6 +96,9 @@ pub const VENUE_DIFFERS: f64 = 0.3;
 /// Two partners of one offering that conflict with each other and score closer than this are
 /// an ambiguity: the offering joins neither.
 pub const AMBIGUITY_MARGIN: f64 = 0.1;
+
+/// Added per discriminator both name alike (at most two).
+pub const AGREEMENT_BONUS: f64 = 0.05;
 
 /// What matching looks at in one offering.
 #[derive(Debug, Clone, PartialEq)]
@@ -596,6 +603,11 @@ pub fn assess(a: &Features, b: &Features, t: &Thresholds) -> Assessment {
     if link.is_some() && venue.is_none_or(|v| v >= VENUE_DIFFERS) {
         score += LINK_BONUS;
     }
+    // Discriminators named alike tell which of a family of look-alikes a re-announcement names;
+    // they are no evidence that two unrelated titles, or two kinds, are one.
+    if title > 0.0 && !kinds_differ {
+        score += AGREEMENT_BONUS * a.marks.agreements(&b.marks).min(2) as f64;
+    }
     let mut score = score.clamp(0.0, 1.0);
     // Below the match score a pair is a candidate only on more than chance. It is not when:
     // - they are in two rooms of one building;
@@ -671,12 +683,14 @@ pub fn partition(items: &[&Features], edges: &[(usize, usize, f64)], t: &Thresho
     // place it fits best, never for two; a title of nothing but "Лекция" fits every lecture of
     // its hour and joins none of them).
     let clear_best = |x: usize, y: usize, s: f64| {
+        let titles_alike = title_similarity(items[x], items[y], t.token_similarity) > 0.0;
         partners[&x].iter().all(|&(z, sz)| {
             z == y
                 || sz < s - AMBIGUITY_MARGIN
                 || (items[z].provider != items[y].provider
                     && conflict(items[y], items[z], t).is_none()
-                    && title_similarity(items[y], items[z], t.token_similarity) > 0.0)
+                    && ((titles_alike && sz >= t.match_score)
+                        || title_similarity(items[y], items[z], t.token_similarity) > 0.0))
         })
     };
     let mut sorted: Vec<(usize, usize, f64)> = edges
