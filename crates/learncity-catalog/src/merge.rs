@@ -254,7 +254,11 @@ fn merged_location(ordered: &[Member<'_>]) -> Option<Location> {
     for other in &locations {
         fill(&mut merged.venue, &other.venue);
         fill(&mut merged.address, &other.address);
-        fill(&mut merged.city, &other.city);
+        if merged.city.is_none() {
+            // The key names the city: the two come from one source.
+            merged.city.clone_from(&other.city);
+            merged.place.clone_from(&other.place);
+        }
         fill(&mut merged.district, &other.district);
         fill(&mut merged.postal_code, &other.postal_code);
         fill(&mut merged.country, &other.country);
@@ -675,6 +679,7 @@ mod tests {
             venue: Some("Library".into()),
             address: Some("Main 1".into()),
             city: Some("Мінск".into()),
+            place: Some("minsk".into()),
             ..Location::default()
         });
         let mut c = offering("c", "1");
@@ -690,6 +695,7 @@ mod tests {
             venue: Some("Library".into()),
             address: Some("Main 1".into()),
             city: Some("Мінск".into()),
+            place: Some("minsk".into()),
             district: Some("Centre".into()),
             postal_code: Some("220030".into()),
             country: Some("XX".into()),
@@ -698,7 +704,7 @@ mod tests {
         assert_eq!(
             e.location,
             Some(expected),
-            "c (4 fields) wins and keeps its country; its city comes from b (venue and address: more complete than a)"
+            "c (4 fields) wins and keeps its country; its city and the city's key come from b (venue and address: more complete than a)"
         );
         let nowhere = merge2(&offering("x", "1"), &offering("y", "1"));
         assert_eq!(nowhere.location, None);

@@ -235,9 +235,13 @@ pub struct Location {
     /// Street address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
-    /// City or locality.
+    /// City or locality, as the provider spells it ("Віцебск", "г. Витебск", "Viciebsk").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
+    /// The city's key in the place-alias table ([`crate::places::PLACES`]: "vitebsk"), one per
+    /// place whatever the spelling of `city`; absent when the table does not know it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
     /// City district.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub district: Option<String>,

@@ -67,3 +67,82 @@ pub const PLACES: &[(&str, &[&str])] = &[
     ("kyiv", &["Kyiv", "Киев", "Кіеў", "Kiev"]),
     ("riga", &["Riga", "Рига", "Рыга"]),
 ];
+
+/// Words before a town's name that say it is a town ("г. Брест", "гор. Гродно", "горад
+/// Віцебск", "м. Брэст", "City of Minsk"), lower-cased.
+const TOWN_WORDS: &[&str] = &["г.", "г", "гор.", "город", "горад", "м.", "city of", "town of"];
+
+/// Words after it that name the country ("Брест, Беларусь"), lower-cased.
+const COUNTRY_WORDS: &[&str] = &["республика беларусь", "рэспубліка беларусь", "беларусь", "belarus", "рб"];
+
+/// Lower case, "ё" as "е", spaces collapsed.
+fn simple(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase().replace('ё', "е")
+}
+
+/// The key of a city name in [`PLACES`], whatever spelling of it is used, with or without
+/// a word saying it is a town before it or the country after it ("г. Витебск", "Viciebsk",
+/// "Vitebsk, Belarus" → `vitebsk`); `None` for a name the table does not know.
+pub fn key_of(name: &str) -> Option<&'static str> {
+    static TABLE: std::sync::OnceLock<std::collections::HashMap<String, &'static str>> = std::sync::OnceLock::new();
+    let table = TABLE
+        .get_or_init(|| PLACES.iter().flat_map(|(key, names)| names.iter().map(move |n| (simple(n), *key))).collect());
+    let name = simple(name);
+    let mut s = name.trim_matches(|c: char| c.is_whitespace() || matches!(c, ',' | '.' | ';'));
+    // A town word counts only before a space or with its dot: "Гродно" is no "г" + "родно".
+    for w in TOWN_WORDS {
+        if let Some(rest) = s.strip_prefix(w).filter(|r| r.starts_with(' ') || w.ends_with('.')) {
+            s = rest.trim_start();
+            break;
+        }
+    }
+    for w in COUNTRY_WORDS {
+        if let Some(rest) = s.strip_suffix(w).map(str::trim_end) {
+            s = rest.trim_end_matches(',').trim_end();
+            break;
+        }
+    }
+    table.get(s).copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_spelling_of_a_city_has_its_key() {
+        for name in [
+            "Витебск",
+            "Віцебск",
+            "Vitebsk",
+            "Viciebsk",
+            "г. Витебск",
+            "г.Витебск",
+            "горад Віцебск",
+            "Vitebsk, Belarus",
+            " ВИТЕБСК ",
+        ] {
+            assert_eq!(key_of(name), Some("vitebsk"), "{name}");
+        }
+        assert_eq!(key_of("Могилев"), Some("mogilev"));
+        assert_eq!(key_of("Магілёў"), Some("mogilev"));
+        assert_eq!(key_of("City of Minsk"), Some("minsk"));
+        assert_eq!(key_of("Брэст, Рэспубліка Беларусь"), Some("brest"));
+    }
+
+    #[test]
+    fn names_the_table_does_not_know_have_none() {
+        for name in ["", "г.", "Атлантида", "Витебский район", "Гомельская область"]
+        {
+            assert_eq!(key_of(name), None, "{name}");
+        }
+    }
+
+    #[test]
+    fn town_words_are_taken_before_town_names() {
+        // "гор." before "г", and a town whose name starts like a town word keeps it.
+        assert_eq!(key_of("гор. Гродно"), Some("grodno"));
+        assert_eq!(key_of("Мінск"), Some("minsk"));
+        assert_eq!(key_of("Гродно"), Some("grodno"));
+    }
+}

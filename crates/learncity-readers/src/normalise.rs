@@ -319,6 +319,11 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
     };
     let mut guid = d.guid.take().map(|g| g.trim().to_owned());
     scrub_short_fields(&mut offering, &mut guid, &mut warnings);
+    // One key per place whatever the spelling ("Віцебск", "г. Витебск", "Viciebsk"), the
+    // provider's spelling kept in `city`.
+    if let Some(l) = &mut offering.location {
+        l.place = l.city.as_deref().and_then(learncity_model::places::key_of).map(str::to_owned);
+    }
     if offering.title.is_empty() {
         warnings.push(("title".into(), "the title is made only of invisible characters; the item was skipped".into()));
         return Err(warnings);
@@ -703,6 +708,42 @@ mod tests {
     }
 
     #[test]
+    fn every_spelling_of_a_city_gets_one_key_and_keeps_its_spelling() {
+        let item = |id: &str, city: Option<&str>| Draft {
+            guid: Some(id.into()),
+            title: Some(format!("Лекция {id}")),
+            location: Location {
+                venue: Some("Библиотека".into()), city: city.map(Into::into), ..Location::default()
+            },
+            sessions: vec![session("2025-03-12T18:30:00+03:00")],
+            ..Draft::default()
+        };
+        let drafts = vec![
+            item("1", Some("Віцебск")),
+            item("2", Some("г. Витебск")),
+            item("3", Some("Viciebsk")),
+            item("4", Some("Сураж")),
+            item("5", None),
+        ];
+        let settings = ReaderSettings { default_city: Some("Vitebsk".into()), ..Default::default() };
+        let (offerings, _) = run(drafts, &settings);
+        let got: Vec<(Option<&str>, Option<&str>)> = offerings
+            .iter()
+            .map(|o| o.location.as_ref().map_or((None, None), |l| (l.city.as_deref(), l.place.as_deref())))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some("Віцебск"), Some("vitebsk")),
+                (Some("г. Витебск"), Some("vitebsk")),
+                (Some("Viciebsk"), Some("vitebsk")),
+                (Some("Сураж"), None),
+                (Some("Vitebsk"), Some("vitebsk")),
+            ]
+        );
+    }
+
+    #[test]
     fn bidi_controls_and_invisible_characters_leave_every_short_field() {
         // Regression: a title with U+202E displayed its end backwards ("Free course\u{202E}fdp.exe"), and
         // zero-width characters kept look-alike titles apart.
@@ -730,6 +771,7 @@ mod tests {
         assert_eq!(loc.venue.as_deref(), Some("Art school"));
         assert_eq!(loc.address.as_deref(), Some("Lenina 1"));
         assert_eq!(loc.city.as_deref(), Some("Vitebsk"));
+        assert_eq!(loc.place.as_deref(), Some("vitebsk"), "the key of the city as scrubbed");
         assert_eq!(o.organizer.as_ref().unwrap().name, "Club 42");
         assert_eq!(o.teachers[0].name, "Anna");
         assert_eq!(o.provider_categories, ["Art"]);
