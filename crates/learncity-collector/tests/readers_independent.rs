@@ -205,9 +205,13 @@ fn fields_on_independent_cities() {
     let dev = evaluate("dev", details);
     // A second development city on unreadable fields and unusual schedules, when present.
     let dev2 = folder("dev2").join("expected.json").exists().then(|| evaluate("dev2", details));
+    // A third (Minsk): news feeds, unreadable fields beside readable look-alikes, venues in prose.
+    let dev3 = folder("dev3").join("expected.json").exists().then(|| evaluate("dev3", details));
     let test = evaluate("test", false);
-    if let Some(t) = &dev2 {
-        assert_eq!(t.share("read"), 1.0, "dev2: every labelled item is read");
+    for (half, t) in [("dev2", &dev2), ("dev3", &dev3)] {
+        if let Some(t) = t {
+            assert_eq!(t.share("read"), 1.0, "{half}: every labelled item is read");
+        }
     }
     for (half, t) in [("dev", &dev), ("test", &test)] {
         assert_eq!(t.share("read"), 1.0, "{half}: every labelled item is read");
