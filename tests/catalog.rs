@@ -668,3 +668,168 @@ fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
 }
+
+/// `learncity dead-letters` on what the running builder keeps.
+fn dead_letters_cli(config: &Path, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_learncity"))
+        .arg("dead-letters")
+        .args(args)
+        .arg("--config")
+        .arg(config)
+        .output()
+        .expect("the learncity binary starts");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A record the builder cannot apply is kept in the store (not only on the dead-letter topic);
+/// `dead-letters list|show` show it, `replay` refuses it while this binary cannot apply it and
+/// refuses a record the store has a newer read of, and a replayable one is applied by the
+/// builder that reads its partition and then forgotten.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dead_letters_are_kept_listed_and_replayed() {
+    let town = Town::new(StoreKind::Sqlite).await;
+    let offerings = town.topic("offerings");
+    let (stop, task) = town.start_builder();
+    let store = town.store().await;
+
+    // A broken value: dead-lettered, and kept.
+    let broken = OutRecord::new(&offerings, "library/broken", Some(b"{\"title\": ".to_vec()))
+        .partition(partition_for(city_key(Some("Vitebsk"), "library").as_bytes(), PARTITIONS))
+        .header("event-type", "upsert")
+        .header("schema-version", "1");
+    let now =
+        offering("library", "now", "Курс керамики").city("Vitebsk").at(&in_days(3, 18)).fetched(chrono::Utc::now());
+    town.produce(vec![broken, upsert(&offerings, &now, "Vitebsk")]).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let kept = loop {
+        let kept = store.dead_letters(10).await.unwrap();
+        if !kept.is_empty() {
+            break kept;
+        }
+        assert!(Instant::now() < deadline, "the broken record was never kept in the store");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    wait_for(&*store, "the good record beside it", |e| sources_of(e, "library/now").is_some()).await;
+    assert_eq!(kept.len(), 1);
+    let broken_id = kept[0].id;
+    assert_eq!(kept[0].letter.kind, "invalid-json");
+    assert_eq!(kept[0].letter.record.key.as_deref(), Some(&b"library/broken"[..]));
+
+    let config = town.config_path();
+    let (ok, listed, _) = dead_letters_cli(&config, &["list", "--json"]);
+    assert!(ok);
+    let line: serde_json::Value = serde_json::from_str(listed.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (line["id"].as_i64(), line["kind"].as_str(), line["key"].as_str()),
+        (Some(broken_id), Some("invalid-json"), Some("library/broken"))
+    );
+    let (ok, shown, _) = dead_letters_cli(&config, &["show", &broken_id.to_string()]);
+    assert!(ok && shown.contains("{\"title\": ") && shown.contains("header event-type: upsert"), "{shown}");
+    let (ok, _, err) = dead_letters_cli(&config, &["replay", &broken_id.to_string()]);
+    assert!(!ok && err.contains("still cannot apply it (invalid-json"), "{err}");
+    let (ok, _, err) = dead_letters_cli(&config, &["show", "999999"]);
+    assert!(!ok && err.contains("no dead letter 999999"), "{err}");
+
+    // Records an older builder could not apply (kept as it kept them): one the store has a newer
+    // read of, and one it does not know.
+    let partition = partition_for(city_key(Some("Vitebsk"), "library").as_bytes(), PARTITIONS);
+    let letter = |o: &Offering, offset: i64| learncity_store::DeadLetter {
+        record: learncity_store::OutboxRecord {
+            topic: offerings.clone(),
+            key: Some(o.key().into_bytes()),
+            value: Some(serde_json::to_vec(o).unwrap()),
+            headers: vec![("event-type".into(), b"upsert".to_vec()), ("schema-version".into(), b"1".to_vec())],
+        },
+        partition,
+        offset,
+        kind: "invalid-json".into(),
+        reason: "unknown field `place` (an older builder)".into(),
+    };
+    let stale = now.clone().fetched(chrono::Utc::now() - chrono::Duration::days(30));
+    let fresh = offering("library", "later", "Лекция о Шагале").city("Vitebsk").at(&in_days(5, 18));
+    let changes = learncity_store::Changeset {
+        dead_letters: vec![letter(&stale, 1_000_000), letter(&fresh, 1_000_001)],
+        ..Default::default()
+    };
+    store.apply(&changes).await.unwrap();
+    let ids: Vec<i64> =
+        store.dead_letters(10).await.unwrap().iter().map(|d| d.id).filter(|id| *id != broken_id).collect();
+    let (ok, _, err) = dead_letters_cli(&config, &["replay", &ids[0].to_string()]);
+    assert!(!ok && err.contains("newer than this record; --force replays it anyway"), "{err}");
+    let (ok, out, err) = dead_letters_cli(&config, &["replay", &ids[1].to_string()]);
+    assert!(ok && out.contains("1 dead letter(s) to replay"), "{out}{err}");
+    wait_for(&*store, "the replayed record applied", |e| sources_of(e, "library/later").is_some()).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while store.dead_letter(ids[1]).await.unwrap().is_some() {
+        assert!(Instant::now() < deadline, "a replayed dead letter is forgotten once published");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let left: Vec<i64> = store.dead_letters(10).await.unwrap().iter().map(|d| d.id).collect();
+    assert_eq!(left, [broken_id, ids[0]], "what was not replayed is still kept");
+    stop.cancel();
+    task.await.unwrap().unwrap();
+}
+
+/// The standalone mode (`learncity run`'s in-process builder) keeps what it cannot apply in the
+/// store — no dead-letter topic is read there — and applies a replay asked for in the store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_the_standalone_mode_dead_letters_are_kept_and_replayed() {
+    use learncity_bus::{LocalBus, Publish};
+
+    let dir = tempfile::tempdir().unwrap();
+    let config_path = dir.path().join("learncity.toml");
+    let store_url = format!("sqlite:{}", dir.path().join("run.sqlite").display());
+    std::fs::write(&config_path, format!("[catalog]\nstore = \"{store_url}\"\nexpiry-grace = \"30d\"\n")).unwrap();
+    let config = learncity_config::load(&config_path).unwrap_or_else(|e| panic!("{e}"));
+    let topic = config.kafka.offerings_topic.clone();
+    let store = learncity::catalog::open_store(&config).await.unwrap();
+    let bus = Arc::new(LocalBus::new());
+    let deliveries = bus.subscribe(&topic, 16);
+    let stop = CancellationToken::new();
+    let builder = {
+        let (config, store, bus, stop) = (config.clone(), Arc::clone(&store), Arc::clone(&bus), stop.clone());
+        tokio::spawn(async move { learncity_builder::local::run(&config, store, bus, deliveries, stop).await })
+    };
+
+    let broken = OutRecord::new(&topic, "library/broken", Some(b"not json".to_vec()))
+        .header("event-type", "upsert")
+        .header("schema-version", "1");
+    bus.publish(vec![broken], &CancellationToken::new()).await.unwrap();
+    let kept = store.dead_letters(10).await.unwrap();
+    assert_eq!(kept.len(), 1, "kept once the delivery is acknowledged");
+    assert_eq!(
+        (kept[0].letter.kind.as_str(), kept[0].letter.record.value.as_deref()),
+        ("invalid-json", Some(&b"not json"[..]))
+    );
+
+    let good = offering("library", "replayed", "Лекция о Шагале").city("Vitebsk").at(&in_days(5, 18));
+    let letter = learncity_store::DeadLetter {
+        record: learncity_store::OutboxRecord {
+            topic: topic.clone(),
+            key: Some(good.key().into_bytes()),
+            value: Some(serde_json::to_vec(&good).unwrap()),
+            headers: vec![("event-type".into(), b"upsert".to_vec()), ("schema-version".into(), b"1".to_vec())],
+        },
+        partition: 0,
+        offset: 99,
+        kind: "invalid-json".into(),
+        reason: "an older builder".into(),
+    };
+    store.apply(&learncity_store::Changeset { dead_letters: vec![letter], ..Default::default() }).await.unwrap();
+    let id = store.dead_letters(10).await.unwrap().last().unwrap().id;
+    let (ok, out, err) = dead_letters_cli(&config_path, &["replay", &id.to_string()]);
+    assert!(ok, "{out}{err}");
+    wait_for(&*store, "the replayed record applied", |e| sources_of(e, "library/replayed").is_some()).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while store.dead_letter(id).await.unwrap().is_some() {
+        assert!(Instant::now() < deadline, "a replayed dead letter is forgotten once applied");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(store.dead_letters(10).await.unwrap().len(), 1, "the broken record is still kept");
+    stop.cancel();
+    builder.await.unwrap().unwrap();
+}

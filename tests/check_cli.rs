@@ -157,3 +157,22 @@ fn a_multi_page_url_is_read_page_by_page() {
     assert!(stdout.contains("3 offerings") && stdout.contains("read 2 pages"), "{stdout}");
     drop(server);
 }
+
+/// An XCRI-CAP 1.2 course catalogue is recognised and read: one offering per presentation.
+#[test]
+fn an_xcri_cap_catalogue_yields_its_presentations() {
+    let doc = fixture("xcri/bonn-college-catalog.xml");
+    let (code, json, stderr) = check(&[doc.to_str().expect("utf-8"), "--json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&json).expect("--json prints JSON");
+    let expected: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture("xcri/bonn-college-catalog.expected.json")).expect("golden file"),
+    )
+    .expect("golden JSON");
+    let titles = |v: &serde_json::Value| -> Vec<String> {
+        v["offerings"].as_array().expect("offerings").iter().map(|o| o["title"].as_str().unwrap().to_owned()).collect()
+    };
+    assert!(!titles(&v).is_empty());
+    assert_eq!(titles(&v), titles(&expected));
+    assert!(v["offerings"].as_array().unwrap().iter().all(|o| o["provenance"]["format"] == "xcri"), "{json}");
+}

@@ -209,6 +209,8 @@ pub async fn run(
 
     let mut expiry = tokio::time::interval(settings.expiry_interval);
     expiry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut replays = tokio::time::interval(crate::processor::REPLAY_POLL);
+    replays.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let result = loop {
         let mut batch = Vec::new();
         let mut sweep = false;
@@ -216,6 +218,13 @@ pub async fn run(
             biased;
             () = shutdown.cancelled() => break Ok(()),
             _ = expiry.tick() => sweep = true,
+            _ = replays.tick() => {
+                // Each builder replays the dead letters of the partitions it reads.
+                let assigned = lock(&consumer.context().assigned).clone();
+                if let Err(e) = processor.publish_replays(|p| assigned.contains(&p), &abandon).await {
+                    tracing::error!(error = %e, "cannot replay dead letters; trying again");
+                }
+            }
             m = consumer.recv() => match m {
                 Ok(m) => batch.push(in_record(&m)),
                 Err(e) => {

@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::BuildError;
 use crate::daemon::{abandon_after, rules};
-use crate::processor::{InRecord, Processor};
+use crate::processor::{InRecord, Processor, REPLAY_POLL};
 
 /// Runs the standalone builder until `shutdown`: applies every delivery on the offerings topic
 /// of `bus` (subscribed by the caller, `deliveries`), sweeps expired offerings every
@@ -35,6 +35,8 @@ pub async fn run(
     processor.publish_outbox(&abandon).await?;
     let mut expiry = tokio::time::interval(settings.expiry_interval);
     expiry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut replays = tokio::time::interval(REPLAY_POLL);
+    replays.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tracing::info!(store = %processor.store().describe(), "catalog builder running (in-process)");
     loop {
         tokio::select! {
@@ -44,6 +46,10 @@ pub async fn run(
                 Ok(stats) if stats.expirations > 0 => tracing::info!(expired = stats.expirations, "offerings expired"),
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "expiry sweep failed"),
+            },
+            _ = replays.tick() => if let Err(e) = replay(&mut processor, &abandon).await {
+                tracing::error!(error = %e, "cannot replay dead letters; trying again");
+                processor.unload_all();
             },
             delivery = deliveries.recv() => {
                 let Some(Delivery { records, ack }) = delivery else { break };
@@ -67,6 +73,21 @@ pub async fn run(
         }
     }
     tracing::info!("catalog builder stopped");
+    Ok(())
+}
+
+/// Applies the dead letters an operator asked to replay (`learncity dead-letters replay`) as
+/// records read now, then forgets them (applying one twice changes nothing).
+async fn replay(processor: &mut Processor, abandon: &CancellationToken) -> Result<(), BuildError> {
+    let replays = processor.replay_requests(|_| true).await?;
+    if replays.is_empty() {
+        return Ok(());
+    }
+    let (ids, records): (Vec<i64>, Vec<OutRecord>) = replays.into_iter().unzip();
+    let batch = in_records(processor, records).await?;
+    let outcome = processor.apply(batch, chrono::Utc::now(), abandon).await?;
+    processor.store().forget_dead_letters(&ids).await.map_err(BuildError::Store)?;
+    tracing::info!(records = ids.len(), dead_letters = outcome.dead_letters, "dead letters replayed");
     Ok(())
 }
 

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use learncity_bus::{OutRecord, Publish};
-use learncity_store::{CatalogStore, OutboxRecord, StoreError};
+use learncity_store::{CatalogStore, DeadLetter, OutboxRecord, StoreError};
 use tokio_util::sync::CancellationToken;
 
 use crate::BuildError;
@@ -175,6 +175,20 @@ impl Processor {
                         &record.headers,
                         &why,
                     ));
+                    // Kept in the store as well: the standalone mode reads no dead-letter topic,
+                    // and `learncity dead-letters` lists and replays from here in both modes.
+                    fx.keep_dead_letter(DeadLetter {
+                        record: OutboxRecord {
+                            topic: self.offerings_topic.clone(),
+                            key: record.key,
+                            value: record.value,
+                            headers: record.headers,
+                        },
+                        partition: record.partition,
+                        offset: record.offset,
+                        kind: why.kind().to_owned(),
+                        reason: why.to_string(),
+                    });
                     outcome.dead_letters += 1;
                 }
             }
@@ -246,6 +260,48 @@ impl Processor {
         }
     }
 }
+
+impl Processor {
+    /// The dead letters an operator asked to replay (`learncity dead-letters replay`) of the
+    /// partitions `owns` says this builder reads, as records of the offerings topic again
+    /// (their original key, value, headers and partition), with their ids in the store.
+    pub async fn replay_requests(&self, owns: impl Fn(i32) -> bool) -> Result<Vec<(i64, OutRecord)>, BuildError> {
+        let rows = self.store.replay_requests(REPLAYS_PER_POLL).await.map_err(BuildError::Store)?;
+        Ok(rows
+            .into_iter()
+            .filter(|r| r.letter.record.topic == self.offerings_topic && owns(r.letter.partition))
+            .map(|r| {
+                let partition = r.letter.partition;
+                (r.id, OutRecord { partition: Some(partition), ..out_record(r.letter.record) })
+            })
+            .collect())
+    }
+
+    /// Publishes the replays asked for of the partitions `owns` says this builder reads onto the
+    /// offerings topic (the cluster mode: the group reads them like any record), then forgets
+    /// them; returns how many.
+    pub async fn publish_replays(
+        &self,
+        owns: impl Fn(i32) -> bool,
+        abandon: &CancellationToken,
+    ) -> Result<usize, BuildError> {
+        let replays = self.replay_requests(owns).await?;
+        if replays.is_empty() {
+            return Ok(0);
+        }
+        let (ids, records): (Vec<i64>, Vec<OutRecord>) = replays.into_iter().unzip();
+        self.producer.publish(records, abandon).await.map_err(BuildError::Bus)?;
+        self.store.forget_dead_letters(&ids).await.map_err(BuildError::Store)?;
+        tracing::info!(records = ids.len(), "dead letters replayed onto the offerings topic");
+        Ok(ids.len())
+    }
+}
+
+/// Replays read per poll (the rest at the next one).
+const REPLAYS_PER_POLL: i64 = 500;
+
+/// How often a builder looks for dead letters an operator asked to replay.
+pub const REPLAY_POLL: Duration = Duration::from_secs(2);
 
 fn out_record(r: OutboxRecord) -> OutRecord {
     OutRecord { topic: r.topic, partition: None, key: r.key.unwrap_or_default(), payload: r.value, headers: r.headers }

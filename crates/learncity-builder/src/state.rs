@@ -34,7 +34,7 @@ use learncity_model::entry::{
     HEADER_SCHEMA_VERSION,
 };
 use learncity_model::{Entry, Listing, Offering, Role, Snapshot};
-use learncity_store::{Changeset, EntryChange, OutboxRecord, SourceRow, SourceState};
+use learncity_store::{Changeset, DeadLetter, EntryChange, OutboxRecord, SourceRow, SourceState};
 
 /// What the builder knows of a provider from config.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -113,6 +113,7 @@ pub struct Effects {
     sources: BTreeMap<String, SourceRow>,
     entries: Vec<EntryChange>,
     outbox: Vec<OutboxRecord>,
+    dead_letters: Vec<DeadLetter>,
     /// Counts.
     pub stats: Stats,
 }
@@ -123,9 +124,14 @@ impl Effects {
         self.outbox.push(record);
     }
 
+    /// Keeps a record that could not be applied in the store.
+    pub fn keep_dead_letter(&mut self, letter: DeadLetter) {
+        self.dead_letters.push(letter);
+    }
+
     /// Whether nothing is to be written.
     pub fn is_empty(&self) -> bool {
-        self.sources.is_empty() && self.entries.is_empty() && self.outbox.is_empty()
+        self.sources.is_empty() && self.entries.is_empty() && self.outbox.is_empty() && self.dead_letters.is_empty()
     }
 
     /// The store changeset, with `offsets` consumed up to.
@@ -135,6 +141,7 @@ impl Effects {
             entries: self.entries,
             outbox: self.outbox,
             offsets,
+            dead_letters: self.dead_letters,
         };
         (changes, self.stats)
     }

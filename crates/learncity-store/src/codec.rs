@@ -4,7 +4,10 @@
 use learncity_model::{Entry, Offering};
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
-use crate::{EntryRecord, OutboxRecord, SourceRow, SourceState, StoreCounts, StoreError, StoredOutbox};
+use crate::{
+    DeadLetter, EntryRecord, OutboxRecord, SourceRow, SourceState, StoreCounts, StoreError, StoredDeadLetter,
+    StoredOutbox,
+};
 
 /// Column `name` of `row` (SQLite's or PostgreSQL's) as a `T`, or an error naming `what` was read.
 fn get<'r, R, T>(row: &'r R, name: &str, what: &str) -> Result<T, StoreError>
@@ -87,7 +90,41 @@ where
             topic: get(row, "topic", what)?,
             key: get(row, "key", what)?,
             value: get(row, "value", what)?,
-            headers: decode_headers(id, &headers)?,
+            headers: decode_headers("outbox", id, &headers)?,
+        },
+    })
+}
+
+/// A dead letter from a `dead_letters` row (columns id, topic, partition, offset, key, value,
+/// kind, reason; headers and recorded_at as text, replay_requested as an integer).
+pub(crate) fn dead_letter_from_row<'r, R>(row: &'r R) -> Result<StoredDeadLetter, StoreError>
+where
+    R: Row,
+    for<'a> &'a str: ColumnIndex<R>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+    Option<Vec<u8>>: Decode<'r, R::Database> + Type<R::Database>,
+    i32: Decode<'r, R::Database> + Type<R::Database>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let what = "a dead_letters row";
+    let id: i64 = get(row, "id", what)?;
+    let headers: String = get(row, "headers", what)?;
+    let requested: i32 = get(row, "replay_requested", what)?;
+    Ok(StoredDeadLetter {
+        id,
+        recorded_at: get(row, "recorded_at", what)?,
+        replay_requested: requested != 0,
+        letter: DeadLetter {
+            record: OutboxRecord {
+                topic: get(row, "topic", what)?,
+                key: get(row, "key", what)?,
+                value: get(row, "value", what)?,
+                headers: decode_headers("dead_letters", id, &headers)?,
+            },
+            partition: get(row, "partition", what)?,
+            offset: get(row, "offset", what)?,
+            kind: get(row, "kind", what)?,
+            reason: get(row, "reason", what)?,
         },
     })
 }
@@ -163,9 +200,8 @@ pub(crate) fn headers_json(headers: &[(String, Vec<u8>)]) -> String {
 }
 
 /// The stored headers of outbox record `id`.
-pub(crate) fn decode_headers(id: i64, text: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
-    let corrupt =
-        |detail: String| StoreError::Corrupt { what: format!("outbox.headers of outbox record {id}"), detail };
+pub(crate) fn decode_headers(table: &str, id: i64, text: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+    let corrupt = |detail: String| StoreError::Corrupt { what: format!("{table}.headers of row {id}"), detail };
     let pairs: Vec<(String, String)> =
         serde_json::from_str(text).map_err(|e| corrupt(format!("not a JSON array of [name, hex] pairs: {e}")))?;
     pairs
@@ -190,15 +226,15 @@ mod tests {
             ("event-type".to_owned(), b"again".to_vec()),
         ];
         let text = headers_json(&headers);
-        assert_eq!(decode_headers(1, &text).unwrap(), headers);
+        assert_eq!(decode_headers("outbox", 1, &text).unwrap(), headers);
     }
 
     #[test]
     fn bad_headers_are_corrupt() {
-        let err = decode_headers(7, r#"[["a","zz"]]"#).unwrap_err();
+        let err = decode_headers("outbox", 7, r#"[["a","zz"]]"#).unwrap_err();
         assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
-        assert!(err.to_string().contains("outbox record 7"), "{err}");
-        assert!(decode_headers(7, "{}").is_err());
+        assert!(err.to_string().contains("outbox.headers of row 7"), "{err}");
+        assert!(decode_headers("outbox", 7, "{}").is_err());
     }
 
     #[test]

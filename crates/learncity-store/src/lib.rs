@@ -124,6 +124,34 @@ pub struct StoredOutbox {
     pub record: OutboxRecord,
 }
 
+/// A record the builder could not apply, kept with why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetter {
+    /// The record as read: the topic it was read from, its key, value and headers.
+    pub record: OutboxRecord,
+    /// Its partition.
+    pub partition: i32,
+    /// Its offset.
+    pub offset: i64,
+    /// Why, in short (the `dead-letter-kind` header: `invalid-json`, `schema-version`...).
+    pub kind: String,
+    /// Why, in words.
+    pub reason: String,
+}
+
+/// A kept dead letter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredDeadLetter {
+    /// Its number in the store.
+    pub id: i64,
+    /// When it was kept (RFC 3339, UTC).
+    pub recorded_at: String,
+    /// `learncity dead-letters replay` asked for it to be published again.
+    pub replay_requested: bool,
+    /// The record and why.
+    pub letter: DeadLetter,
+}
+
 /// Everything one batch of the builder changes, applied in one transaction.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Changeset {
@@ -135,12 +163,18 @@ pub struct Changeset {
     pub outbox: Vec<OutboxRecord>,
     /// `(topic, partition, next offset)` consumed up to.
     pub offsets: Vec<(String, i32, i64)>,
+    /// Records that could not be applied (kept once per topic, partition and offset).
+    pub dead_letters: Vec<DeadLetter>,
 }
 
 impl Changeset {
     /// Nothing to write.
     pub fn is_empty(&self) -> bool {
-        self.sources.is_empty() && self.entries.is_empty() && self.outbox.is_empty() && self.offsets.is_empty()
+        self.sources.is_empty()
+            && self.entries.is_empty()
+            && self.outbox.is_empty()
+            && self.offsets.is_empty()
+            && self.dead_letters.is_empty()
     }
 }
 
@@ -226,6 +260,22 @@ pub trait CatalogStore: Send + Sync {
 
     /// Store a provider's fetch state (JSON text), replacing the one before.
     async fn put_fetch_state(&self, provider_id: &str, state: &str) -> Result<(), StoreError>;
+
+    /// Up to `limit` kept dead letters, oldest first.
+    async fn dead_letters(&self, limit: i64) -> Result<Vec<StoredDeadLetter>, StoreError>;
+
+    /// One kept dead letter.
+    async fn dead_letter(&self, id: i64) -> Result<Option<StoredDeadLetter>, StoreError>;
+
+    /// Ask for the dead letters `ids` to be published again (by the builder that reads their
+    /// partition); returns how many of them are kept.
+    async fn request_replay(&self, ids: &[i64]) -> Result<u64, StoreError>;
+
+    /// Up to `limit` dead letters whose replay was asked for, oldest first.
+    async fn replay_requests(&self, limit: i64) -> Result<Vec<StoredDeadLetter>, StoreError>;
+
+    /// Forget the dead letters `ids` (published again).
+    async fn forget_dead_letters(&self, ids: &[i64]) -> Result<(), StoreError>;
 
     /// Forget sources and offsets and mark every live entry removed with `reason` (for a
     /// rebuild); returns the ids of the entries that were live. The outbox is kept.

@@ -13,11 +13,12 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Connection, PgConnection, Postgres, Transaction};
 
 use crate::codec::{
-    COUNTS_SQL, counts_from_row, entry_json, headers_json, live_entry_from_row, offering_json, outbox_from_row,
-    record_from_row, source_from_row,
+    COUNTS_SQL, counts_from_row, dead_letter_from_row, entry_json, headers_json, live_entry_from_row, offering_json,
+    outbox_from_row, record_from_row, source_from_row,
 };
 use crate::{
-    CatalogStore, Changeset, EntryChange, EntryRecord, PartitionState, SourceRow, StoreCounts, StoreError, StoredOutbox,
+    CatalogStore, Changeset, EntryChange, EntryRecord, PartitionState, SourceRow, StoreCounts, StoreError,
+    StoredDeadLetter, StoredOutbox,
 };
 
 /// Connections in the pool.
@@ -261,6 +262,30 @@ impl CatalogStore for PgStore {
                 })?;
         }
 
+        for letter in &changes.dead_letters {
+            sqlx::query(
+                "INSERT INTO dead_letters (topic, partition, \"offset\", key, value, headers, kind, reason)
+                 VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8) ON CONFLICT (topic, partition, \"offset\") DO NOTHING",
+            )
+            .bind(&letter.record.topic)
+            .bind(letter.partition)
+            .bind(letter.offset)
+            .bind(&letter.record.key)
+            .bind(&letter.record.value)
+            .bind(headers_json(&letter.record.headers))
+            .bind(&letter.kind)
+            .bind(&letter.reason)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::Query {
+                what: format!(
+                    "keep the dead letter of {} partition {} offset {}",
+                    letter.record.topic, letter.partition, letter.offset
+                ),
+                source: e,
+            })?;
+        }
+
         for (topic, partition, next_offset) in &changes.offsets {
             sqlx::query(
                 "INSERT INTO offsets (topic, partition, next_offset) VALUES ($1, $2, $3)
@@ -376,6 +401,63 @@ impl CatalogStore for PgStore {
             .execute(&self.pool)
             .await
             .map_err(StoreError::query("store a provider's fetch state"))?;
+        Ok(())
+    }
+
+    async fn dead_letters(&self, limit: i64) -> Result<Vec<StoredDeadLetter>, StoreError> {
+        sqlx::query("SELECT id, topic, partition, \"offset\", key, value, headers::text AS headers, kind, reason, to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS recorded_at, (replay_requested_at IS NOT NULL)::int AS replay_requested FROM dead_letters ORDER BY id LIMIT $1")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query("read the dead letters"))?
+            .iter()
+            .map(dead_letter_from_row)
+            .collect()
+    }
+
+    async fn dead_letter(&self, id: i64) -> Result<Option<StoredDeadLetter>, StoreError> {
+        sqlx::query("SELECT id, topic, partition, \"offset\", key, value, headers::text AS headers, kind, reason, to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS recorded_at, (replay_requested_at IS NOT NULL)::int AS replay_requested FROM dead_letters WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|e| StoreError::Query { what: format!("read dead letter {id}"), source: e })?
+            .as_ref()
+            .map(dead_letter_from_row)
+            .transpose()
+    }
+
+    async fn request_replay(&self, ids: &[i64]) -> Result<u64, StoreError> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let done = sqlx::query("UPDATE dead_letters SET replay_requested_at = now() WHERE id = ANY($1)")
+            .bind(ids)
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::query("ask for dead letters to be replayed"))?;
+        Ok(done.rows_affected())
+    }
+
+    async fn replay_requests(&self, limit: i64) -> Result<Vec<StoredDeadLetter>, StoreError> {
+        sqlx::query("SELECT id, topic, partition, \"offset\", key, value, headers::text AS headers, kind, reason, to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS recorded_at, (replay_requested_at IS NOT NULL)::int AS replay_requested FROM dead_letters WHERE replay_requested_at IS NOT NULL ORDER BY id LIMIT $1")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query("read the dead letters to replay"))?
+            .iter()
+            .map(dead_letter_from_row)
+            .collect()
+    }
+
+    async fn forget_dead_letters(&self, ids: &[i64]) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        sqlx::query("DELETE FROM dead_letters WHERE id = ANY($1)")
+            .bind(ids)
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::query("forget replayed dead letters"))?;
         Ok(())
     }
 

@@ -17,11 +17,12 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::{Sqlite, Transaction};
 
 use crate::codec::{
-    COUNTS_SQL, counts_from_row, entry_json, headers_json, live_entry_from_row, offering_json, outbox_from_row,
-    record_from_row, source_from_row,
+    COUNTS_SQL, counts_from_row, dead_letter_from_row, entry_json, headers_json, live_entry_from_row, offering_json,
+    outbox_from_row, record_from_row, source_from_row,
 };
 use crate::{
-    CatalogStore, Changeset, EntryChange, EntryRecord, PartitionState, SourceRow, StoreCounts, StoreError, StoredOutbox,
+    CatalogStore, Changeset, EntryChange, EntryRecord, PartitionState, SourceRow, StoreCounts, StoreError,
+    StoredDeadLetter, StoredOutbox,
 };
 
 /// Connections in the pool (one writer at a time; the others read).
@@ -274,6 +275,30 @@ impl CatalogStore for SqliteStore {
                 })?;
         }
 
+        for letter in &changes.dead_letters {
+            sqlx::query(
+                "INSERT INTO dead_letters (topic, partition, \"offset\", key, value, headers, kind, reason)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (topic, partition, \"offset\") DO NOTHING",
+            )
+            .bind(&letter.record.topic)
+            .bind(letter.partition)
+            .bind(letter.offset)
+            .bind(&letter.record.key)
+            .bind(&letter.record.value)
+            .bind(headers_json(&letter.record.headers))
+            .bind(&letter.kind)
+            .bind(&letter.reason)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::Query {
+                what: format!(
+                    "keep the dead letter of {} partition {} offset {}",
+                    letter.record.topic, letter.partition, letter.offset
+                ),
+                source: e,
+            })?;
+        }
+
         for (topic, partition, next_offset) in &changes.offsets {
             sqlx::query(
                 "INSERT INTO offsets (topic, partition, next_offset) VALUES (?, ?, ?)
@@ -385,6 +410,63 @@ impl CatalogStore for SqliteStore {
             .execute(&self.pool)
             .await
             .map_err(StoreError::query("store a provider's fetch state"))?;
+        Ok(())
+    }
+
+    async fn dead_letters(&self, limit: i64) -> Result<Vec<StoredDeadLetter>, StoreError> {
+        sqlx::query("SELECT id, topic, partition, \"offset\", key, value, headers, kind, reason, recorded_at, (replay_requested_at IS NOT NULL) AS replay_requested FROM dead_letters ORDER BY id LIMIT ?")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query("read the dead letters"))?
+            .iter()
+            .map(dead_letter_from_row)
+            .collect()
+    }
+
+    async fn dead_letter(&self, id: i64) -> Result<Option<StoredDeadLetter>, StoreError> {
+        sqlx::query("SELECT id, topic, partition, \"offset\", key, value, headers, kind, reason, recorded_at, (replay_requested_at IS NOT NULL) AS replay_requested FROM dead_letters WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|e| StoreError::Query { what: format!("read dead letter {id}"), source: e })?
+            .as_ref()
+            .map(dead_letter_from_row)
+            .transpose()
+    }
+
+    async fn request_replay(&self, ids: &[i64]) -> Result<u64, StoreError> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let done = sqlx::query("UPDATE dead_letters SET replay_requested_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id IN (SELECT value FROM json_each(?))")
+            .bind(serde_json::to_string(ids).expect("a list of integers always serialises to JSON"))
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::query("ask for dead letters to be replayed"))?;
+        Ok(done.rows_affected())
+    }
+
+    async fn replay_requests(&self, limit: i64) -> Result<Vec<StoredDeadLetter>, StoreError> {
+        sqlx::query("SELECT id, topic, partition, \"offset\", key, value, headers, kind, reason, recorded_at, (replay_requested_at IS NOT NULL) AS replay_requested FROM dead_letters WHERE replay_requested_at IS NOT NULL ORDER BY id LIMIT ?")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query("read the dead letters to replay"))?
+            .iter()
+            .map(dead_letter_from_row)
+            .collect()
+    }
+
+    async fn forget_dead_letters(&self, ids: &[i64]) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        sqlx::query("DELETE FROM dead_letters WHERE id IN (SELECT value FROM json_each(?))")
+            .bind(serde_json::to_string(ids).expect("a list of integers always serialises to JSON"))
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::query("forget replayed dead letters"))?;
         Ok(())
     }
 

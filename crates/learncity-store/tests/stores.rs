@@ -7,8 +7,8 @@ use std::time::Instant;
 
 use learncity_model::{Entry, Offering};
 use learncity_store::{
-    CatalogStore, Changeset, EntryChange, OutboxRecord, PgStore, SourceRow, SourceState, SqliteStore, StoreCounts,
-    StoreError,
+    CatalogStore, Changeset, DeadLetter, EntryChange, OutboxRecord, PgStore, SourceRow, SourceState, SqliteStore,
+    StoreCounts, StoreError,
 };
 use learncity_testkit::pg::{pg_url, unique_schema};
 use serde_json::json;
@@ -101,6 +101,7 @@ fn two_partitions() -> Changeset {
         ],
         outbox: vec![],
         offsets: vec![(TOPIC.to_owned(), 0, 8), (TOPIC.to_owned(), 1, 3), ("other".to_owned(), 0, 100)],
+        dead_letters: Vec::new(),
     }
 }
 
@@ -360,6 +361,7 @@ async fn large_batch(store: &dyn CatalogStore) {
         entries: (0..N).map(|n| put((n % 4) as i32, entry(&format!("e-{n:016x}"), "x"))).collect(),
         outbox: (0..N).map(|n| record("catalog", Some(format!("e-{n}").as_bytes()), Some(b"{}"), &[])).collect(),
         offsets: (0..4).map(|p| (TOPIC.to_owned(), p, N as i64)).collect(),
+        dead_letters: Vec::new(),
     };
     let started = Instant::now();
     store.apply(&changes).await.unwrap();
@@ -383,6 +385,46 @@ async fn fetch_state(store: &dyn CatalogStore) {
     // A rebuild forgets the catalogue, not what the collector knows about its providers.
     store.reset("rebuild").await.unwrap();
     assert_eq!(store.fetch_states().await.unwrap().len(), 2);
+}
+
+fn dead_letter(partition: i32, offset: i64, value: &[u8]) -> DeadLetter {
+    DeadLetter {
+        record: record(TOPIC, Some(b"library/1"), Some(value), &[("event-type", b"upsert"), ("raw", &[0, 255])]),
+        partition,
+        offset,
+        kind: "invalid-json".into(),
+        reason: "the value is not an offering: expected value at line 1 column 1".into(),
+    }
+}
+
+async fn dead_letters(store: &dyn CatalogStore) {
+    assert!(store.dead_letters(10).await.unwrap().is_empty());
+    let batch = Changeset {
+        dead_letters: vec![dead_letter(0, 7, b"{broken"), dead_letter(1, 3, b"\x00\xff")],
+        offsets: vec![(TOPIC.into(), 0, 8), (TOPIC.into(), 1, 4)],
+        ..Changeset::default()
+    };
+    store.apply(&batch).await.unwrap();
+    // A batch applied again (a crash before the consumer committed) keeps each record once.
+    store.apply(&batch).await.unwrap();
+    let kept = store.dead_letters(10).await.unwrap();
+    assert_eq!(kept.len(), 2);
+    assert_eq!(kept[0].letter, batch.dead_letters[0], "kept whole: topic, key, value, headers with raw bytes, why");
+    assert_eq!(kept[1].letter, batch.dead_letters[1]);
+    assert!(kept[0].id < kept[1].id && !kept[0].replay_requested);
+    assert!(kept[0].recorded_at.ends_with('Z') && kept[0].recorded_at.len() == 20, "{}", kept[0].recorded_at);
+    assert_eq!(store.dead_letter(kept[1].id).await.unwrap().as_ref(), Some(&kept[1]));
+    assert_eq!(store.dead_letter(kept[1].id + 100).await.unwrap(), None);
+
+    assert_eq!(store.request_replay(&[kept[1].id, kept[1].id + 100]).await.unwrap(), 1, "only kept ones count");
+    let asked = store.replay_requests(10).await.unwrap();
+    assert_eq!(asked.iter().map(|d| d.id).collect::<Vec<_>>(), [kept[1].id]);
+    assert!(asked[0].replay_requested);
+    // A rebuild forgets the catalogue, not the records it could not apply.
+    store.reset("rebuild").await.unwrap();
+    store.forget_dead_letters(&[kept[1].id]).await.unwrap();
+    assert!(store.replay_requests(10).await.unwrap().is_empty());
+    assert_eq!(store.dead_letters(10).await.unwrap().iter().map(|d| d.id).collect::<Vec<_>>(), [kept[0].id]);
 }
 
 macro_rules! both {
@@ -418,7 +460,8 @@ both!(
     counts,
     reset,
     large_batch,
-    fetch_state
+    fetch_state,
+    dead_letters
 );
 
 // ---------------------------------------------------------------------------------------------

@@ -16,5 +16,6 @@ pub mod admin;
 pub mod catalog;
 pub mod check;
 pub mod collect;
+pub mod dead_letters;
 pub mod run;
 pub mod serve;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use std::path::PathBuf;
 
-use learncity::{admin, catalog, check, collect, run, serve};
+use learncity::{admin, catalog, check, collect, dead_letters, run, serve};
 
 use clap::{Parser, Subcommand};
 
@@ -58,6 +58,22 @@ enum Command {
         #[arg(long, short, value_name = "FILE", env = "LEARNCITY_CONFIG", default_value = "config/learncity.toml")]
         config: PathBuf,
     },
+    /// The records the catalog builder could not apply, kept in the store in both modes: list
+    /// them, show one whole, or replay them once the cause is fixed.
+    DeadLetters {
+        #[command(subcommand)]
+        action: DeadLettersAction,
+        /// The main config file.
+        #[arg(
+            long,
+            short,
+            global = true,
+            value_name = "FILE",
+            env = "LEARNCITY_CONFIG",
+            default_value = "config/learncity.toml"
+        )]
+        config: PathBuf,
+    },
     /// Kafka topic administration.
     Topics {
         #[command(subcommand)]
@@ -94,6 +110,35 @@ enum CatalogAction {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DeadLettersAction {
+    /// One line per kept dead letter: id, when, where it was read, why.
+    List {
+        /// One JSON object per line instead.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One dead letter whole: why, headers, key and value.
+    Show {
+        /// Its id (from `list`).
+        id: i64,
+    },
+    /// Apply dead letters again (after an upgrade or a fix): the builder that reads their
+    /// partition takes them within seconds. Refused for a record this binary still cannot
+    /// apply, and — unless `--force` — for one the store has a newer read of.
+    Replay {
+        /// Their ids (from `list`).
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        ids: Vec<i64>,
+        /// Every kept dead letter.
+        #[arg(long)]
+        all: bool,
+        /// Replay even where the store holds a newer read of the item.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -156,6 +201,17 @@ fn main() -> ExitCode {
                 })
             })
             .map(|()| ExitCode::SUCCESS),
+        Command::DeadLetters { action, config } => runtime().and_then(|rt| {
+            rt.block_on(async {
+                match action {
+                    DeadLettersAction::List { json } => dead_letters::list(&config, json).await,
+                    DeadLettersAction::Show { id } => dead_letters::show(&config, id).await,
+                    DeadLettersAction::Replay { ids, all, force } => {
+                        dead_letters::replay(&config, &ids, all, force).await
+                    }
+                }
+            })
+        }),
         Command::Run { config } => runtime().and_then(|rt| rt.block_on(run::run(&config))).map(|()| ExitCode::SUCCESS),
         Command::Serve { config } => {
             runtime().and_then(|rt| rt.block_on(serve::run(&config))).map(|()| ExitCode::SUCCESS)
