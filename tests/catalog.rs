@@ -601,7 +601,8 @@ async fn killed_twenty_times_the_builder_ends_in_the_catalogue_of_an_uninterrupt
     assert_eq!(offsets.len(), 1, "one broken record, dead-lettered (a crash may repeat it, never lose it)");
 }
 
-/// Copies a SQLite store (with its write-ahead log, when there is one) from `from` to `to`.
+/// Copies a SQLite store (with its write-ahead log, when there is one) from `from` to `to`,
+/// removing `to`'s own when `from` has none.
 fn copy_sqlite(from: &Path, to: &Path) {
     for suffix in ["", "-wal", "-shm"] {
         let (src, dst) =
@@ -646,16 +647,38 @@ async fn a_store_restored_from_a_backup_reads_on_from_its_own_offsets() {
         }
     };
 
-    // The first half applied; the store backed up (the builder stopped, as for a file copy).
+    // The first half applied; the store backed up by `learncity backup` while the builder runs.
     town.produce(first.to_vec()).await;
-    run_until_applied(ends(first), "first half").await;
-    copy_sqlite(&file, &backup);
+    {
+        let store = town.store().await;
+        let (stop, task) = town.start_builder();
+        assert!(wait_applied(&*store, &topic, &ends(first), Duration::from_secs(90)).await, "first half");
+        let out = Command::new(env!("CARGO_BIN_EXE_learncity"))
+            .args(["backup", "--to"])
+            .arg(&backup)
+            .arg("--config")
+            .arg(town.config_path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let again = Command::new(env!("CARGO_BIN_EXE_learncity"))
+            .args(["backup", "--to"])
+            .arg(&backup)
+            .arg("--config")
+            .arg(town.config_path())
+            .output()
+            .unwrap();
+        assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("exists"));
+        stop.cancel();
+        task.await.unwrap().unwrap();
+    }
     // The second half applied too: the group's offsets are now at the end of the topic.
     town.produce(second.to_vec()).await;
     let whole = run_until_applied(ends(&events), "second half").await;
 
-    // The store restored from the backup: its offsets are the first half's. The builder reads
-    // on from them, not from the group's, and ends in the same catalogue without a rebuild.
+    // The store restored from the backup (the runbook's drill: the builder stopped, the copy put
+    // back without the live file's -wal and -shm): its offsets are the first half's. The builder
+    // reads on from them, not from the group's, and ends in the same catalogue without a rebuild.
     copy_sqlite(&backup, &file);
     let restored = town.store().await;
     assert_eq!(restored.offsets(&topic).await.unwrap().into_iter().collect::<BTreeMap<_, _>>(), ends(first));

@@ -6,6 +6,15 @@
 /// A failure of the catalogue store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// What was asked cannot be done (here, or by learncity for this kind of store).
+    #[error("cannot {what}: {instead}")]
+    Refused {
+        /// What was asked.
+        what: String,
+        /// What to do instead.
+        instead: String,
+    },
+
     /// The store URL names no known store.
     #[error("unknown store URL {url:?}; use sqlite:PATH or postgres://USER@HOST:PORT/DB")]
     Url {

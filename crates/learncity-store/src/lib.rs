@@ -277,6 +277,10 @@ pub trait CatalogStore: Send + Sync {
     /// Forget the dead letters `ids` (published again).
     async fn forget_dead_letters(&self, ids: &[i64]) -> Result<(), StoreError>;
 
+    /// Write a consistent copy of the whole store to the new file `to` while it is in use
+    /// (SQLite's `VACUUM INTO`); a PostgreSQL store says to use `pg_dump`.
+    async fn backup(&self, to: &std::path::Path) -> Result<(), StoreError>;
+
     /// Forget sources and offsets and mark every live entry removed with `reason` (for a
     /// rebuild); returns the ids of the entries that were live. The outbox is kept.
     async fn reset(&self, reason: &str) -> Result<Vec<String>, StoreError>;

@@ -461,6 +461,15 @@ impl CatalogStore for PgStore {
         Ok(())
     }
 
+    async fn backup(&self, _to: &std::path::Path) -> Result<(), StoreError> {
+        Err(StoreError::Refused {
+            what: "back up a PostgreSQL store with learncity".into(),
+            instead: "run pg_dump --format=custom --file=learncity.dump against its database \
+                      (with --schema=NAME for a store URL with ?schema=NAME); docs/runbook.md, Back up and restore"
+                .into(),
+        })
+    }
+
     async fn reset(&self, reason: &str) -> Result<Vec<String>, StoreError> {
         let mut tx = self.begin("begin a reset").await?;
         sqlx::query("DELETE FROM sources").execute(&mut *tx).await.map_err(StoreError::query("delete the sources"))?;

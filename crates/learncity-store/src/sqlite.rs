@@ -470,6 +470,32 @@ impl CatalogStore for SqliteStore {
         Ok(())
     }
 
+    async fn backup(&self, to: &Path) -> Result<(), StoreError> {
+        let what = || format!("back up {} to {}", self.describe(), to.display());
+        if to.exists() {
+            return Err(StoreError::Refused {
+                what: what(),
+                instead: "the file exists and a backup never overwrites one: name a new file".into(),
+            });
+        }
+        // VACUUM INTO writes a new file only; it is written beside the target and renamed, so a
+        // backup cut short never leaves a file that looks whole.
+        let partial = to.with_file_name(format!(
+            ".{}.partial",
+            to.file_name().map_or_else(|| "backup".into(), |n| n.to_string_lossy().into_owned())
+        ));
+        let _ = std::fs::remove_file(&partial);
+        sqlx::query("VACUUM INTO ?")
+            .bind(partial.to_string_lossy().into_owned())
+            .execute(&self.pool)
+            .await
+            .map_err(|e| StoreError::Query { what: what(), source: e })?;
+        std::fs::rename(&partial, to).map_err(|e| StoreError::Refused {
+            what: what(),
+            instead: format!("the copy is in {} but could not be renamed: {e}", partial.display()),
+        })
+    }
+
     async fn reset(&self, reason: &str) -> Result<Vec<String>, StoreError> {
         let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM sources").execute(&mut *tx).await.map_err(StoreError::query("delete the sources"))?;

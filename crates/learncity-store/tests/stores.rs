@@ -518,6 +518,29 @@ async fn postgres_schemas_are_isolated() {
 }
 
 #[tokio::test]
+async fn postgres_backup_names_pg_dump() {
+    let pg = PgSchema::new().await;
+    let err = pg.store.backup(std::path::Path::new("/tmp/never-written.sqlite")).await.unwrap_err();
+    pg.drop().await;
+    assert!(err.to_string().contains("pg_dump --format=custom"), "{err}");
+}
+
+#[tokio::test]
+async fn sqlite_backup_is_a_whole_store_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("catalog.db")).await.unwrap();
+    store.apply(&two_partitions()).await.unwrap();
+    let to = dir.path().join("backup.db");
+    store.backup(&to).await.unwrap();
+    let copy = SqliteStore::open(&to).await.unwrap();
+    assert_eq!(copy.sources().await.unwrap(), store.sources().await.unwrap());
+    assert_eq!(copy.offsets(TOPIC).await.unwrap(), store.offsets(TOPIC).await.unwrap());
+    let err = store.backup(&to).await.unwrap_err();
+    assert!(err.to_string().contains("never overwrites"), "{err}");
+    assert!(!dir.path().join(".backup.db.partial").exists());
+}
+
+#[tokio::test]
 async fn postgres_describe_hides_the_password() {
     let url = pg_url();
     let with_password = match url.split_once("://").and_then(|(scheme, rest)| Some((scheme, rest.split_once('@')?))) {

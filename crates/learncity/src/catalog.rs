@@ -118,3 +118,18 @@ pub async fn export(config_path: &Path) -> anyhow::Result<()> {
     print!("{out}");
     Ok(())
 }
+
+/// `learncity backup --to FILE`: a consistent copy of the store, taken while it is in use.
+pub async fn backup(config_path: &Path, to: &Path) -> anyhow::Result<std::process::ExitCode> {
+    let config = learncity_config::load(config_path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let store = open_store(&config).await?;
+    store.backup(to).await?;
+    let size = std::fs::metadata(to).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "backed up {} to {} ({size} bytes); to restore, stop the builders and serve, put it back as the store file \
+         (without its -wal and -shm files) and start them: they read on from the copy's offsets",
+        store.describe(),
+        to.display()
+    );
+    Ok(std::process::ExitCode::SUCCESS)
+}

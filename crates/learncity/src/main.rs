@@ -74,6 +74,16 @@ enum Command {
         )]
         config: PathBuf,
     },
+    /// Write a consistent copy of the catalogue store (SQLite) to a new file while it runs;
+    /// restore by putting the copy back with the builders and `serve` stopped (docs/runbook.md).
+    Backup {
+        /// The file to write (must not exist).
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+        /// The main config file.
+        #[arg(long, short, value_name = "FILE", env = "LEARNCITY_CONFIG", default_value = "config/learncity.toml")]
+        config: PathBuf,
+    },
     /// Kafka topic administration.
     Topics {
         #[command(subcommand)]
@@ -212,6 +222,7 @@ fn main() -> ExitCode {
                 }
             })
         }),
+        Command::Backup { to, config } => runtime().and_then(|rt| rt.block_on(catalog::backup(&config, &to))),
         Command::Run { config } => runtime().and_then(|rt| rt.block_on(run::run(&config))).map(|()| ExitCode::SUCCESS),
         Command::Serve { config } => {
             runtime().and_then(|rt| rt.block_on(serve::run(&config))).map(|()| ExitCode::SUCCESS)
