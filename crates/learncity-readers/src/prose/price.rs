@@ -200,11 +200,18 @@ const PRICE_CUE_STEMS: &[&str] = &[
     "gebühr",
 ];
 
-/// True when a lowercase sentence speaks of the price.
+/// True when a lowercase sentence speaks of the price. "По договорённости" alone speaks of the
+/// price unless the sentence is about the timetable ("расписание — по договорённости с группой").
 fn speaks_of_price(lower: &str) -> bool {
-    lower
+    let cues: Vec<&str> = lower
         .split(|c: char| !c.is_alphanumeric())
-        .any(|w| PRICE_CUE_WORDS.contains(&w) || PRICE_CUE_STEMS.iter().any(|s| w.starts_with(s)))
+        .filter(|w| PRICE_CUE_WORDS.contains(w) || PRICE_CUE_STEMS.iter().any(|s| w.starts_with(s)))
+        .collect();
+    if cues.is_empty() {
+        return false;
+    }
+    let agreement_only = cues.iter().all(|w| w.starts_with("договор"));
+    !agreement_only || super::schedule::unknown_timetable(lower).is_none()
 }
 
 /// Words before an amount (in its sentence) that say what it pays for.
@@ -675,6 +682,9 @@ mod tests {
             assert!(matches!(read(text, None), Reading::Unreadable(_)), "{text}: {:?}", read(text, None));
         }
         assert_eq!(read("Лекция о модерне. Регистрация по ссылке.", None), Reading::Nothing);
+        // An agreement about the timetable says nothing of the price.
+        assert_eq!(read("Дальнейшее расписание — по договорённости с группой.", None), Reading::Nothing);
+        assert_eq!(read("Дни и время занятий — по договорённости.", None), Reading::Nothing);
     }
 
     #[test]
