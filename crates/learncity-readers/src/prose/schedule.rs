@@ -328,7 +328,7 @@ static UNTIL_RE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static DAY_MONTH_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)\b(\d{{1,2}})(?:\s*(?:-|–|—|по|па|to|until)\s*(\d{{1,2}}))?\s*({})\b|\b(\d{{1,2}})\.(\d{{2}})(?:\.\d{{2,4}})?\b",
+        r"(?i)\b(?P<d1>\d{{1,2}})(?P<list>(?:\s*(?:,|и|і|and|&)\s*\d{{1,2}})*)(?:\s*(?:-|–|—|по|па|to|until)\s*(?P<d2>\d{{1,2}}))?\s*(?P<m>{})\b|\b(?P<nd>\d{{1,2}})\.(?P<nm>\d{{2}})(?:\.\d{{2,4}})?\b",
         *MONTH_ALT
     ))
     .expect("static regex")
@@ -560,16 +560,31 @@ pub fn read(text: &str) -> Option<Plan> {
     for c in DAY_MONTH_RE.captures_iter(&lower) {
         let Some(all) = c.get(0) else { continue };
         let tail = &lower[all.end()..];
+        // "8 марта — выходной, ..." (the cue before the comma), "11 траўня — Радаўніца, заняткаў
+        // няма" (after it, with no other number in the clause to take the cue).
         let clause = &tail[..tail.find(['.', ';', ',', '\n']).unwrap_or(tail.len())];
-        if !in_except(all.start()) && !EXCEPT_AFTER.iter().any(|cue| clause.contains(cue)) {
+        let sentence = &tail[..tail.find(['.', ';', '\n', ')']).unwrap_or(tail.len())];
+        let cue_after = EXCEPT_AFTER.iter().any(|cue| clause.contains(cue))
+            || (!sentence.chars().any(|c| c.is_ascii_digit()) && EXCEPT_AFTER.iter().any(|cue| sentence.contains(cue)));
+        if !in_except(all.start()) && !cue_after {
             continue;
         }
-        if let (Some(d1), Some(m)) = (c.get(1), c.get(3)) {
+        if let (Some(d1), Some(m)) = (c.name("d1"), c.name("m")) {
             let Some(month) = month_number(m.as_str()) else { continue };
             let first: u32 = d1.as_str().parse().unwrap_or(0);
-            let last: u32 = c.get(2).and_then(|d| d.as_str().parse().ok()).unwrap_or(first);
-            plan.except.extend((first..=last.min(31)).map(|d| (d, month)));
-        } else if let (Some(d), Some(m)) = (c.get(4), c.get(5))
+            let last: u32 = c.name("d2").and_then(|d| d.as_str().parse().ok()).unwrap_or(first);
+            // "1 и 8 мая", "24 и 31 марта": every day of the list (the first not a time's minutes).
+            let listed: Vec<u32> = c.name("list").map_or(Vec::new(), |l| {
+                l.as_str().split(|ch: char| !ch.is_ascii_digit()).filter_map(|n| n.parse().ok()).collect()
+            });
+            let after_clock = lower[..d1.start()].ends_with([':', '.']);
+            if !after_clock {
+                plan.except.push((first, month));
+            }
+            plan.except.extend(listed.iter().filter(|d| (1..=31).contains(*d)).map(|d| (*d, month)));
+            let from = listed.last().copied().unwrap_or(first);
+            plan.except.extend((from + 1..=last.min(31)).map(|d| (d, month)));
+        } else if let (Some(d), Some(m)) = (c.name("nd"), c.name("nm"))
             && let (Ok(day), Ok(month)) = (d.as_str().parse(), m.as_str().parse())
         {
             plan.except.push((day, month));
@@ -643,12 +658,39 @@ pub fn read(text: &str) -> Option<Plan> {
         }
     }
     plan.of_month.sort_unstable();
+    // "будни", "выходные": in an exception ("штодня акрамя выхадных") they are days without
+    // sessions.
+    let mentions = |stems: &[&str]| -> (bool, bool) {
+        let mut found = (false, false);
+        for stem in stems {
+            for (at, _) in lower.match_indices(stem) {
+                if lower[..at].chars().next_back().is_some_and(char::is_alphanumeric) {
+                    continue;
+                }
+                // "кроме выходных" is weekends off; "8 мая — выходной" is its own cue, a day off.
+                if except_spans.iter().any(|(a, b)| *a < at && at < *b) {
+                    found.1 = true;
+                } else {
+                    found.0 = true;
+                }
+            }
+        }
+        found
+    };
     let lw = learncity_model::taxonomy::Words::new(&lower);
+    let (working_days, no_working_days) = mentions(WORKING_DAYS);
+    let (weekends, no_weekends) = mentions(WEEKENDS);
+    if no_weekends {
+        excluded.extend([5, 6]);
+    }
+    if no_working_days {
+        excluded.extend(0..5);
+    }
     if EVERY_DAY.iter().any(|p| lower.contains(p)) {
         days_in_order.extend((0..7).map(|d| (0, d)));
-    } else if lw.match_any(WORKING_DAYS) {
+    } else if working_days {
         days_in_order.extend((0..5).map(|d| (0, d)));
-    } else if lw.match_any(WEEKENDS) && days_in_order.is_empty() {
+    } else if weekends && days_in_order.is_empty() {
         days_in_order.extend((5..7).map(|d| (0, d)));
     }
     for d in &excluded {
@@ -929,6 +971,30 @@ mod tests {
         assert_eq!(read("Last Thursday of the month the museum is closed."), None);
         let p = read("Занятия по средам в 18:00; по понедельникам музей закрыт.").unwrap();
         assert_eq!(p.weekdays.keys().copied().collect::<Vec<_>>(), [2]);
+        // Holidays and breaks the text names: lists of days, a holiday's name before the cue,
+        // weekends in an exception.
+        for (text, except) in [
+            ("Занятия по субботам с 10:00 до 13:00 (1 и 8 мая занятий нет).", vec![(1, 5), (8, 5)]),
+            ("По средам. Перерыв на весенние каникулы: 24 и 31 марта занятий нет.", vec![(24, 3), (31, 3)]),
+            ("Кожную суботу а 10:00 (акрамя 1 і 8 траўня).", vec![(1, 5), (8, 5)]),
+            ("Wednesdays 18:00. No classes on 3, 10 and 17 March.", vec![(3, 3), (10, 3), (17, 3)]),
+            ("па аўторках а 16:00 (11 траўня — Радаўніца, заняткаў няма).", vec![(11, 5)]),
+            ("С 12 января по средам в 18:00, нет занятий 7 февраля.", vec![(7, 2)]),
+            ("Занятия по субботам в 12:00; 8 мая — выходной.", vec![(8, 5)]),
+            ("По субботам; перерыв с 1 по 7 января.", (1..=7).map(|d| (d, 1)).collect()),
+        ] {
+            let mut got = read(text).map(|p| p.except).unwrap_or_default();
+            got.sort_unstable();
+            assert_eq!(got, except, "{text}");
+        }
+        let p = read("Змена з 7 па 18 чэрвеня, штодня акрамя выхадных, 9:00–18:00.").unwrap();
+        assert_eq!(p.weekdays.keys().copied().collect::<Vec<_>>(), [0, 1, 2, 3, 4]);
+        let p = read("Занятия по субботам в 12:00; 8 мая — выходной.").unwrap();
+        assert_eq!(p.weekdays.keys().copied().collect::<Vec<_>>(), [5]);
+        let p = read("Every day except weekends, 10:00.").unwrap();
+        assert_eq!(p.weekdays.len(), 5);
+        let p = read("по выходным в 12:00").unwrap();
+        assert_eq!(p.weekdays.keys().copied().collect::<Vec<_>>(), [5, 6]);
         let p = read("по субботам в 12:00, до 29 мая").unwrap();
         assert_eq!(p.until, Some((29, 5)));
         // 16 January 2027 is a Saturday; 29 May the last one.
