@@ -136,6 +136,60 @@ const NOT_THE_PRICE_AFTER: &[&str] = &[
     "transfer",
 ];
 
+/// Words before an amount, in its clause, that make it the price of something other than the
+/// offering: goods bought apart ("книги можно купить от 3 руб.", "кнігу набываеце самі (каля 25
+/// руб.)") or a prize ("сертификаты книжного магазина на 50 руб."). Stems.
+const OTHER_THINGS_BEFORE: &[&str] = &[
+    "купить",
+    "купіць",
+    "приобрест",
+    "приобрета",
+    "набыць",
+    "набыва",
+    "покупа",
+    "в продаже",
+    "у продажы",
+    "продаются по",
+    "buy",
+    "bought",
+    "purchase",
+    "for sale",
+    "on sale",
+    "сертификат",
+    "сертыфікат",
+    "приз ",
+    "призы",
+    "призов",
+    "прыз ",
+    "прызы",
+    "премия",
+    "премию",
+    "премии",
+    "прэмія",
+    "прэмію",
+    "грант",
+    "стипенди",
+    "стыпенды",
+    "voucher",
+    "gift card",
+    "prize",
+    "award",
+];
+
+/// Words that keep an amount the offering's price even after a purchase word ("Билеты можно
+/// купить за 10 руб.").
+const ADMISSION_WORDS: &[&str] =
+    &["билет", "білет", "ticket", "абонемент", "путёвк", "путевк", "пуцёўк", "entry", "admission"];
+
+/// True when the amount at `at` pays for something other than the offering (see
+/// [`OTHER_THINGS_BEFORE`]): the words of its clause before it say so.
+fn for_something_else(sentence: &str, at: usize) -> bool {
+    let before = &sentence[..at];
+    let clause = &before[before.rfind([',', ';']).map_or(0, |i| i + 1)..];
+    let lower = clause.to_lowercase();
+    OTHER_THINGS_BEFORE.iter().any(|w| lower.contains(w)) && !ADMISSION_WORDS.iter().any(|w| lower.contains(w))
+}
+
 /// Words of a sentence that speaks about the price: whole words...
 const PRICE_CUE_WORDS: &[&str] = &[
     "плата",
@@ -482,7 +536,7 @@ fn amounts_in(sentence: &str, default_currency: Option<&str>) -> Vec<Amount> {
         if symbol.trim_end_matches('.').eq_ignore_ascii_case("р") && (1900.0..2100.0).contains(&low) {
             continue;
         }
-        if is_time_or_date(sentence, a.map_or(0, |m| m.start())) {
+        if is_time_or_date(sentence, a.map_or(0, |m| m.start())) || for_something_else(sentence, whole.start()) {
             continue;
         }
         let kop = caps.name("kop").and_then(|k| k.as_str().parse::<f64>().ok()).unwrap_or(0.0) / 100.0;
@@ -650,6 +704,30 @@ mod tests {
         assert_eq!(amount("BYN 200 (whole course)"), (Some(200.0), None, Some("BYN"), Some(PricePer::Course)));
         assert_eq!(amount("150 BYN за всю смену"), (Some(150.0), None, Some("BYN"), Some(PricePer::Course)));
         assert_eq!(amount("Цена интенсива — 250 бел. руб."), (Some(250.0), None, Some("BYN"), Some(PricePer::Course)));
+    }
+
+    #[test]
+    fn amounts_for_something_else_are_no_price() {
+        // (text, free, amount)
+        for (text, free, amount) in [
+            ("Вход свободный, книги можно будет купить по издательским ценам — от 3 руб.", true, None),
+            ("Удзел бясплатны, кнігу набываеце самі (каля 25 руб.).", true, None),
+            ("Free admission; the catalogue can be bought at the desk for BYN 12.", true, None),
+            ("Билет — 10 руб., книги можно будет купить от 3 руб.", false, Some(10.0)),
+            ("Билеты можно купить в кассе за 10 руб.", false, Some(10.0)),
+            ("Tickets can be purchased online, BYN 15.", false, Some(15.0)),
+        ] {
+            let p = price(text);
+            assert_eq!((p.free, p.amount), (free, amount), "{text}");
+        }
+        assert_eq!(
+            read("Конкурс прошёл в декабре. Победители получили сертификаты книжного магазина на 50 руб.", None),
+            Reading::Nothing
+        );
+        assert_eq!(read("The winner receives a prize of BYN 100.", None), Reading::Nothing);
+        // Look-alikes: a premiere, a recognised master.
+        assert_eq!(price("Премьера спектакля: 15 руб.").amount, Some(15.0));
+        assert_eq!(price("Ведёт признанный мастер, 20 руб. за занятие.").amount, Some(20.0));
     }
 
     #[test]
