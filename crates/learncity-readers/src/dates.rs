@@ -153,6 +153,9 @@ pub fn parse_span(text: &str, formats: &[String], clock: &Clock) -> Option<Span>
 pub fn first_in_text(text: &str, clock: &Clock) -> Option<Span> {
     let p = PATTERNS.as_ref()?;
     let without_relative = p.relative.replace_all(text, |c: &regex::Captures<'_>| " ".repeat(c[0].len()));
+    // "Заявки принимаются до 20 января", "registration closes on 1 March": a deadline, not the
+    // event's date.
+    let without_relative = DEADLINE_RE.replace_all(&without_relative, |c: &regex::Captures<'_>| " ".repeat(c[0].len()));
     let loose = Loose::scan(&without_relative, clock);
     // A time counts as the date's when it follows within 80 bytes and no other date lies between.
     // Else the first one shortly before it ("а 11:00, з 6 лютага", "18:00–20:00, 2 February").
@@ -608,6 +611,16 @@ struct Loose {
     times: Vec<(usize, NaiveTime)>,
 }
 
+/// A registration deadline: a word of applying or enrolling, then (in the same sentence, within
+/// a few words) "до"/"by"/"until"/"closes" and a date.
+static DEADLINE_RE: LazyLock<Regex> = LazyLock::new(|| {
+    let month = &*MONTH_ALT;
+    Regex::new(&format!(
+        r"(?i)(?:заявк\w*|заяўк\w*|регистрац\w*|рэгістрац\w*|запис\w*|запіс\w*|при[её]м\w*|прыём\w*|registration|register|apply|applications?|sign[- ]?ups?|enrol\w*|deadline)[^.\n\d]{{0,40}}?\b(?:до|да|by|until|till|before|closes?(?:\s+on)?|deadline)\s+(?:\d{{1,2}}\s*(?:{month})\b|(?:{month})\s+\d{{1,2}}\b|\d{{1,2}}\.\d{{1,2}}(?:\.\d{{2,4}})?)"
+    ))
+    .expect("static regex")
+});
+
 struct Patterns {
     day_month: Regex,
     month_day: Regex,
@@ -962,6 +975,22 @@ mod tests {
         assert_eq!((s.start, s.end), (date("2024-12-28"), Some(date("2025-01-03"))));
         // 29 February goes to the next leap year.
         assert_eq!(start("29 февраля").date(), NaiveDate::from_ymd_opt(2028, 2, 29).unwrap());
+    }
+
+    #[test]
+    fn a_registration_deadline_is_no_event_date() {
+        let c = minsk();
+        let first = |t: &str| first_in_text(t, &c).map(|s| s.start);
+        for (text, want) in [
+            ("Заявки принимаются до 20 января. Занятия начнутся после формирования группы.", None),
+            ("Рэгістрацыя да 3 сакавіка.", None),
+            ("Applications close by 12 April.", None),
+            ("Запись до 20 марта; мастер-класс 25 марта в 18:00.", Some(local("2025-03-25 18:00"))),
+            ("Registration closes on 1 March. The workshop is on 5 March at 10:00.", Some(local("2025-03-05 10:00"))),
+            ("Лекция 12 марта в 18:30. Регистрация до 10 марта.", Some(local("2025-03-12 18:30"))),
+        ] {
+            assert_eq!(first(text), want, "{text}");
+        }
     }
 
     #[test]

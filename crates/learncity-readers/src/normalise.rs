@@ -240,17 +240,20 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
     let price = read_price(&d, &title, &description_plain, &mut warnings);
 
     let sessions = tidy_sessions(std::mem::take(&mut d.sessions), &mut warnings);
-    // A news feed or page that dates its event only in the text.
-    let sessions = if sessions.is_empty() && crate::prose::schedule::unknown_date(&description_plain).is_none() {
-        let clock = crate::dates::Clock { now: ctx.fetched_at, tz: settings.tz() };
-        [title.as_str(), &description_plain]
-            .into_iter()
-            .find_map(|text| crate::dates::first_in_text(text, &clock))
-            .map(|span| vec![crate::dates::to_session(&span.start, span.end.as_ref(), settings.tz(), true)])
-            .unwrap_or_default()
-    } else {
-        sessions
-    };
+    // A news feed or page that dates its event only in the text; a report on something past
+    // ("Итоги конкурса") dates no offering.
+    let report = d.kind.is_none() && sessions.is_empty() && infer::reports_on_past(&title);
+    let sessions =
+        if sessions.is_empty() && !report && crate::prose::schedule::unknown_date(&description_plain).is_none() {
+            let clock = crate::dates::Clock { now: ctx.fetched_at, tz: settings.tz() };
+            [title.as_str(), &description_plain]
+                .into_iter()
+                .find_map(|text| crate::dates::first_in_text(text, &clock))
+                .map(|span| vec![crate::dates::to_session(&span.start, span.end.as_ref(), settings.tz(), true)])
+                .unwrap_or_default()
+        } else {
+            sessions
+        };
     let sessions = if d.recurrence.is_none() {
         sessions_from_schedule(sessions, d.schedule_text.as_deref(), &description_plain, settings, &mut warnings)
     } else {
@@ -270,6 +273,7 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
     // weakest of those, "event" from words like "вечер").
     let kind = d
         .kind
+        .or_else(|| report.then_some(Kind::Other))
         .or_else(|| infer::kind_named(&title, &provider_categories))
         .or_else(|| {
             (sessions.len() >= 3 && infer::teaches(&format!("{title}\n{description_plain}"))).then_some(Kind::Course)
@@ -917,6 +921,30 @@ mod tests {
             got.sort_unstable();
             got.dedup();
             assert_eq!(&got, want, "{text}: {warnings:?}");
+        }
+    }
+
+    #[test]
+    fn news_that_dates_no_offering() {
+        // (title, description, kind, dated)
+        for (title, text, kind, dated) in [
+            (
+                "Итоги конкурса чтецов «Живое слово»",
+                "Конкурс прошёл 14 декабря 2026 года в Центральной библиотеке.",
+                Kind::Other,
+                false,
+            ),
+            (
+                "Запись на курс английского языка",
+                "Заявки принимаются до 20 января. Занятия начнутся после формирования группы.",
+                Kind::Course,
+                false,
+            ),
+            ("Конкурс чтецов «Живое слово»", "Конкурс пройдёт 14 марта 2027 года в 11:00.", Kind::Event, true),
+        ] {
+            let d = Draft { title: Some(title.into()), description_text: Some(text.into()), ..Draft::default() };
+            let (o, _) = run(vec![d], &ReaderSettings::default());
+            assert_eq!((o[0].kind, !o[0].sessions.is_empty()), (kind, dated), "{title}");
         }
     }
 
