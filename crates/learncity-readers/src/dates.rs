@@ -160,7 +160,8 @@ pub fn first_in_text(text: &str, clock: &Clock) -> Option<Span> {
     // A time counts as the date's when it follows within 80 bytes and no other date lies between.
     // Else the first one shortly before it ("а 11:00, з 6 лютага", "18:00–20:00, 2 February").
     let timed = loose.dates.iter().enumerate().find_map(|(i, (pos, dm))| {
-        let next_date = loose.dates.get(i + 1).map_or(usize::MAX, |(p, _)| *p);
+        // A range's last day ("10–14 марта, 9:30") sits one byte after its first: the time is the first's.
+        let next_date = loose.dates[i + 1..].iter().map(|(p, _)| *p).find(|p| *p > pos + 1).unwrap_or(usize::MAX);
         let prev_date = i.checked_sub(1).and_then(|j| loose.dates.get(j)).map_or(0, |(p, _)| *p);
         let after = loose.times.iter().find(|(tp, _)| *tp > *pos && *tp < pos + 80 && *tp < next_date);
         let before = || loose.times.iter().find(|(tp, _)| *tp < *pos && tp + 80 > *pos && *tp >= prev_date);
@@ -634,10 +635,12 @@ struct Patterns {
 static PATTERNS: LazyLock<Option<Patterns>> = LazyLock::new(|| {
     let month = &*MONTH_ALT;
     let range = r"(?:-|–|—|‒|−|по|до|па|да|bis|to|\.\.)";
+    // "Monday 15 – Friday 19 March", "з 2 па пятніцу 6 лютага": a weekday before a range's last day.
+    let weekday = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun|понедельник\w*|вторник\w*|сред[аыу]|четверг\w*|пятниц\w*|суббот\w*|воскресень\w*|панядзел\w*|аўтор\w*|серад[аыу]|чацв[ея]р\w*|пятніц\w*|субот\w*|нядзел\w*|пн|вт|ср|чт|пт|сб|вс|нд)";
     Some(Patterns {
         // "12 марта 2025", "12–14 сакавіка", "12. März", "1-го мая", "с 12 по 14 марта"
         day_month: Regex::new(&format!(
-            r"(?i)\b(\d{{1,2}})(?:-?(?:го|е|ое|st|nd|rd|th))?\.?(?:\s*{range}\s*(\d{{1,2}})(?:-?(?:го|е|st|nd|rd|th))?\.?)?\s*({month})\b\.?(?:\s*,?\s*(\d{{4}})\b)?"
+            r"(?i)\b(\d{{1,2}})(?:-?(?:го|е|ое|st|nd|rd|th))?\.?(?:\s*{range}\s*(?:{weekday}\.?,?\s+)?(\d{{1,2}})(?:-?(?:го|е|st|nd|rd|th))?\.?)?\s*({month})\b\.?(?:\s*,?\s*(\d{{4}})\b)?"
         ))
         .ok()?,
         // "March 12, 2025", "Mar 12–14"
@@ -975,6 +978,18 @@ mod tests {
         assert_eq!((s.start, s.end), (date("2024-12-28"), Some(date("2025-01-03"))));
         // 29 February goes to the next leap year.
         assert_eq!(start("29 февраля").date(), NaiveDate::from_ymd_opt(2028, 2, 29).unwrap());
+    }
+
+    #[test]
+    fn a_weekday_before_the_last_day_of_a_range() {
+        let c = minsk();
+        for text in [
+            "Five days, Monday 10 – Friday 14 March 2025, 9:30–13:30 daily.",
+            "з панядзелка 10 па пятніцу 14 сакавіка 2025",
+        ] {
+            let s = first_in_text(text, &c).unwrap();
+            assert_eq!(s.start.date(), date("2025-03-10").date(), "{text}");
+        }
     }
 
     #[test]
