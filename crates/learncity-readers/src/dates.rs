@@ -153,11 +153,15 @@ pub fn parse_span(text: &str, formats: &[String], clock: &Clock) -> Option<Span>
 pub fn first_in_text(text: &str, clock: &Clock) -> Option<Span> {
     let p = PATTERNS.as_ref()?;
     let without_relative = p.relative.replace_all(text, |c: &regex::Captures<'_>| " ".repeat(c[0].len()));
+    // "Заявки принимаются до 20 января", "registration closes on 1 March": a deadline, not the
+    // event's date.
+    let without_relative = DEADLINE_RE.replace_all(&without_relative, |c: &regex::Captures<'_>| " ".repeat(c[0].len()));
     let loose = Loose::scan(&without_relative, clock);
     // A time counts as the date's when it follows within 80 bytes and no other date lies between.
     // Else the first one shortly before it ("а 11:00, з 6 лютага", "18:00–20:00, 2 February").
     let timed = loose.dates.iter().enumerate().find_map(|(i, (pos, dm))| {
-        let next_date = loose.dates.get(i + 1).map_or(usize::MAX, |(p, _)| *p);
+        // A range's last day ("10–14 марта, 9:30") sits one byte after its first: the time is the first's.
+        let next_date = loose.dates[i + 1..].iter().map(|(p, _)| *p).find(|p| *p > pos + 1).unwrap_or(usize::MAX);
         let prev_date = i.checked_sub(1).and_then(|j| loose.dates.get(j)).map_or(0, |(p, _)| *p);
         let after = loose.times.iter().find(|(tp, _)| *tp > *pos && *tp < pos + 80 && *tp < next_date);
         let before = || loose.times.iter().find(|(tp, _)| *tp < *pos && tp + 80 > *pos && *tp >= prev_date);
@@ -608,6 +612,16 @@ struct Loose {
     times: Vec<(usize, NaiveTime)>,
 }
 
+/// A registration deadline: a word of applying or enrolling, then (in the same sentence, within
+/// a few words) "до"/"by"/"until"/"closes" and a date.
+static DEADLINE_RE: LazyLock<Regex> = LazyLock::new(|| {
+    let month = &*MONTH_ALT;
+    Regex::new(&format!(
+        r"(?i)(?:заявк\w*|заяўк\w*|регистрац\w*|рэгістрац\w*|запис\w*|запіс\w*|при[её]м\w*|прыём\w*|registration|register|apply|applications?|sign[- ]?ups?|enrol\w*|deadline)[^.\n\d]{{0,40}}?\b(?:до|да|by|until|till|before|closes?(?:\s+on)?|deadline)\s+(?:\d{{1,2}}\s*(?:{month})\b|(?:{month})\s+\d{{1,2}}\b|\d{{1,2}}\.\d{{1,2}}(?:\.\d{{2,4}})?)"
+    ))
+    .expect("static regex")
+});
+
 struct Patterns {
     day_month: Regex,
     month_day: Regex,
@@ -621,10 +635,12 @@ struct Patterns {
 static PATTERNS: LazyLock<Option<Patterns>> = LazyLock::new(|| {
     let month = &*MONTH_ALT;
     let range = r"(?:-|–|—|‒|−|по|до|па|да|bis|to|\.\.)";
+    // "Monday 15 – Friday 19 March", "з 2 па пятніцу 6 лютага": a weekday before a range's last day.
+    let weekday = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun|понедельник\w*|вторник\w*|сред[аыу]|четверг\w*|пятниц\w*|суббот\w*|воскресень\w*|панядзел\w*|аўтор\w*|серад[аыу]|чацв[ея]р\w*|пятніц\w*|субот\w*|нядзел\w*|пн|вт|ср|чт|пт|сб|вс|нд)";
     Some(Patterns {
         // "12 марта 2025", "12–14 сакавіка", "12. März", "1-го мая", "с 12 по 14 марта"
         day_month: Regex::new(&format!(
-            r"(?i)\b(\d{{1,2}})(?:-?(?:го|е|ое|st|nd|rd|th))?\.?(?:\s*{range}\s*(\d{{1,2}})(?:-?(?:го|е|st|nd|rd|th))?\.?)?\s*({month})\b\.?(?:\s*,?\s*(\d{{4}})\b)?"
+            r"(?i)\b(\d{{1,2}})(?:-?(?:го|е|ое|st|nd|rd|th))?\.?(?:\s*{range}\s*(?:{weekday}\.?,?\s+)?(\d{{1,2}})(?:-?(?:го|е|st|nd|rd|th))?\.?)?\s*({month})\b\.?(?:\s*,?\s*(\d{{4}})\b)?"
         ))
         .ok()?,
         // "March 12, 2025", "Mar 12–14"
@@ -962,6 +978,34 @@ mod tests {
         assert_eq!((s.start, s.end), (date("2024-12-28"), Some(date("2025-01-03"))));
         // 29 February goes to the next leap year.
         assert_eq!(start("29 февраля").date(), NaiveDate::from_ymd_opt(2028, 2, 29).unwrap());
+    }
+
+    #[test]
+    fn a_weekday_before_the_last_day_of_a_range() {
+        let c = minsk();
+        for text in [
+            "Five days, Monday 10 – Friday 14 March 2025, 9:30–13:30 daily.",
+            "з панядзелка 10 па пятніцу 14 сакавіка 2025",
+        ] {
+            let s = first_in_text(text, &c).unwrap();
+            assert_eq!(s.start.date(), date("2025-03-10").date(), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_registration_deadline_is_no_event_date() {
+        let c = minsk();
+        let first = |t: &str| first_in_text(t, &c).map(|s| s.start);
+        for (text, want) in [
+            ("Заявки принимаются до 20 января. Занятия начнутся после формирования группы.", None),
+            ("Рэгістрацыя да 3 сакавіка.", None),
+            ("Applications close by 12 April.", None),
+            ("Запись до 20 марта; мастер-класс 25 марта в 18:00.", Some(local("2025-03-25 18:00"))),
+            ("Registration closes on 1 March. The workshop is on 5 March at 10:00.", Some(local("2025-03-05 10:00"))),
+            ("Лекция 12 марта в 18:30. Регистрация до 10 марта.", Some(local("2025-03-12 18:30"))),
+        ] {
+            assert_eq!(first(text), want, "{text}");
+        }
     }
 
     #[test]

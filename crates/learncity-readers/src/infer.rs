@@ -387,6 +387,38 @@ pub fn kind_named(title: &str, categories: &[String]) -> Option<Kind> {
     kind_in(title).or_else(|| categories.iter().find_map(|c| kind_in(c)))
 }
 
+/// Title openings of a news post that reports on something past or announces its results:
+/// "Итоги конкурса чтецов", "Вынікі конкурсу", "Results of the photo contest", "Фотоотчёт".
+const REPORT_TITLES: &[&str] = &[
+    "итоги",
+    "подведены итоги",
+    "подводим итоги",
+    "вынікі",
+    "падведзены вынікі",
+    "падводзім вынікі",
+    "results of",
+    "results:",
+    "winners of",
+    "победители",
+    "пераможцы",
+    "фотоотчёт",
+    "фотоотчет",
+    "отчёт о",
+    "отчет о",
+    "фотасправаздача",
+    "справаздача",
+    "report:",
+    "photo report",
+];
+
+/// True when the title is that of a report on something past ("Итоги конкурса чтецов").
+pub fn reports_on_past(title: &str) -> bool {
+    let lower = title.trim().trim_start_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+    REPORT_TITLES
+        .iter()
+        .any(|p| lower.starts_with(p) && lower[p.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric()))
+}
+
 /// The first kind whose word `text` holds, in the order of [`KIND_WORDS`]. A tour guide
 /// ("экскурсовод") is no tour.
 pub fn kind_in(text: &str) -> Option<Kind> {
@@ -553,5 +585,21 @@ mod tests {
         assert_eq!(parse_audience("для пенсіянераў, ад 55 гадоў").age_min, Some(55));
         assert_eq!(parse_audience("для пенсіянераў").groups, vec!["seniors"]);
         assert_eq!(parse_audience("").age_min, None);
+    }
+
+    #[test]
+    fn report_titles() {
+        for (title, report) in [
+            ("Итоги конкурса чтецов «Живое слово»", true),
+            ("Вынікі конкурсу малюнкаў", true),
+            ("Results of the photo contest", true),
+            ("Фотоотчёт: Ночь музеев", true),
+            ("Подведены итоги года", true),
+            ("Итоговое занятие курса", false),
+            ("Конкурс чтецов «Живое слово»", false),
+            ("Results-driven marketing workshop", false),
+        ] {
+            assert_eq!(reports_on_past(title), report, "{title}");
+        }
     }
 }

@@ -814,6 +814,7 @@ impl<'v> Mapper<'_, 'v> {
         let mut currency = None;
         let mut texts = Vec::new();
         let mut visible = Vec::new();
+        let mut described = Vec::new();
         let mut stack: Vec<(&Value, usize)> = prop_values(node, "offers").into_iter().map(|v| (v, 0)).collect();
         let mut seen_offer = false;
         while let Some((v, depth)) = stack.pop() {
@@ -842,6 +843,7 @@ impl<'v> Mapper<'_, 'v> {
                 d.registration_url = prop(offer, "url").and_then(|u| self.url_value(u));
             }
             visible.extend(prop_text(offer, "@text"));
+            described.extend(prop_text(offer, "description"));
             if depth < 3 {
                 stack.extend(prop_values(offer, "offers").into_iter().map(|v| (v, depth + 1)));
             }
@@ -868,6 +870,11 @@ impl<'v> Mapper<'_, 'v> {
         }
         if d.price_text.is_none() && !visible.is_empty() {
             d.price_text = Some(visible.join("; "));
+        }
+        // An Offer without a price whose description speaks of it ("Price on request", "Кошт
+        // удакладняецца"): its words are the price's, for the normaliser to read or warn about.
+        if d.price.is_none() && d.price_text.is_none() && !described.is_empty() {
+            d.price_text = Some(described.join("; "));
         }
     }
 
@@ -1633,6 +1640,19 @@ mod tests {
         assert_eq!(p.price.as_ref().map(|p| (p.amount, p.amount_max)), Some((Some(124.0), Some(154.0))));
         let p = price(json!({"@type": "Offer", "price": "по договорённости"}));
         assert_eq!(p.price_text.as_deref(), Some("по договорённости"));
+        // An Offer with no price (or an empty one) whose description says why.
+        for (offer, said) in [
+            (json!({"@type": "Offer", "description": "Price on request"}), "Price on request"),
+            (
+                json!({"@type": "Offer", "price": "", "priceCurrency": "BYN", "description": "Кошт удакладняецца"}),
+                "Кошт удакладняецца",
+            ),
+        ] {
+            let p = price(offer);
+            assert_eq!((p.price.as_ref(), p.price_text.as_deref()), (None, Some(said)));
+        }
+        let p = price(json!({"@type": "Offer", "price": 12, "priceCurrency": "BYN", "description": "Ticket"}));
+        assert_eq!((p.price.map(|p| p.amount), p.price_text), (Some(Some(12.0)), None));
         let p = price(json!("ticketmaster.com/x"));
         assert!(p.price.is_none() && p.warnings[0].0 == "price");
         let free = read(json!({"@type": "Event", "name": "x", "isAccessibleForFree": true})).remove(0);

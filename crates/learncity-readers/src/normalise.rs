@@ -226,21 +226,34 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
         warnings.push(("audience".into(), format!("age range {lo}–{hi} is reversed; the maximum was dropped")));
         audience.age_max = None;
     }
+    // "Возрастные ограничения уточняются": an age limit spoken of without a value.
+    if audience.age_min.is_none()
+        && audience.age_max.is_none()
+        && let Some(sentence) = crate::prose::age::unreadable(&audience_text)
+    {
+        warnings.push((
+            "age".into(),
+            format!("`{sentence}` speaks of an age limit but gives no age; the ages are left empty"),
+        ));
+    }
 
     let price = read_price(&d, &title, &description_plain, &mut warnings);
 
     let sessions = tidy_sessions(std::mem::take(&mut d.sessions), &mut warnings);
-    // A news feed or page that dates its event only in the text.
-    let sessions = if sessions.is_empty() && crate::prose::schedule::unknown_date(&description_plain).is_none() {
-        let clock = crate::dates::Clock { now: ctx.fetched_at, tz: settings.tz() };
-        [title.as_str(), &description_plain]
-            .into_iter()
-            .find_map(|text| crate::dates::first_in_text(text, &clock))
-            .map(|span| vec![crate::dates::to_session(&span.start, span.end.as_ref(), settings.tz(), true)])
-            .unwrap_or_default()
-    } else {
-        sessions
-    };
+    // A news feed or page that dates its event only in the text; a report on something past
+    // ("Итоги конкурса") dates no offering.
+    let report = d.kind.is_none() && sessions.is_empty() && infer::reports_on_past(&title);
+    let sessions =
+        if sessions.is_empty() && !report && crate::prose::schedule::unknown_date(&description_plain).is_none() {
+            let clock = crate::dates::Clock { now: ctx.fetched_at, tz: settings.tz() };
+            [title.as_str(), &description_plain]
+                .into_iter()
+                .find_map(|text| crate::dates::first_in_text(text, &clock))
+                .map(|span| vec![crate::dates::to_session(&span.start, span.end.as_ref(), settings.tz(), true)])
+                .unwrap_or_default()
+        } else {
+            sessions
+        };
     let sessions = if d.recurrence.is_none() {
         sessions_from_schedule(sessions, d.schedule_text.as_deref(), &description_plain, settings, &mut warnings)
     } else {
@@ -249,12 +262,18 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
     if sessions.is_empty() && !warnings.iter().any(|(f, _)| f == "start") {
         warnings.push(("start".into(), "the item has no date".into()));
     }
+    if sessions.is_empty()
+        && let Some(why) = undated_schedule(d.schedule_text.as_deref(), &description_plain, mode == Mode::Online)
+    {
+        warnings.push(("sessions".into(), why));
+    }
     // A kind the format states, then one the title or categories name, then a course for three
     // sessions or more that speak of teaching, then a course for a title of teaching, then the
     // description's words (the provider's default beats the
     // weakest of those, "event" from words like "вечер").
     let kind = d
         .kind
+        .or_else(|| report.then_some(Kind::Other))
         .or_else(|| infer::kind_named(&title, &provider_categories))
         .or_else(|| {
             (sessions.len() >= 3 && infer::teaches(&format!("{title}\n{description_plain}"))).then_some(Kind::Course)
@@ -550,13 +569,20 @@ fn sessions_from_schedule(
     // A date-only span with a rhythm and nothing else ("weekly video lessons" of a self-paced
     // online course) names no sessions.
     let vague = first.all_day && plan.weekdays.is_empty() && plan.count.is_none() && plan.weeks.is_none();
-    if vague
-        || (last_day.is_none()
-            && field.is_none()
-            && plan.count.is_none()
-            && plan.weeks.is_none()
-            && plan.until.is_none())
-    {
+    if vague {
+        return sessions;
+    }
+    if last_day.is_none() && field.is_none() && plan.count.is_none() && plan.weeks.is_none() && plan.until.is_none() {
+        // "Каждую пятницу, начиная с 15 января", "по средам", "weekly from 3 March": a rhythm
+        // with no end and no number of sessions cannot be laid out.
+        if plan.repeats() {
+            warnings.push((
+                "sessions".into(),
+                format!(
+                    "schedule `{quote}` repeats with no last date and no number of sessions; only the first dated session is listed"
+                ),
+            ));
+        }
         return sessions;
     }
     let first_time = (!first.all_day).then(|| {
@@ -605,6 +631,37 @@ fn sessions_from_schedule(
             },
         })
         .collect()
+}
+
+/// Why the schedule of an item without any date cannot be laid out, when its text gives one: a
+/// timetable put off ("дни уточняются", "timetable to be agreed") or a rhythm or number of
+/// sessions with no first date ("16 занятий, 2 раза в неделю", "раз у тыдзень").
+fn undated_schedule(field: Option<&str>, description: &str, online: bool) -> Option<String> {
+    use crate::prose::schedule;
+    let field = field.map(collapse_whitespace).filter(|t| !t.is_empty());
+    let text = match &field {
+        Some(f) => format!("{f}\n{description}"),
+        None => description.to_owned(),
+    };
+    if let Some(phrase) = schedule::unknown_timetable(&text) {
+        return Some(format!(
+            "the schedule is not known yet (`{phrase}`) and the item gives no date; no session is listed"
+        ));
+    }
+    // A schedule line of its own is a schedule, whatever its words. An online course's "weekly
+    // video lessons" (a rhythm with no weekday, time or number) are no sessions.
+    let plan = schedule::read(&text);
+    let self_paced = |p: &schedule::Plan| {
+        online && p.weekdays.is_empty() && p.time.is_none() && p.count.is_none() && p.weeks.is_none()
+    };
+    let names_sessions =
+        plan.is_some_and(|p| (p.repeats() || p.count.is_some() || p.weeks.is_some()) && !self_paced(&p));
+    (field.is_some() || names_sessions).then(|| {
+        format!(
+            "schedule `{}` has no first date to start from; no session is listed",
+            text::truncate_chars(&collapse_whitespace(&text), 120).0
+        )
+    })
 }
 
 /// Plain text to HTML paragraphs (escaped), so descriptions have one shape.
@@ -802,6 +859,93 @@ mod tests {
             !warnings.iter().any(|w| w.item.as_deref() != Some("item 1") && w.message.contains("were removed")),
             "{warnings:?}"
         );
+    }
+
+    #[test]
+    fn fields_spoken_of_without_a_readable_value_are_warned() {
+        // (description, whether the item has a dated session, the warned fields wanted)
+        let cases: &[(&str, bool, &[&str])] = &[
+            ("Каждую пятницу в 19:00, начиная с 15 января 2027 г.", true, &["sessions"]),
+            ("Занятия 2 раза в неделю. Начало 1 февраля 2027 г. в 15:00.", true, &["sessions"]),
+            ("Weekly on Wednesdays, 18:00–19:30.", true, &["sessions"]),
+            ("Кожную суботу а 11:00.", true, &["sessions"]),
+            ("Первое занятие 5 апреля. Дальнейшее расписание — по договорённости с группой.", true, &["sessions"]),
+            (
+                "Клуб пачне працу ў лютым; дзень і час сустрэч удакладняюцца, сустракацца будзем раз на тыдзень.",
+                false,
+                &["sessions", "start"],
+            ),
+            (
+                "The course starts in February; the timetable is to be agreed with participants.",
+                false,
+                &["sessions", "start"],
+            ),
+            (
+                "Старт группы — в конце февраля, уточняйте у администратора. 16 занятий, 2 раза в неделю.",
+                false,
+                &["sessions", "start"],
+            ),
+            ("Врач-диетолог ответит на вопросы. Возрастные ограничения уточняются.", true, &["age"]),
+            ("Age guidance to follow.", true, &["age"]),
+            // Readable, or not spoken of.
+            ("По вторникам и четвергам в 18:30, 12 занятий.", true, &[]),
+            ("Лекция о модерне. Для детей 7–12 лет. Вход свободный.", true, &[]),
+        ];
+        // A schedule line of its own on an item without a date.
+        let d = Draft {
+            title: Some("Хор".into()),
+            schedule_text: Some("раз у тыдзень, дзень удакладняецца".into()),
+            ..Draft::default()
+        };
+        let (_, warnings) = run(vec![d], &ReaderSettings::default());
+        assert!(warnings.iter().any(|w| w.field.as_deref() == Some("sessions")), "{warnings:?}");
+        // A self-paced online course's "weekly video lessons" and a museum's closing day are no schedule.
+        for (text, mode) in [
+            ("Weekly video lessons and a forum.", Some(Mode::Online)),
+            ("Апошні чацвер месяца — санітарны дзень.", None),
+        ] {
+            let d =
+                Draft { title: Some("Курс".into()), description_text: Some(text.into()), mode, ..Draft::default() };
+            let (_, warnings) = run(vec![d], &ReaderSettings::default());
+            assert!(!warnings.iter().any(|w| w.field.as_deref() == Some("sessions")), "{text}: {warnings:?}");
+        }
+        for (text, dated, want) in cases {
+            let d = Draft {
+                title: Some("Встреча".into()),
+                description_text: Some((*text).into()),
+                sessions: if *dated { vec![session("2027-01-15T19:00:00+03:00")] } else { vec![] },
+                ..Draft::default()
+            };
+            let (_, warnings) = run(vec![d], &ReaderSettings::default());
+            let mut got: Vec<&str> = warnings.iter().filter_map(|w| w.field.as_deref()).collect();
+            got.sort_unstable();
+            got.dedup();
+            assert_eq!(&got, want, "{text}: {warnings:?}");
+        }
+    }
+
+    #[test]
+    fn news_that_dates_no_offering() {
+        // (title, description, kind, dated)
+        for (title, text, kind, dated) in [
+            (
+                "Итоги конкурса чтецов «Живое слово»",
+                "Конкурс прошёл 14 декабря 2026 года в Центральной библиотеке.",
+                Kind::Other,
+                false,
+            ),
+            (
+                "Запись на курс английского языка",
+                "Заявки принимаются до 20 января. Занятия начнутся после формирования группы.",
+                Kind::Course,
+                false,
+            ),
+            ("Конкурс чтецов «Живое слово»", "Конкурс пройдёт 14 марта 2027 года в 11:00.", Kind::Event, true),
+        ] {
+            let d = Draft { title: Some(title.into()), description_text: Some(text.into()), ..Draft::default() };
+            let (o, _) = run(vec![d], &ReaderSettings::default());
+            assert_eq!((o[0].kind, !o[0].sessions.is_empty()), (kind, dated), "{title}");
+        }
     }
 
     #[test]

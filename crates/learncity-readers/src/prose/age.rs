@@ -48,6 +48,27 @@ static UP_TO_RE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
+/// An age limit spoken of with no value: "Возрастные ограничения уточняются", "Возрастное
+/// ограничение: уточняйте у организаторов", "Узроставыя абмежаванні ўдакладняюцца", "Age
+/// guidance to follow", "Minimum age to be confirmed". An age word, then (within the same clause)
+/// a word that puts it off or sends the reader elsewhere.
+static UNREADABLE_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?:возрастн\w*|возраст\w*|узроставы\w*|узрост\w*|\bages?\b|age\s+(?:limit|guidance|restriction|rating)s?)[^.\n\d,;]{0,40}?(?:уточн|ўдакладн|удакладн|будет|будзе|позже|пазней|позднее|объяв|абвясц|сообщ|паведам|определ|вызнач|to\s+follow|tba\b|tbc\b|to\s+be\s+(?:confirmed|announced|agreed)|on\s+request|later|announced)",
+    )
+    .expect("static regex")
+});
+
+/// The sentence that speaks of an age limit without giving one, when `text` has one and states
+/// no age in it.
+pub fn unreadable(text: &str) -> Option<String> {
+    super::sentences(text)
+        .into_iter()
+        .filter(|s| !s.chars().any(|c| c.is_ascii_digit()))
+        .find(|s| UNREADABLE_RE.is_match(s))
+        .map(crate::text::collapse_whitespace)
+}
+
 /// The first age band `text` states.
 pub fn read(text: &str) -> Ages {
     let range = |re: &Regex| {
@@ -122,6 +143,27 @@ mod tests {
         assert_eq!(ages("ages 12 and over"), (Some(12), None));
         assert_eq!(ages("дети до 12 лет"), (None, Some(12)));
         assert_eq!(ages("Для детей с 7 лет"), (Some(7), None));
+    }
+
+    #[test]
+    fn age_limits_without_a_value() {
+        for (text, unreadable) in [
+            ("Врач ответит на вопросы. Возрастные ограничения уточняются.", true),
+            ("Возрастное ограничение: уточняйте у организаторов.", true),
+            ("Возрастное ограничение будет объявлено позже.", true),
+            ("Узроставыя абмежаванні ўдакладняюцца.", true),
+            ("Age guidance to follow.", true),
+            ("Minimum age to be confirmed.", true),
+            ("Age limit on request.", true),
+            // A value, or no age limit at all.
+            ("Возрастное ограничение: 12+, уточняйте у организаторов.", false),
+            ("Лекция о подростковом возрасте: кризис или рост.", false),
+            ("Open to all ages, dates to be announced.", false),
+            ("Для дзяцей 6–9 гадоў. Дата ўдакладняецца.", false),
+            ("", false),
+        ] {
+            assert_eq!(super::unreadable(text).is_some(), unreadable, "{text}");
+        }
     }
 
     #[test]

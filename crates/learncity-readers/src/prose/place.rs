@@ -231,8 +231,7 @@ static LABELLED_RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new
 /// Строителей, 11." → "ТЦСОН, пр-т Строителей, 11").
 pub fn in_text(description: &str) -> Option<String> {
     if let Some(c) = LABELLED_RE.captures(description) {
-        let value = c.get(1)?.as_str();
-        let value = value.split(". ").next().unwrap_or(value).trim().trim_end_matches('.').trim();
+        let value = first_sentence(c.get(1)?.as_str()).trim().trim_end_matches('.').trim();
         return (!value.is_empty() && value.chars().count() <= 160).then(|| value.to_owned());
     }
     // Lines, not sentences: "вул. Пуцяёўская" is no sentence end.
@@ -246,6 +245,30 @@ pub fn in_text(description: &str) -> Option<String> {
         }
         Some(kept.join(", ")).filter(|t| t.chars().count() <= 160)
     })
+}
+
+/// Abbreviations of a place line besides street and room words: "г. Минск", "д. 5", "им. М.
+/// Горецкого", "каб. 12".
+const PLACE_ABBREVIATIONS: &[&str] = &["г", "гор", "д", "им", "імя", "стр", "эт", "пом", "no", "bldg"];
+
+/// The first sentence of a place line: up to a dot and a space that end a sentence, not an
+/// abbreviation's ("вул. Кастрычніцкая, 16", "им. М. Горецкого", "каб. 12"). A street or room
+/// word is an abbreviation where it opens its part ("ул. Ленина"), not where it closes one
+/// ("12 Lenin St. Free entry.").
+fn first_sentence(value: &str) -> &str {
+    for (at, _) in value.match_indices(". ") {
+        let part = value[..at].rsplit([',', ';', '(', ':']).next().unwrap_or("").trim();
+        let word = value[..at].rsplit(|c: char| !(c.is_alphanumeric() || c == '-')).next().unwrap_or("");
+        let lower = word.to_lowercase();
+        let opens_part = part == word;
+        let abbreviation = word.chars().count() == 1
+            || PLACE_ABBREVIATIONS.contains(&lower.as_str())
+            || (opens_part && (STREET_WORDS.contains(&lower.as_str()) || ROOM_WORDS.contains(&lower.as_str())));
+        if !abbreviation {
+            return &value[..at];
+        }
+    }
+    value
 }
 
 /// A short name without digits: a venue before a street (not the end of another sentence).
@@ -305,6 +328,28 @@ mod tests {
             Some("Арт-цэнтр Марка Шагала, вул. Пуцяёўская, 2, Віцебск")
         );
         assert_eq!(in_text("Лекция о модерне. Вход свободный."), None);
+    }
+
+    #[test]
+    fn a_labelled_place_is_not_cut_at_an_abbreviation() {
+        // Regression (dev3): "Месца: ..., вул. Кастрычніцкая, 16" was read as address "вул".
+        for (text, want) in [
+            (
+                "Месца: Прастора «Пад дахам», вул. Кастрычніцкая, 16, Мінск.",
+                "Прастора «Пад дахам», вул. Кастрычніцкая, 16, Мінск",
+            ),
+            ("Место: Детская библиотека № 3, ул. Жуковского, 9.", "Детская библиотека № 3, ул. Жуковского, 9"),
+            (
+                "Место: библиотека-филиал № 15 им. М. Горецкого, пр. Партизанский, д. 81. Вход свободный.",
+                "библиотека-филиал № 15 им. М. Горецкого, пр. Партизанский, д. 81",
+            ),
+            ("Venue: City Library, 12 Lenin St. Free entry.", "City Library, 12 Lenin St"),
+            ("Place: Art Centre. Bring a pencil.", "Art Centre"),
+        ] {
+            assert_eq!(in_text(text).as_deref(), Some(want), "{text}");
+        }
+        let place = split(&in_text("Месца: Прастора «Пад дахам», вул. Кастрычніцкая, 16, Мінск.").unwrap());
+        assert_eq!(place.address.as_deref(), Some("вул. Кастрычніцкая, 16"));
     }
 
     #[test]

@@ -136,6 +136,60 @@ const NOT_THE_PRICE_AFTER: &[&str] = &[
     "transfer",
 ];
 
+/// Words before an amount, in its clause, that make it the price of something other than the
+/// offering: goods bought apart ("книги можно купить от 3 руб.", "кнігу набываеце самі (каля 25
+/// руб.)") or a prize ("сертификаты книжного магазина на 50 руб."). Stems.
+const OTHER_THINGS_BEFORE: &[&str] = &[
+    "купить",
+    "купіць",
+    "приобрест",
+    "приобрета",
+    "набыць",
+    "набыва",
+    "покупа",
+    "в продаже",
+    "у продажы",
+    "продаются по",
+    "buy",
+    "bought",
+    "purchase",
+    "for sale",
+    "on sale",
+    "сертификат",
+    "сертыфікат",
+    "приз ",
+    "призы",
+    "призов",
+    "прыз ",
+    "прызы",
+    "премия",
+    "премию",
+    "премии",
+    "прэмія",
+    "прэмію",
+    "грант",
+    "стипенди",
+    "стыпенды",
+    "voucher",
+    "gift card",
+    "prize",
+    "award",
+];
+
+/// Words that keep an amount the offering's price even after a purchase word ("Билеты можно
+/// купить за 10 руб.").
+const ADMISSION_WORDS: &[&str] =
+    &["билет", "білет", "ticket", "абонемент", "путёвк", "путевк", "пуцёўк", "entry", "admission"];
+
+/// True when the amount at `at` pays for something other than the offering (see
+/// [`OTHER_THINGS_BEFORE`]): the words of its clause before it say so.
+fn for_something_else(sentence: &str, at: usize) -> bool {
+    let before = &sentence[..at];
+    let clause = &before[before.rfind([',', ';']).map_or(0, |i| i + 1)..];
+    let lower = clause.to_lowercase();
+    OTHER_THINGS_BEFORE.iter().any(|w| lower.contains(w)) && !ADMISSION_WORDS.iter().any(|w| lower.contains(w))
+}
+
 /// Words of a sentence that speaks about the price: whole words...
 const PRICE_CUE_WORDS: &[&str] = &[
     "плата",
@@ -200,11 +254,18 @@ const PRICE_CUE_STEMS: &[&str] = &[
     "gebühr",
 ];
 
-/// True when a lowercase sentence speaks of the price.
+/// True when a lowercase sentence speaks of the price. "По договорённости" alone speaks of the
+/// price unless the sentence is about the timetable ("расписание — по договорённости с группой").
 fn speaks_of_price(lower: &str) -> bool {
-    lower
+    let cues: Vec<&str> = lower
         .split(|c: char| !c.is_alphanumeric())
-        .any(|w| PRICE_CUE_WORDS.contains(&w) || PRICE_CUE_STEMS.iter().any(|s| w.starts_with(s)))
+        .filter(|w| PRICE_CUE_WORDS.contains(w) || PRICE_CUE_STEMS.iter().any(|s| w.starts_with(s)))
+        .collect();
+    if cues.is_empty() {
+        return false;
+    }
+    let agreement_only = cues.iter().all(|w| w.starts_with("договор"));
+    !agreement_only || super::schedule::unknown_timetable(lower).is_none()
 }
 
 /// Words before an amount (in its sentence) that say what it pays for.
@@ -475,7 +536,7 @@ fn amounts_in(sentence: &str, default_currency: Option<&str>) -> Vec<Amount> {
         if symbol.trim_end_matches('.').eq_ignore_ascii_case("р") && (1900.0..2100.0).contains(&low) {
             continue;
         }
-        if is_time_or_date(sentence, a.map_or(0, |m| m.start())) {
+        if is_time_or_date(sentence, a.map_or(0, |m| m.start())) || for_something_else(sentence, whole.start()) {
             continue;
         }
         let kop = caps.name("kop").and_then(|k| k.as_str().parse::<f64>().ok()).unwrap_or(0.0) / 100.0;
@@ -646,6 +707,30 @@ mod tests {
     }
 
     #[test]
+    fn amounts_for_something_else_are_no_price() {
+        // (text, free, amount)
+        for (text, free, amount) in [
+            ("Вход свободный, книги можно будет купить по издательским ценам — от 3 руб.", true, None),
+            ("Удзел бясплатны, кнігу набываеце самі (каля 25 руб.).", true, None),
+            ("Free admission; the catalogue can be bought at the desk for BYN 12.", true, None),
+            ("Билет — 10 руб., книги можно будет купить от 3 руб.", false, Some(10.0)),
+            ("Билеты можно купить в кассе за 10 руб.", false, Some(10.0)),
+            ("Tickets can be purchased online, BYN 15.", false, Some(15.0)),
+        ] {
+            let p = price(text);
+            assert_eq!((p.free, p.amount), (free, amount), "{text}");
+        }
+        assert_eq!(
+            read("Конкурс прошёл в декабре. Победители получили сертификаты книжного магазина на 50 руб.", None),
+            Reading::Nothing
+        );
+        assert_eq!(read("The winner receives a prize of BYN 100.", None), Reading::Nothing);
+        // Look-alikes: a premiere, a recognised master.
+        assert_eq!(price("Премьера спектакля: 15 руб.").amount, Some(15.0));
+        assert_eq!(price("Ведёт признанный мастер, 20 руб. за занятие.").amount, Some(20.0));
+    }
+
+    #[test]
     fn times_dates_and_years_are_no_prices() {
         assert_eq!(read("Начало в 18.30, 12.01.2027. Группа до 12 человек.", None), Reading::Nothing);
         assert_eq!(read("Лекцыя 12 студзеня 2027 г.", None), Reading::Nothing);
@@ -675,6 +760,9 @@ mod tests {
             assert!(matches!(read(text, None), Reading::Unreadable(_)), "{text}: {:?}", read(text, None));
         }
         assert_eq!(read("Лекция о модерне. Регистрация по ссылке.", None), Reading::Nothing);
+        // An agreement about the timetable says nothing of the price.
+        assert_eq!(read("Дальнейшее расписание — по договорённости с группой.", None), Reading::Nothing);
+        assert_eq!(read("Дни и время занятий — по договорённости.", None), Reading::Nothing);
     }
 
     #[test]

@@ -150,6 +150,7 @@ const WEEKLY: &[&str] = &[
     "every week",
     "штотыдзень",
     "раз на тыдзень",
+    "раз у тыдзень",
     "адзін раз на тыдзень",
     "кожны тыдзень",
 ];
@@ -243,10 +244,11 @@ static COUNT_RE: LazyLock<Regex> = LazyLock::new(|| {
     ))
     .expect("static regex")
 });
-static PER_WEEK_TAIL_RE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)^\s*(?:в|на|a|per|each|every)\s+(?:неделю|тыдзень|week)").expect("static regex"));
+static PER_WEEK_TAIL_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(?:в|на|у|ў|a|per|each|every)\s+(?:неделю|тыдзень|week)").expect("static regex")
+});
 static PER_WEEK_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(\d|[\p{L}]+)\s*(?:раза?|разы|times)\s*(?:в|на|a|per)\s*(?:неделю|тыдзень|week)")
+    Regex::new(r"(?i)(\d|[\p{L}]+)\s*(?:раза?|разы|times)\s*(?:в|на|у|ў|a|per)\s*(?:неделю|тыдзень|week)")
         .expect("static regex")
 });
 static TIME_RE: LazyLock<Regex> = LazyLock::new(|| {
@@ -312,6 +314,11 @@ const EXCEPT_AFTER: &[&str] = &[
     "праздник",
     "свята",
 ];
+/// Words after a weekday (in its sentence) that make it a day the place is closed, not a day of
+/// sessions: "Апошні чацвер месяца — санітарны дзень", "по понедельникам музей закрыт".
+const CLOSED_AFTER: &[&str] =
+    &["санитарн", "санітарн", "закрыт", "зачынен", "не работает", "не працуе", "closed", "cleaning day"];
+
 static UNTIL_RE: LazyLock<Regex> = LazyLock::new(|| {
     let month = &*MONTH_ALT;
     Regex::new(&format!(
@@ -321,7 +328,7 @@ static UNTIL_RE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static DAY_MONTH_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)\b(\d{{1,2}})(?:\s*(?:-|–|—|по|па|to|until)\s*(\d{{1,2}}))?\s*({})\b|\b(\d{{1,2}})\.(\d{{2}})(?:\.\d{{2,4}})?\b",
+        r"(?i)\b(?P<d1>\d{{1,2}})(?P<list>(?:\s*(?:,|и|і|and|&)\s*\d{{1,2}})*)(?:\s*(?:-|–|—|по|па|to|until)\s*(?P<d2>\d{{1,2}}))?\s*(?P<m>{})\b|\b(?P<nd>\d{{1,2}})\.(?P<nm>\d{{2}})(?:\.\d{{2,4}})?\b",
         *MONTH_ALT
     ))
     .expect("static regex")
@@ -395,9 +402,17 @@ const UNKNOWN_SCHEDULE: &[&str] = &[
 /// three words of the same sentence, a word that puts it off.
 static UNKNOWN_DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?:\bдат[ау]\b|\bdate\b|\bсрок\w*|\bтэрмін\w*)[^\w.]+(?:\w+[^\w.]+){0,3}?(?:уточн|ўдакладн|удакладн|будет|будзе|позже|пазней|later|tba|tbc|to\s+be|will\s+be|announced|сообщ|паведам|объяв|абвясц|определ|вызнач|неизвест|невядом|not\s+yet|yet\s+to)|coming\s+soon|stay\s+tuned|следите\s+за\s+(?:анонс|новост)|сачыце\s+за\s+(?:анонс|навін)",
+        r"(?i)(?:\bдат[ау]\b|\bdate\b|\bсрок\w*|\bтэрмін\w*)[^\w.]+(?:\w+[^\w.]+){0,3}?(?:уточн|ўдакладн|удакладн|будет|будзе|позже|пазней|later|tba|tbc|to\s+be|will\s+be|announced|сообщ|паведам|объяв|абвясц|определ|вызнач|неизвест|невядом|not\s+yet|yet\s+to)",
     )
     .expect("static regex")
+});
+
+/// "Coming soon", "следите за новостями": news to wait for, which is the date's only when the
+/// sentence puts off nothing else ("день недели уточняется — следите за новостями" is the
+/// timetable's).
+static WAIT_FOR_NEWS_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)coming\s+soon|stay\s+tuned|следите\s+за\s+(?:анонс|новост)|сачыце\s+за\s+(?:анонс|навін)")
+        .expect("static regex")
 });
 
 /// The phrase that says the date is not known yet, when the text has one.
@@ -408,26 +423,37 @@ pub fn unknown_date(text: &str) -> Option<String> {
         .find(|p| lower.contains(*p))
         .map(|p| (*p).to_owned())
         .or_else(|| UNKNOWN_DATE_RE.find(text).map(|m| m.as_str().to_owned()))
+        .or_else(|| {
+            super::sentences(text).into_iter().find_map(|sentence| {
+                let m = WAIT_FOR_NEWS_RE.find(sentence)?;
+                unknown_timetable(sentence).is_none().then(|| m.as_str().to_owned())
+            })
+        })
 }
 
 /// "Расписание формируется после прослушивания", "the timetable will be published later": a
 /// schedule word and, within three words of the same sentence, a word that puts it off.
 static UNKNOWN_SCHEDULE_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?:расписани|расклад|графи[кц]|schedule|timetable|dates\b|даты\b|время\b|дни\b|дні\b|days\b|times\b)\w*[^\w.]+(?:\w+[^\w.]+){0,3}?(?:уточн|ўдакладн|удакладн|согласовыва|согласуе|согласуют|узгадня|формир|фармір|фармуе|составл|складз|определ|вызнач|будет|будзе|позже|пазней|later|tba|tbc|tbd|to\s+be|will\s+be|to\s+follow|after|после|пасля|announced|agreed|arranged)",
+        r"(?i)(?:расписани|расклад|графи[кц]|schedule|timetable|dates\b|даты\b|время\b|дни\b|дні\b|days\b|times\b|день\s+недели\b|дзень\s+тыдня\b|day\s+of\s+the\s+week\b|weekdays?\b)\w*[^\w.]+(?:\w+[^\w.]+){0,3}?(?:уточн|ўдакладн|удакладн|согласовыва|согласуе|согласуют|узгадня|формир|фармір|фармуе|составл|складз|определ|вызнач|будет|будзе|позже|пазней|later|tba|tbc|tbd|to\s+be|will\s+be|to\s+follow|after|после|пасля|announced|agreed|arranged|договор|дамоў|agreement|arrangement)",
     )
     .expect("static regex")
 });
 
-/// The phrase that says the schedule (or the date) is not known yet, when the text has one.
-pub fn unknown_schedule(text: &str) -> Option<String> {
+/// The phrase that says the timetable (the days, times or dates of the sessions) is not known
+/// yet, when the text has one.
+pub fn unknown_timetable(text: &str) -> Option<String> {
     let lower = text.to_lowercase();
     UNKNOWN_SCHEDULE
         .iter()
         .find(|p| lower.contains(*p))
         .map(|p| (*p).to_owned())
         .or_else(|| UNKNOWN_SCHEDULE_RE.find(text).map(|m| m.as_str().to_owned()))
-        .or_else(|| unknown_date(text))
+}
+
+/// The phrase that says the schedule (or the date) is not known yet, when the text has one.
+pub fn unknown_schedule(text: &str) -> Option<String> {
+    unknown_timetable(text).or_else(|| unknown_date(text))
 }
 
 /// One word of the text with its byte offset.
@@ -524,21 +550,41 @@ pub fn read(text: &str) -> Option<Plan> {
         })
         .collect();
     let in_except = |pos: usize| except_spans.iter().any(|(a, b)| (*a..*b).contains(&pos));
+    let closed_after = |pos: usize| {
+        let tail = &lower[pos..];
+        let clause = &tail[..tail.find(['.', ';', '\n']).unwrap_or(tail.len())];
+        CLOSED_AFTER.iter().any(|cue| clause.contains(cue))
+    };
 
     // Dates that are exceptions.
     for c in DAY_MONTH_RE.captures_iter(&lower) {
         let Some(all) = c.get(0) else { continue };
         let tail = &lower[all.end()..];
+        // "8 марта — выходной, ..." (the cue before the comma), "11 траўня — Радаўніца, заняткаў
+        // няма" (after it, with no other number in the clause to take the cue).
         let clause = &tail[..tail.find(['.', ';', ',', '\n']).unwrap_or(tail.len())];
-        if !in_except(all.start()) && !EXCEPT_AFTER.iter().any(|cue| clause.contains(cue)) {
+        let sentence = &tail[..tail.find(['.', ';', '\n', ')']).unwrap_or(tail.len())];
+        let cue_after = EXCEPT_AFTER.iter().any(|cue| clause.contains(cue))
+            || (!sentence.chars().any(|c| c.is_ascii_digit()) && EXCEPT_AFTER.iter().any(|cue| sentence.contains(cue)));
+        if !in_except(all.start()) && !cue_after {
             continue;
         }
-        if let (Some(d1), Some(m)) = (c.get(1), c.get(3)) {
+        if let (Some(d1), Some(m)) = (c.name("d1"), c.name("m")) {
             let Some(month) = month_number(m.as_str()) else { continue };
             let first: u32 = d1.as_str().parse().unwrap_or(0);
-            let last: u32 = c.get(2).and_then(|d| d.as_str().parse().ok()).unwrap_or(first);
-            plan.except.extend((first..=last.min(31)).map(|d| (d, month)));
-        } else if let (Some(d), Some(m)) = (c.get(4), c.get(5))
+            let last: u32 = c.name("d2").and_then(|d| d.as_str().parse().ok()).unwrap_or(first);
+            // "1 и 8 мая", "24 и 31 марта": every day of the list (the first not a time's minutes).
+            let listed: Vec<u32> = c.name("list").map_or(Vec::new(), |l| {
+                l.as_str().split(|ch: char| !ch.is_ascii_digit()).filter_map(|n| n.parse().ok()).collect()
+            });
+            let after_clock = lower[..d1.start()].ends_with([':', '.']);
+            if !after_clock {
+                plan.except.push((first, month));
+            }
+            plan.except.extend(listed.iter().filter(|d| (1..=31).contains(*d)).map(|d| (*d, month)));
+            let from = listed.last().copied().unwrap_or(first);
+            plan.except.extend((from + 1..=last.min(31)).map(|d| (d, month)));
+        } else if let (Some(d), Some(m)) = (c.name("nd"), c.name("nm"))
             && let (Ok(day), Ok(month)) = (d.as_str().parse(), m.as_str().parse())
         {
             plan.except.push((day, month));
@@ -564,7 +610,7 @@ pub fn read(text: &str) -> Option<Plan> {
     let mut days_in_order: Vec<(usize, u32)> = Vec::new();
     for (i, &(pos, word)) in ws.iter().enumerate() {
         let Some(day) = weekday_of(word) else { continue };
-        if in_except(pos) {
+        if in_except(pos) || closed_after(pos) {
             excluded.push(day);
             continue;
         }
@@ -593,7 +639,7 @@ pub fn read(text: &str) -> Option<Plan> {
     // before a weekday, with a month word after it.
     if lower.contains("месяц") || lower.contains("month") || lower.contains("месяца") {
         for (i, &(pos, word)) in ws.iter().enumerate() {
-            if weekday_of(word).is_none() {
+            if weekday_of(word).is_none() || closed_after(pos) {
                 continue;
             }
             // The month word follows the weekday closely ("субботу месяца", "Friday of every month").
@@ -612,12 +658,39 @@ pub fn read(text: &str) -> Option<Plan> {
         }
     }
     plan.of_month.sort_unstable();
+    // "будни", "выходные": in an exception ("штодня акрамя выхадных") they are days without
+    // sessions.
+    let mentions = |stems: &[&str]| -> (bool, bool) {
+        let mut found = (false, false);
+        for stem in stems {
+            for (at, _) in lower.match_indices(stem) {
+                if lower[..at].chars().next_back().is_some_and(char::is_alphanumeric) {
+                    continue;
+                }
+                // "кроме выходных" is weekends off; "8 мая — выходной" is its own cue, a day off.
+                if except_spans.iter().any(|(a, b)| *a < at && at < *b) {
+                    found.1 = true;
+                } else {
+                    found.0 = true;
+                }
+            }
+        }
+        found
+    };
     let lw = learncity_model::taxonomy::Words::new(&lower);
+    let (working_days, no_working_days) = mentions(WORKING_DAYS);
+    let (weekends, no_weekends) = mentions(WEEKENDS);
+    if no_weekends {
+        excluded.extend([5, 6]);
+    }
+    if no_working_days {
+        excluded.extend(0..5);
+    }
     if EVERY_DAY.iter().any(|p| lower.contains(p)) {
         days_in_order.extend((0..7).map(|d| (0, d)));
-    } else if lw.match_any(WORKING_DAYS) {
+    } else if working_days {
         days_in_order.extend((0..5).map(|d| (0, d)));
-    } else if lw.match_any(WEEKENDS) && days_in_order.is_empty() {
+    } else if weekends && days_in_order.is_empty() {
         days_in_order.extend((5..7).map(|d| (0, d)));
     }
     for d in &excluded {
@@ -671,7 +744,7 @@ pub fn read(text: &str) -> Option<Plan> {
         // "2 занятия в неделю" and "twice a week" are a rhythm, not a count.
         let after = c.get(0).map_or("", |m| &lower[m.end()..]);
         let rhythm = c.name("w").is_some()
-            && c.name("adj").is_some_and(|a| ["a", "в", "на", "у", "per", "each", "every"].contains(&a.as_str()));
+            && c.name("adj").is_some_and(|a| ["a", "в", "на", "у", "ў", "per", "each", "every"].contains(&a.as_str()));
         if rhythm || PER_WEEK_TAIL_RE.is_match(after) {
             plan.per_week.get_or_insert(n);
             continue;
@@ -684,8 +757,10 @@ pub fn read(text: &str) -> Option<Plan> {
     }
     found |= plan.count.is_some() || plan.weeks.is_some();
 
-    if let Some(c) = PER_WEEK_RE.captures(&lower) {
-        plan.per_week = c.get(1).and_then(|m| number_of(m.as_str())).or(plan.per_week);
+    // "2 раза в неделю"; "будзем раз на тыдзень" names no number and is weekly.
+    let stated = PER_WEEK_RE.captures_iter(&lower).find_map(|c| c.get(1).and_then(|m| number_of(m.as_str())));
+    if let Some(n) = stated {
+        plan.per_week = Some(n);
     } else if plan.per_week.is_none()
         && (WEEKLY.iter().any(|p| lower.contains(p)) || lw.match_any(&["каждую", "каждый", "кожную", "кожны", "every"]))
     {
@@ -699,6 +774,12 @@ pub fn read(text: &str) -> Option<Plan> {
 pub type Laid = (NaiveDateTime, Option<NaiveDateTime>);
 
 impl Plan {
+    /// True when the plan names a rhythm (weekdays, so many a week, every other week, days of
+    /// the month): sessions that repeat, whether or not the text says how often in all.
+    pub fn repeats(&self) -> bool {
+        !self.weekdays.is_empty() || self.per_week.is_some() || self.every_weeks > 1 || !self.of_month.is_empty()
+    }
+
     /// Sessions from `first` (the known first session's local start; a date-only start is
     /// `None` time) up to `last_day` (the known last day) or `count` sessions, whichever the
     /// text and the document give. `Err` says why the sessions cannot be laid out.
@@ -885,6 +966,35 @@ mod tests {
         // "вторникам" is no ordinal, and a monthly price is no monthly rhythm.
         let p = read("Курс из 24 занятий: по вторникам и пятницам в 16:00. Абонемент на месяц — 140 руб.").unwrap();
         assert!(p.of_month.is_empty());
+        // A day the place is closed is no day of sessions.
+        assert_eq!(read("Апошні чацвер месяца — санітарны дзень."), None);
+        assert_eq!(read("Last Thursday of the month the museum is closed."), None);
+        let p = read("Занятия по средам в 18:00; по понедельникам музей закрыт.").unwrap();
+        assert_eq!(p.weekdays.keys().copied().collect::<Vec<_>>(), [2]);
+        // Holidays and breaks the text names: lists of days, a holiday's name before the cue,
+        // weekends in an exception.
+        for (text, except) in [
+            ("Занятия по субботам с 10:00 до 13:00 (1 и 8 мая занятий нет).", vec![(1, 5), (8, 5)]),
+            ("По средам. Перерыв на весенние каникулы: 24 и 31 марта занятий нет.", vec![(24, 3), (31, 3)]),
+            ("Кожную суботу а 10:00 (акрамя 1 і 8 траўня).", vec![(1, 5), (8, 5)]),
+            ("Wednesdays 18:00. No classes on 3, 10 and 17 March.", vec![(3, 3), (10, 3), (17, 3)]),
+            ("па аўторках а 16:00 (11 траўня — Радаўніца, заняткаў няма).", vec![(11, 5)]),
+            ("С 12 января по средам в 18:00, нет занятий 7 февраля.", vec![(7, 2)]),
+            ("Занятия по субботам в 12:00; 8 мая — выходной.", vec![(8, 5)]),
+            ("По субботам; перерыв с 1 по 7 января.", (1..=7).map(|d| (d, 1)).collect()),
+        ] {
+            let mut got = read(text).map(|p| p.except).unwrap_or_default();
+            got.sort_unstable();
+            assert_eq!(got, except, "{text}");
+        }
+        let p = read("Змена з 7 па 18 чэрвеня, штодня акрамя выхадных, 9:00–18:00.").unwrap();
+        assert_eq!(p.weekdays.keys().copied().collect::<Vec<_>>(), [0, 1, 2, 3, 4]);
+        let p = read("Занятия по субботам в 12:00; 8 мая — выходной.").unwrap();
+        assert_eq!(p.weekdays.keys().copied().collect::<Vec<_>>(), [5]);
+        let p = read("Every day except weekends, 10:00.").unwrap();
+        assert_eq!(p.weekdays.len(), 5);
+        let p = read("по выходным в 12:00").unwrap();
+        assert_eq!(p.weekdays.keys().copied().collect::<Vec<_>>(), [5, 6]);
         let p = read("по субботам в 12:00, до 29 мая").unwrap();
         assert_eq!(p.until, Some((29, 5)));
         // 16 January 2027 is a Saturday; 29 May the last one.
@@ -956,5 +1066,44 @@ mod tests {
         assert!(unknown_schedule("Дни занятий определяются после собрания.").is_some());
         assert!(unknown_schedule("Timetable to follow.").is_some());
         assert!(unknown_schedule("Расписание: вт и чт 18:30. После занятия — чай.").is_none());
+    }
+
+    #[test]
+    fn a_put_off_timetable_is_no_put_off_date() {
+        // (text, the timetable is unknown, the date is unknown)
+        for (text, timetable, date) in [
+            ("Встречи раз в неделю, день недели уточняется — следите за новостями.", true, false),
+            ("Сустрэчы раз на тыдзень, дзень тыдня ўдакладняецца.", true, false),
+            ("Weekly meetings; the day of the week is to be announced.", true, false),
+            ("Дальнейшее расписание — по договорённости с группой.", true, false),
+            ("Далейшы расклад — па дамоўленасці з групай.", true, false),
+            ("After the first meeting the schedule is by agreement.", true, false),
+            ("Новый сезон скоро — следите за новостями.", false, true),
+            ("Stay tuned for the spring programme.", false, true),
+        ] {
+            assert_eq!(unknown_timetable(text).is_some(), timetable, "{text}");
+            assert_eq!(unknown_date(text).is_some(), date, "{text}");
+            assert!(unknown_schedule(text).is_some(), "{text}");
+        }
+    }
+
+    #[test]
+    fn rhythms_repeat_counts_alone_do_not() {
+        for (text, repeats) in [
+            ("Каждую пятницу в 19:00, начиная с 15 января", true),
+            ("по средам", true),
+            ("Weekly from 3 March", true),
+            ("Занятия 2 раза в неделю.", true),
+            ("сустракацца будзем раз на тыдзень", true),
+            ("раз у тыдзень, дзень удакладняецца", true),
+            ("два разы ў тыдзень", true),
+            ("Встречи проходят раз в неделю", true),
+            ("раз в две недели", true),
+            ("последний четверг месяца", true),
+            ("Курс из 8 занятий", false),
+            ("6 weeks", false),
+        ] {
+            assert_eq!(read(text).is_some_and(|p| p.repeats()), repeats, "{text}");
+        }
     }
 }
