@@ -232,12 +232,12 @@ fn deduplication_on_independent_cities() {
     let dev3 = evaluate("dev3", details);
     let test = evaluate("test", false);
     // Floors at the figures measured when this test was last changed (2026-12-07: dev
-    // 1.000/0.947, dev2 1.000/0.904, dev3 0.945/0.887, test 0.962/0.915, look-alikes
+    // 1.000/0.947, dev2 1.000/0.904, dev3 0.977/0.887, test 0.962/0.915, look-alikes
     // merged 0 / 0 / 3 / 0): a change that loses them fails here. The target on the
     // test half is precision 0.98 and recall 0.95.
     assert!(dev.precision >= 0.99 && dev.recall >= 0.94, "dev: {:.3} / {:.3}", dev.precision, dev.recall);
     assert!(dev2.precision >= 0.99 && dev2.recall >= 0.89, "dev2: {:.3} / {:.3}", dev2.precision, dev2.recall);
-    assert!(dev3.precision >= 0.92 && dev3.recall >= 0.88, "dev3: {:.3} / {:.3}", dev3.precision, dev3.recall);
+    assert!(dev3.precision >= 0.96 && dev3.recall >= 0.88, "dev3: {:.3} / {:.3}", dev3.precision, dev3.recall);
     assert!(test.precision >= 0.95 && test.recall >= 0.90, "test: {:.3} / {:.3}", test.precision, test.recall);
     assert_eq!(dev.lookalikes_merged + dev2.lookalikes_merged + test.lookalikes_merged, 0, "look-alikes merged");
     assert!(dev3.lookalikes_merged <= 3, "look-alikes merged in dev3: {}", dev3.lookalikes_merged);

@@ -36,8 +36,9 @@
 //!    is a match of its own and the pair's titles share something: an organiser's item and a
 //!    library's reworded copy do not keep the portal's copy away). The other
 //!    edges are taken best first (ties by key) and join two
-//!    groups only when no member of one conflicts with a member of the other: matches never
-//!    chain two conflicting offerings into one entry. The result depends only on the set of
+//!    groups only when no member of one conflicts with a member of the other — and, for an edge
+//!    below the match score, none is in another room of one building than a member of the
+//!    other: matches never chain two conflicting offerings into one entry. The result depends only on the set of
 //!    offerings, never on their order.
 
 use std::collections::HashMap;
@@ -707,13 +708,23 @@ pub fn partition(items: &[&Features], edges: &[(usize, usize, f64)], t: &Thresho
     // Greedy joins under cannot-link constraints.
     let mut group_of: Vec<usize> = (0..items.len()).collect();
     let mut members: Vec<Vec<usize>> = (0..items.len()).map(|i| vec![i]).collect();
-    for (i, j, _) in sorted {
+    for (i, j, s) in sorted {
         let (gi, gj) = (group_of[i], group_of[j]);
         if gi == gj {
             continue;
         }
         let clash = members[gi].iter().any(|&x| members[gj].iter().any(|&y| conflict(items[x], items[y], t).is_some()));
         if clash {
+            continue;
+        }
+        // A weak join (below the match score) does not chain two groups where any two members
+        // are held apart by a gate (two rooms, starts apart, venues that differ): the digest's
+        // vague item that fits the library's teen quest and the IT school's cyber quest joins one.
+        let held = s < t.match_score
+            && members[gi]
+                .iter()
+                .any(|&x| members[gj].iter().any(|&y| assess(items[x], items[y], t).gate == Some(Gate::OtherRooms)));
+        if held {
             continue;
         }
         let (keep, gone) = (gi.min(gj), gi.max(gj));

@@ -438,3 +438,33 @@ fn a_re_announcement_joins_an_offering_whatever_its_other_re_announcements_are_c
     assert_eq!(title_similarity(&portal, &library, t.token_similarity), 0.0);
     assert_eq!(clusters(&[organiser, library, portal], &t), vec![vec![0, 1, 2]]);
 }
+
+#[test]
+fn a_weak_match_does_not_chain_two_rooms_into_one_entry() {
+    let t = Thresholds::default();
+    let at = Some("2027-04-24T19:00:00+03:00");
+    let library = "Центральная городская библиотека им. А. И. Герцена";
+    let teens = f(
+        "library",
+        "Библионочь для подростков 12–15 лет: детективная игра",
+        "Гомель",
+        at,
+        &format!("{library}, зал 101"),
+    );
+    let quest = f("itacademy", "Кибер-квест «Библиотека будущего»", "Гомель", at, &format!("{library}, зал 204"));
+    let quest_be = f(
+        "regionlib",
+        "Кібер-квэст «Бібліятэка будучыні»",
+        "Гомель",
+        at,
+        "Цэнтральная гарадская бібліятэка імя А. І. Герцэна",
+    );
+    let digest = f("digest", "🕵️ БИБЛИОНОЧЬ: детективная игра для подростков", "Гомель", at, "Библиотека Герцена");
+    assert_eq!(assess(&teens, &quest, &t).gate, Some(Gate::OtherRooms));
+    let groups = clusters(&[teens, quest, quest_be, digest], &t);
+    assert!(
+        !groups.iter().any(|g| g.contains(&0) && g.contains(&1)),
+        "the teen quest of room 101 and the cyber quest of room 204 stay apart: {groups:?}"
+    );
+    assert!(groups.iter().any(|g| g.contains(&1) && g.contains(&2)), "the quest and its translation: {groups:?}");
+}
