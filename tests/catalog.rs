@@ -653,21 +653,18 @@ async fn a_store_restored_from_a_backup_reads_on_from_its_own_offsets() {
         let store = town.store().await;
         let (stop, task) = town.start_builder();
         assert!(wait_applied(&*store, &topic, &ends(first), Duration::from_secs(90)).await, "first half");
-        let out = Command::new(env!("CARGO_BIN_EXE_learncity"))
-            .args(["backup", "--to"])
-            .arg(&backup)
-            .arg("--config")
-            .arg(town.config_path())
-            .output()
-            .unwrap();
+        let back_up = || {
+            Command::new(env!("CARGO_BIN_EXE_learncity"))
+                .args(["backup", "--to"])
+                .arg(&backup)
+                .arg("--config")
+                .arg(town.config_path())
+                .output()
+                .unwrap()
+        };
+        let out = back_up();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        let again = Command::new(env!("CARGO_BIN_EXE_learncity"))
-            .args(["backup", "--to"])
-            .arg(&backup)
-            .arg("--config")
-            .arg(town.config_path())
-            .output()
-            .unwrap();
+        let again = back_up();
         assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("exists"));
         stop.cancel();
         task.await.unwrap().unwrap();
@@ -690,6 +687,31 @@ async fn a_store_restored_from_a_backup_reads_on_from_its_own_offsets() {
 fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// An upsert of `o` as an older builder kept it, unable to read a field of this release's.
+fn older_builders_dead_letter(topic: &str, o: &Offering, partition: i32, offset: i64) -> learncity_store::DeadLetter {
+    learncity_store::DeadLetter {
+        record: learncity_store::OutboxRecord {
+            topic: topic.to_owned(),
+            key: Some(o.key().into_bytes()),
+            value: Some(serde_json::to_vec(o).unwrap()),
+            headers: vec![("event-type".into(), b"upsert".to_vec()), ("schema-version".into(), b"1".to_vec())],
+        },
+        partition,
+        offset,
+        kind: "invalid-json".into(),
+        reason: "unknown field `place` (an older builder)".into(),
+    }
+}
+
+/// Waits until the builder has taken the replay of dead letter `id` and forgotten it.
+async fn wait_forgotten(store: &dyn CatalogStore, id: i64) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while store.dead_letter(id).await.unwrap().is_some() {
+        assert!(Instant::now() < deadline, "dead letter {id} replayed is never forgotten");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 /// `learncity dead-letters` on what the running builder keeps.
@@ -760,18 +782,7 @@ async fn dead_letters_are_kept_listed_and_replayed() {
     // Records an older builder could not apply (kept as it kept them): one the store has a newer
     // read of, and one it does not know.
     let partition = partition_for(city_key(Some("Vitebsk"), "library").as_bytes(), PARTITIONS);
-    let letter = |o: &Offering, offset: i64| learncity_store::DeadLetter {
-        record: learncity_store::OutboxRecord {
-            topic: offerings.clone(),
-            key: Some(o.key().into_bytes()),
-            value: Some(serde_json::to_vec(o).unwrap()),
-            headers: vec![("event-type".into(), b"upsert".to_vec()), ("schema-version".into(), b"1".to_vec())],
-        },
-        partition,
-        offset,
-        kind: "invalid-json".into(),
-        reason: "unknown field `place` (an older builder)".into(),
-    };
+    let letter = |o: &Offering, offset: i64| older_builders_dead_letter(&offerings, o, partition, offset);
     let stale = now.clone().fetched(chrono::Utc::now() - chrono::Duration::days(30));
     let fresh = offering("library", "later", "Лекция о Шагале").city("Vitebsk").at(&in_days(5, 18));
     let changes = learncity_store::Changeset {
@@ -786,11 +797,7 @@ async fn dead_letters_are_kept_listed_and_replayed() {
     let (ok, out, err) = dead_letters_cli(&config, &["replay", &ids[1].to_string()]);
     assert!(ok && out.contains("1 dead letter(s) to replay"), "{out}{err}");
     wait_for(&*store, "the replayed record applied", |e| sources_of(e, "library/later").is_some()).await;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while store.dead_letter(ids[1]).await.unwrap().is_some() {
-        assert!(Instant::now() < deadline, "a replayed dead letter is forgotten once published");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_forgotten(&*store, ids[1]).await;
     let left: Vec<i64> = store.dead_letters(10).await.unwrap().iter().map(|d| d.id).collect();
     assert_eq!(left, [broken_id, ids[0]], "what was not replayed is still kept");
     stop.cancel();
@@ -830,28 +837,13 @@ async fn in_the_standalone_mode_dead_letters_are_kept_and_replayed() {
     );
 
     let good = offering("library", "replayed", "Лекция о Шагале").city("Vitebsk").at(&in_days(5, 18));
-    let letter = learncity_store::DeadLetter {
-        record: learncity_store::OutboxRecord {
-            topic: topic.clone(),
-            key: Some(good.key().into_bytes()),
-            value: Some(serde_json::to_vec(&good).unwrap()),
-            headers: vec![("event-type".into(), b"upsert".to_vec()), ("schema-version".into(), b"1".to_vec())],
-        },
-        partition: 0,
-        offset: 99,
-        kind: "invalid-json".into(),
-        reason: "an older builder".into(),
-    };
+    let letter = older_builders_dead_letter(&topic, &good, 0, 99);
     store.apply(&learncity_store::Changeset { dead_letters: vec![letter], ..Default::default() }).await.unwrap();
     let id = store.dead_letters(10).await.unwrap().last().unwrap().id;
     let (ok, out, err) = dead_letters_cli(&config_path, &["replay", &id.to_string()]);
     assert!(ok, "{out}{err}");
     wait_for(&*store, "the replayed record applied", |e| sources_of(e, "library/replayed").is_some()).await;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while store.dead_letter(id).await.unwrap().is_some() {
-        assert!(Instant::now() < deadline, "a replayed dead letter is forgotten once applied");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_forgotten(&*store, id).await;
     assert_eq!(store.dead_letters(10).await.unwrap().len(), 1, "the broken record is still kept");
     stop.cancel();
     builder.await.unwrap().unwrap();

@@ -559,3 +559,53 @@ async fn the_api_is_rate_limited_per_client_and_pages_are_not() {
         }
     }
 }
+
+/// The API and the exports are open data: any web page may read them (CORS, `X-Total-Count`
+/// exposed), answers are compressed when the client accepts it and cacheable for a minute;
+/// residents' pages share nothing across origins, and errors are not cached (issue 19).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_data_is_shared_with_any_site_compressed_and_cacheable() {
+    let s = Service::start(&city()).await;
+    let raw = reqwest::Client::builder().no_gzip().no_brotli().no_deflate().no_zstd().build().unwrap();
+    let origin = "https://www.vitebsk.example";
+    let api = format!("{}/api/v1/entries", s.base);
+    let r = raw.get(&api).header("Origin", origin).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+    let exposed = r.headers()["access-control-expose-headers"].to_str().unwrap().to_ascii_lowercase();
+    assert!(exposed.contains("x-total-count"), "{exposed}");
+    assert_eq!(r.headers()["cache-control"], "public, max-age=60");
+    let plain = r.bytes().await.unwrap().len();
+
+    let preflight = raw
+        .request(reqwest::Method::OPTIONS, &api)
+        .header("Origin", origin)
+        .header("Access-Control-Request-Method", "GET")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    assert!(preflight.headers()["access-control-allow-methods"].to_str().unwrap().contains("GET"));
+
+    for path in ["/export.ics", "/export.atom", "/export.json"] {
+        let r = raw.get(format!("{}{path}", s.base)).header("Origin", origin).send().await.unwrap();
+        assert_eq!(r.headers()["access-control-allow-origin"], "*", "{path}");
+        assert_eq!(r.headers()["cache-control"], "public, max-age=60", "{path}");
+    }
+    for encoding in ["gzip", "br"] {
+        let r = raw.get(&api).header("Accept-Encoding", encoding).send().await.unwrap();
+        assert_eq!(r.headers()["content-encoding"], encoding);
+        let packed = r.bytes().await.unwrap().len();
+        assert!(packed * 2 < plain, "{encoding}: {packed} bytes of {plain}");
+    }
+    // The default client (as a browser) decompresses and reads the same answer.
+    assert_eq!(s.json("/api/v1/entries").await.1["total"], 3);
+
+    let page = raw.get(format!("{}/", s.base)).header("Origin", origin).send().await.unwrap();
+    assert!(page.headers().get("access-control-allow-origin").is_none(), "pages are not shared across origins");
+    assert!(page.headers().get("cache-control").is_none_or(|v| v != "public, max-age=60"));
+    let bad = raw.get(format!("{api}?mode=boat")).header("Origin", origin).send().await.unwrap();
+    assert_eq!(bad.status(), 400);
+    assert!(bad.headers().get("cache-control").is_none(), "an error is not cached");
+    assert_eq!(bad.headers()["access-control-allow-origin"], "*", "a page can read why it was refused");
+}

@@ -125,18 +125,40 @@ pub fn router(state: AppState) -> Router {
 
 fn routes(state: AppState, api_limit: Arc<ApiRateLimit>) -> Router {
     let api = api::router().layer(tower_governor::GovernorLayer::new(api_limit).error_handler(api_limited));
+    // The catalogue's open data — the API and the exports — may be read by any web page (a city
+    // site's widget) and cached for a minute; the residents' pages are not.
+    let open_data = Router::new()
+        .route("/export.ics", get(export_ical))
+        .route("/export.atom", get(export_atom))
+        .route("/export.json", get(export_json_feed))
+        .nest("/api/v1", api)
+        .layer(axum::middleware::map_response(open_data_cache))
+        .layer(
+            tower_http::cors::CorsLayer::new()
+                .allow_origin(tower_http::cors::Any)
+                .allow_methods([axum::http::Method::GET, axum::http::Method::HEAD])
+                .expose_headers([TOTAL_COUNT, header::RETRY_AFTER]),
+        );
     Router::new()
         .route("/", get(home))
         .route("/entry/{id}", get(entry_page))
         .route("/providers", get(providers_page))
         .route("/provider/{id}", get(provider_page))
         .route("/health/providers", get(health_page))
-        .route("/export.ics", get(export_ical))
-        .route("/export.atom", get(export_atom))
-        .route("/export.json", get(export_json_feed))
-        .nest("/api/v1", api)
+        .merge(open_data)
         .fallback(not_found)
         .with_state(state)
+        // gzip or Brotli when the client accepts it (a page of 100 API entries is ~170 KB raw).
+        .layer(tower_http::compression::CompressionLayer::new())
+}
+
+/// `Cache-Control` of a successful answer of the API or an export: the store changes within
+/// seconds, so a minute; errors and refusals (400, 429) are not cached.
+async fn open_data_cache(mut response: Response) -> Response {
+    if response.status().is_success() && !response.headers().contains_key(header::CACHE_CONTROL) {
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
+    }
+    response
 }
 
 fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
