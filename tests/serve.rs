@@ -609,3 +609,26 @@ async fn open_data_is_shared_with_any_site_compressed_and_cacheable() {
     assert!(bad.headers().get("cache-control").is_none(), "an error is not cached");
     assert_eq!(bad.headers()["access-control-allow-origin"], "*", "a page can read why it was refused");
 }
+
+/// Search engines find every entry page (sitemap.xml, with each entry's last change) and are
+/// kept off the API, the exports and the operators' page (robots.txt) (issue 19).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crawlers_get_robots_and_a_sitemap_of_every_entry() {
+    let entries = city();
+    let s = Service::start(&entries).await;
+    let (status, robots) = s.get("/robots.txt").await;
+    assert_eq!(status, 200);
+    for line in ["User-agent: *", "Disallow: /api/", "Disallow: /export.", "Disallow: /health/"] {
+        assert!(robots.lines().any(|l| l == line), "{line}: {robots}");
+    }
+    let sitemap_line = robots.lines().find(|l| l.starts_with("Sitemap: ")).expect("a Sitemap line");
+    assert!(sitemap_line.starts_with("Sitemap: http") && sitemap_line.ends_with("/sitemap.xml"), "{sitemap_line}");
+    let (status, xml) = s.get("/sitemap.xml").await;
+    assert_eq!(status, 200);
+    assert!(xml.contains("xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\""), "{xml}");
+    assert_eq!(xml.matches("<url>").count(), entries.len() + 2, "home, providers and every entry: {xml}");
+    for e in &entries {
+        let lastmod = e.updated_at.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        assert!(xml.contains(&format!("/entry/{}</loc><lastmod>{lastmod}</lastmod>", e.id)), "{} in {xml}", e.id);
+    }
+}

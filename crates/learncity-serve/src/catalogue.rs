@@ -102,6 +102,14 @@ impl Catalogue {
         ids.iter().filter_map(|id| entries.get(id).cloned()).collect()
     }
 
+    /// Every live entry's id and last change, by id.
+    pub fn ids_and_updates(&self) -> Vec<(String, chrono::DateTime<chrono::Utc>)> {
+        let mut v: Vec<(String, chrono::DateTime<chrono::Utc>)> =
+            read(&self.entries).values().map(|e| (e.id.clone(), e.updated_at)).collect();
+        v.sort_unstable();
+        v
+    }
+
     /// Number of live entries.
     pub fn len(&self) -> usize {
         read(&self.entries).len()

@@ -29,6 +29,7 @@ pub mod pages;
 pub mod params;
 pub mod server;
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use axum::Router;
@@ -145,11 +146,52 @@ fn routes(state: AppState, api_limit: Arc<ApiRateLimit>) -> Router {
         .route("/providers", get(providers_page))
         .route("/provider/{id}", get(provider_page))
         .route("/health/providers", get(health_page))
+        .route("/robots.txt", get(robots))
+        .route("/sitemap.xml", get(sitemap))
         .merge(open_data)
         .fallback(not_found)
         .with_state(state)
         // gzip or Brotli when the client accepts it (a page of 100 API entries is ~170 KB raw).
         .layer(tower_http::compression::CompressionLayer::new())
+}
+
+/// What crawlers may index: the pages residents read, not the API, the exports or the
+/// operators' health page; where the sitemap is.
+async fn robots(State(state): State<AppState>) -> Response {
+    let body = format!(
+        "User-agent: *\nDisallow: /api/\nDisallow: /export.\nDisallow: /health/\nSitemap: {}/sitemap.xml\n",
+        state.public_url()
+    );
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
+}
+
+/// URLs a sitemap file may hold (sitemaps.org).
+const SITEMAP_MAX_URLS: usize = 50_000;
+
+/// The home page, the providers page and every entry page, each entry with its last change.
+async fn sitemap(State(state): State<AppState>) -> Response {
+    let base = state.public_url();
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for path in ["/", "/providers"] {
+        let _ = writeln!(xml, "<url><loc>{}{path}</loc></url>", pages::esc(base));
+    }
+    let entries = state.catalogue.ids_and_updates();
+    if entries.len() + 2 > SITEMAP_MAX_URLS {
+        tracing::warn!(entries = entries.len(), "the sitemap holds the first {SITEMAP_MAX_URLS} URLs only");
+    }
+    for (id, updated) in entries.iter().take(SITEMAP_MAX_URLS - 2) {
+        let _ = writeln!(
+            xml,
+            "<url><loc>{}/entry/{}</loc><lastmod>{}</lastmod></url>",
+            pages::esc(base),
+            pages::esc(id),
+            updated.format("%Y-%m-%dT%H:%M:%SZ")
+        );
+    }
+    xml.push_str("</urlset>\n");
+    ([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], xml).into_response()
 }
 
 /// `Cache-Control` of a successful answer of the API or an export: the store changes within
