@@ -253,9 +253,10 @@ pub fn result_item(t: &Words, e: &Entry, now: DateTime<Utc>, lang: Lang) -> Stri
         String::new()
     };
     format!(
-        "<li><a href=\"/entry/{id}?lang={lang}\">{title}</a>{badge}<div class=\"meta\">{meta}</div><div class=\"meta\">{providers}</div></li>",
+        "<li><a href=\"/entry/{id}?lang={lang}\"{title_lang}>{title}</a>{badge}<div class=\"meta\">{meta}</div><div class=\"meta\">{providers}</div></li>",
         id = esc(&e.id),
         lang = lang.code(),
+        title_lang = lang_attr(e, lang),
         title = esc(&e.title),
         meta = meta.join(" · "),
         providers = providers.join(", "),
@@ -388,16 +389,26 @@ pub fn json_ld(e: &Entry, url: &str) -> String {
         .replace('&', "\\u0026")
 }
 
+/// ` lang="xx"` when the entry is in one language other than the page's (WCAG 3.1.2: a screen
+/// reader then speaks a Belarusian title on an English page as Belarusian); empty otherwise.
+fn lang_attr(e: &Entry, page: Lang) -> String {
+    match e.languages.as_slice() {
+        [one] if !one.eq_ignore_ascii_case(page.code()) => format!(" lang=\"{}\"", esc(one)),
+        _ => String::new(),
+    }
+}
+
 /// The page of one entry.
 pub fn entry(ctx: &PageContext<'_>, e: &Entry, public_url: &str, now: DateTime<Utc>) -> String {
     let t = ctx.lang.t();
     let url = format!("{public_url}/entry/{}", e.id);
-    let mut body = format!("<article><h1>{}</h1>", esc(&e.title));
+    let text_lang = lang_attr(e, ctx.lang);
+    let mut body = format!("<article><h1{text_lang}>{}</h1>", esc(&e.title));
     if e.status == Status::Cancelled {
         let _ = write!(body, "<p><span class=\"badge\">{}</span></p>", t.cancelled);
     }
     if let Some(s) = &e.summary {
-        let _ = write!(body, "<p>{}</p>", esc(s));
+        let _ = write!(body, "<p{text_lang}>{}</p>", esc(s));
     }
     if let Some(d) = &e.description_html {
         let _ = write!(body, "<div>{}</div>", description(d, ctx.images, t.image));
@@ -535,6 +546,25 @@ mod tests {
             "image",
         );
         assert_eq!(out, "<p>abc</p>");
+    }
+
+    #[test]
+    fn a_title_in_another_language_than_the_page_says_which() {
+        let entry = |languages: &[&str]| -> Entry {
+            serde_json::from_value(serde_json::json!({
+                "schema_version": 1, "id": "e-0000000000000001", "title": "Лекцыя пра Скарыну", "kind": "lecture",
+                "mode": "in_person", "status": "scheduled", "audience": {}, "languages": languages,
+                "sources": [], "updated_at": "2026-12-01T10:00:00Z"
+            }))
+            .unwrap()
+        };
+        assert_eq!(lang_attr(&entry(&["be"]), Lang::En), r#" lang="be""#);
+        assert_eq!(lang_attr(&entry(&["be"]), Lang::Be), "", "the page's own language needs no attribute");
+        assert_eq!(lang_attr(&entry(&["be", "ru"]), Lang::En), "", "two languages: not one to name");
+        assert_eq!(lang_attr(&entry(&[]), Lang::En), "");
+        let ctx = PageContext { lang: Lang::En, title: "Catalogue", here: "/".into(), images: ImageMode::Drop };
+        let page = super::entry(&ctx, &entry(&["be"]), "https://learn.example", Utc::now());
+        assert!(page.contains(r#"<h1 lang="be">Лекцыя пра Скарыну</h1>"#), "{page}");
     }
 
     #[test]
