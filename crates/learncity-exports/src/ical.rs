@@ -4,11 +4,11 @@
 //!
 //! Times are written in UTC (`...Z`), so the calendar needs no `VTIMEZONE`; an all-day session
 //! is a `VALUE=DATE` event whose `DTEND` is the (exclusive) day after its last day. A `UID` is
-//! `{entry id}-{session start in UTC}@learncity`, stable as long as the session keeps its start.
+//! `{entry id}-{n}@learncity`, `n` the session's place among the entry's sessions (from 1): a
+//! session moved to another time keeps its UID, so a subscribed calendar updates the event
+//! instead of deleting it and adding a new one.
 //! TEXT values are escaped ([`escape_text`]), content lines end in CRLF and are folded at 75
 //! octets ([`fold_line`]) without splitting a UTF-8 sequence or an escape.
-
-use std::collections::HashSet;
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, TimeDelta, Timelike, Utc};
 use learncity_model::{Entry, Geo, Session, Status};
@@ -66,17 +66,9 @@ fn write_entry(out: &mut String, entry: &Entry, meta: &FeedMeta, stamp: &str) {
     let modified = utc_stamp(entry.updated_at);
     let id = escape_text(&clean_text(&entry.id));
 
-    let mut uids = HashSet::new();
-    for session in &entry.sessions {
-        let Some(start_utc) = utc_stamp(session.start.with_timezone(&Utc)) else { continue };
+    for (n, session) in entry.sessions.iter().enumerate() {
         let Some((dtstart, dtend)) = times(session) else { continue };
-        // Two sessions with the same start would share a UID: the later ones get a suffix.
-        let mut uid = format!("{id}-{start_utc}@learncity");
-        let mut n = 1;
-        while !uids.insert(uid.clone()) {
-            n += 1;
-            uid = format!("{id}-{start_utc}-{n}@learncity");
-        }
+        let uid = format!("{id}-{}@learncity", n + 1);
         let cancelled = entry.status == Status::Cancelled || session.cancelled;
         let status = match entry.status {
             _ if cancelled => "CANCELLED",
