@@ -5,7 +5,8 @@
 //! (learncity) and `generator`; an entry has `id` (`urn:learncity:entry:{id}`, see
 //! [`entry_uri`](crate::entry_uri())), `title`, `updated` (the entry's `updated_at`),
 //! `link rel="alternate"` (the entry page) and `rel="related"` (the provider's page and the
-//! registration page), `author` (the organiser, when known), `summary type="text"`,
+//! registration page), `author` (the organiser, when known), `summary type="text"` (a line of
+//! when, where and the price, then the entry's summary),
 //! `content type="html"` (the sanitised description, escaped) and one `category` per
 //! catalogue category. All text is escaped, and characters XML 1.0 does not allow are dropped.
 
@@ -14,7 +15,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, SecondsFormat, Utc};
 use learncity_model::Entry;
 
-use crate::text::{clean_opt, clean_text, is_unwanted, web_url};
+use crate::text::{clean_opt, clean_text, facts_line, is_unwanted, web_url};
 use crate::{FeedMeta, GENERATOR, entry_uri};
 
 /// The Atom namespace.
@@ -70,7 +71,14 @@ fn write_entry(out: &mut String, entry: &Entry, meta: &FeedMeta) {
         }
         out.push_str("    </author>\n");
     }
-    if let Some(summary) = clean_opt(entry.summary.as_deref()) {
+    // When, where and the price first: Atom has no elements for them, and a feed reader shows
+    // the summary.
+    let facts = facts_line(entry, meta.language.as_deref());
+    let summary = match (facts, clean_opt(entry.summary.as_deref())) {
+        (Some(f), Some(s)) => Some(format!("{f}\n{s}")),
+        (f, s) => f.or(s),
+    };
+    if let Some(summary) = summary {
         element(out, 2, "summary", " type=\"text\"", &summary);
     }
     if let Some(html) = clean_opt(entry.description_html.as_deref()) {

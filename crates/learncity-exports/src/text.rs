@@ -83,6 +83,49 @@ pub(crate) fn location_line(location: Option<&Location>) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(", "))
 }
 
+/// What a feed reader shows of an offering before its description: when (the first session in
+/// its own time zone, the last one's date and how many when there are several), where (the place,
+/// or "online") and the price, joined by " · " — e.g. `2027-01-12 18:30 … 2027-02-25 (12) ·
+/// Библиотека, ул. Ленина, 5 · 15 BYN`. Words ("free", "online") in `language` (be, ru, else en).
+pub(crate) fn facts_line(entry: &Entry, language: Option<&str>) -> Option<String> {
+    let (free, online) = match language.map(|l| l.get(..2).unwrap_or(l)) {
+        Some("be") => ("бясплатна", "анлайн"),
+        Some("ru") => ("бесплатно", "онлайн"),
+        _ => ("free", "online"),
+    };
+    let mut parts: Vec<String> = Vec::new();
+    let live: Vec<&learncity_model::Session> = entry.sessions.iter().filter(|s| !s.cancelled).collect();
+    if let (Some(first), Some(last)) = (live.first(), live.last()) {
+        let mut when = if first.all_day {
+            first.start.format("%Y-%m-%d").to_string()
+        } else {
+            first.start.format("%Y-%m-%d %H:%M").to_string()
+        };
+        if live.len() > 1 {
+            let _ = write!(when, " … {} ({})", last.start.format("%Y-%m-%d"), live.len());
+        }
+        parts.push(when);
+    }
+    match location_line(entry.location.as_ref()) {
+        Some(place) => parts.push(place),
+        None if entry.online_url.is_some() || entry.mode == learncity_model::Mode::Online => {
+            parts.push(online.to_owned());
+        }
+        None => {}
+    }
+    if let Some(price) = &entry.price {
+        let amount = |a: f64| if a.fract() == 0.0 { format!("{a:.0}") } else { format!("{a:.2}") };
+        let currency = clean_opt(price.currency.as_deref()).map(|c| format!(" {c}")).unwrap_or_default();
+        match (price.free, price.amount, price.amount_max) {
+            (true, _, _) => parts.push(free.to_owned()),
+            (false, Some(a), Some(b)) if b > a => parts.push(format!("{}–{}{currency}", amount(a), amount(b))),
+            (false, Some(a), _) => parts.push(format!("{}{currency}", amount(a))),
+            _ => {}
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
 /// Provider names of the entry's sources (the id when a source has no name), each once, in
 /// source order.
 pub(crate) fn source_names(entry: &Entry) -> Vec<String> {
@@ -339,6 +382,37 @@ mod tests {
         assert_eq!(web_url(Some("https://")), None);
         assert_eq!(web_url(Some("https://x.example/a b")), None);
         assert_eq!(web_url(None), None);
+    }
+
+    #[test]
+    fn facts_line_says_when_where_and_the_price() {
+        let mut e: Entry = serde_json::from_value(serde_json::json!({
+            "schema_version": 1, "id": "e-0000000000000001", "title": "Курс", "kind": "course",
+            "mode": "in_person", "status": "scheduled", "audience": {}, "sources": [],
+            "updated_at": "2026-12-01T10:00:00Z",
+            "sessions": [
+                {"start": "2027-01-12T18:30:00+03:00"},
+                {"start": "2027-01-14T18:30:00+03:00", "cancelled": true},
+                {"start": "2027-02-25T18:30:00+03:00"}
+            ],
+            "location": {"venue": "Библиотека", "address": "ул. Ленина, 5"},
+            "price": {"free": false, "amount": 15, "amount_max": 20.5, "currency": "BYN"}
+        }))
+        .unwrap();
+        assert_eq!(
+            facts_line(&e, Some("ru")).as_deref(),
+            Some("2027-01-12 18:30 … 2027-02-25 (2) · Библиотека, ул. Ленина, 5 · 15–20.50 BYN")
+        );
+        e.sessions.truncate(1);
+        e.location = None;
+        e.mode = learncity_model::Mode::Online;
+        e.price = Some(learncity_model::Price::free());
+        assert_eq!(facts_line(&e, Some("be")).as_deref(), Some("2027-01-12 18:30 · анлайн · бясплатна"));
+        assert_eq!(facts_line(&e, None).as_deref(), Some("2027-01-12 18:30 · online · free"));
+        e.sessions.clear();
+        e.mode = learncity_model::Mode::InPerson;
+        e.price = None;
+        assert_eq!(facts_line(&e, Some("en")), None);
     }
 
     #[test]
