@@ -840,11 +840,17 @@ async fn in_the_standalone_mode_dead_letters_are_kept_and_replayed() {
     let letter = older_builders_dead_letter(&topic, &good, 0, 99);
     store.apply(&learncity_store::Changeset { dead_letters: vec![letter], ..Default::default() }).await.unwrap();
     let id = store.dead_letters(10).await.unwrap().last().unwrap().id;
+    // One read from another topic (a renamed offerings topic): no builder would take it.
+    let elsewhere = older_builders_dead_letter("learncity.offerings-old", &good, 0, 7);
+    store.apply(&learncity_store::Changeset { dead_letters: vec![elsewhere], ..Default::default() }).await.unwrap();
+    let other = store.dead_letters(10).await.unwrap().last().unwrap().id;
+    let (ok, _, err) = dead_letters_cli(&config_path, &["replay", &other.to_string()]);
+    assert!(!ok && err.contains("it was read from topic learncity.offerings-old"), "{err}");
     let (ok, out, err) = dead_letters_cli(&config_path, &["replay", &id.to_string()]);
     assert!(ok, "{out}{err}");
     wait_for(&*store, "the replayed record applied", |e| sources_of(e, "library/replayed").is_some()).await;
     wait_forgotten(&*store, id).await;
-    assert_eq!(store.dead_letters(10).await.unwrap().len(), 1, "the broken record is still kept");
+    assert_eq!(store.dead_letters(10).await.unwrap().len(), 2, "the broken record and the other topic's are kept");
     stop.cancel();
     builder.await.unwrap().unwrap();
 }

@@ -79,7 +79,8 @@ pub async fn show(config_path: &Path, id: i64) -> anyhow::Result<ExitCode> {
 /// `dead-letters replay ID... | --all [--force]`: asks for each dead letter that this binary
 /// can apply to be applied again; exit 1 when any was not.
 pub async fn replay(config_path: &Path, ids: &[i64], all: bool, force: bool) -> anyhow::Result<ExitCode> {
-    let store = store(config_path).await?;
+    let (config, store) = config_and_store(config_path).await?;
+    let topic = &config.kafka.offerings_topic;
     let letters = if all {
         store.dead_letters(LIST_LIMIT).await.context("reading the dead letters")?
     } else {
@@ -96,7 +97,7 @@ pub async fn replay(config_path: &Path, ids: &[i64], all: bool, force: bool) -> 
     let mut asked = Vec::new();
     let mut refused = letters.len() < ids.len();
     for d in &letters {
-        match replayable(d, &sources, force) {
+        match replayable(d, topic, &sources, force) {
             Ok(()) => asked.push(d.id),
             Err(why) => {
                 refused = true;
@@ -113,14 +114,25 @@ pub async fn replay(config_path: &Path, ids: &[i64], all: bool, force: bool) -> 
 }
 
 async fn store(config_path: &Path) -> anyhow::Result<std::sync::Arc<dyn CatalogStore>> {
-    let config = learncity_config::load(config_path).map_err(|e| anyhow::anyhow!("{e}"))?;
-    open_store(&config).await
+    Ok(config_and_store(config_path).await?.1)
 }
 
-/// Whether `d` may be replayed: this binary reads it, and (unless `force`) the store holds no
-/// newer read of what it carries.
-fn replayable(d: &StoredDeadLetter, sources: &[SourceRow], force: bool) -> Result<(), String> {
+async fn config_and_store(
+    config_path: &Path,
+) -> anyhow::Result<(learncity_config::Config, std::sync::Arc<dyn CatalogStore>)> {
+    let config = learncity_config::load(config_path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let store = open_store(&config).await?;
+    Ok((config, store))
+}
+
+/// Whether `d` may be replayed: it was read from the offerings topic the builders read
+/// (`topic`), this binary reads it, and (unless `force`) the store holds no newer read of what
+/// it carries.
+fn replayable(d: &StoredDeadLetter, topic: &str, sources: &[SourceRow], force: bool) -> Result<(), String> {
     let r = &d.letter.record;
+    if r.topic != topic {
+        return Err(format!("it was read from topic {}, not {topic}, the offerings topic of this config", r.topic));
+    }
     let event = decode(r.key.as_deref(), r.value.as_deref(), &r.headers)
         .map_err(|why| format!("this learncity still cannot apply it ({}: {why})", why.kind()))?;
     if force {
