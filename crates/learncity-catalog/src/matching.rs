@@ -718,8 +718,9 @@ pub fn partition(items: &[&Features], edges: &[(usize, usize, f64)], t: &Thresho
             continue;
         }
         // A weak join (below the match score) does not chain two groups where any two members
-        // are held apart by a gate (two rooms, starts apart, venues that differ): the digest's
-        // vague item that fits the library's teen quest and the IT school's cyber quest joins one.
+        // are held apart as two rooms of one building (the other gates, tried here too, cost
+        // recall): the digest's vague item that fits the library's teen quest in room 101 and
+        // the IT school's cyber quest in room 204 joins one of them.
         let held = s < t.match_score
             && members[gi]
                 .iter()

@@ -170,12 +170,12 @@ const SITEMAP_MAX_URLS: usize = 50_000;
 
 /// The home page, the providers page and every entry page, each entry with its last change.
 async fn sitemap(State(state): State<AppState>) -> Response {
-    let base = state.public_url();
+    let base = pages::esc(state.public_url());
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
     for path in ["/", "/providers"] {
-        let _ = writeln!(xml, "<url><loc>{}{path}</loc></url>", pages::esc(base));
+        let _ = writeln!(xml, "<url><loc>{base}{path}</loc></url>");
     }
     let entries = state.catalogue.ids_and_updates();
     if entries.len() + 2 > SITEMAP_MAX_URLS {
@@ -184,8 +184,7 @@ async fn sitemap(State(state): State<AppState>) -> Response {
     for (id, updated) in entries.iter().take(SITEMAP_MAX_URLS - 2) {
         let _ = writeln!(
             xml,
-            "<url><loc>{}/entry/{}</loc><lastmod>{}</lastmod></url>",
-            pages::esc(base),
+            "<url><loc>{base}/entry/{}</loc><lastmod>{}</lastmod></url>",
             pages::esc(id),
             updated.format("%Y-%m-%dT%H:%M:%SZ")
         );

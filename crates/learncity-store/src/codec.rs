@@ -72,6 +72,24 @@ where
     Ok(EntryRecord { seq: get(row, "seq", what)?, removed_reason: get(row, "removed_reason", what)?, entry, id })
 }
 
+/// The record (columns topic, key, value, and headers as text) of row `id` of `table` (`what`
+/// names the row in errors): an outbox row, or the record a dead letter keeps.
+fn record_from_columns<'r, R>(row: &'r R, table: &str, what: &str, id: i64) -> Result<OutboxRecord, StoreError>
+where
+    R: Row,
+    for<'a> &'a str: ColumnIndex<R>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+    Option<Vec<u8>>: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let headers: String = get(row, "headers", what)?;
+    Ok(OutboxRecord {
+        topic: get(row, "topic", what)?,
+        key: get(row, "key", what)?,
+        value: get(row, "value", what)?,
+        headers: decode_headers(table, id, &headers)?,
+    })
+}
+
 /// An outbox record from an `outbox` row (columns id, topic, key, value, and headers as text).
 pub(crate) fn outbox_from_row<'r, R>(row: &'r R) -> Result<StoredOutbox, StoreError>
 where
@@ -83,16 +101,7 @@ where
 {
     let what = "an outbox row";
     let id: i64 = get(row, "id", what)?;
-    let headers: String = get(row, "headers", what)?;
-    Ok(StoredOutbox {
-        id,
-        record: OutboxRecord {
-            topic: get(row, "topic", what)?,
-            key: get(row, "key", what)?,
-            value: get(row, "value", what)?,
-            headers: decode_headers("outbox", id, &headers)?,
-        },
-    })
+    Ok(StoredOutbox { id, record: record_from_columns(row, "outbox", what, id)? })
 }
 
 /// A dead letter from a `dead_letters` row (columns id, topic, partition, offset, key, value,
@@ -108,19 +117,13 @@ where
 {
     let what = "a dead_letters row";
     let id: i64 = get(row, "id", what)?;
-    let headers: String = get(row, "headers", what)?;
     let requested: i32 = get(row, "replay_requested", what)?;
     Ok(StoredDeadLetter {
         id,
         recorded_at: get(row, "recorded_at", what)?,
         replay_requested: requested != 0,
         letter: DeadLetter {
-            record: OutboxRecord {
-                topic: get(row, "topic", what)?,
-                key: get(row, "key", what)?,
-                value: get(row, "value", what)?,
-                headers: decode_headers("dead_letters", id, &headers)?,
-            },
+            record: record_from_columns(row, "dead_letters", what, id)?,
             partition: get(row, "partition", what)?,
             offset: get(row, "offset", what)?,
             kind: get(row, "kind", what)?,
@@ -199,7 +202,7 @@ pub(crate) fn headers_json(headers: &[(String, Vec<u8>)]) -> String {
     serde_json::to_string(&pairs).expect("a list of string pairs always serialises to JSON")
 }
 
-/// The stored headers of outbox record `id`.
+/// The stored headers (`headers_json`) of row `id` of `table` (`outbox` or `dead_letters`).
 pub(crate) fn decode_headers(table: &str, id: i64, text: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
     let corrupt = |detail: String| StoreError::Corrupt { what: format!("{table}.headers of row {id}"), detail };
     let pairs: Vec<(String, String)> =

@@ -21,6 +21,14 @@ use crate::{
     StoredDeadLetter, StoredOutbox,
 };
 
+/// A query of the `dead_letters` rows, with the columns [`dead_letter_from_row`] reads, and
+/// `$rest` (its `WHERE`, `ORDER BY`, `LIMIT`) after them.
+macro_rules! dead_letters_query {
+    ($rest:literal) => {
+        concat!("SELECT id, topic, partition, \"offset\", key, value, headers::text AS headers, kind, reason, to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS recorded_at, (replay_requested_at IS NOT NULL)::int AS replay_requested FROM dead_letters", $rest)
+    };
+}
+
 /// Connections in the pool.
 const MAX_CONNECTIONS: u32 = 5;
 /// How long to wait for a pooled connection (or a new one) before giving up.
@@ -405,7 +413,7 @@ impl CatalogStore for PgStore {
     }
 
     async fn dead_letters(&self, limit: i64) -> Result<Vec<StoredDeadLetter>, StoreError> {
-        sqlx::query("SELECT id, topic, partition, \"offset\", key, value, headers::text AS headers, kind, reason, to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS recorded_at, (replay_requested_at IS NOT NULL)::int AS replay_requested FROM dead_letters ORDER BY id LIMIT $1")
+        sqlx::query(dead_letters_query!(" ORDER BY id LIMIT $1"))
             .bind(limit)
             .fetch_all(&self.pool)
             .await
@@ -416,7 +424,7 @@ impl CatalogStore for PgStore {
     }
 
     async fn dead_letter(&self, id: i64) -> Result<Option<StoredDeadLetter>, StoreError> {
-        sqlx::query("SELECT id, topic, partition, \"offset\", key, value, headers::text AS headers, kind, reason, to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS recorded_at, (replay_requested_at IS NOT NULL)::int AS replay_requested FROM dead_letters WHERE id = $1")
+        sqlx::query(dead_letters_query!(" WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await
@@ -439,7 +447,7 @@ impl CatalogStore for PgStore {
     }
 
     async fn replay_requests(&self, limit: i64) -> Result<Vec<StoredDeadLetter>, StoreError> {
-        sqlx::query("SELECT id, topic, partition, \"offset\", key, value, headers::text AS headers, kind, reason, to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS recorded_at, (replay_requested_at IS NOT NULL)::int AS replay_requested FROM dead_letters WHERE replay_requested_at IS NOT NULL ORDER BY id LIMIT $1")
+        sqlx::query(dead_letters_query!(" WHERE replay_requested_at IS NOT NULL ORDER BY id LIMIT $1"))
             .bind(limit)
             .fetch_all(&self.pool)
             .await

@@ -25,6 +25,19 @@ use crate::{
     StoredDeadLetter, StoredOutbox,
 };
 
+/// A query of the `dead_letters` rows, with the columns [`dead_letter_from_row`] reads, and
+/// `$rest` (its `WHERE`, `ORDER BY`, `LIMIT`) after them.
+macro_rules! dead_letters_query {
+    ($rest:literal) => {
+        concat!("SELECT id, topic, partition, \"offset\", key, value, headers, kind, reason, recorded_at, (replay_requested_at IS NOT NULL) AS replay_requested FROM dead_letters", $rest)
+    };
+}
+
+/// `ids` as the JSON array `json_each` reads (SQLite has no array parameter).
+fn json_ids(ids: &[i64]) -> String {
+    serde_json::to_string(ids).expect("a list of integers always serialises to JSON")
+}
+
 /// Connections in the pool (one writer at a time; the others read).
 const MAX_CONNECTIONS: u32 = 4;
 
@@ -328,7 +341,7 @@ impl CatalogStore for SqliteStore {
         if ids.is_empty() {
             return Ok(());
         }
-        let ids = serde_json::to_string(ids).expect("a list of integers always serialises to JSON");
+        let ids = json_ids(ids);
         sqlx::query("DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?))")
             .bind(ids)
             .execute(&self.pool)
@@ -414,7 +427,7 @@ impl CatalogStore for SqliteStore {
     }
 
     async fn dead_letters(&self, limit: i64) -> Result<Vec<StoredDeadLetter>, StoreError> {
-        sqlx::query("SELECT id, topic, partition, \"offset\", key, value, headers, kind, reason, recorded_at, (replay_requested_at IS NOT NULL) AS replay_requested FROM dead_letters ORDER BY id LIMIT ?")
+        sqlx::query(dead_letters_query!(" ORDER BY id LIMIT ?"))
             .bind(limit)
             .fetch_all(&self.pool)
             .await
@@ -425,7 +438,7 @@ impl CatalogStore for SqliteStore {
     }
 
     async fn dead_letter(&self, id: i64) -> Result<Option<StoredDeadLetter>, StoreError> {
-        sqlx::query("SELECT id, topic, partition, \"offset\", key, value, headers, kind, reason, recorded_at, (replay_requested_at IS NOT NULL) AS replay_requested FROM dead_letters WHERE id = ?")
+        sqlx::query(dead_letters_query!(" WHERE id = ?"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await
@@ -440,7 +453,7 @@ impl CatalogStore for SqliteStore {
             return Ok(0);
         }
         let done = sqlx::query("UPDATE dead_letters SET replay_requested_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id IN (SELECT value FROM json_each(?))")
-            .bind(serde_json::to_string(ids).expect("a list of integers always serialises to JSON"))
+            .bind(json_ids(ids))
             .execute(&self.pool)
             .await
             .map_err(StoreError::query("ask for dead letters to be replayed"))?;
@@ -448,7 +461,7 @@ impl CatalogStore for SqliteStore {
     }
 
     async fn replay_requests(&self, limit: i64) -> Result<Vec<StoredDeadLetter>, StoreError> {
-        sqlx::query("SELECT id, topic, partition, \"offset\", key, value, headers, kind, reason, recorded_at, (replay_requested_at IS NOT NULL) AS replay_requested FROM dead_letters WHERE replay_requested_at IS NOT NULL ORDER BY id LIMIT ?")
+        sqlx::query(dead_letters_query!(" WHERE replay_requested_at IS NOT NULL ORDER BY id LIMIT ?"))
             .bind(limit)
             .fetch_all(&self.pool)
             .await
@@ -463,7 +476,7 @@ impl CatalogStore for SqliteStore {
             return Ok(());
         }
         sqlx::query("DELETE FROM dead_letters WHERE id IN (SELECT value FROM json_each(?))")
-            .bind(serde_json::to_string(ids).expect("a list of integers always serialises to JSON"))
+            .bind(json_ids(ids))
             .execute(&self.pool)
             .await
             .map_err(StoreError::query("forget replayed dead letters"))?;
