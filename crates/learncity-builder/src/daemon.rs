@@ -125,6 +125,7 @@ pub fn rules(config: &learncity_config::Config) -> Rules {
             })
             .collect(),
         catalog_topic: config.kafka.catalog_topic.clone(),
+        curation: Default::default(),
     }
 }
 
@@ -181,6 +182,7 @@ pub async fn run(
     if left > 0 {
         tracing::info!(records = left, "published the outbox a previous run left");
     }
+    processor.refresh_curation(&abandon).await?;
 
     let topic = kafka.offerings_topic.clone();
     let context = GroupContext {
@@ -223,6 +225,10 @@ pub async fn run(
                 let assigned = lock(&consumer.context().assigned).clone();
                 if let Err(e) = processor.publish_replays(|p| assigned.contains(&p), &abandon).await {
                     tracing::error!(error = %e, "cannot replay dead letters; trying again");
+                }
+                if let Err(e) = processor.refresh_curation(&abandon).await {
+                    tracing::error!(error = %e, "cannot apply the operators' decisions; trying again");
+                    processor.unload_all();
                 }
             }
             m = consumer.recv() => match m {
@@ -352,6 +358,7 @@ pub async fn rebuild(
     let mut processor =
         Processor::new(store.clone(), Arc::new(producer.clone()), rules(config), &topic, &kafka.dead_letter_topic);
     processor.publish_outbox(&abandon).await?;
+    processor.refresh_curation(&abandon).await?;
     let before: BTreeSet<String> = store.reset("rebuilt").await.map_err(BuildError::Store)?.into_iter().collect();
     tracing::info!(entries = before.len(), "store reset; reading the offerings topic from its start");
 

@@ -155,6 +155,7 @@ mod tests {
             expiry_grace: chrono::Duration::days(1),
             providers,
             catalog_topic: "catalog".into(),
+            curation: Default::default(),
         }
     }
 

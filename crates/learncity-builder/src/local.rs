@@ -33,6 +33,7 @@ pub async fn run(
     let abandon = abandon_after(&shutdown, settings.shutdown_timeout);
     let mut processor = Processor::new(store, bus, rules(config), &kafka.offerings_topic, &kafka.dead_letter_topic);
     processor.publish_outbox(&abandon).await?;
+    processor.refresh_curation(&abandon).await?;
     let mut expiry = tokio::time::interval(settings.expiry_interval);
     expiry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut replays = tokio::time::interval(REPLAY_POLL);
@@ -47,9 +48,15 @@ pub async fn run(
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "expiry sweep failed"),
             },
-            _ = replays.tick() => if let Err(e) = replay(&mut processor, &abandon).await {
-                tracing::error!(error = %e, "cannot replay dead letters; trying again");
-                processor.unload_all();
+            _ = replays.tick() => {
+                if let Err(e) = processor.refresh_curation(&abandon).await {
+                    tracing::error!(error = %e, "cannot apply the operators' decisions; trying again");
+                    processor.unload_all();
+                }
+                if let Err(e) = replay(&mut processor, &abandon).await {
+                    tracing::error!(error = %e, "cannot replay dead letters; trying again");
+                    processor.unload_all();
+                }
             },
             delivery = deliveries.recv() => {
                 let Some(Delivery { records, ack }) = delivery else { break };

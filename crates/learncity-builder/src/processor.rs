@@ -8,7 +8,7 @@
 //! applied and are skipped, so a crash anywhere re-delivers records without applying them twice,
 //! and an outbox left by a crash is published first at the next start.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -49,6 +49,9 @@ pub struct Processor {
     offerings_topic: String,
     dead_letter_topic: String,
     partitions: HashMap<i32, Loaded>,
+    /// What loading a partition changed (operators' decisions taken while it was not held),
+    /// written with the next commit.
+    pending: Effects,
 }
 
 /// What [`Processor::apply`] did.
@@ -81,6 +84,7 @@ impl Processor {
             offerings_topic: offerings_topic.to_owned(),
             dead_letter_topic: dead_letter_topic.to_owned(),
             partitions: HashMap::new(),
+            pending: Effects::default(),
         }
     }
 
@@ -102,6 +106,7 @@ impl Processor {
     /// Forgets every partition.
     pub fn unload_all(&mut self) {
         self.partitions.clear();
+        self.pending = Effects::default();
     }
 
     /// The partitions held in memory.
@@ -122,7 +127,10 @@ impl Processor {
             return Ok(p.next_offset);
         }
         let state = self.store.load_partition(&self.offerings_topic, partition).await?;
-        let catalog = PartitionCatalog::load(partition, state.sources, state.entries, &self.rules);
+        let mut catalog = PartitionCatalog::load(partition, state.sources, state.entries, &self.rules);
+        // Decisions taken or revoked while the partition was not held here: its stored entries
+        // may not show them yet (computing again what already shows them changes nothing).
+        catalog.reconsider(&self.rules.curation.named_sources(), &self.rules, &mut self.pending);
         let next_offset = state.next_offset.unwrap_or(0);
         tracing::info!(partition, sources = catalog.source_count(), next_offset, "partition loaded from the store");
         self.partitions.insert(partition, Loaded { catalog, next_offset });
@@ -217,7 +225,9 @@ impl Processor {
         offsets: Vec<(String, i32, i64)>,
         abandon: &CancellationToken,
     ) -> Result<Stats, BuildError> {
-        let (changes, stats) = fx.into_changeset(offsets);
+        let mut all = std::mem::take(&mut self.pending);
+        all.absorb(fx);
+        let (changes, stats) = all.into_changeset(offsets);
         if !changes.is_empty() {
             let mut delay = Duration::from_millis(200);
             loop {
@@ -262,6 +272,37 @@ impl Processor {
 }
 
 impl Processor {
+    /// Reads the operators' decisions from the store and applies those new or changed since the
+    /// last read to the partitions held (the others when they are loaded); returns how many.
+    pub async fn refresh_curation(&mut self, abandon: &CancellationToken) -> Result<usize, BuildError> {
+        let decisions = self.store.decisions().await.map_err(BuildError::Store)?;
+        let mut touched = BTreeSet::new();
+        let mut changed = 0;
+        for d in decisions {
+            if self.rules.curation.get(&d.id) != Some(&d) {
+                changed += 1;
+                touched.extend(self.rules.curation.set(d));
+            }
+        }
+        if changed == 0 {
+            return Ok(0);
+        }
+        let mut fx = Effects::default();
+        for loaded in self.partitions.values_mut() {
+            loaded.catalog.reconsider(&touched, &self.rules, &mut fx);
+        }
+        let stats = self.commit(fx, Vec::new(), abandon).await?;
+        metrics::gauge!("learncity_curation_decisions").set(self.rules.curation.decisions().count() as f64);
+        tracing::info!(
+            decisions = changed,
+            sources = touched.len(),
+            entries_put = stats.entries_put,
+            entries_removed = stats.entries_removed,
+            "operators' decisions applied"
+        );
+        Ok(changed)
+    }
+
     /// The dead letters an operator asked to replay (`learncity dead-letters replay`) of the
     /// partitions `owns` says this builder reads, as records of the offerings topic again
     /// (their original key, value, headers and partition), with their ids in the store.

@@ -27,8 +27,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use learncity_catalog::matching::{self, Features, Thresholds};
+use learncity_catalog::curation::{self, Curation};
+use learncity_catalog::matching::{self, Constraints, Features, Thresholds};
 use learncity_catalog::merge::{self, Member};
+use learncity_model::curation::Pin;
 use learncity_model::entry::{
     EVENT_ENTRY, EVENT_TOMBSTONE, HEADER_CONTENT_TYPE, HEADER_EVENT_TYPE, HEADER_MERGED_INTO, HEADER_REASON,
     HEADER_SCHEMA_VERSION,
@@ -58,6 +60,8 @@ pub struct Rules {
     pub providers: HashMap<String, ProviderInfo>,
     /// The catalog topic.
     pub catalog_topic: String,
+    /// Operators' decisions ([`learncity_catalog::curation`]).
+    pub curation: Curation,
 }
 
 impl Rules {
@@ -127,6 +131,15 @@ impl Effects {
     /// Keeps a record that could not be applied in the store.
     pub fn keep_dead_letter(&mut self, letter: DeadLetter) {
         self.dead_letters.push(letter);
+    }
+
+    /// Adds the effects of `later` operations after these.
+    pub fn absorb(&mut self, later: Effects) {
+        self.sources.extend(later.sources);
+        self.entries.extend(later.entries);
+        self.outbox.extend(later.outbox);
+        self.dead_letters.extend(later.dead_letters);
+        self.stats.add(&later.stats);
     }
 
     /// Whether nothing is to be written.
@@ -201,7 +214,7 @@ impl PartitionCatalog {
         let features = rules.features(&row.offering);
         let id: Arc<str> = Arc::from(row.key.as_str());
         let mut blocks = Vec::new();
-        if row.state == SourceState::Active {
+        if row.state == SourceState::Active && !rules.curation.hidden(&row.key) {
             blocks = matching::block_ids(&features, &rules.thresholds);
             for b in &blocks {
                 let members = self.index.entry(*b).or_default();
@@ -321,6 +334,34 @@ impl PartitionCatalog {
         self.recompute(&keys, former, reason, rules, fx);
     }
 
+    /// Applies operators' decisions that changed for `keys` (the sources a new or revoked
+    /// decision names, [`Curation::set`]): hidden sources leave their entries, shown ones come
+    /// back, merges, splits and pins are computed again.
+    pub fn reconsider(&mut self, keys: &BTreeSet<String>, rules: &Rules, fx: &mut Effects) {
+        let keys: Vec<String> = keys.iter().filter(|k| self.sources.contains_key(*k)).cloned().collect();
+        if keys.is_empty() {
+            return;
+        }
+        let mut former = BTreeSet::new();
+        for key in &keys {
+            let Some(mut row) = self.remove(key) else { continue };
+            if rules.curation.hidden(key) {
+                former.extend(row.entry_id.take());
+                self.insert(row, rules);
+                fx.sources.insert(key.clone(), self.sources[key].row.clone());
+            } else {
+                former.extend(row.entry_id.clone());
+                self.insert(row, rules);
+            }
+        }
+        self.recompute(&keys, former, "hidden", rules, fx);
+    }
+
+    /// Whether source `key` is in the catalogue: known, active and not hidden.
+    fn live(&self, key: &str, rules: &Rules) -> bool {
+        self.sources.get(key).is_some_and(|s| s.row.state == SourceState::Active && !rules.curation.hidden(key))
+    }
+
     /// Live sources joined to `key` by a match, with their scores.
     fn neighbours(&self, key: &str, rules: &Rules) -> BTreeMap<String, f64> {
         let source = &self.sources[key];
@@ -362,12 +403,18 @@ impl PartitionCatalog {
             former.extend(self.sources.get(&key).and_then(|s| s.row.entry_id.clone()));
             seeds.insert(key);
         }
+        // Sources an operator's decision names with a touched one (a pin may move to them).
+        let related: Vec<String> = touched.iter().flat_map(|k| rules.curation.related(k)).cloned().collect();
+        for key in related {
+            former.extend(self.sources.get(&key).and_then(|s| s.row.entry_id.clone()));
+            seeds.insert(key);
+        }
         for id in &former {
             if let Some(entry) = self.entries.get(id) {
                 seeds.extend(entry.sources.iter().map(|s| s.key.clone()));
             }
         }
-        seeds.retain(|k| self.sources.get(k).is_some_and(|s| s.row.state == SourceState::Active));
+        seeds.retain(|k| self.live(k, rules));
 
         // Components of the match graph reached from the seeds, each split into its entries.
         let mut visited = BTreeSet::new();
@@ -389,6 +436,14 @@ impl PartitionCatalog {
                         component.push(n);
                     }
                 }
+                // Sources an operator merged with it are in its component, matched or not.
+                let merged: Vec<String> =
+                    rules.curation.merged_with(&component[i]).filter(|n| self.live(n, rules)).cloned().collect();
+                for n in merged {
+                    if visited.insert(n.clone()) {
+                        component.push(n);
+                    }
+                }
                 i += 1;
             }
             // Entries reached through members that were not touched are recomputed too.
@@ -397,7 +452,8 @@ impl PartitionCatalog {
             let features: Vec<&Features> = component.iter().map(|k| &self.sources[k].features).collect();
             let edges: Vec<(usize, usize, f64)> =
                 edges.iter().map(|(a, b, s)| (at[a.as_str()], at[b.as_str()], *s)).collect();
-            for group in matching::partition(&features, &edges, &rules.thresholds) {
+            let constraints = constraints(&component, &at, &rules.curation);
+            for group in matching::partition_curated(&features, &edges, &rules.thresholds, &constraints) {
                 components.push(group.into_iter().map(|i| component[i].clone()).collect());
             }
         }
@@ -414,10 +470,16 @@ impl PartitionCatalog {
         let mut built: BTreeMap<String, Entry> = BTreeMap::new();
         for component in &components {
             let olds: BTreeSet<&str> = component.iter().filter_map(|k| old_entry_of.get(k.as_str()).copied()).collect();
+            let keys: BTreeSet<&str> = component.iter().map(String::as_str).collect();
+            let pins = rules.curation.pins_for(&keys, |k| self.live(k, rules));
             let mut members: Vec<Member<'_>> = Vec::with_capacity(component.len());
             for key in component {
                 let s = &self.sources[key];
-                let provider = rules.provider(&s.row.offering.provider.id);
+                let mut provider = rules.provider(&s.row.offering.provider.id);
+                if pins.iter().rev().find_map(|p| if let Pin::Source(k) = p { Some(k) } else { None }) == Some(key) {
+                    // The operator's canonical source comes first.
+                    (provider.role, provider.priority) = (Role::Organiser, i32::MAX);
+                }
                 members.push(Member { offering: &s.row.offering, priority: provider.priority, role: provider.role });
             }
             if olds.len() > 1 {
@@ -431,7 +493,8 @@ impl PartitionCatalog {
             let mut by_preference = members.clone();
             merge::preference_order(&mut by_preference);
             let place = by_preference.iter().find_map(|m| self.sources[&m.offering.key()].features.place.clone());
-            let entry = merge::canonical(&id, place.as_deref(), &members);
+            let mut entry = merge::canonical(&id, place.as_deref(), &members);
+            curation::pin_fields(&mut entry, &pins);
             built.insert(id, entry);
         }
 
@@ -490,6 +553,25 @@ impl PartitionCatalog {
             self.entries.insert(id, entry);
         }
     }
+}
+
+/// The operators' constraints among the sources of `component` (`at`: each one's index).
+fn constraints(component: &[String], at: &HashMap<&str, usize>, curation: &Curation) -> Constraints {
+    let mut c = Constraints::default();
+    if curation.is_empty() {
+        return c;
+    }
+    for (i, key) in component.iter().enumerate() {
+        for other in curation.related(key) {
+            let Some(&j) = at.get(other.as_str()) else { continue };
+            if curation.kept_apart(key, other) {
+                c.apart.insert((i.min(j), i.max(j)));
+            } else if i < j && curation.merged_with(key).any(|m| m == other) {
+                c.together.push((i, j));
+            }
+        }
+    }
+    c
 }
 
 /// Whether two offerings of one source say the same (when they were fetched aside).

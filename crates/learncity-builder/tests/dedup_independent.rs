@@ -75,6 +75,7 @@ fn build(city: &City, offerings: &[Offering]) -> BTreeSet<BTreeSet<String>> {
         expiry_grace: chrono::Duration::days(1),
         providers: city.providers.clone(),
         catalog_topic: "catalog".into(),
+        curation: Default::default(),
     };
     let now = Utc.with_ymd_and_hms(2027, 1, 5, 9, 0, 0).unwrap();
     let mut catalog = PartitionCatalog::load(0, Vec::new(), Vec::new(), &rules);

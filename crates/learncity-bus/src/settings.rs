@@ -25,6 +25,8 @@ pub struct KafkaSettings {
     pub collector_state_topic: String,
     /// Records a stage could not process, with the reason in headers.
     pub dead_letter_topic: String,
+    /// Operators' curation decisions (`learncity curate`), keyed by decision id; compacted.
+    pub curation_topic: String,
     /// Partitions of every topic created by `topics ensure`.
     pub partitions: i32,
     /// Replication factor of every topic created by `topics ensure` (3 in production).
@@ -58,6 +60,7 @@ impl Default for KafkaSettings {
             providers_topic: "learncity.providers".to_owned(),
             collector_state_topic: "learncity.collector-state".to_owned(),
             dead_letter_topic: "learncity.dead-letter".to_owned(),
+            curation_topic: "learncity.curation".to_owned(),
             partitions: 12,
             replication_factor: 1,
             compression: "lz4".to_owned(),
@@ -97,6 +100,7 @@ impl KafkaSettings {
             ("providers-topic", &self.providers_topic),
             ("collector-state-topic", &self.collector_state_topic),
             ("dead-letter-topic", &self.dead_letter_topic),
+            ("curation-topic", &self.curation_topic),
         ] {
             if topic.is_empty()
                 || topic.len() > 249

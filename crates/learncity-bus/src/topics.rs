@@ -47,6 +47,11 @@ pub fn specs(settings: &KafkaSettings) -> Vec<TopicSpec> {
             config: compact(),
         },
         TopicSpec {
+            name: settings.curation_topic.clone(),
+            purpose: "operators' curation decisions (merge, split, hide, pin), one record per decision",
+            config: compact(),
+        },
+        TopicSpec {
             name: settings.dead_letter_topic.clone(),
             purpose: "records a stage could not process, with the reason in headers",
             config: vec![

@@ -11,11 +11,14 @@
 //! - [`matching`]: features of an offering, blocking keys (place + start bucket or date + title
 //!   unit, URLs), conflicts, pairwise scoring (title, start, venue, links), and clusters under
 //!   cannot-link constraints;
+//! - [`curation`]: operators' decisions in force (hide, merge, split, pin), indexed for the
+//!   builder;
 //! - [`merge`]: the canonical catalogue entry of a cluster — preference order of its sources,
 //!   field-by-field merge rules, and the stable entry id.
 //!
 //! The daemon around it (store, Kafka, catalog topic) is `learncity-builder`.
 
+pub mod curation;
 pub mod fold;
 pub mod glossary;
 pub mod marks;

@@ -653,7 +653,42 @@ pub fn score(a: &Features, b: &Features, t: &Thresholds) -> Option<f64> {
 /// step 5. Every item is in exactly one group; groups are in order of their first item, each
 /// sorted. The same items and edges in any order give the same groups.
 pub fn partition(items: &[&Features], edges: &[(usize, usize, f64)], t: &Thresholds) -> Vec<Vec<usize>> {
+    partition_curated(items, edges, t, &Constraints::default())
+}
+
+/// Operators' constraints on a [`partition`] (see [`crate::curation`]): pairs that must be in
+/// one group whatever their conflicts, and pairs never in one group; a pair in both is apart.
+#[derive(Debug, Clone, Default)]
+pub struct Constraints {
+    /// Index pairs joined first, before any match.
+    pub together: Vec<(usize, usize)>,
+    /// Index pairs (lower index first) never in one group.
+    pub apart: std::collections::HashSet<(usize, usize)>,
+}
+
+impl Constraints {
+    fn apart(&self, a: usize, b: usize) -> bool {
+        !self.apart.is_empty() && self.apart.contains(&(a.min(b), a.max(b)))
+    }
+}
+
+/// [`partition`] under operators' constraints: the `together` pairs are joined first (never
+/// across an `apart` pair), then the matches as [`partition`] joins them, none across an
+/// `apart` pair.
+pub fn partition_curated(
+    items: &[&Features],
+    edges: &[(usize, usize, f64)],
+    t: &Thresholds,
+    constraints: &Constraints,
+) -> Vec<Vec<usize>> {
     let order = |i: usize| (items[i].key.as_str(), i);
+    let kept: Vec<(usize, usize, f64)>;
+    let edges = if constraints.apart.is_empty() {
+        edges
+    } else {
+        kept = edges.iter().copied().filter(|&(i, j, _)| !constraints.apart(i, j)).collect();
+        &kept
+    };
     // Ambiguities: an item whose close-scoring partners conflict with each other joins neither.
     let mut partners: HashMap<usize, Vec<(usize, f64)>> = HashMap::new();
     for &(i, j, s) in edges {
@@ -705,15 +740,34 @@ pub fn partition(items: &[&Features], edges: &[(usize, usize, f64)], t: &Thresho
     });
     sorted.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
 
-    // Greedy joins under cannot-link constraints.
+    // Greedy joins under cannot-link constraints, the operators' first.
     let mut group_of: Vec<usize> = (0..items.len()).collect();
     let mut members: Vec<Vec<usize>> = (0..items.len()).map(|i| vec![i]).collect();
+    let join = |group_of: &mut Vec<usize>, members: &mut Vec<Vec<usize>>, gi: usize, gj: usize| {
+        let (keep, gone) = (gi.min(gj), gi.max(gj));
+        let moved = std::mem::take(&mut members[gone]);
+        for &m in &moved {
+            group_of[m] = keep;
+        }
+        members[keep].extend(moved);
+    };
+    let mut together = constraints.together.clone();
+    together
+        .sort_by(|a, b| (order(a.0.min(a.1)), order(a.0.max(a.1))).cmp(&(order(b.0.min(b.1)), order(b.0.max(b.1)))));
+    for (i, j) in together {
+        let (gi, gj) = (group_of[i], group_of[j]);
+        if gi != gj && !members[gi].iter().any(|&x| members[gj].iter().any(|&y| constraints.apart(x, y))) {
+            join(&mut group_of, &mut members, gi, gj);
+        }
+    }
     for (i, j, s) in sorted {
         let (gi, gj) = (group_of[i], group_of[j]);
         if gi == gj {
             continue;
         }
-        let clash = members[gi].iter().any(|&x| members[gj].iter().any(|&y| conflict(items[x], items[y], t).is_some()));
+        let clash = members[gi].iter().any(|&x| {
+            members[gj].iter().any(|&y| constraints.apart(x, y) || conflict(items[x], items[y], t).is_some())
+        });
         if clash {
             continue;
         }
@@ -728,12 +782,7 @@ pub fn partition(items: &[&Features], edges: &[(usize, usize, f64)], t: &Thresho
         if held {
             continue;
         }
-        let (keep, gone) = (gi.min(gj), gi.max(gj));
-        let moved = std::mem::take(&mut members[gone]);
-        for &m in &moved {
-            group_of[m] = keep;
-        }
-        members[keep].extend(moved);
+        join(&mut group_of, &mut members, gi, gj);
     }
     let mut groups: Vec<Vec<usize>> = members.into_iter().filter(|g| !g.is_empty()).collect();
     for g in &mut groups {

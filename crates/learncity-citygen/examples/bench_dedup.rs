@@ -69,6 +69,7 @@ fn main() {
                 expiry_grace: chrono::Duration::days(1),
                 providers: HashMap::new(),
                 catalog_topic: "catalog".to_owned(),
+                curation: Default::default(),
             };
             // A week before the first session: every offering is live.
             let now = Utc.from_utc_datetime(&(day - chrono::Duration::days(7)).and_time(chrono::NaiveTime::MIN));

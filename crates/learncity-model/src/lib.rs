@@ -17,10 +17,12 @@
 //! ## Layout
 //! - [`offering`]: the `Offering` record and its parts.
 //! - [`entry`]: the catalogue entry published on the catalog topic, and its headers.
+//! - [`curation`]: operators' decisions (merge, split, hide, pin) applied on top of matching.
 //! - [`event`]: the events on the offerings topic (`upsert`, `snapshot`) and their headers.
 //! - [`taxonomy`]: the project's category taxonomy and the mapping of provider terms onto it.
 //! - [`schema`]: JSON Schema generation.
 
+pub mod curation;
 pub mod entry;
 pub mod event;
 pub mod offering;

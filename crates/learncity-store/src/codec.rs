@@ -1,6 +1,7 @@
 //! How values are stored, shared by both stores: offerings and entries as serde_json text,
 //! source states as their names, outbox headers as a JSON array of `[name, hex(value)]`.
 
+use learncity_model::curation::Decision;
 use learncity_model::{Entry, Offering};
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
@@ -214,6 +215,19 @@ pub(crate) fn decode_headers(table: &str, id: i64, text: &str) -> Result<Vec<(St
             Err(e) => Err(corrupt(format!("value of header {name:?} is not hex: {e}"))),
         })
         .collect()
+}
+
+/// The decision stored as `text` in row `id` of `curation`.
+pub(crate) fn decode_decision(id: &str, text: &str) -> Result<Decision, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
+        what: format!("curation.body of decision {id:?}"),
+        detail: format!("not a decision of this version: {e}"),
+    })
+}
+
+/// A decision as stored.
+pub(crate) fn decision_json(decision: &Decision) -> String {
+    serde_json::to_string(decision).expect("a decision always serialises")
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 //!   Kafka offset commit re-delivers records the builder then skips;
 //! - **outbox**: catalog (and dead-letter) records written in the same transaction, published
 //!   after the commit and deleted once the broker acknowledged them;
+//! - **curation**: operators' decisions (`learncity curate`), kept across `catalog rebuild`;
 //! - **fetch state**: the collector's state per provider when it keeps it in the store (the
 //!   standalone mode, `learncity run`: one file holds everything).
 //!
@@ -24,6 +25,7 @@ mod error;
 mod postgres;
 mod sqlite;
 
+use learncity_model::curation::Decision;
 use learncity_model::{Entry, Offering};
 use serde::{Deserialize, Serialize};
 
@@ -276,6 +278,14 @@ pub trait CatalogStore: Send + Sync {
 
     /// Forget the dead letters `ids` (published again).
     async fn forget_dead_letters(&self, ids: &[i64]) -> Result<(), StoreError>;
+
+    /// Keep an operator's decision (new, or revoked: replaced whole by its id), and append
+    /// `publish` (its record on the curation topic, in the cluster mode) to the outbox in the
+    /// same transaction.
+    async fn put_decision(&self, decision: &Decision, publish: Option<&OutboxRecord>) -> Result<(), StoreError>;
+
+    /// Every decision kept (in force or revoked), by id.
+    async fn decisions(&self) -> Result<Vec<Decision>, StoreError>;
 
     /// Write a consistent copy of the whole store to the new file `to` while it is in use
     /// (SQLite's `VACUUM INTO`); a PostgreSQL store says to use `pg_dump`.

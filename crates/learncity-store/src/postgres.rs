@@ -13,13 +13,14 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Connection, PgConnection, Postgres, Transaction};
 
 use crate::codec::{
-    COUNTS_SQL, counts_from_row, dead_letter_from_row, entry_json, headers_json, live_entry_from_row, offering_json,
-    outbox_from_row, record_from_row, source_from_row,
+    COUNTS_SQL, counts_from_row, dead_letter_from_row, decision_json, decode_decision, entry_json, headers_json,
+    live_entry_from_row, offering_json, outbox_from_row, record_from_row, source_from_row,
 };
 use crate::{
-    CatalogStore, Changeset, EntryChange, EntryRecord, PartitionState, SourceRow, StoreCounts, StoreError,
-    StoredDeadLetter, StoredOutbox,
+    CatalogStore, Changeset, EntryChange, EntryRecord, OutboxRecord, PartitionState, SourceRow, StoreCounts,
+    StoreError, StoredDeadLetter, StoredOutbox,
 };
+use learncity_model::curation::Decision;
 
 /// A query of the `dead_letters` rows, with the columns [`dead_letter_from_row`] reads, and
 /// `$rest` (its `WHERE`, `ORDER BY`, `LIMIT`) after them.
@@ -467,6 +468,35 @@ impl CatalogStore for PgStore {
             .await
             .map_err(StoreError::query("forget replayed dead letters"))?;
         Ok(())
+    }
+
+    async fn put_decision(&self, decision: &Decision, publish: Option<&OutboxRecord>) -> Result<(), StoreError> {
+        let mut tx = self.begin("begin a transaction").await?;
+        sqlx::query("INSERT INTO curation (id, body) VALUES ($1, $2::jsonb) ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = now()")
+            .bind(&decision.id)
+            .bind(decision_json(decision))
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::query("keep a curation decision"))?;
+        if let Some(record) = publish {
+            sqlx::query("INSERT INTO outbox (topic, key, value, headers) VALUES ($1, $2, $3, $4::jsonb)")
+                .bind(&record.topic)
+                .bind(&record.key)
+                .bind(&record.value)
+                .bind(headers_json(&record.headers))
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::query("append a curation record to the outbox"))?;
+        }
+        tx.commit().await.map_err(StoreError::query("commit a curation decision"))
+    }
+
+    async fn decisions(&self) -> Result<Vec<Decision>, StoreError> {
+        let rows: Vec<(String, String)> = sqlx::query_as("SELECT id, body::text AS body FROM curation ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query("read the curation decisions"))?;
+        rows.iter().map(|(id, body)| decode_decision(id, body)).collect()
     }
 
     async fn backup(&self, _to: &std::path::Path) -> Result<(), StoreError> {

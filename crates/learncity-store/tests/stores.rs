@@ -352,6 +352,38 @@ async fn reset(store: &dyn CatalogStore) {
     assert!(max_seq(store).await > log.last().unwrap().seq);
 }
 
+async fn curation(store: &dyn CatalogStore) {
+    use learncity_model::curation::{Action, Decision, Revocation};
+    let at = "2026-12-07T10:00:00Z".parse().unwrap();
+    let hide = Decision::new(Action::Hide { sources: vec!["p/1".into()] }, "anna", at, "junk");
+    let merge = Decision::new(Action::Merge { sources: vec!["a/1".into(), "b/2".into()] }, "anna", at, "one course");
+    assert!(store.decisions().await.unwrap().is_empty());
+    let published = record("curation", Some(hide.id.as_bytes()), Some(b"{}"), &[("event-type", b"curation")]);
+    store.put_decision(&hide, Some(&published)).await.unwrap();
+    store.put_decision(&merge, None).await.unwrap();
+    let mut both = vec![hide.clone(), merge.clone()];
+    both.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(store.decisions().await.unwrap(), both);
+    let outbox = store.outbox(10).await.unwrap();
+    assert_eq!(
+        outbox.iter().map(|o| &o.record).collect::<Vec<_>>(),
+        [&published],
+        "the record in the same transaction"
+    );
+
+    // Revoked: the same row, replaced whole.
+    let mut revoked = hide.clone();
+    revoked.revoked = Some(Revocation { by: "boris".into(), at, reason: "not junk".into() });
+    store.put_decision(&revoked, None).await.unwrap();
+    let kept = store.decisions().await.unwrap();
+    assert_eq!(kept.len(), 2);
+    assert_eq!(kept.iter().find(|d| d.id == hide.id), Some(&revoked));
+
+    // A rebuild forgets the sources, never the operators' decisions.
+    store.reset("rebuild").await.unwrap();
+    assert_eq!(store.decisions().await.unwrap().len(), 2);
+}
+
 async fn large_batch(store: &dyn CatalogStore) {
     const N: usize = 3000;
     let changes = Changeset {
@@ -461,7 +493,8 @@ both!(
     reset,
     large_batch,
     fetch_state,
-    dead_letters
+    dead_letters,
+    curation
 );
 
 // ---------------------------------------------------------------------------------------------

@@ -179,7 +179,7 @@ pub fn unique_name(prefix: &str) -> String {
 }
 
 /// The `[kafka]` keys naming the broker, the client and every topic of a test town: topics
-/// `{prefix}.offerings`, `.providers`, `.state`, `.dead-letter`, and `{catalog_prefix}.catalog`
+/// `{prefix}.offerings`, `.providers`, `.state`, `.dead-letter`, `.curation`, and `{catalog_prefix}.catalog`
 /// (a test may give the catalog topic a prefix of its own). Lines to put under `[kafka]`.
 pub fn kafka_names_toml(bootstrap: &str, prefix: &str, catalog_prefix: &str) -> String {
     format!(
@@ -189,7 +189,8 @@ offerings-topic = "{prefix}.offerings"
 catalog-topic = "{catalog_prefix}.catalog"
 providers-topic = "{prefix}.providers"
 collector-state-topic = "{prefix}.state"
-dead-letter-topic = "{prefix}.dead-letter""#
+dead-letter-topic = "{prefix}.dead-letter"
+curation-topic = "{prefix}.curation""#
     )
 }
 

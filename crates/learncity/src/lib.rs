@@ -7,6 +7,7 @@
 //! - [`catalog`] — the catalog builder daemon, `catalog rebuild` and `catalog export`;
 //! - [`serve`] — the catalogue service (pages, JSON API, exports);
 //! - [`run`] — the standalone mode: all three stages in one process, in-process bus, one store;
+//! - [`curate`] — operators' decisions on the catalogue (merge, split, hide, pin, revoke);
 //! - [`admin`] — `topics ensure` and `config check`;
 //! - `schema` — print the record contract's JSON Schema (in `main.rs`, one line).
 //!
@@ -16,6 +17,7 @@ pub mod admin;
 pub mod catalog;
 pub mod check;
 pub mod collect;
+pub mod curate;
 pub mod dead_letters;
 pub mod run;
 pub mod serve;

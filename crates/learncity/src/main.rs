@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use std::path::PathBuf;
 
-use learncity::{admin, catalog, check, collect, dead_letters, run, serve};
+use learncity::{admin, catalog, check, collect, curate, dead_letters, run, serve};
 
 use clap::{Parser, Subcommand};
 
@@ -63,6 +63,22 @@ enum Command {
     DeadLetters {
         #[command(subcommand)]
         action: DeadLettersAction,
+        /// The main config file.
+        #[arg(
+            long,
+            short,
+            global = true,
+            value_name = "FILE",
+            env = "LEARNCITY_CONFIG",
+            default_value = "config/learncity.toml"
+        )]
+        config: PathBuf,
+    },
+    /// Operators' decisions on the catalogue, kept across restarts and rebuilds: merge entries,
+    /// split a wrong merge, hide junk, pin a field; list and revoke them.
+    Curate {
+        #[command(subcommand)]
+        action: CurateAction,
         /// The main config file.
         #[arg(
             long,
@@ -152,6 +168,81 @@ enum DeadLettersAction {
     },
 }
 
+/// Who decides and why (every decision keeps both).
+#[derive(Debug, clap::Args)]
+struct AuthorArgs {
+    /// Why (shown to operators, kept with the decision).
+    #[arg(long)]
+    reason: String,
+    /// Who decides (default: $LEARNCITY_OPERATOR, else $USER).
+    #[arg(long, env = "LEARNCITY_OPERATOR")]
+    by: Option<String>,
+}
+
+impl AuthorArgs {
+    fn author(self) -> curate::Author {
+        let by = self.by.or_else(|| std::env::var("USER").ok()).filter(|b| !b.trim().is_empty());
+        curate::Author { by: by.unwrap_or_else(|| "operator".to_owned()), reason: self.reason }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum CurateAction {
+    /// One entry of them all: entry ids (e-…) or source keys (provider/source), two or more.
+    Merge {
+        #[arg(required = true, num_args = 2.., value_name = "ENTRY_OR_SOURCE")]
+        targets: Vec<String>,
+        #[command(flatten)]
+        author: AuthorArgs,
+    },
+    /// Never one entry: `ENTRY --source KEY...` takes those sources out of the entry;
+    /// `A B` (entries or sources) keeps A and B apart.
+    Split {
+        #[arg(required = true, num_args = 1..=2, value_name = "ENTRY_OR_SOURCE")]
+        targets: Vec<String>,
+        /// A source of the entry to take out of it (repeat for several).
+        #[arg(long = "source", value_name = "KEY")]
+        sources: Vec<String>,
+        #[command(flatten)]
+        author: AuthorArgs,
+    },
+    /// Out of the catalogue (entries or sources) until revoked.
+    Hide {
+        #[arg(required = true, value_name = "ENTRY_OR_SOURCE")]
+        targets: Vec<String>,
+        #[command(flatten)]
+        author: AuthorArgs,
+    },
+    /// Set a field of an entry by hand: title, kind, mode, categories, venue, price (`free`,
+    /// `15 BYN`) or source (the canonical source's key).
+    Pin {
+        #[arg(value_name = "ENTRY_OR_SOURCE")]
+        target: String,
+        #[arg(long)]
+        field: String,
+        #[arg(long)]
+        value: String,
+        #[command(flatten)]
+        author: AuthorArgs,
+    },
+    /// Every decision in force (with --all the revoked too), and whether it still applies.
+    List {
+        /// One JSON object per line instead.
+        #[arg(long)]
+        json: bool,
+        /// The revoked decisions too.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Take a decision back.
+    Revoke {
+        /// Its id (d-…, from `list`).
+        id: String,
+        #[command(flatten)]
+        author: AuthorArgs,
+    },
+}
+
 #[derive(Debug, Subcommand)]
 enum TopicsAction {
     /// Create every topic the pipeline uses (partitions, replication, cleanup policy from [kafka]).
@@ -219,6 +310,27 @@ fn main() -> ExitCode {
                     DeadLettersAction::Replay { ids, all, force } => {
                         dead_letters::replay(&config, &ids, all, force).await
                     }
+                }
+            })
+        }),
+        Command::Curate { action, config } => runtime().and_then(|rt| {
+            rt.block_on(async {
+                use curate::Request;
+                match action {
+                    CurateAction::Merge { targets, author } => {
+                        curate::decide(&config, Request::Merge { targets }, author.author()).await
+                    }
+                    CurateAction::Split { targets, sources, author } => {
+                        curate::decide(&config, Request::Split { targets, sources }, author.author()).await
+                    }
+                    CurateAction::Hide { targets, author } => {
+                        curate::decide(&config, Request::Hide { targets }, author.author()).await
+                    }
+                    CurateAction::Pin { target, field, value, author } => {
+                        curate::decide(&config, Request::Pin { target, field, value }, author.author()).await
+                    }
+                    CurateAction::List { json, all } => curate::list(&config, json, all).await,
+                    CurateAction::Revoke { id, author } => curate::revoke(&config, &id, author.author()).await,
                 }
             })
         }),

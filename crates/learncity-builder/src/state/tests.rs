@@ -17,6 +17,7 @@ fn rules() -> Rules {
         expiry_grace: chrono::Duration::days(1),
         providers,
         catalog_topic: "catalog".into(),
+        curation: Default::default(),
     }
 }
 
@@ -366,5 +367,194 @@ fn one_providers_items_are_never_joined_through_a_third_party() {
         let g = groups(&c);
         assert!(g.iter().all(|e| !(e.contains(&"vsu/g1".to_owned()) && e.contains(&"vsu/g2".to_owned()))), "{g:?}");
         assert_eq!(g.len(), 3, "the vague item fits both groups alike: it joins neither ({g:?})");
+    }
+}
+
+mod curated {
+    //! Operators' decisions on top of matching (learncity_catalog::curation).
+    use learncity_model::Kind;
+    use learncity_model::curation::{Action, Decision, Pin, Revocation};
+
+    use super::*;
+
+    fn decide(action: Action, minute: u32) -> Decision {
+        let at = Utc.with_ymd_and_hms(2026, 3, 1, 10, minute, 0).unwrap();
+        Decision::new(action, "anna", at, "test")
+    }
+
+    fn keys(k: &[&str]) -> Vec<String> {
+        k.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    /// Applies `d` as the processor does: index it, then reconsider what it names.
+    fn apply(c: &mut PartitionCatalog, r: &mut Rules, d: Decision) -> Effects {
+        let mut fx = Effects::default();
+        let touched = r.curation.set(d);
+        c.reconsider(&touched, r, &mut fx);
+        fx
+    }
+
+    fn removed_reasons(fx: &Effects) -> Vec<String> {
+        fx.entries
+            .iter()
+            .filter_map(|e| match e {
+                EntryChange::Remove { reason, .. } => Some(reason.clone()),
+                EntryChange::Put { .. } => None,
+            })
+            .collect()
+    }
+
+    /// The two providers' one course, as one entry.
+    fn course(r: &Rules) -> PartitionCatalog {
+        let mut c = PartitionCatalog::load(0, vec![], vec![], r);
+        let mut fx = Effects::default();
+        c.upsert(english("library", "a"), 1, now(), r, &mut fx);
+        c.upsert(english("vsu", "b"), 2, now(), r, &mut fx);
+        assert_eq!(groups(&c), [["library/a", "vsu/b"]]);
+        c
+    }
+
+    #[test]
+    fn a_hidden_entry_leaves_the_catalogue_and_comes_back_with_its_id_when_revoked() {
+        let mut r = rules();
+        let mut c = course(&r);
+        let id = c.entries().next().unwrap().id.clone();
+        let hide = decide(Action::Hide { sources: keys(&["library/a", "vsu/b"]) }, 1);
+        let fx = apply(&mut c, &mut r, hide.clone());
+        assert_eq!(live(&c), vec![]);
+        assert_eq!(removed_reasons(&fx), ["hidden"]);
+        assert!(fx.sources.values().all(|s| s.entry_id.is_none()), "hidden sources belong to no entry");
+        // A new fetch of a hidden item keeps it hidden.
+        let mut fx = Effects::default();
+        c.upsert(english("library", "a").venue("Зал 2"), 3, now(), &r, &mut fx);
+        assert_eq!(live(&c), vec![]);
+
+        let mut revoked = hide;
+        revoked.revoked = Some(Revocation { by: "boris".into(), at: now(), reason: "not junk".into() });
+        apply(&mut c, &mut r, revoked);
+        assert_eq!(live(&c), vec![(id, keys(&["vsu/b", "library/a"]))]);
+    }
+
+    #[test]
+    fn hiding_one_source_keeps_the_entry_of_the_others() {
+        let mut r = rules();
+        let mut c = course(&r);
+        apply(&mut c, &mut r, decide(Action::Hide { sources: keys(&["vsu/b"]) }, 1));
+        assert_eq!(groups(&c), [["library/a"]]);
+        assert_eq!(c.entries().next().unwrap().title, "Kursy angliyskogo yazyka dlya nachinayushchikh");
+    }
+
+    #[test]
+    fn a_split_holds_even_when_a_third_source_matches_both() {
+        let mut r = rules();
+        let mut c = course(&r);
+        let split = decide(Action::Split { apart: keys(&["vsu/b"]), from: keys(&["library/a"]) }, 1);
+        apply(&mut c, &mut r, split);
+        assert_eq!(groups(&c), [vec!["library/a"], vec!["vsu/b"]]);
+        // A portal's copy matches both: it joins one of them, never both.
+        let mut fx = Effects::default();
+        let portal = offering("portal", "p", "Курсы английского языка для начинающих")
+            .city("Витебск")
+            .venue("ул. Московская 33")
+            .at("2026-03-12T18:00:00+03:00");
+        c.upsert(portal, 3, now(), &r, &mut fx);
+        let g = groups(&c);
+        assert_eq!(g.len(), 2, "{g:?}");
+        assert!(!g.iter().any(|e| e.contains(&"library/a".to_owned()) && e.contains(&"vsu/b".to_owned())), "{g:?}");
+    }
+
+    #[test]
+    fn a_merge_joins_what_matching_keeps_apart_but_never_across_a_split() {
+        let mut r = rules();
+        let mut c = PartitionCatalog::load(0, vec![], vec![], &r);
+        let mut fx = Effects::default();
+        // Another title and another day: matching keeps them apart.
+        let talk = offering("library", "t", "Лекция о Шагале").city("Витебск").at("2026-03-12T18:00:00+03:00");
+        let same = offering("vsu", "s", "Марк Шагал и Витебск").city("Витебск").at("2026-03-13T18:00:00+03:00");
+        c.upsert(talk, 1, now(), &r, &mut fx);
+        c.upsert(same, 2, now(), &r, &mut fx);
+        assert_eq!(groups(&c).len(), 2);
+        let fx = apply(&mut c, &mut r, decide(Action::Merge { sources: keys(&["library/t", "vsu/s"]) }, 1));
+        assert_eq!(groups(&c), [["library/t", "vsu/s"]]);
+        assert_eq!(removed_reasons(&fx), ["merged"]);
+        // A later split of the two wins over the merge.
+        apply(&mut c, &mut r, decide(Action::Split { apart: keys(&["vsu/s"]), from: keys(&["library/t"]) }, 2));
+        assert_eq!(groups(&c).len(), 2);
+    }
+
+    #[test]
+    fn pins_set_fields_survive_a_new_fetch_and_a_reload_and_move_with_their_source() {
+        let mut r = rules();
+        let mut c = course(&r);
+        let pin = |p: Pin, minute| decide(Action::Pin { sources: keys(&["library/a", "vsu/b"]), pin: p }, minute);
+        apply(&mut c, &mut r, pin(Pin::Kind(Kind::Lecture), 1));
+        apply(&mut c, &mut r, pin(Pin::Title("Английский для начинающих".into()), 2));
+        apply(&mut c, &mut r, pin(Pin::Source("library/a".into()), 3));
+        let e = c.entries().next().unwrap();
+        assert_eq!((e.kind, e.title.as_str()), (Kind::Lecture, "Английский для начинающих"));
+        assert_eq!(e.sources[0].key, "library/a", "the pinned source leads");
+
+        // The provider changes its item: the pins stay.
+        let mut fx = Effects::default();
+        c.upsert(english("vsu", "b").venue("ул. Московская 33, ауд. 5"), 3, now(), &r, &mut fx);
+        assert!(!fx.is_empty());
+        assert_eq!(c.entries().next().unwrap().kind, Kind::Lecture);
+
+        // Loaded again from its rows with the same decisions: nothing to change.
+        let rows: Vec<SourceRow> = c.sources.values().map(|s| s.row.clone()).collect();
+        let mut again = PartitionCatalog::load(0, rows, c.entries().cloned().collect(), &r);
+        let mut fx = Effects::default();
+        again.reconsider(&r.curation.named_sources(), &r, &mut fx);
+        assert!(fx.entries.is_empty(), "{:?}", fx.entries);
+
+        // The first source withdrawn: the pins go with the entry of the next one.
+        let mut fx = Effects::default();
+        c.snapshot(
+            &Snapshot {
+                schema_version: learncity_model::SCHEMA_VERSION,
+                provider_id: "library".into(),
+                listing: Listing::Complete,
+                source_ids: vec![],
+                fetched_at: now(),
+                document_url: None,
+            },
+            &r,
+            &mut fx,
+        );
+        let e = c.entries().next().unwrap();
+        assert_eq!(groups(&c), [["vsu/b"]]);
+        assert_eq!((e.kind, e.title.as_str()), (Kind::Lecture, "Английский для начинающих"));
+    }
+
+    #[test]
+    fn decisions_taken_before_or_after_the_sources_arrive_give_one_catalogue() {
+        let decisions = [
+            decide(Action::Pin { sources: keys(&["vsu/b"]), pin: Pin::Kind(Kind::Tour) }, 1),
+            decide(Action::Hide { sources: keys(&["portal/p"]) }, 2),
+        ];
+        let portal = || {
+            offering("portal", "p", "Курсы английского языка для начинающих")
+                .city("Витебск")
+                .at("2026-03-12T18:00:00+03:00")
+        };
+        // Decisions first.
+        let mut first = rules();
+        first.curation = learncity_catalog::curation::Curation::new(decisions.clone());
+        let mut c1 = PartitionCatalog::load(0, vec![], vec![], &first);
+        let mut fx = Effects::default();
+        c1.upsert(portal(), 0, now(), &first, &mut fx);
+        c1.upsert(english("library", "a"), 1, now(), &first, &mut fx);
+        c1.upsert(english("vsu", "b"), 2, now(), &first, &mut fx);
+        // Sources first.
+        let mut later = rules();
+        let mut c2 = course(&later);
+        let mut fx = Effects::default();
+        c2.upsert(portal(), 0, now(), &later, &mut fx);
+        for d in decisions {
+            apply(&mut c2, &mut later, d);
+        }
+        assert_eq!(live(&c1), live(&c2));
+        assert_eq!(c1.entries().next().unwrap(), c2.entries().next().unwrap());
+        assert_eq!(c1.entries().next().unwrap().kind, Kind::Tour);
     }
 }
