@@ -6,7 +6,10 @@
 //! - the standalone mode and the cluster mode (the collector and builder daemons over Tansu,
 //!   the catalogue in PostgreSQL) read the same demo providers into the same catalogue, and a
 //!   downstream consumer in another language (`deploy/examples/catalog_consumer.py`, Python with
-//!   confluent-kafka) reads the same entries from the catalog topic.
+//!   confluent-kafka) reads the same entries from the catalog topic;
+//! - an operator's decisions (`learncity curate`: split, merge, hide, pin) taken on both running
+//!   instances give both the same curated catalogue, reach the curation topic, and still apply
+//!   after `catalog rebuild`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -303,6 +306,108 @@ fn diff(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
     }
 }
 
+/// The same entries, field by field, in two catalogues made comparable ([`comparable`]).
+fn same_catalogue(want: &BTreeMap<Vec<String>, Value>, got: &BTreeMap<Vec<String>, Value>) {
+    let only_solo: Vec<&Vec<String>> = want.keys().filter(|k| !got.contains_key(*k)).collect();
+    let only_cluster: Vec<&Vec<String>> = got.keys().filter(|k| !want.contains_key(*k)).collect();
+    assert!(
+        only_solo.is_empty() && only_cluster.is_empty(),
+        "entries only standalone {only_solo:?}, only cluster {only_cluster:?}"
+    );
+    for (keys, entry) in want {
+        let mut differences = Vec::new();
+        diff("", entry, &got[keys], &mut differences);
+        assert!(differences.is_empty(), "the entry of {keys:?} differs between the modes: {differences:#?}");
+    }
+}
+
+/// An operator's decisions on a settled catalogue, one of each kind, through `learncity curate`
+/// with source keys (entry ids differ between the modes).
+struct Curation {
+    /// Two sources of one entry, split apart.
+    split: (String, String),
+    /// The sources of two entries, merged into one.
+    merged: (String, String),
+    /// A source hidden.
+    hidden: String,
+    /// A source whose entry gets a title, a kind and categories by hand.
+    pinned: String,
+    /// The `curate` arguments.
+    commands: Vec<Vec<String>>,
+}
+
+impl Curation {
+    const TITLE: &str = "Курс, названный оператором";
+
+    fn of(entries: &[Entry]) -> Curation {
+        let mut entries: Vec<&Entry> = entries.iter().collect();
+        entries.sort_by(|a, b| a.sources[0].key.cmp(&b.sources[0].key));
+        let multi = entries.iter().find(|e| e.sources.len() >= 2).expect("the demo has duplicates");
+        let single: Vec<&str> =
+            entries.iter().filter(|e| e.sources.len() == 1).map(|e| e.sources[0].key.as_str()).take(4).collect();
+        assert_eq!(single.len(), 4, "the demo has entries of one source");
+        let split = (multi.sources[0].key.clone(), multi.sources[1].key.clone());
+        let (merged, hidden, pinned) = ((single[0].to_owned(), single[1].to_owned()), single[2], single[3]);
+        let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<String>>();
+        let commands = vec![
+            args(&["split", &split.0, &split.1, "--reason", "two courses"]),
+            args(&["merge", &merged.0, &merged.1, "--reason", "one course"]),
+            args(&["hide", hidden, "--reason", "junk"]),
+            args(&["pin", pinned, "--field", "title", "--value", Self::TITLE, "--reason", "its real name"]),
+            args(&["pin", pinned, "--field", "kind", "--value", "lecture", "--reason", "a lecture"]),
+            args(&["pin", pinned, "--field", "categories", "--value", "history-culture", "--reason", "history"]),
+        ];
+        Curation { split, merged, hidden: hidden.to_owned(), pinned: pinned.to_owned(), commands }
+    }
+
+    /// Takes every decision on the instance of `config`.
+    fn decide(&self, config: &Path) {
+        for args in &self.commands {
+            let out = Command::new(env!("CARGO_BIN_EXE_learncity"))
+                .arg("curate")
+                .args(args)
+                .args(["--by", "tester", "--config"])
+                .arg(config)
+                .output()
+                .unwrap();
+            let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+            assert!(out.status.success(), "curate {args:?}: {said}");
+            assert!(said.starts_with("d-"), "curate {args:?} names its decision: {said}");
+        }
+    }
+
+    /// What is wrong with `entries` as the decisions have them.
+    fn check(&self, entries: &[Entry]) -> Result<(), String> {
+        let holding = |key: &str| entries.iter().find(|e| e.sources.iter().any(|s| s.key == key));
+        let same = |a: &str, b: &str| holding(a).zip(holding(b)).is_some_and(|(x, y)| x.id == y.id);
+        if same(&self.split.0, &self.split.1) {
+            return Err(format!("{} and {} still one entry", self.split.0, self.split.1));
+        }
+        if !same(&self.merged.0, &self.merged.1) {
+            return Err(format!("{} and {} not merged", self.merged.0, self.merged.1));
+        }
+        if holding(&self.hidden).is_some() {
+            return Err(format!("{} still shown", self.hidden));
+        }
+        let pinned = holding(&self.pinned).ok_or("the pinned entry is gone")?;
+        if (pinned.title.as_str(), pinned.kind, pinned.categories.as_slice())
+            != (Self::TITLE, learncity_model::Kind::Lecture, ["history-culture".to_owned()].as_slice())
+        {
+            return Err(format!("pins not applied: {} / {:?} / {:?}", pinned.title, pinned.kind, pinned.categories));
+        }
+        Ok(())
+    }
+
+    /// The catalogue of `store` once the builder has applied every decision.
+    async fn applied(&self, store: &dyn CatalogStore) -> Vec<Entry> {
+        eventually(Duration::from_secs(60), "the operator's decisions applied", || async {
+            let entries = store.entries().await.map_err(|e| e.to_string())?;
+            self.check(&entries).map(|()| entries)
+        })
+        .await
+    }
+}
+
 /// Waits until every provider has a fetch state and the catalogue has not changed for 2 s.
 async fn settled(store: &dyn CatalogStore, providers: usize) -> Vec<Entry> {
     let deadline = Instant::now() + Duration::from_secs(180);
@@ -358,7 +463,11 @@ per-host-delay = "0s"
     let solo_stop = CancellationToken::new();
     let solo = learncity::run::start(learncity_config::load(&solo_config).unwrap(), solo_stop.clone()).await.unwrap();
     let solo_reader = learncity_store::open(&format!("sqlite:{}", solo_store.display())).await.unwrap();
-    let solo_entries = settled(solo_reader.as_ref(), providers).await;
+    let solo_machine = settled(solo_reader.as_ref(), providers).await;
+    // An operator's decisions on the running instance, as source keys: the same in both modes.
+    let curation = Curation::of(&solo_machine);
+    curation.decide(&solo_config);
+    let solo_entries = curation.applied(solo_reader.as_ref()).await;
     let active: BTreeSet<String> = solo_reader
         .sources()
         .await
@@ -417,37 +526,21 @@ partitions = 3
     let collector = tokio::spawn(learncity::collect::run_until(config.clone(), cluster_stop.clone()));
     let pg_store = learncity_store::open(&config.catalog.store).await.unwrap();
     // The cluster's collector keeps its state on the state topic, not in the store: wait for
-    // the catalogue to hold what the standalone one holds, then compare in full.
-    let want = comparable(&solo_entries);
-    let cluster_entries = eventually(Duration::from_secs(180), "the cluster's catalogue", || async {
+    // the catalogue to hold what the standalone one held before the operator's decisions, take
+    // the same decisions, then compare in full.
+    let machine = comparable(&solo_machine).len();
+    eventually(Duration::from_secs(180), "the cluster's catalogue", || async {
         let entries = pg_store.entries().await.map_err(|e| e.to_string())?;
-        if entries.len() == want.len() {
-            Ok(entries)
-        } else {
-            Err(format!("{} of {} entries", entries.len(), want.len()))
-        }
+        if entries.len() == machine { Ok(()) } else { Err(format!("{} of {machine} entries", entries.len())) }
     })
     .await;
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let cluster_entries = if pg_store.entries().await.unwrap().len() == cluster_entries.len() {
-        pg_store.entries().await.unwrap()
-    } else {
-        cluster_entries
-    };
-    let got = comparable(&cluster_entries);
-    let only_solo: Vec<&Vec<String>> = want.keys().filter(|k| !got.contains_key(*k)).collect();
-    let only_cluster: Vec<&Vec<String>> = got.keys().filter(|k| !want.contains_key(*k)).collect();
-    assert!(
-        only_solo.is_empty() && only_cluster.is_empty(),
-        "entries only standalone {only_solo:?}, only cluster {only_cluster:?}"
-    );
-    for (keys, entry) in &want {
-        let mut differences = Vec::new();
-        diff("", entry, &got[keys], &mut differences);
-        assert!(differences.is_empty(), "the entry of {keys:?} differs between the modes: {differences:#?}");
-    }
+    curation.decide(&cluster_config);
+    let want = comparable(&solo_entries);
+    let cluster_entries = curation.applied(pg_store.as_ref()).await;
+    same_catalogue(&want, &comparable(&cluster_entries));
     let solo_keys: BTreeMap<String, BTreeSet<String>> =
-        solo_entries.iter().map(|e| (e.id.clone(), e.sources.iter().map(|s| s.key.clone()).collect())).collect();
+        solo_machine.iter().map(|e| (e.id.clone(), e.sources.iter().map(|s| s.key.clone()).collect())).collect();
     assert_merged_as_truth(&solo_keys, &truth_of(&city.truth, &active));
 
     // A downstream service in another language reads the same catalogue from the catalog topic.
@@ -465,9 +558,35 @@ partitions = 3
         .unwrap_or_else(|e| panic!("catalog_consumer.py printed no JSON summary ({e}): {stdout}"));
     assert_eq!(summary["entries"], want.len(), "{summary}");
 
+    // Every decision is on the curation topic, keyed by its id.
+    let decisions = pg_store.decisions().await.unwrap();
+    assert_eq!(decisions.len(), curation.commands.len());
+    let records = learncity_testkit::broker::read_topic_until(
+        &broker.bootstrap,
+        &format!("{prefix}.curation"),
+        Duration::from_secs(30),
+        |r| r.len() >= decisions.len(),
+    )
+    .await;
+    let on_topic: BTreeSet<String> = records.iter().filter_map(|r| r.key.clone()).collect();
+    let kept: BTreeSet<String> = decisions.iter().map(|d| d.id.clone()).collect();
+    assert_eq!(on_topic, kept, "the curation topic holds every decision");
+    assert!(records.iter().all(|r| r.header("event-type") == Some("curation")));
+
     cluster_stop.cancel();
     collector.await.unwrap().unwrap();
     builder.await.unwrap().unwrap();
+
+    // `catalog rebuild` reads the offerings topic again: the decisions still apply.
+    let out = Command::new(env!("CARGO_BIN_EXE_learncity"))
+        .args(["catalog", "rebuild", "--config"])
+        .arg(&cluster_config)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "catalog rebuild: {}", String::from_utf8_lossy(&out.stderr));
+    let rebuilt = pg_store.entries().await.unwrap();
+    curation.check(&rebuilt).unwrap();
+    same_catalogue(&want, &comparable(&rebuilt));
     stop.cancel();
     server.await.unwrap().unwrap();
     let _ =
