@@ -83,6 +83,26 @@ fn describe(o: &Offering, rules: &Rules) -> String {
     )
 }
 
+/// The operators' decisions in force that name any of `keys` (`learncity curate`), as text
+/// lines and JSON.
+fn decisions(keys: &[String], rules: &Rules) -> (String, Value) {
+    let mut text = String::new();
+    let mut out = Vec::new();
+    for d in rules.curation.decisions().filter(|d| d.in_force() && d.action.sources().any(|k| keys.contains(k))) {
+        let _ = writeln!(
+            text,
+            "decision {} ({} by {} at {}): {}",
+            d.id,
+            d.action.name(),
+            d.by,
+            d.at.format("%Y-%m-%d %H:%M"),
+            d.reason
+        );
+        out.push(json!({"id": d.id, "action": d.action, "by": d.by, "at": d.at, "reason": d.reason}));
+    }
+    (text, Value::Array(out))
+}
+
 /// The explanation of `entry` whose sources' offerings are `members` (in the entry's order),
 /// as text and JSON.
 pub fn entry(entry: &Entry, members: &[&Offering], rules: &Rules) -> (String, Value) {
@@ -102,7 +122,10 @@ pub fn entry(entry: &Entry, members: &[&Offering], rules: &Rules) -> (String, Va
         }
         sources.push(json!({"key": o.key(), "role": role(rules, o), "title": o.title, "pairs": pairs}));
     }
-    (text, json!({"entry": entry.id, "title": entry.title, "sources": sources}))
+    let keys: Vec<String> = members.iter().map(|o| o.key()).collect();
+    let (decided, decisions) = decisions(&keys, rules);
+    text.push_str(&decided);
+    (text, json!({"entry": entry.id, "title": entry.title, "sources": sources, "decisions": decisions}))
 }
 
 /// The explanation of the pair `a`, `b`; `entries` are the entries each is in (if any), as text
@@ -114,19 +137,25 @@ pub fn pair(a: &Offering, b: &Offering, entries: (Option<&str>, Option<&str>), r
         (Some(ea), Some(eb)) => format!("in entries {ea} and {eb}"),
         _ => "not both in the catalogue (withdrawn or expired)".to_owned(),
     };
-    let text = format!(
-        "{}\n{}\n{}\n{}; {together}\n",
-        describe(a, rules),
-        describe(b, rules),
-        evidence(&x),
-        verdict(&x, rules)
-    );
+    let (ka, kb) = (a.key(), b.key());
+    let operator = if rules.curation.kept_apart(&ka, &kb) {
+        Some("an operator's split keeps them apart")
+    } else if rules.curation.merged_with(&ka).any(|k| *k == kb) {
+        Some("an operator's merge puts them in one entry")
+    } else {
+        None
+    };
+    let verdict = operator.unwrap_or_else(|| verdict(&x, rules));
+    let (decided, decisions) = decisions(&[ka.clone(), kb.clone()], rules);
+    let text =
+        format!("{}\n{}\n{}\n{verdict}; {together}\n{decided}", describe(a, rules), describe(b, rules), evidence(&x));
     let value = json!({
-        "a": a.key(),
-        "b": b.key(),
+        "a": ka,
+        "b": kb,
         "evidence": evidence_json(&x),
-        "verdict": verdict(&x, rules),
+        "verdict": verdict,
         "entries": [entries.0, entries.1],
+        "decisions": decisions,
     });
     (text, value)
 }
@@ -135,7 +164,7 @@ pub fn pair(a: &Offering, b: &Offering, entries: (Option<&str>, Option<&str>), r
 mod tests {
     use std::collections::HashMap;
 
-    use learncity_testkit::offerings::{OfferingExt, offering};
+    use learncity_testkit::offerings::{OfferingExt, entry_of, offering};
 
     use super::*;
     use crate::state::ProviderInfo;
@@ -173,5 +202,29 @@ mod tests {
         let (text, json) = pair(&kids, &again, (Some("e-1"), Some("e-1")), &r);
         assert_eq!(json["verdict"], "a match", "{text}");
         assert!(text.contains("portal/3 (aggregator)"), "{text}");
+    }
+
+    #[test]
+    fn an_operators_decision_is_named_with_who_when_and_why() {
+        use learncity_model::curation::{Action, Decision};
+        let mut r = rules();
+        let at = "2026-05-01T11:00:00+03:00";
+        let kids = offering("museum", "1", "Керамика для детей").at(at);
+        let again = offering("portal", "3", "Керамика для детей").at(at);
+        let split = Decision::new(
+            Action::Split { apart: vec!["portal/3".into()], from: vec!["museum/1".into()] },
+            "anna",
+            "2026-04-20T09:00:00Z".parse().unwrap(),
+            "the portal's item is another group",
+        );
+        r.curation.set(split.clone());
+        let (text, json) = pair(&kids, &again, (Some("e-1"), Some("e-3")), &r);
+        assert_eq!(json["verdict"], "an operator's split keeps them apart", "{text}");
+        assert!(text.contains(&format!("decision {} (split by anna at 2026-04-20 09:00)", split.id)), "{text}");
+        assert_eq!(json["decisions"][0]["reason"], "the portal's item is another group");
+        let lone = entry_of(&[kids.clone()]);
+        let (text, json) = entry(&lone, &[&kids], &r);
+        assert!(text.contains("the portal's item is another group"), "{text}");
+        assert_eq!(json["decisions"].as_array().unwrap().len(), 1);
     }
 }

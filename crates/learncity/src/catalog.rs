@@ -56,7 +56,10 @@ pub async fn explain(
 ) -> anyhow::Result<()> {
     let config = learncity_config::load(config_path).map_err(|e| anyhow::anyhow!("{e}"))?;
     let store = open_store(&config).await?;
-    let rules = learncity_builder::rules(&config);
+    let mut rules = learncity_builder::rules(&config);
+    rules.curation = learncity_catalog::curation::Curation::new(
+        store.decisions().await.context("reading the operators' decisions")?,
+    );
     let sources = store.sources().await.context("reading the sources")?;
     let find = |key: &str| {
         sources.iter().find(|s| s.key == key).with_context(|| {
