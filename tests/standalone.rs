@@ -466,6 +466,17 @@ per-host-delay = "0s"
     let solo_machine = settled(solo_reader.as_ref(), providers).await;
     // An operator's decisions on the running instance, as source keys: the same in both modes.
     let curation = Curation::of(&solo_machine);
+    // The review queue lists what matching was unsure of, each with its evidence.
+    let out = Command::new(env!("CARGO_BIN_EXE_learncity"))
+        .args(["curate", "queue", "--json", "--margin", "1", "--config"])
+        .arg(&solo_config)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "curate queue: {}", String::from_utf8_lossy(&out.stderr));
+    let queue: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let pairs = queue["pairs"].as_array().unwrap();
+    assert!(!pairs.is_empty(), "the demo's duplicates are candidates: {queue}");
+    assert!(pairs.iter().all(|p| p["explanation"].as_str().is_some_and(|e| e.contains("score"))), "{queue}");
     curation.decide(&solo_config);
     let solo_entries = curation.applied(solo_reader.as_ref()).await;
     let active: BTreeSet<String> = solo_reader

@@ -222,7 +222,7 @@ mod tests {
         assert_eq!(json["verdict"], "an operator's split keeps them apart", "{text}");
         assert!(text.contains(&format!("decision {} (split by anna at 2026-04-20 09:00)", split.id)), "{text}");
         assert_eq!(json["decisions"][0]["reason"], "the portal's item is another group");
-        let lone = entry_of(&[kids.clone()]);
+        let lone = entry_of(std::slice::from_ref(&kids));
         let (text, json) = entry(&lone, &[&kids], &r);
         assert!(text.contains("the portal's item is another group"), "{text}");
         assert_eq!(json["decisions"].as_array().unwrap().len(), 1);

@@ -13,13 +13,16 @@
 //!   the commit, records below the stored offsets skipped;
 //! - [`daemon`]: `learncity catalog` (the consumer-group loop, rebalances, expiry sweeps,
 //!   graceful shutdown) and `learncity catalog rebuild`;
-//! - [`local`]: the same processor fed by the in-process bus (`learncity run`).
+//! - [`local`]: the same processor fed by the in-process bus (`learncity run`);
+//! - [`explain`]: why sources are or are not one entry (`catalog explain`);
+//! - [`review`]: the review queue of what matching was unsure of (`curate queue`).
 
 pub mod daemon;
 pub mod decode;
 pub mod explain;
 pub mod local;
 pub mod processor;
+pub mod review;
 pub mod state;
 
 pub use daemon::{RebuildSummary, rebuild, rules, run};

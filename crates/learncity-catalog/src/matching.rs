@@ -797,6 +797,15 @@ pub fn partition_curated(
 /// does one offering at a time: the same blocks, the same [`MAX_BLOCK`], the same scores, the
 /// same [`partition`]. Uses every core (rayon).
 pub fn clusters(items: &[Features], t: &Thresholds) -> Vec<Vec<usize>> {
+    let edges = candidates(items, t);
+    let refs: Vec<&Features> = items.iter().collect();
+    partition(&refs, &edges, t)
+}
+
+/// Every pair of `items` of different providers that shares a block (of at most [`MAX_BLOCK`])
+/// and scores at least the candidate score, each once, with its score: the edges [`clusters`]
+/// partitions. Uses every core (rayon).
+pub fn candidates(items: &[Features], t: &Thresholds) -> Vec<(usize, usize, f64)> {
     // (block, item) for every block of every item, sorted: each run of one block id is a block.
     let mut keyed: Vec<(u64, u32)> = items
         .par_iter()
@@ -824,15 +833,13 @@ pub fn clusters(items: &[Features], t: &Thresholds) -> Vec<Vec<usize>> {
         .collect();
     pairs.par_sort_unstable();
     pairs.dedup();
-    let edges: Vec<(usize, usize, f64)> = pairs
+    pairs
         .into_par_iter()
         .filter_map(|(i, j)| {
             let s = score(&items[i as usize], &items[j as usize], t)?;
             (s >= t.candidate_score).then_some((i as usize, j as usize, s))
         })
-        .collect();
-    let refs: Vec<&Features> = items.iter().collect();
-    partition(&refs, &edges, t)
+        .collect()
 }
 
 #[cfg(test)]

@@ -189,6 +189,51 @@ pub async fn list(config_path: &Path, json: bool, all: bool) -> anyhow::Result<E
     Ok(ExitCode::SUCCESS)
 }
 
+/// `curate queue`: what matching was unsure of — pairs scored near the match score, entries
+/// whose sources disagree — each with its evidence and the command that settles it.
+pub async fn queue(config_path: &Path, json: bool, margin: f64, limit: usize) -> anyhow::Result<ExitCode> {
+    let config = learncity_config::load(config_path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let store = open_store(&config).await?;
+    let mut rules = learncity_builder::rules(&config);
+    rules.curation =
+        learncity_catalog::curation::Curation::new(store.decisions().await.context("reading the curation decisions")?);
+    let sources = store.sources().await.context("reading the sources")?;
+    let entries = store.entries().await.context("reading the catalogue")?;
+    let mut queue = learncity_builder::review::queue(&sources, &entries, &rules, margin);
+    queue.pairs.truncate(limit);
+    queue.disagreements.truncate(limit);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&queue)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} pair(s) scored within {margin} of the match score {}:",
+        queue.pairs.len(),
+        rules.thresholds.match_score
+    );
+    for (n, p) in queue.pairs.iter().enumerate() {
+        let _ = writeln!(out, "\n{}. {}", n + 1, if p.together { "one entry" } else { "two entries" });
+        for line in p.explanation.lines() {
+            let _ = writeln!(out, "   {line}");
+        }
+        let _ = writeln!(out, "   to decide: {}", learncity_builder::review::suggestion(p));
+    }
+    let _ = writeln!(out, "\n{} entr(ies) whose sources disagree:", queue.disagreements.len());
+    for d in &queue.disagreements {
+        let values: Vec<String> = d.values.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        let _ = writeln!(out, "\n{} «{}»: {} differs ({})", d.entry, d.title, d.field, values.join("; "));
+        let _ = writeln!(
+            out,
+            "   to decide: learncity curate pin {} --field {} --value ... --reason ..., or split it: curate split {} --source KEY",
+            d.entry, d.field, d.entry
+        );
+    }
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Keeps `decision` in the store with its curation-topic record in the outbox.
 async fn keep(store: &dyn CatalogStore, decision: &Decision, topic: &str) -> anyhow::Result<()> {
     let record = OutboxRecord {

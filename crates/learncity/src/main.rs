@@ -234,6 +234,19 @@ enum CurateAction {
         #[arg(long)]
         all: bool,
     },
+    /// The review queue: pairs of sources scored near the match score and entries whose
+    /// sources disagree (kind, price, venue), with the evidence and the command to settle each.
+    Queue {
+        /// Print JSON instead.
+        #[arg(long)]
+        json: bool,
+        /// List pairs scored within this of the match score.
+        #[arg(long, default_value_t = learncity_builder::review::MARGIN)]
+        margin: f64,
+        /// Show at most this many pairs and this many entries.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
     /// Take a decision back.
     Revoke {
         /// Its id (d-…, from `list`).
@@ -330,6 +343,7 @@ fn main() -> ExitCode {
                         curate::decide(&config, Request::Pin { target, field, value }, author.author()).await
                     }
                     CurateAction::List { json, all } => curate::list(&config, json, all).await,
+                    CurateAction::Queue { json, margin, limit } => curate::queue(&config, json, margin, limit).await,
                     CurateAction::Revoke { id, author } => curate::revoke(&config, &id, author.author()).await,
                 }
             })
