@@ -96,7 +96,7 @@ impl Service {
         let stop = CancellationToken::new();
         let health: Arc<dyn HealthSource> = Arc::new(FixedHealth);
         let (bound, _task) =
-            learncity_serve::start(settings, Arc::clone(&store), Some(health), stop.clone()).await.unwrap();
+            learncity_serve::start(settings, Arc::clone(&store), Some(health), "curation", stop.clone()).await.unwrap();
         let service =
             Service { base: format!("http://{bound}"), store, stop, _dir: dir, client: reqwest::Client::new() };
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -215,9 +215,28 @@ async fn the_openapi_description_is_true_to_the_api() {
     let paths: Vec<&str> = spec["paths"].as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(
         paths,
-        vec!["/entries", "/entries/{id}", "/providers", "/providers/health", "/categories", "/openapi.json"]
+        vec![
+            "/entries",
+            "/entries/{id}",
+            "/providers",
+            "/providers/health",
+            "/categories",
+            "/openapi.json",
+            "/admin/decisions",
+            "/admin/decisions/{id}/revoke"
+        ]
     );
     for path in paths {
+        if let Some((method, op)) =
+            spec["paths"][path].as_object().unwrap().iter().find(|(_, op)| op.get("security").is_some())
+        {
+            // The admin API: documented as needing an operator, and refusing anyone else.
+            let url = format!("{}/api/v1{}", s.base, path.replace("{id}", "d-0"));
+            let request = if method == "get" { s.client.get(url) } else { s.client.post(url).body("{}") };
+            assert_eq!(request.send().await.unwrap().status(), 401, "{method} {path} anonymous");
+            assert!(op["responses"].get("401").is_some(), "{path} documents its 401");
+            continue;
+        }
         let concrete = path.replace("{id}", &entries[0].id);
         let (status, body) = s.json(&format!("/api/v1{concrete}")).await;
         assert_eq!(status, 200, "{path}");
@@ -631,4 +650,108 @@ async fn crawlers_get_robots_and_a_sitemap_of_every_entry() {
         let lastmod = e.updated_at.format("%Y-%m-%dT%H:%M:%SZ").to_string();
         assert!(xml.contains(&format!("/entry/{}</loc><lastmod>{lastmod}</lastmod>", e.id)), "{} in {xml}", e.id);
     }
+}
+
+/// The admin API: operators sign in (argon2 hashes), viewers only read, anonymous requests and
+/// wrong passwords are refused, decisions are kept in the store and revoked.
+#[tokio::test]
+async fn the_admin_api_takes_operators_decisions_and_refuses_everyone_else() {
+    // `echo "correct horse battery staple" | learncity config hash-password`
+    const HASH: &str =
+        "$argon2id$v=19$m=19456,t=2,p=1$BR6OK+fc/uoR1mwxr1pf9A$JuYzOJJV8GhFW9u7NY60l+S02t6R+m1x6sQQzT3brqU";
+    const PASSWORD: &str = "correct horse battery staple";
+    let operator =
+        |name: &str, role| learncity_config::Operator { name: name.into(), password_hash: Some(HASH.into()), role };
+    let settings = learncity_config::ServeSettings {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        refresh_interval: Duration::from_millis(100),
+        operators: vec![
+            operator("anna", learncity_config::OperatorRole::Operator),
+            operator("vic", learncity_config::OperatorRole::Viewer),
+        ],
+        ..Default::default()
+    };
+    let entries = city();
+    let s = Service::start_with(&entries, settings).await;
+    let url = |path: &str| format!("{}/api/v1/admin{path}", s.base);
+    let python = entries[1].id.clone();
+
+    // Anonymous: 401 with a challenge, and no CORS opening for other sites.
+    let r = s.client.get(url("/decisions")).header("Origin", "https://elsewhere.example").send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.headers()["www-authenticate"].to_str().unwrap().starts_with("Basic "));
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+    let r = s.client.post(url("/decisions")).body("{}").send().await.unwrap();
+    assert_eq!(r.status(), 401, "a decision without signing in");
+
+    // A viewer reads but does not decide.
+    let r = s.client.get(url("/decisions")).basic_auth("vic", Some(PASSWORD)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let hide = serde_json::json!({"action": "hide", "targets": [python], "reason": "a test item"});
+    let r =
+        s.client.post(url("/decisions")).basic_auth("vic", Some(PASSWORD)).body(hide.to_string()).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+
+    // An operator decides: kept in the store with who and why, listed, revoked.
+    let r = s
+        .client
+        .post(url("/decisions"))
+        .basic_auth("anna", Some(PASSWORD))
+        .body(hide.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let decision: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!((decision["by"].as_str(), decision["reason"].as_str()), (Some("anna"), Some("a test item")));
+    let kept = s.store.decisions().await.unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].action.sources().collect::<Vec<_>>(), [&entries[1].sources[0].key]);
+    let outbox = s.store.outbox(10).await.unwrap();
+    assert_eq!(outbox.iter().filter(|o| o.record.topic == "curation").count(), 1, "its curation-topic record");
+    let r = s.client.get(url("/decisions")).basic_auth("vic", Some(PASSWORD)).send().await.unwrap();
+    let list: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(list["items"][0]["decision"]["id"], decision["id"]);
+    let id = decision["id"].as_str().unwrap();
+    let revoke = serde_json::json!({"reason": "not a test item"});
+    let r = s
+        .client
+        .post(url(&format!("/decisions/{id}/revoke")))
+        .basic_auth("anna", Some(PASSWORD))
+        .body(revoke.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(s.store.decisions().await.unwrap()[0].revoked.as_ref().unwrap().by, "anna");
+
+    // Mistakes are named: an unknown target, a pin of an unknown field, a request that is none.
+    for (body, status) in [
+        (serde_json::json!({"action": "hide", "targets": ["nobody/1"], "reason": "x"}), 404),
+        (serde_json::json!({"action": "pin", "target": python, "field": "colour", "value": "red", "reason": "x"}), 422),
+        (serde_json::json!({"action": "explode", "reason": "x"}), 400),
+        (serde_json::json!({"action": "hide", "targets": [python], "reason": " "}), 422),
+    ] {
+        let r = s
+            .client
+            .post(url("/decisions"))
+            .basic_auth("anna", Some(PASSWORD))
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        let code = r.status().as_u16();
+        let text = r.text().await.unwrap();
+        assert_eq!(code, status, "{body}: {text}");
+        assert!(text.contains("message"), "{text}");
+    }
+
+    // Wrong passwords: refused, then the address waits.
+    for _ in 0..learncity_serve::admin::FAILURES_ALLOWED {
+        let r = s.client.get(url("/decisions")).basic_auth("anna", Some("guess")).send().await.unwrap();
+        assert_eq!(r.status(), 401);
+    }
+    let r = s.client.get(url("/decisions")).basic_auth("anna", Some(PASSWORD)).send().await.unwrap();
+    assert_eq!(r.status(), 429, "locked even with the right password");
+    assert!(r.headers()["retry-after"].to_str().unwrap().parse::<u64>().unwrap() > 0);
 }

@@ -38,7 +38,8 @@ use serde::Deserialize;
 pub use error::{ConfigError, ConfigErrors};
 pub use provider::{Listing, Provider, Role};
 pub use sections::{
-    CatalogSettings, CollectorSettings, DemoSettings, ImageMode, LogFormat, LogSettings, ServeSettings,
+    CatalogSettings, CollectorSettings, DemoSettings, ImageMode, LogFormat, LogSettings, Operator, OperatorRole,
+    ServeSettings,
 };
 
 /// The prefix of environment overrides.

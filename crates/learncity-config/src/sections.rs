@@ -286,6 +286,40 @@ pub struct ServeSettings {
     /// opens the page — no tracking pixel) or `link` (a plain link to the image the resident may
     /// follow). Never an image loaded by the page: the pages' CSP forbids them.
     pub images: ImageMode,
+    /// The operators of the admin API (`/api/v1/admin/...`), `[[serve.operators]]`: none
+    /// closes it.
+    pub operators: Vec<Operator>,
+    /// A request header an authenticating reverse proxy sets to the operator's name (for
+    /// example `X-Remote-User`); the name must be one of `operators`. Set it only when every
+    /// request comes through that proxy, which must drop the header from clients' requests.
+    pub operator_header: Option<String>,
+}
+
+/// One operator of the catalogue (`[[serve.operators]]`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Operator {
+    /// The name decisions are signed with.
+    pub name: String,
+    /// The argon2 hash of the password (PHC string, `$argon2id$...`; `learncity config
+    /// hash-password` makes one). Without it, the operator signs in only through
+    /// `operator-header`.
+    #[serde(default)]
+    pub password_hash: Option<String>,
+    /// `operator` (decides) or `viewer` (reads only).
+    #[serde(default)]
+    pub role: OperatorRole,
+}
+
+/// What an operator may do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OperatorRole {
+    /// Reads and decides.
+    #[default]
+    Operator,
+    /// Reads only.
+    Viewer,
 }
 
 /// `[serve] images`: how a description's images are shown.
@@ -321,6 +355,8 @@ impl Default for ServeSettings {
             max_connections: 8192,
             api_rate_limit: 20,
             api_rate_burst: 100,
+            operators: Vec::new(),
+            operator_header: None,
         }
     }
 }
@@ -371,6 +407,33 @@ impl ServeSettings {
                 humantime::format_duration(self.idle_timeout),
                 humantime::format_duration(self.request_timeout)
             ));
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for (i, o) in self.operators.iter().enumerate() {
+            let at = format!("operators[{i}]");
+            if o.name.trim().is_empty() || o.name.chars().any(|c| c.is_control() || c == ':') {
+                problems.push(format!("{at}.name: `{}` must be a non-empty name without `:`", o.name));
+            } else if !names.insert(o.name.as_str()) {
+                problems.push(format!("{at}.name: `{}` is given twice", o.name));
+            }
+            match &o.password_hash {
+                Some(h)
+                    if !(h.starts_with("$argon2id$") || h.starts_with("$argon2i$") || h.starts_with("$argon2d$")) =>
+                {
+                    problems.push(format!(
+                        "{at}.password-hash: not an argon2 hash (`$argon2id$...`); make one with `learncity config hash-password`"
+                    ));
+                }
+                None if self.operator_header.is_none() => problems.push(format!(
+                    "{at}.password-hash: missing; without operator-header an operator signs in with a password"
+                )),
+                _ => {}
+            }
+        }
+        if let Some(h) = &self.operator_header
+            && (h.is_empty() || !h.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        {
+            problems.push(format!("operator-header: `{h}` is not a header name (letters, digits and -)"));
         }
         if self.max_connections == 0 || self.max_connections > MAX_CONNECTIONS_CEILING {
             problems.push(format!(

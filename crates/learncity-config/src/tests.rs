@@ -266,3 +266,41 @@ fn serve_limits_out_of_range_name_their_key() {
     assert_eq!(serve.max_connections, 8192);
     assert_eq!((serve.api_rate_limit, serve.api_rate_burst), (20, 100));
 }
+
+#[test]
+fn operators_mistakes_are_named_by_key() {
+    use crate::{Operator, OperatorRole, ServeSettings};
+    let op = |name: &str, hash: Option<&str>| Operator {
+        name: name.into(),
+        password_hash: hash.map(str::to_owned),
+        role: OperatorRole::Operator,
+    };
+    let settings = ServeSettings {
+        operators: vec![
+            op("anna", Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA")),
+            op("anna", Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA")),
+            op("boris", Some("plain-text-password")),
+            op("vic", None),
+            op("a:b", Some("$argon2id$x")),
+        ],
+        ..Default::default()
+    };
+    let problems = settings.problems();
+    for want in [
+        "operators[1].name: `anna` is given twice",
+        "operators[2].password-hash: not an argon2 hash",
+        "operators[3].password-hash: missing",
+        "operators[4].name: `a:b`",
+    ] {
+        assert!(problems.iter().any(|p| p.starts_with(want)), "{want} not in {problems:#?}");
+    }
+    // Behind an authenticating proxy, an operator needs no password.
+    let proxied = ServeSettings {
+        operators: vec![op("vic", None)],
+        operator_header: Some("X-Remote-User".into()),
+        ..Default::default()
+    };
+    assert!(proxied.problems().is_empty(), "{:?}", proxied.problems());
+    let bad = ServeSettings { operator_header: Some("X Remote".into()), ..Default::default() };
+    assert!(bad.problems().iter().any(|p| p.starts_with("operator-header:")));
+}

@@ -132,6 +132,76 @@ impl Pin {
     }
 }
 
+impl Pin {
+    /// The pin of `field` read from `value` as an operator types it: text for `title` and
+    /// `venue`, a kind or a mode by name, categories as a comma-separated list of taxonomy ids,
+    /// a price as `free`, an amount and a currency (`15 BYN`, `12,50 EUR`) or the price's JSON,
+    /// a source key for `source`. The error says what to give instead.
+    pub fn parse(field: &str, value: &str) -> Result<Pin, String> {
+        let value = value.trim();
+        if value.is_empty() {
+            return Err(format!("the value of `{field}` is empty"));
+        }
+        // An enum's name as its JSON (`In person` → "in_person").
+        let named = || serde_json::Value::String(value.to_lowercase().replace([' ', '-'], "_")).to_string();
+        Ok(match field {
+            "title" => Pin::Title(value.to_owned()),
+            "venue" => Pin::Venue(value.to_owned()),
+            "kind" => Pin::Kind(serde_json::from_str::<Kind>(&named()).map_err(|_| {
+                format!("unknown kind `{value}`; use course, workshop, lecture, masterclass, tour, event or other")
+            })?),
+            "mode" => Pin::Mode(
+                serde_json::from_str::<Mode>(&named())
+                    .map_err(|_| format!("unknown mode `{value}`; use in_person, online or hybrid"))?,
+            ),
+            "categories" | "category" => {
+                let ids: Vec<String> =
+                    value.split(',').map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()).collect();
+                if let Some(bad) = ids.iter().find(|c| crate::taxonomy::category(c).is_none()) {
+                    return Err(format!(
+                        "`{bad}` is no category of the taxonomy (ids such as languages, it, arts, music, \
+                         history-culture; `GET /api/v1/categories` lists them)"
+                    ));
+                }
+                Pin::Categories(ids)
+            }
+            "price" => Pin::Price(parse_price(value)?),
+            "source" => Pin::Source(value.to_owned()),
+            other => {
+                return Err(format!("cannot pin `{other}`; pin title, kind, mode, categories, venue, price or source"));
+            }
+        })
+    }
+}
+
+fn parse_price(value: &str) -> Result<Price, String> {
+    if value.eq_ignore_ascii_case("free") {
+        return Ok(Price::free());
+    }
+    if value.starts_with('{') {
+        return serde_json::from_str(value).map_err(|e| format!("not a price's JSON: {e}"));
+    }
+    let mut words = value.split_whitespace();
+    let (Some(amount), Some(currency), None) = (words.next(), words.next(), words.next()) else {
+        return Err("a price is `free`, an amount and a currency (`15 BYN`), or the price's JSON".into());
+    };
+    let amount: f64 = amount.replace(',', ".").parse().map_err(|_| format!("`{amount}` is not an amount"))?;
+    if !(amount.is_finite() && amount >= 0.0)
+        || currency.len() != 3
+        || !currency.chars().all(|c| c.is_ascii_alphabetic())
+    {
+        return Err("a price is a non-negative amount and an ISO 4217 currency code (`15 BYN`)".into());
+    }
+    Ok(Price {
+        free: amount == 0.0,
+        amount: Some(amount),
+        amount_max: None,
+        currency: Some(currency.to_uppercase()),
+        per: None,
+        text: None,
+    })
+}
+
 impl Action {
     /// Every source the decision names, in its order.
     pub fn sources(&self) -> impl Iterator<Item = &String> {
@@ -248,5 +318,23 @@ mod tests {
         assert!(both.problem().unwrap().contains("both sides"));
         assert!(Action::Split { apart: vec!["a/1".into()], from: vec![] }.problem().is_some());
         assert_eq!(Action::Merge { sources: vec!["a/1".into(), "b/2".into()] }.problem(), None);
+    }
+
+    #[test]
+    fn pinned_values_are_read_or_refused_with_what_to_give() {
+        assert_eq!(Pin::parse("kind", "Lecture").unwrap(), Pin::Kind(Kind::Lecture));
+        assert_eq!(Pin::parse("mode", "in person").unwrap(), Pin::Mode(Mode::InPerson));
+        assert_eq!(Pin::parse("price", "free").unwrap(), Pin::Price(Price::free()));
+        let Pin::Price(p) = Pin::parse("price", "12,50 byn").unwrap() else { panic!("a price") };
+        assert_eq!((p.amount, p.currency.as_deref(), p.free), (Some(12.5), Some("BYN"), false));
+        assert!(Pin::parse("price", "12 rubles").unwrap_err().contains("ISO 4217"));
+        assert!(Pin::parse("kind", "party").unwrap_err().contains("use course"));
+        assert!(Pin::parse("colour", "red").unwrap_err().contains("cannot pin `colour`"));
+        assert!(Pin::parse("categories", "no-such-category").unwrap_err().contains("no-such-category"));
+        assert_eq!(
+            Pin::parse("categories", "arts, music").unwrap(),
+            Pin::Categories(vec!["arts".into(), "music".into()])
+        );
+        assert!(Pin::parse("title", "  ").is_err());
     }
 }

@@ -21,6 +21,7 @@
 //! limit on `/api/v1` (429, keyed on the client's address). Every answer, errors and 404s
 //! included, carries [`SECURITY_HEADERS`]; pages also carry a `Content-Security-Policy`.
 
+pub mod admin;
 pub mod api;
 pub mod catalogue;
 pub mod health;
@@ -55,6 +56,12 @@ pub struct AppState {
     pub settings: Arc<ServeSettings>,
     /// The providers' fetch state, when a source is configured.
     pub health: Option<Arc<dyn health::HealthSource>>,
+    /// The store (operators' decisions are written to it).
+    pub store: Arc<dyn learncity_store::CatalogStore>,
+    /// The curation topic (`kafka.curation-topic`) decisions are published on.
+    pub curation_topic: String,
+    /// Wrong operator sign-ins per client address.
+    pub sign_ins: Arc<admin::SignInGuard>,
 }
 
 impl AppState {
@@ -148,6 +155,7 @@ fn routes(state: AppState, api_limit: Arc<ApiRateLimit>) -> Router {
         .route("/health/providers", get(health_page))
         .route("/robots.txt", get(robots))
         .route("/sitemap.xml", get(sitemap))
+        .nest("/api/v1/admin", admin::router())
         .merge(open_data)
         .fallback(not_found)
         .with_state(state)
@@ -435,6 +443,7 @@ pub async fn start(
     settings: ServeSettings,
     store: Arc<dyn learncity_store::CatalogStore>,
     health: Option<Arc<dyn health::HealthSource>>,
+    curation_topic: &str,
     stop: CancellationToken,
 ) -> Result<(std::net::SocketAddr, tokio::task::JoinHandle<()>), ServeError> {
     let metrics = learncity_ops::install_metrics().map_err(|e| ServeError::Start(e.to_string()))?;
@@ -448,7 +457,7 @@ pub async fn start(
     let bound = listener.local_addr().map_err(|e| ServeError::Start(e.to_string()))?;
     let follower = tokio::spawn(catalogue::follow(
         Arc::clone(&catalogue),
-        store,
+        Arc::clone(&store),
         settings.refresh_interval,
         readiness.clone(),
         stop.clone(),
@@ -471,7 +480,14 @@ pub async fn start(
     let api_limit = api_rate_limit(&settings);
     let forget = tokio::spawn(forget_quiet_clients(Arc::clone(&api_limit), stop.clone()));
     let request_timeout = settings.request_timeout;
-    let state = AppState { catalogue, settings: Arc::new(settings), health };
+    let state = AppState {
+        catalogue,
+        settings: Arc::new(settings),
+        health,
+        store,
+        curation_topic: curation_topic.to_owned(),
+        sign_ins: Arc::default(),
+    };
     let app = routes(state, api_limit)
         .merge(learncity_ops::ops_router(readiness, metrics))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, request_timeout))

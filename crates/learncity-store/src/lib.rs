@@ -21,6 +21,7 @@
 //! when a store is opened. [`open`] picks one by URL.
 
 mod codec;
+pub mod curation;
 mod error;
 mod postgres;
 mod sqlite;

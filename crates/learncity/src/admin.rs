@@ -73,3 +73,21 @@ pub async fn topics_ensure(path: &Path) -> anyhow::Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// `config hash-password`: the argon2 hash (PHC string) of the password on standard input's
+/// first line.
+pub fn hash_password() -> anyhow::Result<ExitCode> {
+    use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).context("reading the password from standard input")?;
+    let password = line.trim_end_matches(['\n', '\r']);
+    if password.chars().count() < 12 {
+        anyhow::bail!("the password is shorter than 12 characters; choose a longer one");
+    }
+    let salt = SaltString::generate(&mut OsRng);
+    let hash = argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))?;
+    println!("{hash}");
+    Ok(ExitCode::SUCCESS)
+}

@@ -180,9 +180,9 @@ struct AuthorArgs {
 }
 
 impl AuthorArgs {
-    fn author(self) -> curate::Author {
+    fn author(self) -> learncity_store::curation::Author {
         let by = self.by.or_else(|| std::env::var("USER").ok()).filter(|b| !b.trim().is_empty());
-        curate::Author { by: by.unwrap_or_else(|| "operator".to_owned()), reason: self.reason }
+        learncity_store::curation::Author { by: by.unwrap_or_else(|| "operator".to_owned()), reason: self.reason }
     }
 }
 
@@ -268,6 +268,9 @@ enum TopicsAction {
 
 #[derive(Debug, Subcommand)]
 enum ConfigAction {
+    /// Read a password from standard input (its first line) and print its argon2 hash, for an
+    /// operator's `password-hash` in `[[serve.operators]]`.
+    HashPassword,
     /// Validate the main config, its environment overrides and every provider; name file, line
     /// and field of each mistake.
     Check {
@@ -328,7 +331,7 @@ fn main() -> ExitCode {
         }),
         Command::Curate { action, config } => runtime().and_then(|rt| {
             rt.block_on(async {
-                use curate::Request;
+                use learncity_store::curation::Request;
                 match action {
                     CurateAction::Merge { targets, author } => {
                         curate::decide(&config, Request::Merge { targets }, author.author()).await
@@ -357,6 +360,7 @@ fn main() -> ExitCode {
             runtime().and_then(|rt| rt.block_on(admin::topics_ensure(&config)))
         }
         Command::Config { action: ConfigAction::Check { config } } => Ok(admin::config_check(&config)),
+        Command::Config { action: ConfigAction::HashPassword } => admin::hash_password(),
         Command::Schema { which } => {
             print!(
                 "{}",

@@ -115,8 +115,15 @@ pub async fn start(config: Config, stop: CancellationToken) -> anyhow::Result<St
     // The service.
     let serve_stop = CancellationToken::new();
     let health: Arc<dyn HealthSource> = Arc::new(StoredHealth(state));
-    let (serve_addr, serve) =
-        learncity_serve::start(config.serve.clone(), store, Some(health), serve_stop.clone()).await.context("serve")?;
+    let (serve_addr, serve) = learncity_serve::start(
+        config.serve.clone(),
+        store,
+        Some(health),
+        &config.kafka.curation_topic,
+        serve_stop.clone(),
+    )
+    .await
+    .context("serve")?;
     tracing::info!(
         providers = config.providers.len(),
         store = %config.catalog.store,

@@ -90,7 +90,9 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
     tracing::info!(store = %store.describe(), "catalogue service starting");
     let health: Arc<dyn HealthSource> = collector_health(&config, stop.clone());
     let (bound, task) =
-        learncity_serve::start(config.serve.clone(), store, Some(health), stop).await.context("serve")?;
+        learncity_serve::start(config.serve.clone(), store, Some(health), &config.kafka.curation_topic, stop)
+            .await
+            .context("serve")?;
     tracing::info!(%bound, "open http://{bound}/");
     task.await.context("the catalogue service task")?;
     Ok(())

@@ -1,0 +1,267 @@
+//! The admin API, `/api/v1/admin/...`: operators' decisions over HTTP (the same as
+//! `learncity curate`, through [`learncity_store::curation`]), for automation.
+//!
+//! Every request is authenticated: HTTP Basic with an operator's name and password (checked
+//! against the argon2 hash in `[[serve.operators]]`), or — when `operator-header` is set — the
+//! name an authenticating reverse proxy put in that header. No operator configured: every
+//! request is refused. Anonymous requests get 401 with a `WWW-Authenticate` challenge; a
+//! viewer's decision 403. Wrong passwords are rate-limited per client address: after
+//! [`FAILURES_ALLOWED`] within [`FAILURE_WINDOW`] the address gets 429 until the window ends.
+//! Every sign-in failure and every decision is logged and counted.
+//!
+//! - `GET /decisions[?all=true]`: the decisions in force (all: the revoked too), each with
+//!   whether it still applies;
+//! - `POST /decisions`: a decision, as JSON `{"action": "merge"|"split"|"hide"|"pin", ...,
+//!   "reason": "..."}` ([`learncity_store::curation::Request`]); 201 with the decision;
+//! - `POST /decisions/{id}/revoke`: `{"reason": "..."}`; 200 with the revoked decision.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use argon2::{Argon2, PasswordHash, PasswordVerifier};
+use axum::Json;
+use axum::Router;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine as _;
+use learncity_config::OperatorRole;
+use learncity_store::curation::{self, Author, CurationError, Request};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::AppState;
+use crate::api::error;
+
+/// Wrong sign-ins an address may make within [`FAILURE_WINDOW`].
+pub const FAILURES_ALLOWED: u32 = 5;
+/// The window of [`FAILURES_ALLOWED`].
+pub const FAILURE_WINDOW: Duration = Duration::from_secs(300);
+
+/// The admin API's routes (nested at `/api/v1/admin`).
+pub fn router() -> Router<AppState> {
+    Router::new().route("/decisions", get(list).post(decide)).route("/decisions/{id}/revoke", post(revoke))
+}
+
+/// Wrong sign-ins per client address.
+#[derive(Debug, Default)]
+pub struct SignInGuard(Mutex<HashMap<IpAddr, (u32, Instant)>>);
+
+impl SignInGuard {
+    /// How long `ip` must wait, when it made too many wrong sign-ins.
+    fn locked(&self, ip: IpAddr) -> Option<Duration> {
+        let mut failures = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (count, since) = *failures.get(&ip)?;
+        let left = FAILURE_WINDOW.checked_sub(since.elapsed());
+        match left {
+            None => {
+                failures.remove(&ip);
+                None
+            }
+            Some(left) => (count >= FAILURES_ALLOWED).then_some(left),
+        }
+    }
+
+    fn failed(&self, ip: IpAddr) {
+        let mut failures = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if failures.len() > 100_000 {
+            failures.retain(|_, (_, since)| since.elapsed() < FAILURE_WINDOW);
+        }
+        let slot = failures.entry(ip).or_insert((0, Instant::now()));
+        if slot.1.elapsed() >= FAILURE_WINDOW {
+            *slot = (0, Instant::now());
+        }
+        slot.0 += 1;
+    }
+}
+
+/// Who is asking.
+struct Signed {
+    name: String,
+    role: OperatorRole,
+}
+
+/// The operator making the request, or the answer refusing it.
+async fn sign_in(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> Result<Signed, Response> {
+    let settings = &state.settings;
+    let unknown = || {
+        let mut r = error(StatusCode::UNAUTHORIZED, "sign in as an operator (HTTP Basic: name and password)".into());
+        r.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            "Basic realm=\"learncity operators\", charset=\"UTF-8\"".parse().expect("a header value"),
+        );
+        r
+    };
+    if settings.operators.is_empty() {
+        return Err(error(StatusCode::UNAUTHORIZED, "no operator is configured ([[serve.operators]])".into()));
+    }
+    let role_of = |name: &str| settings.operators.iter().find(|o| o.name == name).map(|o| o.role);
+    if let Some(h) = &settings.operator_header
+        && let Some(name) = headers.get(h.as_str()).and_then(|v| v.to_str().ok())
+    {
+        return match role_of(name) {
+            Some(role) => Ok(Signed { name: name.to_owned(), role }),
+            None => {
+                tracing::warn!(operator = name, client = %peer.ip(), "sign-in refused: the proxy's operator is not configured");
+                metrics::counter!("learncity_operator_sign_ins_total", "result" => "unknown").increment(1);
+                Err(error(StatusCode::FORBIDDEN, format!("`{name}` is not an operator here")))
+            }
+        };
+    }
+    let Some(credentials) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b.trim()).ok())
+        .and_then(|b| String::from_utf8(b).ok())
+    else {
+        return Err(unknown());
+    };
+    if let Some(wait) = state.sign_ins.locked(peer.ip()) {
+        metrics::counter!("learncity_operator_sign_ins_total", "result" => "locked").increment(1);
+        let mut r = error(StatusCode::TOO_MANY_REQUESTS, "too many wrong sign-ins from this address; wait".into());
+        r.headers_mut().insert(header::RETRY_AFTER, wait.as_secs().max(1).to_string().parse().expect("digits"));
+        return Err(r);
+    }
+    let (name, password) = credentials.split_once(':').unwrap_or((credentials.as_str(), ""));
+    let operator = settings.operators.iter().find(|o| o.name == name);
+    let hash = operator.and_then(|o| o.password_hash.clone());
+    let password = password.to_owned();
+    // Argon2 takes tens of milliseconds of CPU: off the async threads.
+    let good = tokio::task::spawn_blocking(move || {
+        hash.as_deref()
+            .and_then(|h| PasswordHash::new(h).ok())
+            .is_some_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    })
+    .await
+    .unwrap_or(false);
+    match operator {
+        Some(o) if good => {
+            metrics::counter!("learncity_operator_sign_ins_total", "result" => "ok").increment(1);
+            Ok(Signed { name: o.name.clone(), role: o.role })
+        }
+        _ => {
+            state.sign_ins.failed(peer.ip());
+            metrics::counter!("learncity_operator_sign_ins_total", "result" => "wrong").increment(1);
+            tracing::warn!(operator = name, client = %peer.ip(), "sign-in refused: wrong name or password");
+            Err(unknown())
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    all: bool,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    if let Err(refused) = sign_in(&state, &headers, peer).await {
+        return refused;
+    }
+    match curation::standings(state.store.as_ref(), q.all).await {
+        Ok(items) => Json(json!({"items": items})).into_response(),
+        Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, format!("cannot read the decisions: {e}")),
+    }
+}
+
+/// A decision asked for: the request and why.
+#[derive(Debug, Deserialize)]
+struct Decide {
+    #[serde(flatten)]
+    request: Request,
+    reason: String,
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let who = match may_decide(&state, &headers, peer).await {
+        Ok(who) => who,
+        Err(refused) => return refused,
+    };
+    let asked: Decide = match serde_json::from_slice(&body) {
+        Ok(d) => d,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("not a decision: {e}")),
+    };
+    let author = Author { by: who.name, reason: asked.reason };
+    match curation::decide(state.store.as_ref(), asked.request, &author, &state.curation_topic).await {
+        Ok(d) => (StatusCode::CREATED, Json(d)).into_response(),
+        Err(e) => refusal(&e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Revoke {
+    reason: String,
+}
+
+async fn revoke(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let who = match may_decide(&state, &headers, peer).await {
+        Ok(who) => who,
+        Err(refused) => return refused,
+    };
+    let asked: Revoke = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("give {{\"reason\": \"...\"}}: {e}")),
+    };
+    let author = Author { by: who.name, reason: asked.reason };
+    match curation::revoke(state.store.as_ref(), &id, &author, &state.curation_topic).await {
+        Ok(d) => Json(d).into_response(),
+        Err(e) => refusal(&e),
+    }
+}
+
+/// The signed-in operator when it may decide.
+async fn may_decide(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> Result<Signed, Response> {
+    let who = sign_in(state, headers, peer).await?;
+    if who.role != OperatorRole::Operator {
+        return Err(error(StatusCode::FORBIDDEN, format!("`{}` is a viewer: viewers do not decide", who.name)));
+    }
+    Ok(who)
+}
+
+fn refusal(e: &CurationError) -> Response {
+    let status = match e {
+        CurationError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        CurationError::NotFound(_) => StatusCode::NOT_FOUND,
+        CurationError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+    };
+    error(status, e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_is_locked_after_too_many_wrong_sign_ins_and_others_are_not() {
+        let guard = SignInGuard::default();
+        let (a, b): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        for _ in 0..FAILURES_ALLOWED - 1 {
+            guard.failed(a);
+        }
+        assert_eq!(guard.locked(a), None, "below the limit");
+        guard.failed(a);
+        let wait = guard.locked(a).expect("locked at the limit");
+        assert!(wait <= FAILURE_WINDOW && wait > FAILURE_WINDOW - Duration::from_secs(60));
+        assert_eq!(guard.locked(b), None);
+    }
+}
