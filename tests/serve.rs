@@ -96,7 +96,7 @@ impl Service {
         let stop = CancellationToken::new();
         let health: Arc<dyn HealthSource> = Arc::new(FixedHealth);
         let (bound, _task) =
-            learncity_serve::start(settings, Arc::clone(&store), Some(health), "curation", stop.clone()).await.unwrap();
+            learncity_serve::start(settings, Arc::clone(&store), Some(health), learncity_serve::CurationContext { topic: "curation".into(), ..Default::default() }, stop.clone()).await.unwrap();
         let service =
             Service { base: format!("http://{bound}"), store, stop, _dir: dir, client: reqwest::Client::new() };
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -754,4 +754,152 @@ async fn the_admin_api_takes_operators_decisions_and_refuses_everyone_else() {
     let r = s.client.get(url("/decisions")).basic_auth("anna", Some(PASSWORD)).send().await.unwrap();
     assert_eq!(r.status(), 429, "locked even with the right password");
     assert!(r.headers()["retry-after"].to_str().unwrap().parse::<u64>().unwrap() > 0);
+}
+
+/// The operator console: signing in (CSRF-protected, `Secure` `HttpOnly` `SameSite=Strict`
+/// session cookie), deciding from an entry's page and revoking, every form refused without its
+/// token, a viewer refused, anonymous visitors sent to the sign-in page.
+#[tokio::test]
+async fn the_operator_console_signs_in_decides_and_refuses_forged_forms() {
+    const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$BR6OK+fc/uoR1mwxr1pf9A$JuYzOJJV8GhFW9u7NY60l+S02t6R+m1x6sQQzT3brqU";
+    const PASSWORD: &str = "correct horse battery staple";
+    let operator = |name: &str, role| learncity_config::Operator {
+        name: name.into(),
+        password_hash: Some(HASH.into()),
+        role,
+    };
+    let settings = learncity_config::ServeSettings {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        refresh_interval: Duration::from_millis(100),
+        operators: vec![
+            operator("anna", learncity_config::OperatorRole::Operator),
+            operator("vic", learncity_config::OperatorRole::Viewer),
+        ],
+        ..Default::default()
+    };
+    let entries = city();
+    let s = Service::start_with(&entries, settings).await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let url = |path: &str| format!("{}{path}", s.base);
+    let set_cookie = |r: &reqwest::Response, name: &str| -> String {
+        r.headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .find(|c| c.starts_with(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("no {name} cookie"))
+    };
+    let value_of = |cookie: &str| cookie.split(';').next().unwrap().split_once('=').unwrap().1.to_owned();
+    let hidden = |page: &str, name: &str| -> String {
+        let at = page.find(&format!("name=\"{name}\" value=\"")).unwrap_or_else(|| panic!("no {name} in {page}"));
+        let rest = &page[at + name.len() + 15..];
+        rest[..rest.find('"').unwrap()].to_owned()
+    };
+
+    // Anonymous: to the sign-in page.
+    let r = client.get(url("/admin")).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/admin/login");
+
+    let sign_in = async |name: &str| -> String {
+        let r = client.get(url("/admin/login")).header("accept-language", "en").send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let token = value_of(&set_cookie(&r, "learncity_sign_in"));
+        let page = r.text().await.unwrap();
+        assert!(page.contains("Operator console") && page.contains("type=\"password\""), "{page}");
+        assert_eq!(hidden(&page, "csrf"), token);
+        // Without the form's token (a forged cross-site sign-in): refused.
+        let forged = format!("name={name}&password={}", PASSWORD.replace(' ', "+"));
+        let r = client.post(url("/admin/login")).header("content-type", "application/x-www-form-urlencoded").body(forged.clone()).send().await.unwrap();
+        assert_eq!(r.status(), 403);
+        let r = client
+            .post(url("/admin/login"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", format!("learncity_sign_in={token}"))
+            .body(format!("csrf={token}&{forged}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+        let session = set_cookie(&r, "learncity_operator");
+        for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/admin"] {
+            assert!(session.contains(attribute), "{attribute} missing: {session}");
+        }
+        value_of(&session)
+    };
+    let anna = sign_in("anna").await;
+    let get = async |path: &str, session: &str| {
+        let r = client
+            .get(url(path))
+            .header("cookie", format!("learncity_operator={session}"))
+            .header("accept-language", "en")
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        assert_eq!(r.headers()["cache-control"], "no-store", "{path}");
+        (status, r.text().await.unwrap())
+    };
+    let (status, home) = get("/admin", &anna).await;
+    assert_eq!(status, 200);
+    assert!(home.contains("Signed in as <strong>anna</strong>") && home.contains("Review queue"), "{home}");
+    let csrf = hidden(&home, "csrf");
+
+    // The English course's entry: two sources, each can be taken out or hidden.
+    let english = &entries[0];
+    let (status, page) = get(&format!("/admin/entry/{}", english.id), &anna).await;
+    assert_eq!(status, 200);
+    for s in &english.sources {
+        assert!(page.contains(&s.key), "{} missing: {page}", s.key);
+    }
+    assert!(page.contains("Take out of the entry") && page.contains("<select name=\"field\">"), "{page}");
+
+    let post = async |path: &str, session: &str, body: String| {
+        client
+            .post(url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", format!("learncity_operator={session}"))
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    };
+    let take_out = format!(
+        "back=/admin/entry/{id}&action=split&targets={id}&sources={key}&reason=another+course",
+        id = english.id,
+        key = english.sources[1].key
+    );
+    // A forged form (no token, or another one): refused, nothing decided.
+    assert_eq!(post("/admin/decide", &anna, take_out.clone()).await.status(), 403);
+    assert_eq!(post("/admin/decide", &anna, format!("csrf=0000&{take_out}")).await.status(), 403);
+    assert!(s.store.decisions().await.unwrap().is_empty());
+    // With it: decided, back to the entry's page saying what.
+    let r = post("/admin/decide", &anna, format!("csrf={csrf}&{take_out}")).await;
+    assert_eq!(r.status(), 303);
+    assert!(r.headers()["location"].to_str().unwrap().starts_with(&format!("/admin/entry/{}?msg=d-", english.id)));
+    let kept = s.store.decisions().await.unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].by, "anna");
+    assert_eq!(kept[0].reason, "another course");
+
+    // Listed on the console, and revoked from there.
+    let (_, home) = get("/admin", &anna).await;
+    assert!(home.contains(&kept[0].id), "{home}");
+    let r = post("/admin/revoke", &anna, format!("csrf={csrf}&id={}&reason=by+mistake", kept[0].id)).await;
+    assert_eq!(r.status(), 303);
+    assert!(s.store.decisions().await.unwrap()[0].revoked.is_some());
+
+    // A viewer sees the console and decides nothing.
+    let vic = sign_in("vic").await;
+    let (status, home) = get("/admin", &vic).await;
+    assert_eq!(status, 200);
+    assert!(home.contains("you see everything and decide nothing"), "{home}");
+    let vic_csrf = hidden(&home, "csrf");
+    assert_eq!(post("/admin/decide", &vic, format!("csrf={vic_csrf}&{take_out}")).await.status(), 403);
+
+    // Signed out: the session is gone.
+    let r = post("/admin/logout", &anna, format!("csrf={csrf}")).await;
+    assert_eq!(r.status(), 303);
+    let r = client.get(url("/admin")).header("cookie", format!("learncity_operator={anna}")).send().await.unwrap();
+    assert_eq!(r.status(), 303, "the old session no longer signs in");
 }

@@ -50,7 +50,7 @@ pub struct ProviderInfo {
 }
 
 /// Settings of the matching and expiry.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Rules {
     /// Matching thresholds.
     pub thresholds: Thresholds,

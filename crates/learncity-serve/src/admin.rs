@@ -79,9 +79,11 @@ impl SignInGuard {
 }
 
 /// Who is asking.
-struct Signed {
-    name: String,
-    role: OperatorRole,
+pub(crate) struct Signed {
+    /// The operator's name.
+    pub(crate) name: String,
+    /// What it may do.
+    pub(crate) role: OperatorRole,
 }
 
 /// The operator making the request, or the answer refusing it.
@@ -120,14 +122,40 @@ async fn sign_in(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> Res
     else {
         return Err(unknown());
     };
-    if let Some(wait) = state.sign_ins.locked(peer.ip()) {
-        metrics::counter!("learncity_operator_sign_ins_total", "result" => "locked").increment(1);
-        let mut r = error(StatusCode::TOO_MANY_REQUESTS, "too many wrong sign-ins from this address; wait".into());
-        r.headers_mut().insert(header::RETRY_AFTER, wait.as_secs().max(1).to_string().parse().expect("digits"));
-        return Err(r);
-    }
     let (name, password) = credentials.split_once(':').unwrap_or((credentials.as_str(), ""));
-    let operator = settings.operators.iter().find(|o| o.name == name);
+    match check_password(state, name, password, peer.ip()).await {
+        Ok(signed) => Ok(signed),
+        Err(Refused::Locked(wait)) => {
+            let mut r = error(StatusCode::TOO_MANY_REQUESTS, "too many wrong sign-ins from this address; wait".into());
+            r.headers_mut().insert(header::RETRY_AFTER, wait.as_secs().max(1).to_string().parse().expect("digits"));
+            Err(r)
+        }
+        Err(Refused::Wrong) => Err(unknown()),
+    }
+}
+
+/// Why a sign-in was refused.
+pub(crate) enum Refused {
+    /// Wrong name or password.
+    Wrong,
+    /// Too many wrong sign-ins from the address: wait this long.
+    Locked(Duration),
+}
+
+/// Checks `name` and `password` against `[[serve.operators]]`, counting wrong ones against
+/// the client address `ip`; logs and counts every outcome.
+pub(crate) async fn check_password(
+    state: &AppState,
+    name: &str,
+    password: &str,
+    ip: IpAddr,
+) -> Result<Signed, Refused> {
+    if let Some(wait) = state.sign_ins.locked(ip) {
+        metrics::counter!("learncity_operator_sign_ins_total", "result" => "locked").increment(1);
+        tracing::warn!(operator = name, client = %ip, "sign-in refused: too many wrong ones from this address");
+        return Err(Refused::Locked(wait));
+    }
+    let operator = state.settings.operators.iter().find(|o| o.name == name);
     let hash = operator.and_then(|o| o.password_hash.clone());
     let password = password.to_owned();
     // Argon2 takes tens of milliseconds of CPU: off the async threads.
@@ -141,13 +169,14 @@ async fn sign_in(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> Res
     match operator {
         Some(o) if good => {
             metrics::counter!("learncity_operator_sign_ins_total", "result" => "ok").increment(1);
+            tracing::info!(operator = name, client = %ip, "operator signed in");
             Ok(Signed { name: o.name.clone(), role: o.role })
         }
         _ => {
-            state.sign_ins.failed(peer.ip());
+            state.sign_ins.failed(ip);
             metrics::counter!("learncity_operator_sign_ins_total", "result" => "wrong").increment(1);
-            tracing::warn!(operator = name, client = %peer.ip(), "sign-in refused: wrong name or password");
-            Err(unknown())
+            tracing::warn!(operator = name, client = %ip, "sign-in refused: wrong name or password");
+            Err(Refused::Wrong)
         }
     }
 }
@@ -196,7 +225,7 @@ async fn decide(
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("not a decision: {e}")),
     };
     let author = Author { by: who.name, reason: asked.reason };
-    match curation::decide(state.store.as_ref(), asked.request, &author, &state.curation_topic).await {
+    match curation::decide(state.store.as_ref(), asked.request, &author, &state.curation.topic).await {
         Ok(d) => (StatusCode::CREATED, Json(d)).into_response(),
         Err(e) => refusal(&e),
     }
@@ -223,7 +252,7 @@ async fn revoke(
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("give {{\"reason\": \"...\"}}: {e}")),
     };
     let author = Author { by: who.name, reason: asked.reason };
-    match curation::revoke(state.store.as_ref(), &id, &author, &state.curation_topic).await {
+    match curation::revoke(state.store.as_ref(), &id, &author, &state.curation.topic).await {
         Ok(d) => Json(d).into_response(),
         Err(e) => refusal(&e),
     }
@@ -238,13 +267,16 @@ async fn may_decide(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> 
     Ok(who)
 }
 
-fn refusal(e: &CurationError) -> Response {
-    let status = match e {
+pub(crate) fn status_of(e: &CurationError) -> StatusCode {
+    match e {
         CurationError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
         CurationError::NotFound(_) => StatusCode::NOT_FOUND,
         CurationError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
-    };
-    error(status, e.to_string())
+    }
+}
+
+fn refusal(e: &CurationError) -> Response {
+    error(status_of(e), e.to_string())
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod console;
 pub mod catalogue;
 pub mod health;
 pub mod i18n;
@@ -58,10 +59,21 @@ pub struct AppState {
     pub health: Option<Arc<dyn health::HealthSource>>,
     /// The store (operators' decisions are written to it).
     pub store: Arc<dyn learncity_store::CatalogStore>,
-    /// The curation topic (`kafka.curation-topic`) decisions are published on.
-    pub curation_topic: String,
+    /// What operators' decisions need.
+    pub curation: Arc<CurationContext>,
     /// Wrong operator sign-ins per client address.
     pub sign_ins: Arc<admin::SignInGuard>,
+    /// Operators signed in to the console.
+    pub sessions: Arc<console::Sessions>,
+}
+
+/// What the operators' side needs from the rest of the config.
+#[derive(Debug, Clone, Default)]
+pub struct CurationContext {
+    /// The curation topic (`kafka.curation-topic`) decisions are published on.
+    pub topic: String,
+    /// The builders' matching rules (the review queue scores pairs with them).
+    pub rules: learncity_builder::state::Rules,
 }
 
 impl AppState {
@@ -156,6 +168,7 @@ fn routes(state: AppState, api_limit: Arc<ApiRateLimit>) -> Router {
         .route("/robots.txt", get(robots))
         .route("/sitemap.xml", get(sitemap))
         .nest("/api/v1/admin", admin::router())
+        .nest("/admin", console::router())
         .merge(open_data)
         .fallback(not_found)
         .with_state(state)
@@ -443,7 +456,7 @@ pub async fn start(
     settings: ServeSettings,
     store: Arc<dyn learncity_store::CatalogStore>,
     health: Option<Arc<dyn health::HealthSource>>,
-    curation_topic: &str,
+    curation: CurationContext,
     stop: CancellationToken,
 ) -> Result<(std::net::SocketAddr, tokio::task::JoinHandle<()>), ServeError> {
     let metrics = learncity_ops::install_metrics().map_err(|e| ServeError::Start(e.to_string()))?;
@@ -485,8 +498,9 @@ pub async fn start(
         settings: Arc::new(settings),
         health,
         store,
-        curation_topic: curation_topic.to_owned(),
+        curation: Arc::new(curation),
         sign_ins: Arc::default(),
+        sessions: Arc::default(),
     };
     let app = routes(state, api_limit)
         .merge(learncity_ops::ops_router(readiness, metrics))

@@ -1,0 +1,662 @@
+//! The operator console, `/admin`: server-rendered pages in be, ru and en where operators
+//! decide on the catalogue — the review queue decided in one click, an entry's sources with
+//! hide / take out / pin, every decision with revoke — the same decisions as `learncity curate`
+//! and the admin API ([`learncity_store::curation`]).
+//!
+//! Sign-in with an operator's name and password ([`crate::admin::check_password`]: argon2,
+//! wrong ones rate-limited per address) or through `operator-header` behind an authenticating
+//! proxy. A session is a random id in a `Secure`, `HttpOnly`, `SameSite=Strict` cookie scoped
+//! to `/admin`, kept in this process's memory for [`SESSION_TTL`] (a restart signs everyone
+//! out). Every form carries a CSRF token bound to the session (the sign-in form: to a cookie of
+//! its own); a form posted without it is refused with 403. A viewer sees everything and decides
+//! nothing. Anonymous requests are redirected to the sign-in page.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use axum::Form;
+use axum::Router;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use learncity_config::OperatorRole;
+use learncity_store::curation::{self, Author, Request, describe};
+use serde::Deserialize;
+
+use crate::admin::{Refused, Signed, check_password};
+use crate::i18n::Lang;
+use crate::pages::{PageContext, esc, layout};
+use crate::{AppState, cookie, html, lang_of};
+
+/// How long a session lasts.
+pub const SESSION_TTL: Duration = Duration::from_secs(8 * 3600);
+const SESSION_COOKIE: &str = "learncity_operator";
+const SIGN_IN_COOKIE: &str = "learncity_sign_in";
+
+/// The console's routes (nested at `/admin`).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/entry/{id}", get(entry_page))
+        .route("/decide", post(decide))
+        .route("/revoke", post(revoke))
+}
+
+struct Session {
+    name: String,
+    role: OperatorRole,
+    csrf: String,
+    until: Instant,
+}
+
+/// Signed-in operators, by session id.
+#[derive(Default)]
+pub struct Sessions(Mutex<HashMap<String, Session>>);
+
+impl std::fmt::Debug for Sessions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sessions")
+    }
+}
+
+fn token() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+impl Sessions {
+    fn open(&self, who: &Signed) -> (String, String) {
+        let (id, csrf) = (token(), token());
+        let mut sessions = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        sessions.retain(|_, s| s.until > Instant::now());
+        sessions.insert(
+            id.clone(),
+            Session { name: who.name.clone(), role: who.role, csrf: csrf.clone(), until: Instant::now() + SESSION_TTL },
+        );
+        (id, csrf)
+    }
+
+    /// The operator and CSRF token of session `id`, while it lasts.
+    fn get(&self, id: &str) -> Option<(Signed, String)> {
+        let sessions = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let s = sessions.get(id).filter(|s| s.until > Instant::now())?;
+        Some((Signed { name: s.name.clone(), role: s.role }, s.csrf.clone()))
+    }
+
+    fn close(&self, id: &str) {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(id);
+    }
+}
+
+/// The console's words.
+struct Words {
+    console: &'static str,
+    sign_in: &'static str,
+    sign_out: &'static str,
+    name: &'static str,
+    password: &'static str,
+    wrong: &'static str,
+    locked: &'static str,
+    signed_in_as: &'static str,
+    viewer_note: &'static str,
+    queue: &'static str,
+    near_pairs: &'static str,
+    disagreements: &'static str,
+    merge: &'static str,
+    split: &'static str,
+    hide: &'static str,
+    take_out: &'static str,
+    pin: &'static str,
+    field: &'static str,
+    value: &'static str,
+    reason: &'static str,
+    decisions: &'static str,
+    revoke: &'static str,
+    no_longer_applies: &'static str,
+    revoked: &'static str,
+    open_entry: &'static str,
+    sources: &'static str,
+    merge_with: &'static str,
+    nothing: &'static str,
+}
+
+static BE: Words = Words {
+    console: "Пульт аператара",
+    sign_in: "Увайсці",
+    sign_out: "Выйсці",
+    name: "Імя",
+    password: "Пароль",
+    wrong: "Няправільнае імя або пароль.",
+    locked: "Зашмат няўдалых спроб з гэтага адраса; пачакайце.",
+    signed_in_as: "Вы ўвайшлі як",
+    viewer_note: "Вы назіральнік: бачыце ўсё, але не вырашаеце.",
+    queue: "Чарга праверкі",
+    near_pairs: "Пары каля парога супадзення",
+    disagreements: "Запісы, крыніцы якіх не згодныя",
+    merge: "Аб'яднаць",
+    split: "Раздзяліць",
+    hide: "Схаваць",
+    take_out: "Вынесці з запісу",
+    pin: "Замацаваць",
+    field: "Поле",
+    value: "Значэнне",
+    reason: "Чаму",
+    decisions: "Рашэнні",
+    revoke: "Адклікаць",
+    no_longer_applies: "больш не ўжываецца",
+    revoked: "адклікана",
+    open_entry: "Адкрыць запіс",
+    sources: "Крыніцы",
+    merge_with: "Аб'яднаць з запісам (id)",
+    nothing: "Нічога.",
+};
+
+static RU: Words = Words {
+    console: "Пульт оператора",
+    sign_in: "Войти",
+    sign_out: "Выйти",
+    name: "Имя",
+    password: "Пароль",
+    wrong: "Неверное имя или пароль.",
+    locked: "Слишком много неудачных попыток с этого адреса; подождите.",
+    signed_in_as: "Вы вошли как",
+    viewer_note: "Вы наблюдатель: видите всё, но не решаете.",
+    queue: "Очередь проверки",
+    near_pairs: "Пары у порога совпадения",
+    disagreements: "Записи, источники которых расходятся",
+    merge: "Объединить",
+    split: "Разделить",
+    hide: "Скрыть",
+    take_out: "Вынести из записи",
+    pin: "Закрепить",
+    field: "Поле",
+    value: "Значение",
+    reason: "Почему",
+    decisions: "Решения",
+    revoke: "Отозвать",
+    no_longer_applies: "больше не применяется",
+    revoked: "отозвано",
+    open_entry: "Открыть запись",
+    sources: "Источники",
+    merge_with: "Объединить с записью (id)",
+    nothing: "Ничего.",
+};
+
+static EN: Words = Words {
+    console: "Operator console",
+    sign_in: "Sign in",
+    sign_out: "Sign out",
+    name: "Name",
+    password: "Password",
+    wrong: "Wrong name or password.",
+    locked: "Too many wrong sign-ins from this address; wait.",
+    signed_in_as: "Signed in as",
+    viewer_note: "You are a viewer: you see everything and decide nothing.",
+    queue: "Review queue",
+    near_pairs: "Pairs near the match score",
+    disagreements: "Entries whose sources disagree",
+    merge: "Merge",
+    split: "Split",
+    hide: "Hide",
+    take_out: "Take out of the entry",
+    pin: "Pin",
+    field: "Field",
+    value: "Value",
+    reason: "Why",
+    decisions: "Decisions",
+    revoke: "Revoke",
+    no_longer_applies: "no longer applies",
+    revoked: "revoked",
+    open_entry: "Open the entry",
+    sources: "Sources",
+    merge_with: "Merge with entry (id)",
+    nothing: "Nothing.",
+};
+
+fn words(lang: Lang) -> &'static Words {
+    match lang {
+        Lang::Be => &BE,
+        Lang::Ru => &RU,
+        Lang::En => &EN,
+    }
+}
+
+/// A console page: no caching, no framing, the pages' CSP.
+fn page(state: &AppState, headers: &HeaderMap, here: &str, title: &str, body: &str) -> Response {
+    let lang = lang_of(state, None, headers);
+    let ctx = PageContext { lang, title: &state.settings.title, here: here.to_owned(), images: state.settings.images };
+    let mut r = html(StatusCode::OK, layout(&ctx, title, body), None);
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+/// The signed-in operator of this request and its session's CSRF token; `None`: anonymous.
+fn signed(state: &AppState, headers: &HeaderMap) -> Option<(Signed, String)> {
+    if let Some(h) = &state.settings.operator_header
+        && let Some(name) = headers.get(h.as_str()).and_then(|v| v.to_str().ok())
+        && let Some(o) = state.settings.operators.iter().find(|o| o.name == name)
+    {
+        // Behind the proxy every request is signed in; the session still carries the token.
+        let id = cookie(headers, SESSION_COOKIE).unwrap_or_default();
+        if let Some((who, csrf)) = state.sessions.get(id).filter(|(who, _)| who.name == name) {
+            return Some((who, csrf));
+        }
+        return Some((Signed { name: o.name.clone(), role: o.role }, String::new()));
+    }
+    state.sessions.get(cookie(headers, SESSION_COOKIE)?)
+}
+
+fn to_login() -> Response {
+    Redirect::to("/admin/login").into_response()
+}
+
+#[derive(Debug, Deserialize)]
+struct Msg {
+    #[serde(default)]
+    msg: Option<String>,
+}
+
+async fn login_page(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<Msg>) -> Response {
+    let t = words(lang_of(&state, None, &headers));
+    let csrf = token();
+    let note = q.msg.map(|m| format!("<p role=\"alert\">{}</p>", esc(&m))).unwrap_or_default();
+    let body = format!(
+        "<h1>{console}</h1>{note}<form method=\"post\" action=\"/admin/login\">\
+<input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+<p><label for=\"name\">{name}</label><br><input id=\"name\" name=\"name\" autocomplete=\"username\" required></p>\
+<p><label for=\"password\">{password}</label><br><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required></p>\
+<p><button type=\"submit\">{sign_in}</button></p></form>",
+        console = t.console,
+        name = t.name,
+        password = t.password,
+        sign_in = t.sign_in,
+    );
+    let mut r = page(&state, &headers, "/admin/login", t.sign_in, &body);
+    let cookie = format!("{SIGN_IN_COOKIE}={csrf}; Path=/admin; HttpOnly; Secure; SameSite=Strict; Max-Age=3600");
+    r.headers_mut().append(header::SET_COOKIE, cookie.parse().expect("a cookie"));
+    r
+}
+
+#[derive(Debug, Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    name: String,
+    password: String,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let expected = cookie(&headers, SIGN_IN_COOKIE).unwrap_or_default();
+    if expected.is_empty() || form.csrf != expected {
+        return forbidden("the sign-in form expired or came from elsewhere; open /admin/login again");
+    }
+    let t = words(lang_of(&state, None, &headers));
+    match check_password(&state, &form.name, &form.password, peer.ip()).await {
+        Ok(who) => {
+            let (id, _) = state.sessions.open(&who);
+            let mut r = Redirect::to("/admin").into_response();
+            let max_age = SESSION_TTL.as_secs();
+            let cookie = format!("{SESSION_COOKIE}={id}; Path=/admin; HttpOnly; Secure; SameSite=Strict; Max-Age={max_age}");
+            r.headers_mut().append(header::SET_COOKIE, cookie.parse().expect("a cookie"));
+            r
+        }
+        Err(Refused::Wrong) => {
+            let mut r = Redirect::to(&format!("/admin/login?msg={}", urlencode(t.wrong))).into_response();
+            *r.status_mut() = StatusCode::SEE_OTHER;
+            r
+        }
+        Err(Refused::Locked(wait)) => {
+            let mut r = (StatusCode::TOO_MANY_REQUESTS, t.locked).into_response();
+            r.headers_mut().insert(header::RETRY_AFTER, wait.as_secs().max(1).to_string().parse().expect("digits"));
+            r
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn logout(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<CsrfForm>) -> Response {
+    if let Some(id) = cookie(&headers, SESSION_COOKIE)
+        && state.sessions.get(id).is_some_and(|(_, csrf)| csrf == form.csrf)
+    {
+        state.sessions.close(id);
+    }
+    let mut r = Redirect::to("/admin/login").into_response();
+    let cookie = format!("{SESSION_COOKIE}=; Path=/admin; HttpOnly; Secure; SameSite=Strict; Max-Age=0");
+    r.headers_mut().append(header::SET_COOKIE, cookie.parse().expect("a cookie"));
+    r
+}
+
+fn forbidden(why: &str) -> Response {
+    (StatusCode::FORBIDDEN, why.to_owned()).into_response()
+}
+
+fn urlencode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// A form posting a decision: hidden fields, a reason, one button.
+fn decision_form(csrf: &str, back: &str, fields: &[(&str, &str)], reason: &str, button: &str, t: &Words) -> String {
+    let mut hidden = String::new();
+    for (k, v) in fields {
+        let _ = write!(hidden, "<input type=\"hidden\" name=\"{}\" value=\"{}\">", esc(k), esc(v));
+    }
+    format!(
+        "<form method=\"post\" action=\"/admin/decide\" class=\"decide\">\
+<input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><input type=\"hidden\" name=\"back\" value=\"{back}\">{hidden}\
+<label>{why} <input name=\"reason\" value=\"{reason}\" required></label> <button type=\"submit\">{button}</button></form>",
+        csrf = esc(csrf),
+        back = esc(back),
+        why = t.reason,
+        reason = esc(reason),
+        button = esc(button),
+    )
+}
+
+fn header_bar(who: &Signed, csrf: &str, t: &Words) -> String {
+    let viewer =
+        if who.role == OperatorRole::Viewer { format!("<p>{}</p>", t.viewer_note) } else { String::new() };
+    format!(
+        "<h1>{console}</h1><p>{as_} <strong>{name}</strong> · <a href=\"/admin\">{queue}</a></p>\
+<form method=\"post\" action=\"/admin/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button type=\"submit\">{out}</button></form>{viewer}",
+        console = t.console,
+        as_ = t.signed_in_as,
+        name = esc(&who.name),
+        queue = t.queue,
+        csrf = esc(csrf),
+        out = t.sign_out,
+    )
+}
+
+async fn home(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<Msg>) -> Response {
+    let Some((who, csrf)) = signed(&state, &headers) else { return to_login() };
+    let t = words(lang_of(&state, None, &headers));
+    let decides = who.role == OperatorRole::Operator;
+    let mut body = header_bar(&who, &csrf, t);
+    if let Some(m) = q.msg {
+        let _ = write!(body, "<p role=\"status\">{}</p>", esc(&m));
+    }
+
+    // The review queue.
+    let _ = write!(body, "<h2>{}</h2><h3>{}</h3>", t.queue, t.near_pairs);
+    match review(&state).await {
+        Err(e) => {
+            let _ = write!(body, "<p role=\"alert\">{}</p>", esc(&e));
+        }
+        Ok(queue) => {
+            if queue.pairs.is_empty() {
+                let _ = write!(body, "<p>{}</p>", t.nothing);
+            }
+            body.push_str("<ol>");
+            for p in queue.pairs.iter().take(50) {
+                let _ = write!(body, "<li><pre>{}</pre>", esc(&p.explanation));
+                if decides {
+                    let (action, button) = if p.together { ("split", t.split) } else { ("merge", t.merge) };
+                    let targets = format!("{} {}", p.a, p.b);
+                    body.push_str(&decision_form(&csrf, "/admin", &[("action", action), ("targets", &targets)], "", button, t));
+                }
+                body.push_str("</li>");
+            }
+            let _ = write!(body, "</ol><h3>{}</h3><ul>", t.disagreements);
+            if queue.disagreements.is_empty() {
+                let _ = write!(body, "<li>{}</li>", t.nothing);
+            }
+            for d in queue.disagreements.iter().take(50) {
+                let values: Vec<String> = d.values.iter().map(|(k, v)| format!("{}: {}", esc(k), esc(v))).collect();
+                let _ = write!(
+                    body,
+                    "<li><a href=\"/admin/entry/{id}\">{title}</a> — {field}: {values}</li>",
+                    id = esc(&d.entry),
+                    title = esc(&d.title),
+                    field = d.field,
+                    values = values.join("; ")
+                );
+            }
+            body.push_str("</ul>");
+        }
+    }
+
+    // Every decision, with revoke.
+    let _ = write!(body, "<h2>{}</h2><ul>", t.decisions);
+    match curation::standings(state.store.as_ref(), true).await {
+        Err(e) => {
+            let _ = write!(body, "<li role=\"alert\">{}</li>", esc(&e.to_string()));
+        }
+        Ok(standings) => {
+            for s in &standings {
+                let d = &s.decision;
+                let state_note = match (&d.revoked, s.applies) {
+                    (Some(_), _) => format!(" ({})", t.revoked),
+                    (None, false) => format!(" ({})", t.no_longer_applies),
+                    _ => String::new(),
+                };
+                let _ = write!(
+                    body,
+                    "<li><code>{id}</code> {what}{state_note} — {by}, {at}: {why}",
+                    id = esc(&d.id),
+                    what = esc(&describe(d)),
+                    by = esc(&d.by),
+                    at = d.at.format("%Y-%m-%d %H:%M"),
+                    why = esc(&d.reason)
+                );
+                if decides && d.revoked.is_none() {
+                    let _ = write!(
+                        body,
+                        "<form method=\"post\" action=\"/admin/revoke\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+<input type=\"hidden\" name=\"id\" value=\"{id}\"><label>{why} <input name=\"reason\" required></label> <button type=\"submit\">{revoke}</button></form>",
+                        csrf = esc(&csrf),
+                        id = esc(&d.id),
+                        why = t.reason,
+                        revoke = t.revoke
+                    );
+                }
+                body.push_str("</li>");
+            }
+        }
+    }
+    body.push_str("</ul>");
+    page(&state, &headers, "/admin", t.console, &body)
+}
+
+/// The review queue of the store's catalogue.
+async fn review(state: &AppState) -> Result<learncity_builder::review::Queue, String> {
+    let store = state.store.as_ref();
+    let decisions = store.decisions().await.map_err(|e| e.to_string())?;
+    let sources = store.sources().await.map_err(|e| e.to_string())?;
+    let entries = store.entries().await.map_err(|e| e.to_string())?;
+    let mut rules = state.curation.rules.clone();
+    rules.curation = learncity_catalog::curation::Curation::new(decisions);
+    Ok(learncity_builder::review::queue(&sources, &entries, &rules, learncity_builder::review::MARGIN))
+}
+
+async fn entry_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<Msg>,
+) -> Response {
+    let Some((who, csrf)) = signed(&state, &headers) else { return to_login() };
+    let t = words(lang_of(&state, None, &headers));
+    let decides = who.role == OperatorRole::Operator;
+    let Some(entry) = state.catalogue.get(&id) else {
+        return (StatusCode::NOT_FOUND, format!("no live entry {id}")).into_response();
+    };
+    let back = format!("/admin/entry/{id}");
+    let mut body = header_bar(&who, &csrf, t);
+    if let Some(m) = q.msg {
+        let _ = write!(body, "<p role=\"status\">{}</p>", esc(&m));
+    }
+    let _ = write!(
+        body,
+        "<h2>{title}</h2><p><code>{id}</code> · {kind:?} · <a href=\"/entry/{id}\">{open}</a></p><h3>{sources}</h3><ul>",
+        title = esc(&entry.title),
+        id = esc(&entry.id),
+        kind = entry.kind,
+        open = t.open_entry,
+        sources = t.sources
+    );
+    for s in &entry.sources {
+        let _ = write!(body, "<li><code>{}</code> «{}»", esc(&s.key), esc(&s.title));
+        if decides {
+            body.push_str(&decision_form(&csrf, &back, &[("action", "hide"), ("targets", &s.key)], "", t.hide, t));
+            if entry.sources.len() > 1 {
+                body.push_str(&decision_form(
+                    &csrf,
+                    &back,
+                    &[("action", "split"), ("targets", &entry.id), ("sources", &s.key)],
+                    "",
+                    t.take_out,
+                    t,
+                ));
+            }
+        }
+        body.push_str("</li>");
+    }
+    body.push_str("</ul>");
+    if decides {
+        let _ = write!(body, "<h3>{}</h3>", t.hide);
+        body.push_str(&decision_form(&csrf, "/admin", &[("action", "hide"), ("targets", &entry.id)], "", t.hide, t));
+        let fields: String = ["title", "kind", "mode", "categories", "venue", "price", "source"]
+            .iter()
+            .map(|f| format!("<option value=\"{f}\">{f}</option>"))
+            .collect();
+        let _ = write!(
+            body,
+            "<h3>{pin}</h3><form method=\"post\" action=\"/admin/decide\" class=\"pin\">\
+<input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><input type=\"hidden\" name=\"back\" value=\"{back}\">\
+<input type=\"hidden\" name=\"action\" value=\"pin\"><input type=\"hidden\" name=\"targets\" value=\"{id}\">\
+<label>{field} <select name=\"field\">{fields}</select></label> <label>{value} <input name=\"value\" required></label> \
+<label>{why} <input name=\"reason\" required></label> <button type=\"submit\">{pin}</button></form>\
+<h3>{merge}</h3><form method=\"post\" action=\"/admin/decide\" class=\"merge\">\
+<input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><input type=\"hidden\" name=\"back\" value=\"{back}\">\
+<input type=\"hidden\" name=\"action\" value=\"merge\"><input type=\"hidden\" name=\"targets\" value=\"{id}\">\
+<label>{merge_with} <input name=\"more\" required></label> <label>{why} <input name=\"reason\" required></label> <button type=\"submit\">{merge}</button></form>",
+            pin = t.pin,
+            csrf = esc(&csrf),
+            back = esc(&back),
+            id = esc(&entry.id),
+            field = t.field,
+            value = t.value,
+            why = t.reason,
+            merge = t.merge,
+            merge_with = t.merge_with,
+        );
+    }
+    page(&state, &headers, &back, &entry.title, &body)
+}
+
+#[derive(Debug, Deserialize)]
+struct DecideForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    back: String,
+    action: String,
+    #[serde(default)]
+    targets: String,
+    #[serde(default)]
+    more: String,
+    #[serde(default)]
+    sources: String,
+    #[serde(default)]
+    field: String,
+    #[serde(default)]
+    value: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// The signed-in operator that may decide, with a form's CSRF token checked.
+fn may_decide(state: &AppState, headers: &HeaderMap, csrf: &str) -> Result<Signed, Response> {
+    let Some((who, expected)) = signed(state, headers) else { return Err(to_login()) };
+    if expected.is_empty() || csrf != expected {
+        tracing::warn!(operator = %who.name, "console form refused: missing or wrong CSRF token");
+        return Err(forbidden("the form's token is missing or stale (CSRF); open the page again"));
+    }
+    if who.role != OperatorRole::Operator {
+        return Err(forbidden("viewers do not decide"));
+    }
+    Ok(who)
+}
+
+fn back_to(back: &str, msg: &str) -> Response {
+    let back = if back.starts_with("/admin") && !back.starts_with("//") { back } else { "/admin" };
+    Redirect::to(&format!("{back}?msg={}", urlencode(msg))).into_response()
+}
+
+async fn decide(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<DecideForm>) -> Response {
+    let who = match may_decide(&state, &headers, &form.csrf) {
+        Ok(who) => who,
+        Err(refused) => return refused,
+    };
+    let words = |text: &str| text.split_whitespace().map(str::to_owned).collect::<Vec<String>>();
+    let mut targets = words(&form.targets);
+    targets.extend(words(&form.more));
+    let request = match form.action.as_str() {
+        "merge" => Request::Merge { targets },
+        "split" => Request::Split { targets, sources: words(&form.sources) },
+        "hide" => Request::Hide { targets },
+        "pin" => Request::Pin {
+            target: targets.into_iter().next().unwrap_or_default(),
+            field: form.field.clone(),
+            value: form.value.clone(),
+        },
+        other => return (StatusCode::BAD_REQUEST, format!("unknown action `{other}`")).into_response(),
+    };
+    let author = Author { by: who.name, reason: form.reason };
+    match curation::decide(state.store.as_ref(), request, &author, &state.curation.topic).await {
+        Ok(d) => back_to(&form.back, &format!("{} {}", d.id, describe(&d))),
+        Err(e) => {
+            let mut r = back_to(&form.back, &e.to_string());
+            if crate::admin::status_of(&e) == StatusCode::SERVICE_UNAVAILABLE {
+                *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+            }
+            r
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct RevokeForm {
+    #[serde(default)]
+    csrf: String,
+    id: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn revoke(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<RevokeForm>) -> Response {
+    let who = match may_decide(&state, &headers, &form.csrf) {
+        Ok(who) => who,
+        Err(refused) => return refused,
+    };
+    let author = Author { by: who.name, reason: form.reason };
+    match curation::revoke(state.store.as_ref(), &form.id, &author, &state.curation.topic).await {
+        Ok(d) => back_to("/admin", &format!("{} {}", d.id, curation_revoked(&d))),
+        Err(e) => back_to("/admin", &e.to_string()),
+    }
+}
+
+fn curation_revoked(d: &learncity_model::curation::Decision) -> String {
+    format!("revoked: {}", describe(d))
+}
