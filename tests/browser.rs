@@ -81,7 +81,15 @@ impl Service {
             ..Default::default()
         };
         let stop = CancellationToken::new();
-        let (bound, _task) = learncity_serve::start(settings, store, None, learncity_serve::CurationContext { topic: "curation".into(), ..Default::default() }, stop.clone()).await.unwrap();
+        let (bound, _task) = learncity_serve::start(
+            settings,
+            store,
+            None,
+            learncity_serve::CurationContext { topic: "curation".into(), ..Default::default() },
+            stop.clone(),
+        )
+        .await
+        .unwrap();
         let service = Service { base: format!("http://{bound}"), stop, _dir: dir };
         let client = reqwest::Client::new();
         let ready = format!("{}/readyz", service.base);

@@ -13,7 +13,9 @@
 //!   whether it still applies;
 //! - `POST /decisions`: a decision, as JSON `{"action": "merge"|"split"|"hide"|"pin", ...,
 //!   "reason": "..."}` ([`learncity_store::curation::Request`]); 201 with the decision;
-//! - `POST /decisions/{id}/revoke`: `{"reason": "..."}`; 200 with the revoked decision.
+//! - `POST /decisions/{id}/revoke`: `{"reason": "..."}`; 200 with the revoked decision;
+//! - `GET /providers/health`: the providers' fetch state with the failures in words (the public
+//!   `/api/v1/providers/health` leaves them out).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -43,7 +45,23 @@ pub const FAILURE_WINDOW: Duration = Duration::from_secs(300);
 
 /// The admin API's routes (nested at `/api/v1/admin`).
 pub fn router() -> Router<AppState> {
-    Router::new().route("/decisions", get(list).post(decide)).route("/decisions/{id}/revoke", post(revoke))
+    Router::new()
+        .route("/decisions", get(list).post(decide))
+        .route("/decisions/{id}/revoke", post(revoke))
+        .route("/providers/health", get(providers_health))
+}
+
+/// The providers' fetch state whole: the failures in words, why the state is unavailable.
+async fn providers_health(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(refused) = sign_in(&state, &headers, peer).await {
+        return refused;
+    }
+    let (rows, unavailable) = crate::health_rows(&state, true);
+    Json(json!({"items": rows, "unavailable": unavailable})).into_response()
 }
 
 /// Wrong sign-ins per client address.

@@ -70,7 +70,7 @@ async fn providers(State(state): State<AppState>) -> Response {
 }
 
 async fn providers_health(State(state): State<AppState>) -> Response {
-    let (rows, unavailable) = crate::health_rows(&state);
+    let (rows, unavailable) = crate::health_rows(&state, false);
     Json(json!({"items": rows, "unavailable": unavailable})).into_response()
 }
 

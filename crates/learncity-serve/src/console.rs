@@ -47,6 +47,26 @@ pub fn router() -> Router<AppState> {
         .route("/entry/{id}", get(entry_page))
         .route("/decide", post(decide))
         .route("/revoke", post(revoke))
+        .route("/providers", get(providers))
+}
+
+/// The providers' health whole (the public page leaves the failures' words out).
+async fn providers(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some((who, csrf)) = signed(&state, &headers) else { return to_login() };
+    let lang = lang_of(&state, None, &headers);
+    let ctx = PageContext {
+        lang,
+        title: &state.settings.title,
+        here: "/admin/providers".into(),
+        images: state.settings.images,
+    };
+    let (rows, unavailable) = crate::health_rows(&state, true);
+    let table = crate::health::page(&ctx, &rows, unavailable.as_deref());
+    // The health page is a whole page: keep its main part under the console's bar.
+    let main =
+        table.split_once("<main id=\"main\">").and_then(|(_, rest)| rest.split_once("</main>")).map_or("", |(m, _)| m);
+    let body = format!("{}{main}", header_bar(&who, &csrf, words(lang)));
+    page(&state, &headers, "/admin/providers", words(lang).providers, &body)
 }
 
 struct Session {
@@ -129,6 +149,7 @@ struct Words {
     sources: &'static str,
     merge_with: &'static str,
     nothing: &'static str,
+    providers: &'static str,
 }
 
 static BE: Words = Words {
@@ -160,6 +181,7 @@ static BE: Words = Words {
     sources: "Крыніцы",
     merge_with: "Аб'яднаць з запісам (id)",
     nothing: "Нічога.",
+    providers: "Пастаўшчыкі: стан",
 };
 
 static RU: Words = Words {
@@ -191,6 +213,7 @@ static RU: Words = Words {
     sources: "Источники",
     merge_with: "Объединить с записью (id)",
     nothing: "Ничего.",
+    providers: "Поставщики: состояние",
 };
 
 static EN: Words = Words {
@@ -222,6 +245,7 @@ static EN: Words = Words {
     sources: "Sources",
     merge_with: "Merge with entry (id)",
     nothing: "Nothing.",
+    providers: "Providers' health",
 };
 
 fn words(lang: Lang) -> &'static Words {
@@ -312,7 +336,8 @@ async fn login(
             let (id, _) = state.sessions.open(&who);
             let mut r = Redirect::to("/admin").into_response();
             let max_age = SESSION_TTL.as_secs();
-            let cookie = format!("{SESSION_COOKIE}={id}; Path=/admin; HttpOnly; Secure; SameSite=Strict; Max-Age={max_age}");
+            let cookie =
+                format!("{SESSION_COOKIE}={id}; Path=/admin; HttpOnly; Secure; SameSite=Strict; Max-Age={max_age}");
             r.headers_mut().append(header::SET_COOKIE, cookie.parse().expect("a cookie"));
             r
         }
@@ -374,15 +399,15 @@ fn decision_form(csrf: &str, back: &str, fields: &[(&str, &str)], reason: &str, 
 }
 
 fn header_bar(who: &Signed, csrf: &str, t: &Words) -> String {
-    let viewer =
-        if who.role == OperatorRole::Viewer { format!("<p>{}</p>", t.viewer_note) } else { String::new() };
+    let viewer = if who.role == OperatorRole::Viewer { format!("<p>{}</p>", t.viewer_note) } else { String::new() };
     format!(
-        "<h1>{console}</h1><p>{as_} <strong>{name}</strong> · <a href=\"/admin\">{queue}</a></p>\
+        "<h1>{console}</h1><p>{as_} <strong>{name}</strong> · <a href=\"/admin\">{queue}</a> · <a href=\"/admin/providers\">{providers}</a></p>\
 <form method=\"post\" action=\"/admin/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button type=\"submit\">{out}</button></form>{viewer}",
         console = t.console,
         as_ = t.signed_in_as,
         name = esc(&who.name),
         queue = t.queue,
+        providers = t.providers,
         csrf = esc(csrf),
         out = t.sign_out,
     )
@@ -413,7 +438,14 @@ async fn home(State(state): State<AppState>, headers: HeaderMap, Query(q): Query
                 if decides {
                     let (action, button) = if p.together { ("split", t.split) } else { ("merge", t.merge) };
                     let targets = format!("{} {}", p.a, p.b);
-                    body.push_str(&decision_form(&csrf, "/admin", &[("action", action), ("targets", &targets)], "", button, t));
+                    body.push_str(&decision_form(
+                        &csrf,
+                        "/admin",
+                        &[("action", action), ("targets", &targets)],
+                        "",
+                        button,
+                        t,
+                    ));
                 }
                 body.push_str("</li>");
             }
@@ -587,6 +619,7 @@ struct DecideForm {
 }
 
 /// The signed-in operator that may decide, with a form's CSRF token checked.
+#[allow(clippy::result_large_err)] // The refusal is the answer itself; boxing it only adds an allocation.
 fn may_decide(state: &AppState, headers: &HeaderMap, csrf: &str) -> Result<Signed, Response> {
     let Some((who, expected)) = signed(state, headers) else { return Err(to_login()) };
     if expected.is_empty() || csrf != expected {

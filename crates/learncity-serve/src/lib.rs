@@ -23,8 +23,8 @@
 
 pub mod admin;
 pub mod api;
-pub mod console;
 pub mod catalogue;
+pub mod console;
 pub mod health;
 pub mod i18n;
 pub mod pages;
@@ -180,7 +180,7 @@ fn routes(state: AppState, api_limit: Arc<ApiRateLimit>) -> Router {
 /// operators' health page; where the sitemap is.
 async fn robots(State(state): State<AppState>) -> Response {
     let body = format!(
-        "User-agent: *\nDisallow: /api/\nDisallow: /export.\nDisallow: /health/\nSitemap: {}/sitemap.xml\n",
+        "User-agent: *\nDisallow: /api/\nDisallow: /export.\nDisallow: /health/\nDisallow: /admin\nSitemap: {}/sitemap.xml\n",
         state.public_url()
     );
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
@@ -349,20 +349,32 @@ async fn provider_page(
 }
 
 /// The providers' health rows and, when the fetch state cannot be read, why.
-pub fn health_rows(state: &AppState) -> (Vec<health::HealthRow>, Option<String>) {
-    let (statuses, unavailable) = match &state.health {
+///
+/// Public (`detail` false): without the failures' words and without why the state is
+/// unavailable (they name providers' internal addresses and the brokers); operators signed in
+/// get them whole.
+pub fn health_rows(state: &AppState, detail: bool) -> (Vec<health::HealthRow>, Option<String>) {
+    let (mut statuses, unavailable) = match &state.health {
         Some(source) => match source.statuses() {
             Ok(s) => (s, None),
             Err(e) => (Vec::new(), Some(e)),
         },
         None => (Vec::new(), Some("no collector state source is configured for this service".to_owned())),
     };
+    let unavailable = if detail {
+        unavailable
+    } else {
+        for s in &mut statuses {
+            s.last_error = None;
+        }
+        unavailable.map(|_| "the collectors' fetch state cannot be read now".to_owned())
+    };
     (health::rows(&statuses, &state.catalogue.providers()), unavailable)
 }
 
 async fn health_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let (ctx, _) = page_context(&state, None, &headers, "/health/providers".into());
-    let (rows, unavailable) = health_rows(&state);
+    let (rows, unavailable) = health_rows(&state, false);
     html(StatusCode::OK, health::page(&ctx, &rows, unavailable.as_deref()), None)
 }
 

@@ -119,7 +119,10 @@ pub async fn start(config: Config, stop: CancellationToken) -> anyhow::Result<St
         config.serve.clone(),
         store,
         Some(health),
-        learncity_serve::CurationContext { topic: config.kafka.curation_topic.clone(), rules: learncity_builder::rules(&config) },
+        learncity_serve::CurationContext {
+            topic: config.kafka.curation_topic.clone(),
+            rules: learncity_builder::rules(&config),
+        },
         serve_stop.clone(),
     )
     .await

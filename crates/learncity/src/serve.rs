@@ -89,10 +89,18 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
     let store = crate::catalog::open_store(&config).await?;
     tracing::info!(store = %store.describe(), "catalogue service starting");
     let health: Arc<dyn HealthSource> = collector_health(&config, stop.clone());
-    let (bound, task) =
-        learncity_serve::start(config.serve.clone(), store, Some(health), learncity_serve::CurationContext { topic: config.kafka.curation_topic.clone(), rules: learncity_builder::rules(&config) }, stop)
-            .await
-            .context("serve")?;
+    let (bound, task) = learncity_serve::start(
+        config.serve.clone(),
+        store,
+        Some(health),
+        learncity_serve::CurationContext {
+            topic: config.kafka.curation_topic.clone(),
+            rules: learncity_builder::rules(&config),
+        },
+        stop,
+    )
+    .await
+    .context("serve")?;
     tracing::info!(%bound, "open http://{bound}/");
     task.await.context("the catalogue service task")?;
     Ok(())
