@@ -5,6 +5,10 @@
 //! and title run nothing in the browser. Screenshots of the home page and an entry page are
 //! left in `target/screenshots/`.
 //!
+//! An operator signs in to the console (`/admin`) of `learncity run` on the demo city, splits a
+//! wrong merge, merges two entries, hides a junk item and pins a category; the public API shows
+//! each decision, and after a restart still does.
+//!
 //! Nothing is skipped: without Chromium the test fails, telling to run `scripts/test` (which
 //! installs it).
 
@@ -414,4 +418,173 @@ async fn a_resident_uses_the_catalogue_in_chromium() {
         Ok(Err(panic)) => std::panic::resume_unwind(panic),
         Err(_) => panic!("the browser steps took more than 300 s"),
     }
+}
+
+/// `learncity run` on the demo city (its committed config, the store in a temporary folder,
+/// the catalogue on a free port), with one operator.
+async fn curated_demo(store: &Path, stop: CancellationToken) -> learncity::run::Standalone {
+    let mut config = learncity_config::load(&learncity_testkit::repo_root().join("config/demo.toml")).unwrap();
+    config.catalog.store = format!("sqlite:{}", store.display());
+    config.serve.listen = "127.0.0.1:0".parse().unwrap();
+    config.serve.operators = vec![learncity_config::Operator {
+        name: "anna".into(),
+        // `echo "correct horse battery staple" | learncity config hash-password`
+        password_hash: Some(
+            "$argon2id$v=19$m=19456,t=2,p=1$BR6OK+fc/uoR1mwxr1pf9A$JuYzOJJV8GhFW9u7NY60l+S02t6R+m1x6sQQzT3brqU".into(),
+        ),
+        role: learncity_config::OperatorRole::Operator,
+    }];
+    learncity::run::start(config, stop).await.unwrap()
+}
+
+/// Every live entry through the API: id → (source keys, categories).
+async fn api_catalogue(base: &str) -> Result<Vec<(String, Vec<String>, Vec<String>)>, String> {
+    let mut out = Vec::new();
+    let client = reqwest::Client::new();
+    for page in 1.. {
+        let url = format!("{base}/api/v1/entries?per_page=100&page={page}");
+        let body = client.get(&url).send().await.map_err(|e| e.to_string())?.text().await.map_err(|e| e.to_string())?;
+        let v: Value = serde_json::from_str(&body).map_err(|e| format!("{e}: {body}"))?;
+        let items = v["items"].as_array().ok_or(format!("no items: {v}"))?;
+        if items.is_empty() {
+            break;
+        }
+        for e in items {
+            let strings = |field: &Value, key: Option<&str>| -> Vec<String> {
+                field
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|x| key.map_or(x, |k| &x[k]).as_str().map(str::to_owned))
+                    .collect()
+            };
+            out.push((
+                e["id"].as_str().unwrap_or_default().to_owned(),
+                strings(&e["sources"], Some("key")),
+                strings(&e["categories"], None),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Fills the form holding `marker` (a CSS selector of one of its fields) with `fields`, a reason,
+/// and submits it; waits for the answer's page.
+async fn submit(c: &Client, marker: &str, fields: &[(&str, &str)], reason: &str) {
+    let form = format!("form:has({marker})");
+    for (name, value) in fields {
+        let field = find(c, &format!("{form} [name={name}]")).await;
+        if field.tag_name().await.unwrap() == "select" {
+            field.select_by_value(value).await.unwrap();
+        } else {
+            field.send_keys(value).await.unwrap();
+        }
+    }
+    find(c, &format!("{form} input[name=reason]")).await.send_keys(reason).await.unwrap();
+    find(c, &format!("{form} button")).await.click().await.unwrap();
+    wait_for_page(c, "the decision's answer", |u| u.query().is_some_and(|q| q.contains("msg="))).await;
+}
+
+/// An operator signs in to the console in Chromium, splits a wrong merge, merges two entries,
+/// hides a junk item and pins a category; the public API shows each change, and after a restart
+/// it still does.
+async fn operator(c: Client, base: String) -> Vec<(String, Vec<String>, Vec<String>)> {
+    let catalogue = eventually("the demo catalogue", async || {
+        let entries = api_catalogue(&base).await?;
+        if entries.len() > 100 { Ok(entries) } else { Err(format!("{} entries", entries.len())) }
+    })
+    .await;
+    let multi = catalogue.iter().find(|(_, keys, _)| keys.len() >= 2).expect("the demo merges duplicates").clone();
+    let singles: Vec<&(String, Vec<String>, Vec<String>)> = catalogue
+        .iter()
+        .filter(|(_, keys, cats)| keys.len() == 1 && !cats.contains(&"history-culture".into()))
+        .collect();
+    let (a, b, junk, pinned) = (singles[0].clone(), singles[1].clone(), singles[2].clone(), singles[3].clone());
+
+    // Anonymous: the sign-in page.
+    c.goto(&format!("{base}/admin")).await.unwrap();
+    wait_for_page(&c, "the sign-in page", |u| u.path() == "/admin/login").await;
+    find(&c, "#name").await.send_keys("anna").await.unwrap();
+    find(&c, "#password").await.send_keys("correct horse battery staple").await.unwrap();
+    find(&c, "form button").await.click().await.unwrap();
+    wait_for_page(&c, "the console", |u| u.path() == "/admin").await;
+    assert!(text_of(&c, "main").await.contains("anna"));
+
+    // Split: the wrong merge's second source out of it.
+    let taken = multi.1[1].clone();
+    c.goto(&format!("{base}/admin/entry/{}", multi.0)).await.unwrap();
+    submit(&c, &format!("input[name=sources][value=\"{taken}\"]"), &[], "another course").await;
+    // Merge: entry a with entry b.
+    c.goto(&format!("{base}/admin/entry/{}", a.0)).await.unwrap();
+    submit(&c, "input[name=more]", &[("more", &b.0)], "one course").await;
+    // Hide the junk item.
+    c.goto(&format!("{base}/admin/entry/{}", junk.0)).await.unwrap();
+    submit(&c, &format!("input[name=action][value=hide] ~ input[name=targets][value=\"{}\"]", junk.0), &[], "junk")
+        .await;
+    // Pin a category.
+    c.goto(&format!("{base}/admin/entry/{}", pinned.0)).await.unwrap();
+    submit(&c, "select[name=field]", &[("field", "categories"), ("value", "history-culture")], "history").await;
+    let page = text_of(&c, "main").await;
+    assert!(page.contains("pin categories = history-culture"), "the console says what was decided: {page}");
+
+    // The public API shows every decision once the builder has applied it.
+    let holding = |entries: &[(String, Vec<String>, Vec<String>)], key: &str| {
+        entries.iter().find(|(_, keys, _)| keys.contains(&key.to_owned())).cloned()
+    };
+    eventually("the decisions in the public catalogue", async || {
+        let now = api_catalogue(&base).await?;
+        let of = |key: &str| holding(&now, key);
+        if of(&taken).map(|e| e.0) == of(&multi.1[0]).map(|e| e.0) {
+            return Err("the split is not applied".into());
+        }
+        if of(&a.1[0]).map(|e| e.0) != of(&b.1[0]).map(|e| e.0) || of(&a.1[0]).is_none() {
+            return Err("the merge is not applied".into());
+        }
+        if of(&junk.1[0]).is_some() {
+            return Err("the junk item is still shown".into());
+        }
+        if of(&pinned.1[0]).map(|e| e.2) != Some(vec!["history-culture".to_owned()]) {
+            return Err("the category is not pinned".into());
+        }
+        Ok(())
+    })
+    .await;
+    api_catalogue(&base).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_curates_the_catalogue_in_chromium_and_it_lasts() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("demo.sqlite");
+    let stop = CancellationToken::new();
+    let running = curated_demo(&store, stop.clone()).await;
+    let base = format!("http://{}", running.serve_addr);
+    let driver = ChromeDriver::start().await;
+    let client = driver.session().await;
+    let steps = AssertUnwindSafe(operator(client.clone(), base)).catch_unwind();
+    let outcome = tokio::time::timeout(Duration::from_secs(300), steps).await;
+    let _ = client.close().await;
+    drop(driver);
+    let curated = match outcome {
+        Ok(Ok(curated)) => curated,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(_) => panic!("the operator's steps took more than 300 s"),
+    };
+    stop.cancel();
+    running.task.await.unwrap().unwrap();
+
+    // A restart from the same store: the same curated catalogue.
+    let stop = CancellationToken::new();
+    let running = curated_demo(&store, stop.clone()).await;
+    let base = format!("http://{}", running.serve_addr);
+    let mut want = curated;
+    want.sort();
+    eventually("the same catalogue after a restart", async || {
+        let mut now = api_catalogue(&base).await?;
+        now.sort();
+        if now == want { Ok(()) } else { Err(format!("{} entries, {} before", now.len(), want.len())) }
+    })
+    .await;
+    stop.cancel();
+    running.task.await.unwrap().unwrap();
 }
