@@ -426,14 +426,8 @@ async fn curated_demo(store: &Path, stop: CancellationToken) -> learncity::run::
     let mut config = learncity_config::load(&learncity_testkit::repo_root().join("config/demo.toml")).unwrap();
     config.catalog.store = format!("sqlite:{}", store.display());
     config.serve.listen = "127.0.0.1:0".parse().unwrap();
-    config.serve.operators = vec![learncity_config::Operator {
-        name: "anna".into(),
-        // `echo "correct horse battery staple" | learncity config hash-password`
-        password_hash: Some(
-            "$argon2id$v=19$m=19456,t=2,p=1$BR6OK+fc/uoR1mwxr1pf9A$JuYzOJJV8GhFW9u7NY60l+S02t6R+m1x6sQQzT3brqU".into(),
-        ),
-        role: learncity_config::OperatorRole::Operator,
-    }];
+    config.serve.operators =
+        vec![learncity_testkit::operators::operator("anna", learncity_config::OperatorRole::Operator)];
     learncity::run::start(config, stop).await.unwrap()
 }
 
@@ -505,7 +499,7 @@ async fn operator(c: Client, base: String) -> Vec<(String, Vec<String>, Vec<Stri
     c.goto(&format!("{base}/admin")).await.unwrap();
     wait_for_page(&c, "the sign-in page", |u| u.path() == "/admin/login").await;
     find(&c, "#name").await.send_keys("anna").await.unwrap();
-    find(&c, "#password").await.send_keys("correct horse battery staple").await.unwrap();
+    find(&c, "#password").await.send_keys(learncity_testkit::operators::PASSWORD).await.unwrap();
     find(&c, "form button").await.click().await.unwrap();
     wait_for_page(&c, "the console", |u| u.path() == "/admin").await;
     assert!(text_of(&c, "main").await.contains("anna"));

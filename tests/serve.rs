@@ -9,6 +9,7 @@ use learncity_model::{Entry, Mode, Status};
 use learncity_serve::health::{HealthSource, ProviderStatus};
 use learncity_store::{CatalogStore, Changeset, EntryChange};
 use learncity_testkit::offerings::{OfferingExt, entry_of, in_days, offering};
+use learncity_testkit::operators::PASSWORD;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
@@ -83,6 +84,17 @@ impl Service {
             // These tests ask the API far faster than a resident would; the limit has its own test.
             api_rate_limit: 100_000,
             api_rate_burst: 100_000,
+            ..Default::default()
+        };
+        Self::start_with(entries, settings).await
+    }
+
+    /// The service with the test operators anna (decides) and vic (reads).
+    async fn with_operators(entries: &[Entry]) -> Service {
+        let settings = learncity_config::ServeSettings {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            refresh_interval: Duration::from_millis(100),
+            operators: learncity_testkit::operators::anna_and_vic(),
             ..Default::default()
         };
         Self::start_with(entries, settings).await
@@ -665,23 +677,8 @@ async fn crawlers_get_robots_and_a_sitemap_of_every_entry() {
 /// wrong passwords are refused, decisions are kept in the store and revoked.
 #[tokio::test]
 async fn the_admin_api_takes_operators_decisions_and_refuses_everyone_else() {
-    // `echo "correct horse battery staple" | learncity config hash-password`
-    const HASH: &str =
-        "$argon2id$v=19$m=19456,t=2,p=1$BR6OK+fc/uoR1mwxr1pf9A$JuYzOJJV8GhFW9u7NY60l+S02t6R+m1x6sQQzT3brqU";
-    const PASSWORD: &str = "correct horse battery staple";
-    let operator =
-        |name: &str, role| learncity_config::Operator { name: name.into(), password_hash: Some(HASH.into()), role };
-    let settings = learncity_config::ServeSettings {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        refresh_interval: Duration::from_millis(100),
-        operators: vec![
-            operator("anna", learncity_config::OperatorRole::Operator),
-            operator("vic", learncity_config::OperatorRole::Viewer),
-        ],
-        ..Default::default()
-    };
     let entries = city();
-    let s = Service::start_with(&entries, settings).await;
+    let s = Service::with_operators(&entries).await;
     let url = |path: &str| format!("{}/api/v1/admin{path}", s.base);
     let python = entries[1].id.clone();
 
@@ -776,22 +773,8 @@ async fn the_admin_api_takes_operators_decisions_and_refuses_everyone_else() {
 /// token, a viewer refused, anonymous visitors sent to the sign-in page.
 #[tokio::test]
 async fn the_operator_console_signs_in_decides_and_refuses_forged_forms() {
-    const HASH: &str =
-        "$argon2id$v=19$m=19456,t=2,p=1$BR6OK+fc/uoR1mwxr1pf9A$JuYzOJJV8GhFW9u7NY60l+S02t6R+m1x6sQQzT3brqU";
-    const PASSWORD: &str = "correct horse battery staple";
-    let operator =
-        |name: &str, role| learncity_config::Operator { name: name.into(), password_hash: Some(HASH.into()), role };
-    let settings = learncity_config::ServeSettings {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        refresh_interval: Duration::from_millis(100),
-        operators: vec![
-            operator("anna", learncity_config::OperatorRole::Operator),
-            operator("vic", learncity_config::OperatorRole::Viewer),
-        ],
-        ..Default::default()
-    };
     let entries = city();
-    let s = Service::start_with(&entries, settings).await;
+    let s = Service::with_operators(&entries).await;
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let url = |path: &str| format!("{}{path}", s.base);
     let set_cookie = |r: &reqwest::Response, name: &str| -> String {

@@ -142,6 +142,23 @@ fn redact_url(url: &str) -> String {
     format!("{scheme}://{authority}{tail}")
 }
 
+/// Appends `record` to the outbox in `tx`; `what` names the step in an error.
+async fn append_outbox(
+    tx: &mut Transaction<'static, Postgres>,
+    record: &OutboxRecord,
+    what: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO outbox (topic, key, value, headers) VALUES ($1, $2, $3, $4::jsonb)")
+        .bind(&record.topic)
+        .bind(&record.key)
+        .bind(&record.value)
+        .bind(headers_json(&record.headers))
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| StoreError::Query { what: what.to_owned(), source: e })?;
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl CatalogStore for PgStore {
     fn describe(&self) -> String {
@@ -258,17 +275,7 @@ impl CatalogStore for PgStore {
         }
 
         for (n, record) in changes.outbox.iter().enumerate() {
-            sqlx::query("INSERT INTO outbox (topic, key, value, headers) VALUES ($1, $2, $3, $4::jsonb)")
-                .bind(&record.topic)
-                .bind(&record.key)
-                .bind(&record.value)
-                .bind(headers_json(&record.headers))
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| StoreError::Query {
-                    what: format!("append outbox record {n} (topic {:?})", record.topic),
-                    source: e,
-                })?;
+            append_outbox(&mut tx, record, &format!("append outbox record {n} (topic {:?})", record.topic)).await?;
         }
 
         for letter in &changes.dead_letters {
@@ -479,14 +486,7 @@ impl CatalogStore for PgStore {
             .await
             .map_err(StoreError::query("keep a curation decision"))?;
         if let Some(record) = publish {
-            sqlx::query("INSERT INTO outbox (topic, key, value, headers) VALUES ($1, $2, $3, $4::jsonb)")
-                .bind(&record.topic)
-                .bind(&record.key)
-                .bind(&record.value)
-                .bind(headers_json(&record.headers))
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::query("append a curation record to the outbox"))?;
+            append_outbox(&mut tx, record, "append a curation record to the outbox").await?;
         }
         tx.commit().await.map_err(StoreError::query("commit a curation decision"))
     }

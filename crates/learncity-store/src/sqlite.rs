@@ -158,6 +158,23 @@ async fn max_seq(tx: &mut Transaction<'static, Sqlite>) -> Result<i64, StoreErro
         .map_err(StoreError::query("read the latest entry change sequence"))
 }
 
+/// Appends `record` to the outbox in `tx`; `what` names the step in an error.
+async fn append_outbox(
+    tx: &mut Transaction<'static, Sqlite>,
+    record: &OutboxRecord,
+    what: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO outbox (topic, key, value, headers) VALUES (?, ?, ?, ?)")
+        .bind(&record.topic)
+        .bind(&record.key)
+        .bind(&record.value)
+        .bind(headers_json(&record.headers))
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| StoreError::Query { what: what.to_owned(), source: e })?;
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl CatalogStore for SqliteStore {
     fn describe(&self) -> String {
@@ -276,17 +293,7 @@ impl CatalogStore for SqliteStore {
         }
 
         for (n, record) in changes.outbox.iter().enumerate() {
-            sqlx::query("INSERT INTO outbox (topic, key, value, headers) VALUES (?, ?, ?, ?)")
-                .bind(&record.topic)
-                .bind(&record.key)
-                .bind(&record.value)
-                .bind(headers_json(&record.headers))
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| StoreError::Query {
-                    what: format!("append outbox record {n} (topic {:?})", record.topic),
-                    source: e,
-                })?;
+            append_outbox(&mut tx, record, &format!("append outbox record {n} (topic {:?})", record.topic)).await?;
         }
 
         for letter in &changes.dead_letters {
@@ -493,14 +500,7 @@ impl CatalogStore for SqliteStore {
             .await
             .map_err(StoreError::query("keep a curation decision"))?;
         if let Some(record) = publish {
-            sqlx::query("INSERT INTO outbox (topic, key, value, headers) VALUES (?, ?, ?, ?)")
-                .bind(&record.topic)
-                .bind(&record.key)
-                .bind(&record.value)
-                .bind(headers_json(&record.headers))
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::query("append a curation record to the outbox"))?;
+            append_outbox(&mut tx, record, "append a curation record to the outbox").await?;
         }
         tx.commit().await.map_err(StoreError::query("commit a curation decision"))
     }

@@ -8,6 +8,7 @@
 //! - [`cities`]: the labelled cities of `tests/fixtures/`, read as the collector reads them;
 //! - [`catalogue`]: catalogues as data to compare (the catalog topic reduced, the store's
 //!   entries, entries keyed by their provider items);
+//! - [`operators`]: operators of the console and the admin API, with a known password;
 //! - [`fixture`]: the bytes of a file under `tests/fixtures/` of the repository;
 //! - [`eventually`]: poll a condition until it holds or a timeout passes.
 
@@ -16,6 +17,7 @@ pub mod catalogue;
 pub mod cities;
 pub mod http;
 pub mod offerings;
+pub mod operators;
 pub mod pg;
 
 use std::path::{Path, PathBuf};

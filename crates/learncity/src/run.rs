@@ -119,10 +119,7 @@ pub async fn start(config: Config, stop: CancellationToken) -> anyhow::Result<St
         config.serve.clone(),
         store,
         Some(health),
-        learncity_serve::CurationContext {
-            topic: config.kafka.curation_topic.clone(),
-            rules: learncity_builder::rules(&config),
-        },
+        crate::serve::curation_context(&config),
         serve_stop.clone(),
     )
     .await

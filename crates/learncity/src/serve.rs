@@ -93,10 +93,7 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
         config.serve.clone(),
         store,
         Some(health),
-        learncity_serve::CurationContext {
-            topic: config.kafka.curation_topic.clone(),
-            rules: learncity_builder::rules(&config),
-        },
+        crate::serve::curation_context(&config),
         stop,
     )
     .await
@@ -104,4 +101,13 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
     tracing::info!(%bound, "open http://{bound}/");
     task.await.context("the catalogue service task")?;
     Ok(())
+}
+
+/// What the operators' side of `serve` needs from the config: the curation topic and the
+/// builders' matching rules (the review queue scores pairs with them).
+pub fn curation_context(config: &learncity_config::Config) -> learncity_serve::CurationContext {
+    learncity_serve::CurationContext {
+        topic: config.kafka.curation_topic.clone(),
+        rules: learncity_builder::rules(config),
+    }
 }
