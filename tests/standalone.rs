@@ -479,6 +479,22 @@ per-host-delay = "0s"
     assert!(pairs.iter().all(|p| p["explanation"].as_str().is_some_and(|e| e.contains("score"))), "{queue}");
     curation.decide(&solo_config);
     let solo_entries = curation.applied(solo_reader.as_ref()).await;
+    // The split and the merge label pairs for the deduplication's evaluation.
+    let out = Command::new(env!("CARGO_BIN_EXE_learncity"))
+        .args(["curate", "pairs", "--config"])
+        .arg(&solo_config)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "curate pairs: {}", String::from_utf8_lossy(&out.stderr));
+    let labelled: Vec<(String, String, bool)> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .map(|p| (p["a"].as_str().unwrap().to_owned(), p["b"].as_str().unwrap().to_owned(), p["same"] == true))
+        .collect();
+    let sorted = |(a, b): &(String, String)| if a < b { (a.clone(), b.clone()) } else { (b.clone(), a.clone()) };
+    let (split, merged) = (sorted(&curation.split), sorted(&curation.merged));
+    assert!(labelled.contains(&(split.0, split.1, false)), "{labelled:?}");
+    assert!(labelled.contains(&(merged.0, merged.1, true)), "{labelled:?}");
     let active: BTreeSet<String> = solo_reader
         .sources()
         .await

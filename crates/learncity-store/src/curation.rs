@@ -211,6 +211,79 @@ pub async fn standings(store: &dyn CatalogStore, all: bool) -> Result<Vec<Standi
         .collect())
 }
 
+/// Two sources an operator said are one offering (`same`) or two: what a merge or a split in
+/// force says of each pair it names, for the deduplication's evaluation.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LabelledPair {
+    /// One source (the lower key).
+    pub a: String,
+    /// The other.
+    pub b: String,
+    /// One offering (a merge) or two (a split).
+    pub same: bool,
+    /// The decision that says so.
+    pub decision: String,
+}
+
+/// Every pair the merges and splits in force among `decisions` label, by key; a pair labelled
+/// both ways takes the split's word (as the builder does).
+pub fn labelled_pairs(decisions: &[Decision]) -> Vec<LabelledPair> {
+    let mut pairs: BTreeMap<(String, String), LabelledPair> = BTreeMap::new();
+    let mut label = |x: &String, y: &String, same: bool, id: &str| {
+        if x == y {
+            return;
+        }
+        let (a, b) = if x < y { (x.clone(), y.clone()) } else { (y.clone(), x.clone()) };
+        let pair = LabelledPair { a: a.clone(), b: b.clone(), same, decision: id.to_owned() };
+        match pairs.get(&(a.clone(), b.clone())) {
+            Some(kept) if !kept.same => {}
+            _ => {
+                pairs.insert((a, b), pair);
+            }
+        }
+    };
+    for d in decisions.iter().filter(|d| d.in_force()) {
+        match &d.action {
+            Action::Merge { sources } => {
+                for (i, x) in sources.iter().enumerate() {
+                    for y in &sources[i + 1..] {
+                        label(x, y, true, &d.id);
+                    }
+                }
+            }
+            Action::Split { apart, from } => {
+                for x in apart {
+                    for y in from {
+                        label(x, y, false, &d.id);
+                    }
+                }
+            }
+            Action::Hide { .. } | Action::Pin { .. } => {}
+        }
+    }
+    pairs.into_values().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merges_and_splits_label_pairs_and_a_split_wins() {
+        let at = "2026-12-07T10:00:00Z".parse().unwrap();
+        let keys = |k: &[&str]| k.iter().map(|s| (*s).to_owned()).collect::<Vec<String>>();
+        let merge = Decision::new(Action::Merge { sources: keys(&["b/2", "a/1", "c/3"]) }, "anna", at, "one");
+        let split = Decision::new(Action::Split { apart: keys(&["c/3"]), from: keys(&["a/1"]) }, "anna", at, "two");
+        let mut revoked = Decision::new(Action::Merge { sources: keys(&["x/1", "y/2"]) }, "anna", at, "no");
+        revoked.revoked = Some(Revocation { by: "boris".into(), at, reason: "wrong".into() });
+        let hide = Decision::new(Action::Hide { sources: keys(&["a/1"]) }, "anna", at, "junk");
+        let pairs = labelled_pairs(&[split.clone(), merge.clone(), revoked, hide]);
+        let got: Vec<(&str, &str, bool)> = pairs.iter().map(|p| (p.a.as_str(), p.b.as_str(), p.same)).collect();
+        assert_eq!(got, [("a/1", "b/2", true), ("a/1", "c/3", false), ("b/2", "c/3", true)]);
+        assert_eq!(pairs[1].decision, split.id);
+    }
+}
+
 /// One line saying what `d` decides.
 pub fn describe(d: &Decision) -> String {
     match &d.action {

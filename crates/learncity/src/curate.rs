@@ -78,6 +78,20 @@ pub async fn list(config_path: &Path, json: bool, all: bool) -> anyhow::Result<E
     Ok(ExitCode::SUCCESS)
 }
 
+/// `curate pairs`: the source pairs operators labelled one offering or two (merges and splits
+/// in force), one JSON object per line, for the deduplication's evaluation.
+pub async fn pairs(config_path: &Path) -> anyhow::Result<ExitCode> {
+    let (_, store) = open(config_path).await?;
+    let decisions = store.decisions().await.context("reading the curation decisions")?;
+    let mut out = String::new();
+    for pair in curation::labelled_pairs(&decisions) {
+        out.push_str(&serde_json::to_string(&pair)?);
+        out.push('\n');
+    }
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `curate queue`: what matching was unsure of — pairs scored near the match score, entries
 /// whose sources disagree — each with its evidence and the command that settles it.
 pub async fn queue(config_path: &Path, json: bool, margin: f64, limit: usize) -> anyhow::Result<ExitCode> {

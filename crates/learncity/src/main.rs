@@ -247,6 +247,9 @@ enum CurateAction {
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
+    /// The source pairs operators labelled one offering or two (merges and splits in force), one
+    /// JSON object per line: labelled pairs for the deduplication's evaluation.
+    Pairs,
     /// Take a decision back.
     Revoke {
         /// Its id (d-…, from `list`).
@@ -346,6 +349,7 @@ fn main() -> ExitCode {
                         curate::decide(&config, Request::Pin { target, field, value }, author.author()).await
                     }
                     CurateAction::List { json, all } => curate::list(&config, json, all).await,
+                    CurateAction::Pairs => curate::pairs(&config).await,
                     CurateAction::Queue { json, margin, limit } => curate::queue(&config, json, margin, limit).await,
                     CurateAction::Revoke { id, author } => curate::revoke(&config, &id, author.author()).await,
                 }
