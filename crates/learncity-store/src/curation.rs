@@ -264,26 +264,6 @@ pub fn labelled_pairs(decisions: &[Decision]) -> Vec<LabelledPair> {
     pairs.into_values().collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn merges_and_splits_label_pairs_and_a_split_wins() {
-        let at = "2026-12-07T10:00:00Z".parse().unwrap();
-        let keys = |k: &[&str]| k.iter().map(|s| (*s).to_owned()).collect::<Vec<String>>();
-        let merge = Decision::new(Action::Merge { sources: keys(&["b/2", "a/1", "c/3"]) }, "anna", at, "one");
-        let split = Decision::new(Action::Split { apart: keys(&["c/3"]), from: keys(&["a/1"]) }, "anna", at, "two");
-        let mut revoked = Decision::new(Action::Merge { sources: keys(&["x/1", "y/2"]) }, "anna", at, "no");
-        revoked.revoked = Some(Revocation { by: "boris".into(), at, reason: "wrong".into() });
-        let hide = Decision::new(Action::Hide { sources: keys(&["a/1"]) }, "anna", at, "junk");
-        let pairs = labelled_pairs(&[split.clone(), merge.clone(), revoked, hide]);
-        let got: Vec<(&str, &str, bool)> = pairs.iter().map(|p| (p.a.as_str(), p.b.as_str(), p.same)).collect();
-        assert_eq!(got, [("a/1", "b/2", true), ("a/1", "c/3", false), ("b/2", "c/3", true)]);
-        assert_eq!(pairs[1].decision, split.id);
-    }
-}
-
 /// One line saying what `d` decides.
 pub fn describe(d: &Decision) -> String {
     match &d.action {
@@ -355,5 +335,25 @@ impl Sources {
             }
         }
         Ok(keys)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merges_and_splits_label_pairs_and_a_split_wins() {
+        let at = "2026-12-07T10:00:00Z".parse().unwrap();
+        let keys = |k: &[&str]| k.iter().map(|s| (*s).to_owned()).collect::<Vec<String>>();
+        let merge = Decision::new(Action::Merge { sources: keys(&["b/2", "a/1", "c/3"]) }, "anna", at, "one");
+        let split = Decision::new(Action::Split { apart: keys(&["c/3"]), from: keys(&["a/1"]) }, "anna", at, "two");
+        let mut revoked = Decision::new(Action::Merge { sources: keys(&["x/1", "y/2"]) }, "anna", at, "no");
+        revoked.revoked = Some(Revocation { by: "boris".into(), at, reason: "wrong".into() });
+        let hide = Decision::new(Action::Hide { sources: keys(&["a/1"]) }, "anna", at, "junk");
+        let pairs = labelled_pairs(&[split.clone(), merge.clone(), revoked, hide]);
+        let got: Vec<(&str, &str, bool)> = pairs.iter().map(|p| (p.a.as_str(), p.b.as_str(), p.same)).collect();
+        assert_eq!(got, [("a/1", "b/2", true), ("a/1", "c/3", false), ("b/2", "c/3", true)]);
+        assert_eq!(pairs[1].decision, split.id);
     }
 }
