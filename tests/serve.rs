@@ -910,3 +910,37 @@ async fn the_operator_console_signs_in_decides_and_refuses_forged_forms() {
     let r = client.get(url("/admin")).header("cookie", format!("learncity_operator={anna}")).send().await.unwrap();
     assert_eq!(r.status(), 303, "the old session no longer signs in");
 }
+
+/// An entry's page says a summary once, a price once, where "Register" leads, and offers its
+/// sessions as a calendar file with the whole-city calendar's UIDs (issue 19).
+#[tokio::test]
+async fn an_entry_page_says_each_thing_once_and_adds_to_a_calendar() {
+    let mut entries = city();
+    let english = &mut entries[0];
+    english.description_html = Some(format!("<p>{} Запись по телефону.</p>", english.summary.clone().unwrap()));
+    english.price = Some(learncity_model::Price {
+        free: false,
+        amount: Some(10.0),
+        amount_max: None,
+        currency: Some("BYN".into()),
+        per: None,
+        text: Some("10 BYN".into()),
+    });
+    let s = Service::start(&entries).await;
+    let id = &entries[0].id;
+    let (status, page) = s.get_with(&format!("/entry/{id}"), &[("accept-language", "en")]).await;
+    assert_eq!(status, 200);
+    let article = &page[page.find("<article>").unwrap()..page.find("</article>").unwrap()];
+    assert_eq!(article.matches("Для начинающих, 12 занятий").count(), 1, "the summary once: {article}");
+    assert!(page.contains("10 BYN") && !page.contains("10 BYN 10 BYN"), "{page}");
+    assert!(page.contains("(vsu.example)"), "where Register leads: {page}");
+    assert!(page.contains(&format!("href=\"/entry/{id}/calendar.ics\">Add to my calendar")), "{page}");
+    let (status, ics) = s.get(&format!("/entry/{id}/calendar.ics")).await;
+    assert_eq!(status, 200);
+    assert!(ics.starts_with("BEGIN:VCALENDAR") && ics.matches("BEGIN:VEVENT").count() == 2, "{ics}");
+    let (_, city_calendar) = s.get("/export.ics").await;
+    for uid in ics.lines().filter(|l| l.starts_with("UID:")) {
+        assert!(city_calendar.lines().any(|l| l == uid), "{uid} is the whole-city calendar's too");
+    }
+    assert_eq!(s.get("/entry/e-0000000000000000/calendar.ics").await.0, 404);
+}

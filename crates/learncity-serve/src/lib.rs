@@ -162,6 +162,7 @@ fn routes(state: AppState, api_limit: Arc<ApiRateLimit>) -> Router {
     Router::new()
         .route("/", get(home))
         .route("/entry/{id}", get(entry_page))
+        .route("/entry/{id}/calendar.ics", get(entry_calendar))
         .route("/providers", get(providers_page))
         .route("/provider/{id}", get(provider_page))
         .route("/health/providers", get(health_page))
@@ -314,6 +315,33 @@ async fn entry_page(
         Some(e) => html(StatusCode::OK, pages::entry(&ctx, &e, state.public_url(), Utc::now()), chosen),
         None => html(StatusCode::NOT_FOUND, pages::error(&ctx, lang.t().not_found, &id), chosen),
     }
+}
+
+/// One entry's sessions as a calendar file ("add to my calendar"): the same UIDs as the
+/// whole-city calendar, so importing both never doubles a session.
+async fn entry_calendar(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let Some(e) = state.catalogue.get(&id) else {
+        return api::error(StatusCode::NOT_FOUND, format!("no entry {id}"));
+    };
+    let base = state.public_url();
+    let meta = learncity_exports::FeedMeta {
+        title: e.title.clone(),
+        self_url: format!("{base}/entry/{id}/calendar.ics"),
+        html_url: format!("{base}/entry/{id}"),
+        id: format!("{base}/entry/{id}/calendar.ics"),
+        updated: e.updated_at,
+        entry_base_url: format!("{base}/entry"),
+        language: None,
+    };
+    let disposition = format!("attachment; filename=\"{id}.ics\"");
+    (
+        [
+            (header::CONTENT_TYPE, learncity_exports::ICAL_CONTENT_TYPE.to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        learncity_exports::ical(std::slice::from_ref(&*e), &meta),
+    )
+        .into_response()
 }
 
 async fn providers_page(State(state): State<AppState>, Query(p): Query<LangParam>, headers: HeaderMap) -> Response {

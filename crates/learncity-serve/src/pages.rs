@@ -407,7 +407,9 @@ pub fn entry(ctx: &PageContext<'_>, e: &Entry, public_url: &str, now: DateTime<U
     if e.status == Status::Cancelled {
         let _ = write!(body, "<p><span class=\"badge\">{}</span></p>", t.cancelled);
     }
-    if let Some(s) = &e.summary {
+    // The summary, unless the description already says it (most providers' summary is the
+    // description's first sentences: shown twice, it read as a defect).
+    if let Some(s) = e.summary.as_deref().filter(|s| !e.description_html.as_deref().is_some_and(|d| says(d, s))) {
         let _ = write!(body, "<p{text_lang}>{}</p>", esc(s));
     }
     if let Some(d) = &e.description_html {
@@ -442,24 +444,22 @@ pub fn entry(ctx: &PageContext<'_>, e: &Entry, public_url: &str, now: DateTime<U
         let _ = write!(body, "<p>{}: <a href=\"{u}\">{u}</a></p>", t.online_at, u = esc(u));
     }
     if let Some(p) = &e.price {
-        let text = if p.free {
-            t.free.to_owned()
-        } else {
-            [p.amount.map(|a| a.to_string()), p.currency.clone(), p.text.clone()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
-        let _ = write!(body, "<p>{}: {}</p>", t.price, esc(&text));
+        let _ = write!(body, "<p>{}: {}</p>", t.price, esc(&price_text(p, t.free)));
     }
     if !e.audience.accessibility.is_empty() || e.audience.accessibility_notes.is_some() {
         let notes = e.audience.accessibility_notes.as_deref().unwrap_or("");
         let _ =
             write!(body, "<p>{}: {} {}</p>", t.accessibility, esc(&e.audience.accessibility.join(", ")), esc(notes));
     }
+    // Where "Register" leads is said: the entry's sources may be several providers', and the
+    // link may be another's than the one a resident expects.
     if let Some(r) = e.registration_url.as_ref().or(e.landing_url.as_ref()) {
-        let _ = write!(body, "<p><a href=\"{}\">{}</a></p>", esc(r), t.register);
+        let host = url::Url::parse(r).ok().and_then(|u| u.host_str().map(|h| h.trim_start_matches("www.").to_owned()));
+        let at = host.map(|h| format!(" <span class=\"meta\">({})</span>", esc(&h))).unwrap_or_default();
+        let _ = write!(body, "<p><a href=\"{}\">{}</a>{at}</p>", esc(r), t.register);
+    }
+    if !e.sessions.is_empty() {
+        let _ = write!(body, "<p><a href=\"/entry/{}/calendar.ics\">{}</a></p>", esc(&e.id), t.add_to_calendar);
     }
     let _ = write!(body, "<h2>{}</h2><ul>", t.sources);
     for s in &e.sources {
@@ -476,6 +476,43 @@ pub fn entry(ctx: &PageContext<'_>, e: &Entry, public_url: &str, now: DateTime<U
     body.push_str("</ul></article>");
     let _ = write!(body, "<script type=\"application/ld+json\">{}</script>", json_ld(e, &url));
     layout(ctx, &e.title, &body)
+}
+
+/// A price as a resident reads it: "free", or the amount (a range when given) and currency,
+/// then the provider's own wording when it adds something (never "10 BYN 10 BYN").
+pub fn price_text(p: &learncity_model::Price, free: &str) -> String {
+    if p.free {
+        return free.to_owned();
+    }
+    let amount = match (p.amount, p.amount_max) {
+        (Some(a), Some(b)) if b > a => Some(format!("{a}–{b}")),
+        (Some(a), _) => Some(a.to_string()),
+        _ => None,
+    };
+    let stated: Vec<String> = [amount, p.currency.clone()].into_iter().flatten().collect();
+    let stated = stated.join(" ");
+    match p.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        None => stated,
+        Some(text) if stated.is_empty() => text.to_owned(),
+        // The wording repeats the amount ("10 BYN", "10 руб. за занятие"): the wording alone says more.
+        Some(text) if p.amount.is_some_and(|a| text.replace(',', ".").contains(&a.to_string())) => text.to_owned(),
+        Some(text) => format!("{stated} ({text})"),
+    }
+}
+
+/// Whether the description `html` already says `summary` (compared as plain words).
+fn says(html: &str, summary: &str) -> bool {
+    static TAG: LazyLock<regex::Regex> = LazyLock::new(|| regex::Regex::new(r"<[^>]*>").expect("static regex"));
+    let words = |text: &str| -> String {
+        let text = text.replace("&nbsp;", " ").replace("&amp;", "&").replace("&quot;", "\"").replace("&#39;", "'");
+        text.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    let summary = words(summary);
+    !summary.is_empty() && words(&TAG.replace_all(html, " ")).contains(&summary)
 }
 
 /// The list of providers.
@@ -605,5 +642,32 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_price_is_said_once_with_the_providers_wording_when_it_adds_something() {
+        let price = |amount: Option<f64>, text: Option<&str>| learncity_model::Price {
+            free: false,
+            amount,
+            amount_max: None,
+            currency: Some("BYN".into()),
+            per: None,
+            text: text.map(str::to_owned),
+        };
+        // Regression: "Цена: 10 BYN 10 BYN".
+        assert_eq!(price_text(&price(Some(10.0), Some("10 BYN")), "free"), "10 BYN");
+        assert_eq!(price_text(&price(Some(12.5), Some("12,5 руб. за занятие")), "free"), "12,5 руб. за занятие");
+        assert_eq!(price_text(&price(Some(410.0), Some("за курс")), "free"), "410 BYN (за курс)");
+        assert_eq!(price_text(&price(Some(10.0), None), "free"), "10 BYN");
+        let range = learncity_model::Price { amount_max: Some(25.0), ..price(Some(15.0), None) };
+        assert_eq!(price_text(&range, "free"), "15–25 BYN");
+        assert_eq!(price_text(&learncity_model::Price::free(), "бясплатна"), "бясплатна");
+    }
+
+    #[test]
+    fn a_summary_the_description_already_says_is_not_said_twice() {
+        assert!(says("<p>Для начинающих,&nbsp;12 <b>занятий</b>. Запись открыта.</p>", "Для начинающих, 12 занятий"));
+        assert!(!says("<p>Запись открыта.</p>", "Для начинающих, 12 занятий"));
+        assert!(!says("<p>x</p>", "  "));
     }
 }
