@@ -619,3 +619,63 @@ partitions = 3
     let _ =
         Command::new("psql").args([&pg_url(), "-q", "-c", &format!("DROP SCHEMA IF EXISTS {schema} CASCADE")]).status();
 }
+
+/// A provider file added while `learncity run` runs is fetched without a restart; a file with
+/// a mistake is not taken (the providers as last read go on) and SIGHUP is not needed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provider_files_are_taken_without_a_restart() {
+    let server = learncity_testkit::http::FixtureServer::start().await;
+    for (path, fixture, kind) in [
+        ("/bonn.ics", "ical/bonn-vhs-semester.ics", "text/calendar"),
+        ("/library.xml", "rss/library-events-ev-georss.xml", "application/rss+xml"),
+    ] {
+        server.set(path, kind, learncity_testkit::fixture(fixture));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let providers = dir.path().join("providers");
+    std::fs::create_dir_all(&providers).unwrap();
+    let provider = |id: &str, path: &str, reader: &str| {
+        format!("id = \"{id}\"\nname = \"{id}\"\nurl = \"{}\"\nallow-private = true\n{reader}", server.url(path))
+    };
+    let bonn = "[reader]\ntime-zone = \"Europe/Berlin\"\ndefault-city = \"Bonn\"\n";
+    std::fs::write(providers.join("bonn.toml"), provider("bonn", "/bonn.ics", bonn)).unwrap();
+    let store_path = dir.path().join("catalog.sqlite");
+    let config_path = dir.path().join("learncity.toml");
+    std::fs::write(
+        &config_path,
+        format!(
+            "[collector]\nproviders = \"providers\"\n[catalog]\nstore = \"sqlite:{}\"\n[serve]\nlisten = \"127.0.0.1:0\"\n\
+[http]\ncontact-url = \"https://learncity.example/contact\"\nper-host-delay = \"0s\"\n",
+            store_path.display()
+        ),
+    )
+    .unwrap();
+    let stop = CancellationToken::new();
+    let running = learncity::run::start(learncity_config::load(&config_path).unwrap(), stop.clone()).await.unwrap();
+    let store = learncity_store::open(&format!("sqlite:{}", store_path.display())).await.unwrap();
+    let providers_in = async |store: &dyn CatalogStore| -> Result<BTreeSet<String>, String> {
+        let sources = store.sources().await.map_err(|e| e.to_string())?;
+        Ok(sources.iter().map(|s| s.offering.provider.id.clone()).collect())
+    };
+    eventually(Duration::from_secs(60), "the first provider's items", || async {
+        let p = providers_in(store.as_ref()).await?;
+        if p.contains("bonn") { Ok(()) } else { Err(format!("{p:?}")) }
+    })
+    .await;
+
+    // A provider file with a mistake: not taken, the rest goes on.
+    std::fs::write(providers.join("broken.toml"), "id = \"broken\"\nurl = 42\n").unwrap();
+    tokio::time::sleep(learncity::registry::POLL * 2).await;
+    // Fixed, and a new provider beside it: fetched without a restart.
+    std::fs::remove_file(providers.join("broken.toml")).unwrap();
+    let library = "[reader]\ntime-zone = \"Europe/Minsk\"\ndefault-city = \"Витебск\"\n";
+    std::fs::write(providers.join("library.toml"), provider("library", "/library.xml", library)).unwrap();
+    eventually(Duration::from_secs(60), "the added provider's items", || async {
+        let p = providers_in(store.as_ref()).await?;
+        if p.contains("library") { Ok(()) } else { Err(format!("{p:?}")) }
+    })
+    .await;
+    assert!(server.requests_to("/library.xml").len() == 1, "fetched once, when added");
+    stop.cancel();
+    running.task.await.unwrap().unwrap();
+}

@@ -59,6 +59,39 @@ pub enum CollectError {
     State(String),
 }
 
+/// What reading the provider files again changed, by provider id.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RegistryChange {
+    /// New providers.
+    pub added: Vec<String>,
+    /// Providers no longer configured.
+    pub removed: Vec<String>,
+    /// Providers whose settings changed.
+    pub changed: Vec<String>,
+}
+
+impl RegistryChange {
+    fn between(before: &[Provider], after: &[Provider]) -> Self {
+        let old: std::collections::BTreeMap<&str, &Provider> = before.iter().map(|p| (p.id.as_str(), p)).collect();
+        let new: std::collections::BTreeMap<&str, &Provider> = after.iter().map(|p| (p.id.as_str(), p)).collect();
+        RegistryChange {
+            added: new.keys().filter(|id| !old.contains_key(*id)).map(|id| (*id).to_owned()).collect(),
+            removed: old.keys().filter(|id| !new.contains_key(*id)).map(|id| (*id).to_owned()).collect(),
+            // (Provider settings are compared as written out: they hold no float or map.)
+            changed: new
+                .iter()
+                .filter(|(id, p)| old.get(*id).is_some_and(|o| format!("{o:?}") != format!("{p:?}")))
+                .map(|(id, _)| (*id).to_owned())
+                .collect(),
+        }
+    }
+
+    /// Whether nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
+    }
+}
+
 /// How a collector stops: `stop` ends scheduling (SIGTERM); runs in flight then finish, until
 /// `abandon` fires (`shutdown-timeout` later) and their unacknowledged publishing is given up.
 #[derive(Debug, Clone, Default)]
@@ -79,7 +112,8 @@ impl Shutdown {
 /// A collector: the providers, the fetcher, where it publishes (Kafka, or the in-process bus of
 /// the standalone mode), the state, and what it owns.
 pub struct Collector<S: StateStore> {
-    providers: Vec<Provider>,
+    /// The registry: replaced whole when it is read again ([`Collector::set_providers`]).
+    providers: std::sync::RwLock<Arc<Vec<Provider>>>,
     settings: CollectorSettings,
     kafka: KafkaSettings,
     bounds: schedule::Bounds,
@@ -111,7 +145,7 @@ impl<S: StateStore> Collector<S> {
     ) -> Self {
         let c = &config.collector;
         Self {
-            providers: config.providers.clone(),
+            providers: std::sync::RwLock::new(Arc::new(config.providers.clone())),
             settings: c.clone(),
             kafka: config.kafka.clone(),
             bounds: schedule::Bounds {
@@ -153,11 +187,26 @@ impl<S: StateStore> Collector<S> {
         hex::encode(&Sha256::digest(text.as_bytes())[..12])
     }
 
+    /// The providers as last read.
+    pub fn providers(&self) -> Arc<Vec<Provider>> {
+        Arc::clone(&self.providers.read().unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+
+    /// Replaces the registry with `providers` (the provider files read again); the next
+    /// scheduling round fetches what was added, stops scheduling what was removed (a run in
+    /// flight finishes), and reads a changed provider with its new settings. Says what changed.
+    pub fn set_providers(&self, providers: Vec<Provider>) -> RegistryChange {
+        let mut slot = self.providers.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let change = RegistryChange::between(&slot, &providers);
+        *slot = Arc::new(providers);
+        change
+    }
+
     /// Publishes the provider registry on the providers topic (key: id; partition: the one
     /// whose owner fetches it), so the topic shows who is configured.
     pub async fn publish_registry(&self, providers_partitions: i32) -> Result<(), CollectError> {
         let records = self
-            .providers
+            .providers()
             .iter()
             .map(|p| {
                 let value = serde_json::json!({
@@ -218,7 +267,8 @@ impl<S: StateStore> Collector<S> {
             let mut next_wake = now + chrono::Duration::seconds(1);
             let mut waiting = 0usize;
             let mut owned = 0usize;
-            for provider in self.providers.iter().filter(|p| p.enabled && p.url.is_some()) {
+            let providers = self.providers();
+            for provider in providers.iter().filter(|p| p.enabled && p.url.is_some()) {
                 if !self.ownership.owns(&provider.id) {
                     continue;
                 }

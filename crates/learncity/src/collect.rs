@@ -59,6 +59,20 @@ pub async fn run_until(config: Config, stop: CancellationToken) -> anyhow::Resul
         shutdown.clone(),
     ));
     collector.publish_registry(providers_partitions).await?;
+    // Provider files added, changed or removed are taken without a restart, and published.
+    let registry = tokio::spawn(crate::registry::watch(
+        config.clone(),
+        Arc::clone(&collector),
+        {
+            let collector = Arc::clone(&collector);
+            async move |_: &learncity_collector::RegistryChange| {
+                if let Err(e) = collector.publish_registry(providers_partitions).await {
+                    tracing::warn!(error = %e, "cannot publish the provider registry; it is published again at the next change");
+                }
+            }
+        },
+        stop.clone(),
+    ));
 
     // Readiness follows the brokers.
     let probe = {
@@ -80,6 +94,7 @@ pub async fn run_until(config: Config, stop: CancellationToken) -> anyhow::Resul
     };
 
     let result = collector.run().await;
+    registry.abort();
     readiness.set_not_ready("shutting down");
     probe.abort();
     // Leave the group first, so the other instances take the providers over at once.

@@ -6,6 +6,7 @@
 //! - [`collect`] — the collector daemon;
 //! - [`catalog`] — the catalog builder daemon, `catalog rebuild` and `catalog export`;
 //! - [`serve`] — the catalogue service (pages, JSON API, exports);
+//! - [`registry`] — provider files read again on SIGHUP or when they change;
 //! - [`run`] — the standalone mode: all three stages in one process, in-process bus, one store;
 //! - [`curate`] — operators' decisions on the catalogue (merge, split, hide, pin, revoke);
 //! - [`admin`] — `topics ensure` and `config check`;
@@ -19,5 +20,6 @@ pub mod check;
 pub mod collect;
 pub mod curate;
 pub mod dead_letters;
+pub mod registry;
 pub mod run;
 pub mod serve;

@@ -110,6 +110,13 @@ pub async fn start(config: Config, stop: CancellationToken) -> anyhow::Result<St
         PARTITIONS,
         Shutdown::new(collector_stop.clone()),
     ));
+    // Provider files added, changed or removed are taken without a restart.
+    tokio::spawn(crate::registry::watch(
+        (*config).clone(),
+        Arc::clone(&collector),
+        async |_: &learncity_collector::RegistryChange| {},
+        collector_stop.clone(),
+    ));
     let mut collector = tokio::spawn(collector.run());
 
     // The service.
