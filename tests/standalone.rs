@@ -679,3 +679,81 @@ async fn provider_files_are_taken_without_a_restart() {
     stop.cancel();
     running.task.await.unwrap().unwrap();
 }
+
+/// "Add a provider" in the console of a running `learncity run`: the URL is read as the
+/// collector would (what it yields shown before saving), the file is saved to the registry
+/// folder, and the provider is fetched without a restart; a form without its token is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_adds_a_provider_by_url_in_the_console() {
+    let server = learncity_testkit::http::FixtureServer::start().await;
+    server.set("/library.xml", "application/rss+xml", learncity_testkit::fixture("rss/library-events-ev-georss.xml"));
+    let dir = tempfile::tempdir().unwrap();
+    let providers = dir.path().join("providers");
+    std::fs::create_dir_all(&providers).unwrap();
+    let store_path = dir.path().join("catalog.sqlite");
+    let config_path = dir.path().join("learncity.toml");
+    std::fs::write(
+        &config_path,
+        format!(
+            "[collector]\nproviders = \"providers\"\n[catalog]\nstore = \"sqlite:{}\"\n[serve]\nlisten = \"127.0.0.1:0\"\n\
+[[serve.operators]]\nname = \"anna\"\npassword-hash = \"{}\"\n\
+[http]\ncontact-url = \"https://learncity.example/contact\"\nper-host-delay = \"0s\"\n",
+            store_path.display(),
+            learncity_testkit::operators::HASH
+        ),
+    )
+    .unwrap();
+    let config = learncity_config::load(&config_path).unwrap();
+    let stop = CancellationToken::new();
+    let running = learncity::run::start(config, stop.clone()).await.unwrap();
+    let base = format!("http://{}", running.serve_addr);
+    let (session, csrf) = learncity_testkit::operators::sign_in(&base, "anna").await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let post = async |body: String| {
+        let r = client
+            .post(format!("{base}/admin/providers/new"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", format!("learncity_operator={session}"))
+            .header("accept-language", "en")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let location = r.headers().get("location").map(|l| l.to_str().unwrap().to_owned());
+        (status, location, r.text().await.unwrap())
+    };
+    let url: String = url::form_urlencoded::byte_serialize(server.url("/library.xml").as_str().as_bytes()).collect();
+    let fields = format!(
+        "id=library&name=City+library&city=Vitebsk&url={url}&format=auto&listing=complete&time_zone=Europe%2FMinsk&allow_private=true"
+    );
+
+    // Without the form's token: refused.
+    assert_eq!(post(format!("step=check&{fields}")).await.0, 403);
+    // A mistake is named, nothing fetched.
+    let (status, _, page) = post(format!("csrf={csrf}&step=check&id=Bad+Id&name=x&url={url}")).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("id"), "{page}");
+    // Checked: what the collector would read.
+    let (status, _, page) = post(format!("csrf={csrf}&step=check&{fields}")).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Offerings: ") && page.contains("name=\"step\" value=\"save\""), "{page}");
+    assert!(!providers.join("library.toml").exists(), "checking saves nothing");
+    // Saved: the file in the registry folder, the provider fetched without a restart.
+    let (status, location, _) = post(format!("csrf={csrf}&step=save&{fields}")).await;
+    assert_eq!(status, 303);
+    assert!(location.unwrap().starts_with("/admin/providers?msg="));
+    let saved = std::fs::read_to_string(providers.join("library.toml")).unwrap();
+    assert!(saved.contains("id = \"library\"") && saved.contains("time-zone = \"Europe/Minsk\""), "{saved}");
+    let store = learncity_store::open(&format!("sqlite:{}", store_path.display())).await.unwrap();
+    eventually(Duration::from_secs(60), "the added provider's items", || async {
+        let sources = store.sources().await.map_err(|e| e.to_string())?;
+        if sources.iter().any(|s| s.offering.provider.id == "library") { Ok(()) } else { Err("none yet".into()) }
+    })
+    .await;
+    // Saving it again does not overwrite it.
+    let (_, location, _) = post(format!("csrf={csrf}&step=save&{fields}")).await;
+    assert!(location.unwrap().starts_with("/admin/providers/new?msg="), "refused");
+    stop.cancel();
+    running.task.await.unwrap().unwrap();
+}

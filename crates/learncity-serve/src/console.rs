@@ -48,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .route("/decide", post(decide))
         .route("/revoke", post(revoke))
         .route("/providers", get(providers))
+        .route("/providers/new", get(crate::add_provider::new_page).post(crate::add_provider::check_or_save))
 }
 
 /// The providers' health whole (the public page leaves the failures' words out).
@@ -120,11 +121,11 @@ impl Sessions {
 }
 
 /// The console's words.
-struct Words {
+pub(crate) struct Words {
     console: &'static str,
     sign_in: &'static str,
     sign_out: &'static str,
-    name: &'static str,
+    pub(crate) name: &'static str,
     password: &'static str,
     wrong: &'static str,
     locked: &'static str,
@@ -150,6 +151,13 @@ struct Words {
     merge_with: &'static str,
     nothing: &'static str,
     providers: &'static str,
+    pub(crate) add_provider: &'static str,
+    pub(crate) check: &'static str,
+    pub(crate) save: &'static str,
+    pub(crate) saved: &'static str,
+    pub(crate) provider_file: &'static str,
+    pub(crate) offerings: &'static str,
+    pub(crate) warnings: &'static str,
 }
 
 static BE: Words = Words {
@@ -182,6 +190,13 @@ static BE: Words = Words {
     merge_with: "Аб'яднаць з запісам (id)",
     nothing: "Нічога.",
     providers: "Пастаўшчыкі: стан",
+    add_provider: "Дадаць пастаўшчыка",
+    check: "Праверыць",
+    save: "Захаваць",
+    saved: "Захавана",
+    provider_file: "Файл пастаўшчыка",
+    offerings: "Прапановы",
+    warnings: "Папярэджанні",
 };
 
 static RU: Words = Words {
@@ -214,6 +229,13 @@ static RU: Words = Words {
     merge_with: "Объединить с записью (id)",
     nothing: "Ничего.",
     providers: "Поставщики: состояние",
+    add_provider: "Добавить поставщика",
+    check: "Проверить",
+    save: "Сохранить",
+    saved: "Сохранено",
+    provider_file: "Файл поставщика",
+    offerings: "Предложения",
+    warnings: "Предупреждения",
 };
 
 static EN: Words = Words {
@@ -246,9 +268,16 @@ static EN: Words = Words {
     merge_with: "Merge with entry (id)",
     nothing: "Nothing.",
     providers: "Providers' health",
+    add_provider: "Add a provider",
+    check: "Check",
+    save: "Save",
+    saved: "Saved",
+    provider_file: "Provider file",
+    offerings: "Offerings",
+    warnings: "Warnings",
 };
 
-fn words(lang: Lang) -> &'static Words {
+pub(crate) fn words(lang: Lang) -> &'static Words {
     match lang {
         Lang::Be => &BE,
         Lang::Ru => &RU,
@@ -257,7 +286,7 @@ fn words(lang: Lang) -> &'static Words {
 }
 
 /// A console page: no caching, no framing, the pages' CSP.
-fn page(state: &AppState, headers: &HeaderMap, here: &str, title: &str, body: &str) -> Response {
+pub(crate) fn page(state: &AppState, headers: &HeaderMap, here: &str, title: &str, body: &str) -> Response {
     let lang = lang_of(state, None, headers);
     let ctx = PageContext { lang, title: &state.settings.title, here: here.to_owned(), images: state.settings.images };
     let mut r = html(StatusCode::OK, layout(&ctx, title, body), None);
@@ -266,7 +295,7 @@ fn page(state: &AppState, headers: &HeaderMap, here: &str, title: &str, body: &s
 }
 
 /// The signed-in operator of this request and its session's CSRF token; `None`: anonymous.
-fn signed(state: &AppState, headers: &HeaderMap) -> Option<(Signed, String)> {
+pub(crate) fn signed(state: &AppState, headers: &HeaderMap) -> Option<(Signed, String)> {
     if let Some(h) = &state.settings.operator_header
         && let Some(name) = headers.get(h.as_str()).and_then(|v| v.to_str().ok())
         && let Some(o) = state.settings.operators.iter().find(|o| o.name == name)
@@ -281,7 +310,7 @@ fn signed(state: &AppState, headers: &HeaderMap) -> Option<(Signed, String)> {
     state.sessions.get(cookie(headers, SESSION_COOKIE)?)
 }
 
-fn to_login() -> Response {
+pub(crate) fn to_login() -> Response {
     Redirect::to("/admin/login").into_response()
 }
 
@@ -398,16 +427,17 @@ fn decision_form(csrf: &str, back: &str, fields: &[(&str, &str)], reason: &str, 
     )
 }
 
-fn header_bar(who: &Signed, csrf: &str, t: &Words) -> String {
+pub(crate) fn header_bar(who: &Signed, csrf: &str, t: &Words) -> String {
     let viewer = if who.role == OperatorRole::Viewer { format!("<p>{}</p>", t.viewer_note) } else { String::new() };
     format!(
-        "<h1>{console}</h1><p>{as_} <strong>{name}</strong> · <a href=\"/admin\">{queue}</a> · <a href=\"/admin/providers\">{providers}</a></p>\
+        "<h1>{console}</h1><p>{as_} <strong>{name}</strong> · <a href=\"/admin\">{queue}</a> · <a href=\"/admin/providers\">{providers}</a> · <a href=\"/admin/providers/new\">{add}</a></p>\
 <form method=\"post\" action=\"/admin/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button type=\"submit\">{out}</button></form>{viewer}",
         console = t.console,
         as_ = t.signed_in_as,
         name = esc(&who.name),
         queue = t.queue,
         providers = t.providers,
+        add = t.add_provider,
         csrf = esc(csrf),
         out = t.sign_out,
     )
@@ -620,7 +650,7 @@ struct DecideForm {
 
 /// The signed-in operator that may decide, with a form's CSRF token checked.
 #[allow(clippy::result_large_err)] // The refusal is the answer itself; boxing it only adds an allocation.
-fn may_decide(state: &AppState, headers: &HeaderMap, csrf: &str) -> Result<Signed, Response> {
+pub(crate) fn may_decide(state: &AppState, headers: &HeaderMap, csrf: &str) -> Result<Signed, Response> {
     let Some((who, expected)) = signed(state, headers) else { return Err(to_login()) };
     if expected.is_empty() || csrf != expected {
         tracing::warn!(operator = %who.name, "console form refused: missing or wrong CSRF token");
@@ -632,7 +662,7 @@ fn may_decide(state: &AppState, headers: &HeaderMap, csrf: &str) -> Result<Signe
     Ok(who)
 }
 
-fn back_to(back: &str, msg: &str) -> Response {
+pub(crate) fn back_to(back: &str, msg: &str) -> Response {
     let back = if back.starts_with("/admin") && !back.starts_with("//") { back } else { "/admin" };
     Redirect::to(&format!("{back}?msg={}", urlencode(msg))).into_response()
 }

@@ -21,6 +21,7 @@
 //! limit on `/api/v1` (429, keyed on the client's address). Every answer, errors and 404s
 //! included, carries [`SECURITY_HEADERS`]; pages also carry a `Content-Security-Policy`.
 
+pub mod add_provider;
 pub mod admin;
 pub mod api;
 pub mod catalogue;
@@ -74,6 +75,11 @@ pub struct CurationContext {
     pub topic: String,
     /// The builders' matching rules (the review queue scores pairs with them).
     pub rules: learncity_builder::state::Rules,
+    /// `[http]`: how "add a provider" fetches a document (as the collector would).
+    pub http: learncity_fetch::FetchSettings,
+    /// The folder of provider files (`collector.providers`, when it names a folder), where
+    /// "add a provider" saves one.
+    pub providers_dir: Option<std::path::PathBuf>,
 }
 
 impl AppState {

@@ -18,3 +18,43 @@ pub fn operator(name: &str, role: OperatorRole) -> Operator {
 pub fn anna_and_vic() -> Vec<Operator> {
     vec![operator("anna", OperatorRole::Operator), operator("vic", OperatorRole::Viewer)]
 }
+
+/// An operator signed in to the console of the service at `base`: the session cookie's value
+/// and the session's CSRF token (read from the console's page), through the sign-in form as a
+/// browser would post it. Panics when any step is refused.
+pub async fn sign_in(base: &str, name: &str) -> (String, String) {
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("a client");
+    let cookie_value = |r: &reqwest::Response, cookie: &str| -> String {
+        r.headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|c| c.split(';').next()?.strip_prefix(&format!("{cookie}=")).map(str::to_owned))
+            .unwrap_or_else(|| panic!("no {cookie} cookie"))
+    };
+    let r = client.get(format!("{base}/admin/login")).send().await.expect("the sign-in page");
+    let token = cookie_value(&r, "learncity_sign_in");
+    let form = format!("csrf={token}&name={name}&password={}", PASSWORD.replace(' ', "+"));
+    let r = client
+        .post(format!("{base}/admin/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", format!("learncity_sign_in={token}"))
+        .body(form)
+        .send()
+        .await
+        .expect("signing in");
+    assert_eq!(r.status(), 303, "signing in as {name}");
+    let session = cookie_value(&r, "learncity_operator");
+    let page = client
+        .get(format!("{base}/admin"))
+        .header("cookie", format!("learncity_operator={session}"))
+        .send()
+        .await
+        .expect("the console")
+        .text()
+        .await
+        .expect("the console's page");
+    let at = page.find("name=\"csrf\" value=\"").expect("a CSRF token on the console") + 19;
+    let csrf = page[at..at + page[at..].find('"').expect("a quoted token")].to_owned();
+    (session, csrf)
+}

@@ -106,8 +106,15 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
 /// What the operators' side of `serve` needs from the config: the curation topic and the
 /// builders' matching rules (the review queue scores pairs with them).
 pub fn curation_context(config: &learncity_config::Config) -> learncity_serve::CurationContext {
+    let providers_dir = config
+        .collector
+        .providers
+        .as_ref()
+        .map(|dir| config.path.parent().unwrap_or(std::path::Path::new(".")).join(dir));
     learncity_serve::CurationContext {
         topic: config.kafka.curation_topic.clone(),
         rules: learncity_builder::rules(config),
+        http: config.http.clone(),
+        providers_dir: providers_dir.filter(|d| d.is_dir()),
     }
 }
