@@ -306,6 +306,14 @@ fn diff(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
     }
 }
 
+/// `learncity ARGS --config CONFIG`, which must succeed; its output.
+fn learncity(args: &[&str], config: &Path) -> std::process::Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_learncity")).args(args).arg("--config").arg(config).output().unwrap();
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "learncity {args:?}: {said}");
+    out
+}
+
 /// The same entries, field by field, in two catalogues made comparable ([`comparable`]).
 fn same_catalogue(want: &BTreeMap<Vec<String>, Value>, got: &BTreeMap<Vec<String>, Value>) {
     let only_solo: Vec<&Vec<String>> = want.keys().filter(|k| !got.contains_key(*k)).collect();
@@ -363,15 +371,9 @@ impl Curation {
     /// Takes every decision on the instance of `config`.
     fn decide(&self, config: &Path) {
         for args in &self.commands {
-            let out = Command::new(env!("CARGO_BIN_EXE_learncity"))
-                .arg("curate")
-                .args(args)
-                .args(["--by", "tester", "--config"])
-                .arg(config)
-                .output()
-                .unwrap();
-            let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-            assert!(out.status.success(), "curate {args:?}: {said}");
+            let mut all = vec!["curate", "--by", "tester"];
+            all.splice(1..1, args.iter().map(String::as_str));
+            let said = String::from_utf8(learncity(&all, config).stdout).unwrap();
             assert!(said.starts_with("d-"), "curate {args:?} names its decision: {said}");
         }
     }
@@ -467,12 +469,7 @@ per-host-delay = "0s"
     // An operator's decisions on the running instance, as source keys: the same in both modes.
     let curation = Curation::of(&solo_machine);
     // The review queue lists what matching was unsure of, each with its evidence.
-    let out = Command::new(env!("CARGO_BIN_EXE_learncity"))
-        .args(["curate", "queue", "--json", "--margin", "1", "--config"])
-        .arg(&solo_config)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "curate queue: {}", String::from_utf8_lossy(&out.stderr));
+    let out = learncity(&["curate", "queue", "--json", "--margin", "1"], &solo_config);
     let queue: Value = serde_json::from_slice(&out.stdout).unwrap();
     let pairs = queue["pairs"].as_array().unwrap();
     assert!(!pairs.is_empty(), "the demo's duplicates are candidates: {queue}");
@@ -480,12 +477,7 @@ per-host-delay = "0s"
     curation.decide(&solo_config);
     let solo_entries = curation.applied(solo_reader.as_ref()).await;
     // The split and the merge label pairs for the deduplication's evaluation.
-    let out = Command::new(env!("CARGO_BIN_EXE_learncity"))
-        .args(["curate", "pairs", "--config"])
-        .arg(&solo_config)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "curate pairs: {}", String::from_utf8_lossy(&out.stderr));
+    let out = learncity(&["curate", "pairs"], &solo_config);
     let labelled: Vec<(String, String, bool)> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
@@ -541,12 +533,7 @@ partitions = 3
         ),
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_learncity"))
-        .args(["topics", "ensure", "--config"])
-        .arg(&cluster_config)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "topics ensure: {}", String::from_utf8_lossy(&out.stderr));
+    learncity(&["topics", "ensure"], &cluster_config);
     let config = learncity_config::load(&cluster_config).unwrap();
     let cluster_stop = CancellationToken::new();
     let builder = tokio::spawn(learncity::catalog::run_until(config.clone(), cluster_stop.clone()));
@@ -605,12 +592,7 @@ partitions = 3
     builder.await.unwrap().unwrap();
 
     // `catalog rebuild` reads the offerings topic again: the decisions still apply.
-    let out = Command::new(env!("CARGO_BIN_EXE_learncity"))
-        .args(["catalog", "rebuild", "--config"])
-        .arg(&cluster_config)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "catalog rebuild: {}", String::from_utf8_lossy(&out.stderr));
+    learncity(&["catalog", "rebuild"], &cluster_config);
     let rebuilt = pg_store.entries().await.unwrap();
     curation.check(&rebuilt).unwrap();
     same_catalogue(&want, &comparable(&rebuilt));
