@@ -9,7 +9,8 @@
 //!   confluent-kafka) reads the same entries from the catalog topic;
 //! - an operator's decisions (`learncity curate`: split, merge, hide, pin) taken on both running
 //!   instances give both the same curated catalogue, reach the curation topic, and still apply
-//!   after `catalog rebuild`.
+//!   after `catalog rebuild` — which puts them back from the curation topic into a store that
+//!   lost them.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -591,8 +592,14 @@ partitions = 3
     collector.await.unwrap().unwrap();
     builder.await.unwrap().unwrap();
 
-    // `catalog rebuild` reads the offerings topic again: the decisions still apply.
+    // A store that lost its decisions (restored from an older backup): `catalog rebuild` puts
+    // them back from the curation topic, reads the offerings topic again, and they still apply.
+    let deleted =
+        Command::new("psql").args([&pg_url(), "-q", "-c", &format!("DELETE FROM {schema}.curation")]).status().unwrap();
+    assert!(deleted.success());
+    assert!(pg_store.decisions().await.unwrap().is_empty());
     learncity(&["catalog", "rebuild"], &cluster_config);
+    assert_eq!(pg_store.decisions().await.unwrap().len(), curation.commands.len(), "restored from the topic");
     let rebuilt = pg_store.entries().await.unwrap();
     curation.check(&rebuilt).unwrap();
     same_catalogue(&want, &comparable(&rebuilt));

@@ -129,6 +129,98 @@ pub fn rules(config: &learncity_config::Config) -> Rules {
     }
 }
 
+/// Puts back into the store every operator's decision of the curation topic it lacks (a store
+/// lost and restored from an older backup, or a new one), and every revocation it missed; the
+/// topic is read from its start to its end. Returns how many were put back. A missing topic
+/// (a deployment older than curation) restores nothing.
+async fn restore_decisions(
+    kafka: &KafkaSettings,
+    producer: &Producer,
+    store: &dyn learncity_store::CatalogStore,
+    shutdown: &CancellationToken,
+) -> Result<usize, BuildError> {
+    use learncity_model::curation::Decision;
+    let topic = kafka.curation_topic.clone();
+    let partitions = match producer.partition_count(&topic).await {
+        Ok(n) => n,
+        Err(learncity_bus::BusError::MissingTopic { .. }) => {
+            tracing::warn!(%topic, "no curation topic: no decision to restore (`learncity topics ensure` creates it)");
+            return Ok(0);
+        }
+        Err(e) => return Err(BuildError::Bus(e)),
+    };
+    let consumer: StreamConsumer<learncity_bus::QuietLog> =
+        learncity_bus::consumer_config(kafka, "learncity-curation-restore")
+            .set("enable.auto.commit", "false")
+            .create_with_context(learncity_bus::QuietLog::default())
+            .map_err(|source| {
+                BuildError::Bus(learncity_bus::BusError::Client {
+                    what: "curation reader",
+                    brokers: kafka.brokers.clone(),
+                    source,
+                })
+            })?;
+    let mut ends = std::collections::BTreeMap::new();
+    let mut assignment = TopicPartitionList::new();
+    for p in 0..partitions {
+        let (low, high) = consumer
+            .fetch_watermarks(&topic, p, Duration::from_secs(10))
+            .map_err(|e| BuildError::Group(format!("cannot read the watermarks of {topic}/{p}: {e}")))?;
+        if high > low {
+            ends.insert(p, high);
+            let _ = assignment.add_partition_offset(&topic, p, Offset::Beginning);
+        }
+    }
+    let mut on_topic: std::collections::BTreeMap<String, Decision> = std::collections::BTreeMap::new();
+    if !ends.is_empty() {
+        consumer.assign(&assignment).map_err(|e| BuildError::Group(format!("cannot assign {topic}: {e}")))?;
+    }
+    while !ends.is_empty() {
+        let m = tokio::select! {
+            () = shutdown.cancelled() => return Err(BuildError::Group("rebuild interrupted; run it again".into())),
+            m = tokio::time::timeout(Duration::from_secs(30), consumer.recv()) => m,
+        };
+        let m = match m {
+            Ok(Ok(m)) => m,
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "curation reader error (retrying)");
+                continue;
+            }
+            Err(_) => {
+                return Err(BuildError::Group(format!(
+                    "{topic} was not read to its end within 30 s; run the rebuild again"
+                )));
+            }
+        };
+        if ends.get(&m.partition()).is_some_and(|end| m.offset() + 1 >= *end) {
+            ends.remove(&m.partition());
+        }
+        match m.payload().map(serde_json::from_slice::<Decision>) {
+            Some(Ok(d)) => {
+                on_topic.insert(d.id.clone(), d);
+            }
+            Some(Err(e)) => {
+                tracing::warn!(partition = m.partition(), offset = m.offset(), error = %e, "a curation record that is no decision; skipped")
+            }
+            None => {}
+        }
+    }
+    let kept: std::collections::HashMap<String, Decision> =
+        store.decisions().await.map_err(BuildError::Store)?.into_iter().map(|d| (d.id.clone(), d)).collect();
+    let mut restored = 0;
+    for (id, d) in on_topic {
+        let missing = match kept.get(&id) {
+            None => true,
+            Some(k) => k.revoked.is_none() && d.revoked.is_some(),
+        };
+        if missing {
+            store.put_decision(&d, None).await.map_err(BuildError::Store)?;
+            restored += 1;
+        }
+    }
+    Ok(restored)
+}
+
 /// A token cancelled `timeout` after `shutdown`: work still in flight then is abandoned.
 pub(crate) fn abandon_after(shutdown: &CancellationToken, timeout: Duration) -> CancellationToken {
     let abandon = CancellationToken::new();
@@ -358,6 +450,10 @@ pub async fn rebuild(
     let mut processor =
         Processor::new(store.clone(), Arc::new(producer.clone()), rules(config), &topic, &kafka.dead_letter_topic);
     processor.publish_outbox(&abandon).await?;
+    let restored = restore_decisions(kafka, &producer, store.as_ref(), &shutdown).await?;
+    if restored > 0 {
+        tracing::info!(decisions = restored, "operators' decisions restored from the curation topic");
+    }
     processor.refresh_curation(&abandon).await?;
     let before: BTreeSet<String> = store.reset("rebuilt").await.map_err(BuildError::Store)?.into_iter().collect();
     tracing::info!(entries = before.len(), "store reset; reading the offerings topic from its start");
