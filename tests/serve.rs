@@ -687,21 +687,43 @@ async fn the_admin_api_takes_operators_decisions_and_refuses_everyone_else() {
     assert_eq!(r.status(), 401);
     assert!(r.headers()["www-authenticate"].to_str().unwrap().starts_with("Basic "));
     assert!(r.headers().get("access-control-allow-origin").is_none());
-    let r = s.client.post(url("/decisions")).body("{}").send().await.unwrap();
+    let r =
+        s.client.post(url("/decisions")).header("content-type", "application/json").body("{}").send().await.unwrap();
     assert_eq!(r.status(), 401, "a decision without signing in");
 
     // A viewer reads but does not decide.
     let r = s.client.get(url("/decisions")).basic_auth("vic", Some(PASSWORD)).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let hide = serde_json::json!({"action": "hide", "targets": [python], "reason": "a test item"});
-    let r =
-        s.client.post(url("/decisions")).basic_auth("vic", Some(PASSWORD)).body(hide.to_string()).send().await.unwrap();
+    let r = s
+        .client
+        .post(url("/decisions"))
+        .header("content-type", "application/json")
+        .basic_auth("vic", Some(PASSWORD))
+        .body(hide.to_string())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403);
+
+    // A decision not sent as JSON (what a page elsewhere could send without a preflight): refused.
+    let r = s
+        .client
+        .post(url("/decisions"))
+        .header("content-type", "text/plain")
+        .basic_auth("anna", Some(PASSWORD))
+        .body(hide.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 415);
+    assert!(s.store.decisions().await.unwrap().is_empty());
 
     // An operator decides: kept in the store with who and why, listed, revoked.
     let r = s
         .client
         .post(url("/decisions"))
+        .header("content-type", "application/json")
         .basic_auth("anna", Some(PASSWORD))
         .body(hide.to_string())
         .send()
@@ -723,6 +745,7 @@ async fn the_admin_api_takes_operators_decisions_and_refuses_everyone_else() {
     let r = s
         .client
         .post(url(&format!("/decisions/{id}/revoke")))
+        .header("content-type", "application/json")
         .basic_auth("anna", Some(PASSWORD))
         .body(revoke.to_string())
         .send()
@@ -741,6 +764,7 @@ async fn the_admin_api_takes_operators_decisions_and_refuses_everyone_else() {
         let r = s
             .client
             .post(url("/decisions"))
+            .header("content-type", "application/json")
             .basic_auth("anna", Some(PASSWORD))
             .body(body.to_string())
             .send()
@@ -943,4 +967,48 @@ async fn an_entry_page_says_each_thing_once_and_adds_to_a_calendar() {
         assert!(city_calendar.lines().any(|l| l == uid), "{uid} is the whole-city calendar's too");
     }
     assert_eq!(s.get("/entry/e-0000000000000000/calendar.ics").await.0, 404);
+}
+
+/// Behind an authenticating proxy (`operator-header`): the console signs the named operator in
+/// without a password, its forms carry a token a page elsewhere cannot know, and a name that is
+/// not an operator is not signed in.
+#[tokio::test]
+async fn behind_a_proxy_the_console_takes_the_operator_from_the_header() {
+    let settings = learncity_config::ServeSettings {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        refresh_interval: Duration::from_millis(100),
+        operators: vec![learncity_config::Operator {
+            name: "anna".into(),
+            password_hash: None,
+            role: learncity_config::OperatorRole::Operator,
+        }],
+        operator_header: Some("X-Remote-User".into()),
+        ..Default::default()
+    };
+    let entries = city();
+    let s = Service::start_with(&entries, settings).await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let r = client.get(format!("{}/admin", s.base)).header("X-Remote-User", "anna").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    let at = page.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let csrf = &page[at..at + page[at..].find('"').unwrap()];
+    assert_eq!(csrf.len(), 64, "a token, not nothing");
+    let hide = |token: &str| format!("csrf={token}&back=/admin&action=hide&targets={}&reason=junk", entries[1].id);
+    let post = async |user: &str, body: String| {
+        client
+            .post(format!("{}/admin/decide", s.base))
+            .header("X-Remote-User", user)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    assert_eq!(post("anna", hide("")).await, 403, "a form without the token");
+    assert_eq!(post("anna", hide(csrf)).await, 303);
+    assert_eq!(s.store.decisions().await.unwrap()[0].by, "anna");
+    let r = client.get(format!("{}/admin", s.base)).header("X-Remote-User", "mallory").send().await.unwrap();
+    assert_eq!(r.status(), 303, "not an operator: to the sign-in page");
 }

@@ -238,6 +238,9 @@ async fn decide(
         Ok(who) => who,
         Err(refused) => return refused,
     };
+    if let Err(refused) = json_body(&headers) {
+        return refused;
+    }
     let asked: Decide = match serde_json::from_slice(&body) {
         Ok(d) => d,
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("not a decision: {e}")),
@@ -265,6 +268,9 @@ async fn revoke(
         Ok(who) => who,
         Err(refused) => return refused,
     };
+    if let Err(refused) = json_body(&headers) {
+        return refused;
+    }
     let asked: Revoke = match serde_json::from_slice(&body) {
         Ok(r) => r,
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("give {{\"reason\": \"...\"}}: {e}")),
@@ -273,6 +279,22 @@ async fn revoke(
     match curation::revoke(state.store.as_ref(), &id, &author, &state.curation.topic).await {
         Ok(d) => Json(d).into_response(),
         Err(e) => refusal(&e),
+    }
+}
+
+/// A decision's body must say it is JSON: a page elsewhere cannot send that across sites
+/// without a CORS preflight, which this API never grants — so behind a proxy that signs the
+/// operator's browser in, no other site can decide in the operator's name.
+#[allow(clippy::result_large_err)] // The refusal is the answer itself.
+fn json_body(headers: &HeaderMap) -> Result<(), Response> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json")));
+    if json {
+        Ok(())
+    } else {
+        Err(error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "send the decision as Content-Type: application/json".into()))
     }
 }
 

@@ -77,9 +77,15 @@ struct Session {
     until: Instant,
 }
 
-/// Signed-in operators, by session id.
-#[derive(Default)]
-pub struct Sessions(Mutex<HashMap<String, Session>>);
+/// Signed-in operators, by session id; and the secret the CSRF tokens of operators signed in
+/// by the proxy's header (who have no session) are derived from.
+pub struct Sessions(Mutex<HashMap<String, Session>>, String);
+
+impl Default for Sessions {
+    fn default() -> Self {
+        Sessions(Mutex::default(), token())
+    }
+}
 
 impl std::fmt::Debug for Sessions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -113,6 +119,17 @@ impl Sessions {
         let sessions = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let s = sessions.get(id).filter(|s| s.until > Instant::now())?;
         Some((Signed { name: s.name.clone(), role: s.role }, s.csrf.clone()))
+    }
+
+    /// The CSRF token of `name` signed in by the proxy's header: derived from this process's
+    /// secret, so a page from elsewhere cannot know it.
+    fn proxied_csrf(&self, name: &str) -> String {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(format!("{}\0{name}", self.1).as_bytes());
+        digest.iter().fold(String::with_capacity(64), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
     }
 
     fn close(&self, id: &str) {
@@ -300,12 +317,9 @@ pub(crate) fn signed(state: &AppState, headers: &HeaderMap) -> Option<(Signed, S
         && let Some(name) = headers.get(h.as_str()).and_then(|v| v.to_str().ok())
         && let Some(o) = state.settings.operators.iter().find(|o| o.name == name)
     {
-        // Behind the proxy every request is signed in; the session still carries the token.
-        let id = cookie(headers, SESSION_COOKIE).unwrap_or_default();
-        if let Some((who, csrf)) = state.sessions.get(id).filter(|(who, _)| who.name == name) {
-            return Some((who, csrf));
-        }
-        return Some((Signed { name: o.name.clone(), role: o.role }, String::new()));
+        // Behind the proxy every request is signed in: no session, a token of its own.
+        let csrf = state.sessions.proxied_csrf(name);
+        return Some((Signed { name: o.name.clone(), role: o.role }, csrf));
     }
     state.sessions.get(cookie(headers, SESSION_COOKIE)?)
 }
