@@ -1232,7 +1232,7 @@ fn at(state: &Value, field: &str) -> Option<DateTime<Utc>> {
 /// One collector run over the shared broker: healthy providers of every format, providers
 /// failing in every way DESIGN.md lists from the start, odd-but-readable ones, and providers
 /// that succeed first and then fail. Healthy offerings all arrive; every failure shows in
-/// provider health (`/api/v1/providers/health` of `learncity serve`) with its error; nothing is
+/// provider health (`/api/v1/admin/providers/health` of `learncity serve`) with its error; nothing is
 /// withdrawn because of a failure; the catalog topic read from its start equals the store.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_failure_mode_at_once_beside_healthy_providers() {
@@ -1478,6 +1478,9 @@ expiry-grace = "30d"
 shutdown-timeout = "10s"
 [serve]
 listen = "127.0.0.1:{serve_port}"
+[[serve.operators]]
+name = "anna"
+password-hash = "{operator_hash}"
 [http]
 contact-url = "https://learncity.example/contact"
 per-host-delay = "0s"
@@ -1493,6 +1496,7 @@ delivery-timeout = "10s"
 "session.timeout.ms" = "3000"
 "heartbeat.interval.ms" = "500"
 "#,
+            operator_hash = learncity_testkit::operators::HASH,
             collector_port = free_port(),
             catalog_port = free_port(),
             store = store_path.display(),
@@ -1633,10 +1637,17 @@ delivery-timeout = "10s"
     );
 
     // Provider health: every failure with its kind and message; the rest healthy.
-    let health_url = format!("http://127.0.0.1:{serve_port}/api/v1/providers/health");
+    // The failures' words are for operators (the public health page leaves them out).
+    let health_url = format!("http://127.0.0.1:{serve_port}/api/v1/admin/providers/health");
+    let operator = reqwest::Client::new();
     let health = eventually(Duration::from_secs(60), "provider health with every provider", || async {
-        let text =
-            reqwest::get(&health_url).await.map_err(|e| e.to_string())?.text().await.map_err(|e| e.to_string())?;
+        let answer = operator
+            .get(&health_url)
+            .basic_auth("anna", Some(learncity_testkit::operators::PASSWORD))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let text = answer.text().await.map_err(|e| e.to_string())?;
         let body: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
         if !body["unavailable"].is_null() {
             return Err(format!("unavailable: {}", body["unavailable"]));
