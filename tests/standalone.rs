@@ -609,6 +609,21 @@ partitions = 3
         Command::new("psql").args([&pg_url(), "-q", "-c", &format!("DROP SCHEMA IF EXISTS {schema} CASCADE")]).status();
 }
 
+/// The main file of a small standalone town in `dir`: the provider files in `dir/providers`,
+/// the store `dir/catalog.sqlite`, the service on a free port with `serve_extra` (TOML under
+/// `[serve]`). Returns the store's and the main file's paths.
+fn small_town(dir: &Path, serve_extra: &str) -> (PathBuf, PathBuf) {
+    let store_path = dir.join("catalog.sqlite");
+    let config_path = dir.join("learncity.toml");
+    let main = format!(
+        "[collector]\nproviders = \"providers\"\n[catalog]\nstore = \"sqlite:{}\"\n[serve]\nlisten = \"127.0.0.1:0\"\n\
+{serve_extra}[http]\ncontact-url = \"https://learncity.example/contact\"\nper-host-delay = \"0s\"\n",
+        store_path.display()
+    );
+    std::fs::write(&config_path, main).unwrap();
+    (store_path, config_path)
+}
+
 /// A provider file added while `learncity run` runs is fetched without a restart; a file with
 /// a mistake is not taken (the providers as last read go on) and SIGHUP is not needed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -628,17 +643,7 @@ async fn provider_files_are_taken_without_a_restart() {
     };
     let bonn = "[reader]\ntime-zone = \"Europe/Berlin\"\ndefault-city = \"Bonn\"\n";
     std::fs::write(providers.join("bonn.toml"), provider("bonn", "/bonn.ics", bonn)).unwrap();
-    let store_path = dir.path().join("catalog.sqlite");
-    let config_path = dir.path().join("learncity.toml");
-    std::fs::write(
-        &config_path,
-        format!(
-            "[collector]\nproviders = \"providers\"\n[catalog]\nstore = \"sqlite:{}\"\n[serve]\nlisten = \"127.0.0.1:0\"\n\
-[http]\ncontact-url = \"https://learncity.example/contact\"\nper-host-delay = \"0s\"\n",
-            store_path.display()
-        ),
-    )
-    .unwrap();
+    let (store_path, config_path) = small_town(dir.path(), "");
     let stop = CancellationToken::new();
     let running = learncity::run::start(learncity_config::load(&config_path).unwrap(), stop.clone()).await.unwrap();
     let store = learncity_store::open(&format!("sqlite:{}", store_path.display())).await.unwrap();
@@ -679,19 +684,9 @@ async fn an_operator_adds_a_provider_by_url_in_the_console() {
     let dir = tempfile::tempdir().unwrap();
     let providers = dir.path().join("providers");
     std::fs::create_dir_all(&providers).unwrap();
-    let store_path = dir.path().join("catalog.sqlite");
-    let config_path = dir.path().join("learncity.toml");
-    std::fs::write(
-        &config_path,
-        format!(
-            "[collector]\nproviders = \"providers\"\n[catalog]\nstore = \"sqlite:{}\"\n[serve]\nlisten = \"127.0.0.1:0\"\n\
-[[serve.operators]]\nname = \"anna\"\npassword-hash = \"{}\"\n\
-[http]\ncontact-url = \"https://learncity.example/contact\"\nper-host-delay = \"0s\"\n",
-            store_path.display(),
-            learncity_testkit::operators::HASH
-        ),
-    )
-    .unwrap();
+    let operator =
+        format!("[[serve.operators]]\nname = \"anna\"\npassword-hash = \"{}\"\n", learncity_testkit::operators::HASH);
+    let (store_path, config_path) = small_town(dir.path(), &operator);
     let config = learncity_config::load(&config_path).unwrap();
     let stop = CancellationToken::new();
     let running = learncity::run::start(config, stop.clone()).await.unwrap();

@@ -234,16 +234,9 @@ async fn decide(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let who = match may_decide(&state, &headers, peer).await {
-        Ok(who) => who,
+    let (who, asked) = match asked::<Decide>(&state, &headers, peer, &body, "not a decision").await {
+        Ok(asked) => asked,
         Err(refused) => return refused,
-    };
-    if let Err(refused) = json_body(&headers) {
-        return refused;
-    }
-    let asked: Decide = match serde_json::from_slice(&body) {
-        Ok(d) => d,
-        Err(e) => return error(StatusCode::BAD_REQUEST, format!("not a decision: {e}")),
     };
     let author = Author { by: who.name, reason: asked.reason };
     match curation::decide(state.store.as_ref(), asked.request, &author, &state.curation.topic).await {
@@ -264,22 +257,30 @@ async fn revoke(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
-    let who = match may_decide(&state, &headers, peer).await {
-        Ok(who) => who,
+    let (who, asked) = match asked::<Revoke>(&state, &headers, peer, &body, "give {\"reason\": \"...\"}").await {
+        Ok(asked) => asked,
         Err(refused) => return refused,
-    };
-    if let Err(refused) = json_body(&headers) {
-        return refused;
-    }
-    let asked: Revoke = match serde_json::from_slice(&body) {
-        Ok(r) => r,
-        Err(e) => return error(StatusCode::BAD_REQUEST, format!("give {{\"reason\": \"...\"}}: {e}")),
     };
     let author = Author { by: who.name, reason: asked.reason };
     match curation::revoke(state.store.as_ref(), &id, &author, &state.curation.topic).await {
         Ok(d) => Json(d).into_response(),
         Err(e) => refusal(&e),
     }
+}
+
+/// The operator asking, when it may decide, and what it asks: a JSON body read as `T` (400
+/// saying `what` is wanted when it is not one).
+async fn asked<T: serde::de::DeserializeOwned>(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+    body: &[u8],
+    what: &str,
+) -> Result<(Signed, T), Response> {
+    let who = may_decide(state, headers, peer).await?;
+    json_body(headers)?;
+    let asked = serde_json::from_slice(body).map_err(|e| error(StatusCode::BAD_REQUEST, format!("{what}: {e}")))?;
+    Ok((who, asked))
 }
 
 /// A decision's body must say it is JSON: a page elsewhere cannot send that across sites
