@@ -79,12 +79,13 @@ pub async fn enrich(
             }
         };
         let read = crate::fetch_run::read_as(
-            page_reader.clone(),
+            &page_reader,
             FormatHint::Html,
             &fetched.body,
             &fetched.url,
             fetched.content_type.as_deref(),
             fetched_at,
+            None,
         )
         .await;
         let page = match read {

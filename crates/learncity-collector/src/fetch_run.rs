@@ -57,6 +57,12 @@ impl From<&FetchError> for Failure {
 }
 
 impl<S: StateStore> Collector<S> {
+    /// What stops a read in progress: the collector's shutdown.
+    fn read_stop(&self) -> Option<learncity_readers::budget::Stop> {
+        let cancel = self.cancel.clone();
+        Some(std::sync::Arc::new(move || cancel.is_cancelled()))
+    }
+
     /// Runs `provider` once and stores its new state. Errors are only those of the transport
     /// (publishing abandoned at shutdown); a provider's own failures end in its state.
     pub async fn run_provider(&self, provider: &Provider) -> Result<RunReport, CollectError> {
@@ -98,17 +104,29 @@ impl<S: StateStore> Collector<S> {
                     let outcome = still_emptied(&state, Outcome::Unchanged);
                     self.succeeded(provider, state, outcome, f.cache.fresh_for, 0, false).await?
                 } else {
-                    let read = read_document(provider, &f.body, &f.url, f.content_type.as_deref(), started).await;
+                    let content_type = f.content_type.as_deref();
+                    let stop = self.read_stop();
+                    let read = read_as(provider, provider.format, &f.body, &f.url, content_type, started, stop).await;
                     match read {
-                        Err(message) => {
-                            let failure = Failure { kind: "read", message, status: Some(f.status), retry_after: None };
+                        // Stopped by a shutdown: nothing is known of the document; it is fetched
+                        // again at the next start.
+                        Err(Unread { kind: "stopped", message }) => return Err(CollectError::Stopped(message)),
+                        Err(Unread { kind, message }) => {
+                            let failure = Failure { kind, message, status: Some(f.status), retry_after: None };
                             self.failed(provider, state, failure).await?
                         }
                         Ok(mut out) => {
                             // A multi-page listing: every page is read before anything is published.
                             let followed = if out.next_page.is_some() {
                                 let listing = crate::pages::Listing::of(provider);
-                                crate::pages::follow(&self.fetcher, &listing, &mut out, &f.url, started).await
+                                let stop = self.read_stop();
+                                let followed =
+                                    crate::pages::follow(&self.fetcher, &listing, &mut out, &f.url, started, stop)
+                                        .await;
+                                if self.cancel.is_cancelled() && out.incomplete.is_some() {
+                                    return Err(CollectError::Stopped(format!("the pages of {}", f.url)));
+                                }
+                                followed
                             } else {
                                 crate::pages::Followed::default()
                             };
@@ -407,43 +425,69 @@ fn intent(state: &ProviderState, out: &ReadOutput, snapshot: bool, same_config: 
     intent
 }
 
-/// Reads a document off the async runtime (parsing is CPU work).
-async fn read_document(
-    provider: &Provider,
-    body: &[u8],
-    url: &url::Url,
-    content_type: Option<&str>,
-    fetched_at: DateTime<Utc>,
-) -> Result<ReadOutput, String> {
-    read_as(provider.clone(), provider.format, body, url, content_type, fetched_at).await
+/// Why a document was not read: its provider-health kind and the words for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Unread {
+    /// `read` (the document cannot be read), `budget` (over the provider's budget) or `stopped`
+    /// (a shutdown stopped the read).
+    pub kind: &'static str,
+    /// What happened, naming the document.
+    pub message: String,
 }
 
-/// Reads `body` as `format` with `provider`'s settings, on the blocking pool: a reader that
-/// panicked on some input is a failed read of that document, never a dead task.
-pub(crate) async fn read_as(
-    provider: Provider,
+impl std::fmt::Display for Unread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Reads `body` as `format` with a provider's settings on the blocking pool, under the provider's
+/// budget and stopped by `stop`: parsing is CPU work, and a reader that panicked on some input is
+/// a failed read of that document, never a dead task.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn read_off_runtime(
+    provider: ProviderRef,
+    settings: learncity_readers::ReaderSettings,
     format: learncity_readers::FormatHint,
     body: &[u8],
     url: &url::Url,
     content_type: Option<&str>,
     fetched_at: DateTime<Utc>,
-) -> Result<ReadOutput, String> {
+    stop: Option<learncity_readers::budget::Stop>,
+) -> Result<ReadOutput, Unread> {
     let body = body.to_vec();
     let url = url.clone();
     let content_type = content_type.map(str::to_owned);
     tokio::task::spawn_blocking(move || {
-        let provider_ref = ProviderRef { id: provider.id.clone(), name: provider.name.clone() };
         let ctx = ReadContext {
-            provider: &provider_ref,
-            settings: &provider.reader,
+            provider: &provider,
+            settings: &settings,
             document_url: Some(&url),
             content_type: content_type.as_deref(),
             fetched_at,
         };
-        learncity_readers::read(&body, format, &ctx).map_err(|e| format!("{url}: {e}"))
+        learncity_readers::read_until(&body, format, &ctx, stop)
+            .map_err(|e| Unread { kind: e.kind(), message: format!("{url}: {e}") })
     })
     .await
-    .map_err(|e| format!("the reader failed on this document ({e}); please report it with the document"))?
+    .map_err(|e| Unread {
+        kind: "read",
+        message: format!("the reader failed on this document ({e}); please report it with the document"),
+    })?
+}
+
+/// Reads `body` as `format` with `provider`'s settings ([`read_off_runtime`]).
+pub(crate) async fn read_as(
+    provider: &Provider,
+    format: learncity_readers::FormatHint,
+    body: &[u8],
+    url: &url::Url,
+    content_type: Option<&str>,
+    fetched_at: DateTime<Utc>,
+    stop: Option<learncity_readers::budget::Stop>,
+) -> Result<ReadOutput, Unread> {
+    let provider_ref = ProviderRef { id: provider.id.clone(), name: provider.name.clone() };
+    read_off_runtime(provider_ref, provider.reader.clone(), format, body, url, content_type, fetched_at, stop).await
 }
 
 /// `sha256:` of a document; calendars are hashed without their `DTSTAMP` lines, which many

@@ -57,6 +57,10 @@ pub enum CollectError {
     /// Fetch state or group membership.
     #[error("collector state: {0}")]
     State(String),
+    /// A shutdown stopped the run while it read its document: nothing of it is kept, and the
+    /// provider is fetched again at the next start.
+    #[error("stopped by the shutdown while reading: {0}")]
+    Stopped(String),
 }
 
 /// What reading the provider files again changed, by provider id.

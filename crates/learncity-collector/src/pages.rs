@@ -21,7 +21,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use learncity_fetch::{FetchOutcome, FetchRequest, Fetcher};
 use learncity_model::ProviderRef;
-use learncity_readers::{FormatHint, ReadContext, ReadOutput, ReaderSettings, Warning};
+use learncity_readers::{FormatHint, ReadOutput, ReaderSettings, Warning};
 use url::Url;
 
 /// How to read the pages of one listing.
@@ -94,6 +94,7 @@ pub async fn follow(
     out: &mut ReadOutput,
     first_url: &Url,
     fetched_at: DateTime<Utc>,
+    stop: Option<learncity_readers::budget::Stop>,
 ) -> Followed {
     let max_pages = usize::try_from(listing.settings.paging.max_pages).unwrap_or(usize::MAX).max(1);
     let mut followed = Followed { urls: vec![first_url.to_string()], ..Followed::default() };
@@ -137,7 +138,17 @@ pub async fn follow(
         followed.urls.push(fetched.url.to_string());
         followed.bytes += fetched.body.len() as u64;
         followed.hashes.push(crate::document_hash(&fetched.body));
-        let page = read_page(listing, &fetched.body, &fetched.url, fetched.content_type.as_deref(), fetched_at).await;
+        let page = crate::fetch_run::read_off_runtime(
+            listing.provider.clone(),
+            listing.settings.clone(),
+            listing.format,
+            &fetched.body,
+            &fetched.url,
+            fetched.content_type.as_deref(),
+            fetched_at,
+            stop.clone(),
+        )
+        .await;
         match page {
             Ok(page) => merge(out, page, page_no, &mut ids),
             Err(e) => {
@@ -185,30 +196,6 @@ fn merge(out: &mut ReadOutput, page: ReadOutput, page_no: usize, ids: &mut HashS
     out.next_page = page.next_page;
 }
 
-/// Reads one page off the async runtime.
-async fn read_page(
-    listing: &Listing,
-    body: &[u8],
-    url: &Url,
-    content_type: Option<&str>,
-    fetched_at: DateTime<Utc>,
-) -> Result<ReadOutput, String> {
-    let (listing, body, url, content_type) =
-        (listing.clone(), body.to_vec(), url.clone(), content_type.map(str::to_owned));
-    tokio::task::spawn_blocking(move || {
-        let ctx = ReadContext {
-            provider: &listing.provider,
-            settings: &listing.settings,
-            document_url: Some(&url),
-            content_type: content_type.as_deref(),
-            fetched_at,
-        };
-        learncity_readers::read(&body, listing.format, &ctx).map_err(|e| format!("{url}: {e}"))
-    })
-    .await
-    .map_err(|e| format!("the reader failed on this page ({e}); please report it with the document"))?
-}
-
 #[cfg(test)]
 mod tests_support {
     pub(super) fn page(n: usize, items: &[&str], next: Option<&str>) -> String {
@@ -232,6 +219,7 @@ mod tests_support {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use learncity_readers::ReadContext;
 
     use super::tests_support::page;
 
@@ -278,7 +266,7 @@ mod tests {
         };
         let mut out = learncity_readers::read(&body, FormatHint::Auto, &ctx).unwrap();
         let fetcher = Fetcher::new(learncity_fetch::FetchSettings::default()).unwrap();
-        let followed = follow(&fetcher, &listing, &mut out, &first, Utc::now()).await;
+        let followed = follow(&fetcher, &listing, &mut out, &first, Utc::now(), None).await;
         (out, followed)
     }
 
@@ -345,7 +333,7 @@ mod tests {
         // An intranet provider: its own host may be private.
         let own = Listing { allow_private: true, home: Some(first.clone()), ..listing(20) };
         let mut out = read_first(&own, &body, &first);
-        let followed = follow(&fetcher, &own, &mut out, &first, Utc::now()).await;
+        let followed = follow(&fetcher, &own, &mut out, &first, Utc::now(), None).await;
         assert_eq!(ids(&out), ["urn:a", "urn:b"]);
         let reason = out.incomplete.as_deref().unwrap();
         assert!(reason.starts_with("page 3 of the listing could not be fetched") && reason.contains("500"), "{reason}");
@@ -357,7 +345,7 @@ mod tests {
         other_port.set_port(Some(if first.port() == Some(1) { 2 } else { 1 })).unwrap();
         let elsewhere = Listing { allow_private: true, home: Some(other_port), ..listing(20) };
         let mut out = read_first(&elsewhere, &body, &first);
-        follow(&fetcher, &elsewhere, &mut out, &first, Utc::now()).await;
+        follow(&fetcher, &elsewhere, &mut out, &first, Utc::now(), None).await;
         assert_eq!(ids(&out), ["urn:a"]);
         assert!(out.incomplete.as_deref().unwrap().starts_with("page 2 of the listing could not be fetched"));
     }

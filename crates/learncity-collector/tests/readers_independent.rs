@@ -207,8 +207,11 @@ fn fields_on_independent_cities() {
     let dev2 = folder("dev2").join("expected.json").exists().then(|| evaluate("dev2", details));
     // A third (Minsk): news feeds, unreadable fields beside readable look-alikes, venues in prose.
     let dev3 = folder("dev3").join("expected.json").exists().then(|| evaluate("dev3", details));
+    // A fourth (Polotsk and Novopolotsk, 2026-12-07): kinds, ages, schedules and prices in
+    // words, venues in prose.
+    let dev4 = folder("dev4").join("expected.json").exists().then(|| evaluate("dev4", details));
     let test = evaluate("test", false);
-    for (half, t) in [("dev2", &dev2), ("dev3", &dev3)] {
+    for (half, t) in [("dev2", &dev2), ("dev3", &dev3), ("dev4", &dev4)] {
         if let Some(t) = t {
             assert_eq!(t.share("read"), 1.0, "{half}: every labelled item is read");
         }

@@ -128,7 +128,10 @@ fn read_xml(text: &str, ctx: &ReadContext<'_>) -> Result<FeedOutput, ReadError> 
         .entries
         .iter()
         .enumerate()
-        .map(|(i, e)| map::entry(e, scan.items.get(i).filter(|_| aligned), &feed.feed_type, ctx.document_url, tz))
+        .map_while(|(i, e)| {
+            let d = map::entry(e, scan.items.get(i).filter(|_| aligned), &feed.feed_type, ctx.document_url, tz);
+            crate::budget::take(d.sessions.len()).then_some(d)
+        })
         .collect();
     let mut warnings = Vec::new();
     let mut incomplete = None;

@@ -225,7 +225,11 @@ fn read_rules(
     for (i, item) in page.select(&compiled.item).enumerate() {
         count += 1;
         let position = format!("item {}", i + 1);
+        if !crate::budget::alive() {
+            break;
+        }
         match read_item(item, &compiled, env) {
+            Some(d) if !crate::budget::take(d.sessions.len()) => break,
             Some(d) => drafts.push(d),
             None => warnings.push(Warning::field(
                 Some(position),

@@ -147,7 +147,11 @@ pub fn read(text: &str, ctx: &ReadContext<'_>, warnings: &mut Vec<Warning>) -> R
     apply_dtstamps(&mut events, ctx.fetched_at);
 
     let window = Window::new(ctx);
-    let drafts = group_by_uid(events).into_iter().flat_map(|(uid, group)| build_group(uid, group, &window)).collect();
+    let drafts = group_by_uid(events)
+        .into_iter()
+        .flat_map(|(uid, group)| build_group(uid, group, &window))
+        .map_while(|d| crate::budget::take(d.sessions.len()).then_some(d))
+        .collect();
     Ok(CalendarOutput { drafts, incomplete })
 }
 

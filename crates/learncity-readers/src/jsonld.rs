@@ -308,6 +308,9 @@ pub fn read_document(doc: &Value, env: &Env<'_>) -> Vec<Draft> {
 
     let mut drafts = Vec::new();
     for item in &items {
+        if !crate::budget::alive() {
+            break;
+        }
         if is_course(item) {
             let linked: Vec<&Obj> = items
                 .iter()
@@ -317,6 +320,9 @@ pub fn read_document(doc: &Value, env: &Env<'_>) -> Vec<Draft> {
             drafts.push(mapper.course(item, &linked));
         } else if !(has_type(item, "CourseInstance") && belongs_to_course(item)) {
             drafts.push(mapper.event(item));
+        }
+        if drafts.last().is_some_and(|d| !crate::budget::take(d.sessions.len())) {
+            break;
         }
     }
     drafts

@@ -18,6 +18,7 @@
 //! format). A document that can be read but has bad items yields the good items plus one
 //! [`Warning`] per problem, naming the item it belongs to.
 
+pub mod budget;
 pub mod charset;
 pub mod dates;
 pub mod detect;
@@ -161,6 +162,25 @@ pub enum ReadError {
     /// Settings that cannot work (a bad CSS selector, an unknown time zone).
     #[error("invalid reader settings: {0}")]
     Settings(String),
+    /// The document needs more than the provider's budget (items, sessions, time): nothing of it
+    /// is published.
+    #[error("the document is over its budget and was not read: {0}")]
+    OverBudget(budget::Spent),
+    /// The caller stopped the read (a shutdown).
+    #[error("the read was stopped before its end (learncity is shutting down)")]
+    Stopped,
+}
+
+impl ReadError {
+    /// The provider-health kind of this error: `budget` for [`ReadError::OverBudget`], `read` for
+    /// the rest.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ReadError::OverBudget(_) => "budget",
+            ReadError::Stopped => "stopped",
+            _ => "read",
+        }
+    }
 }
 
 /// Reads one provider document.
@@ -168,8 +188,30 @@ pub enum ReadError {
 /// `hint` forces a format; [`FormatHint::Auto`] sniffs it from the content (and the
 /// `Content-Type`). HTML pages are read through their schema.org JSON-LD or microdata when they
 /// carry any, else through the provider's HTML rules.
+///
+/// The read draws on the provider's budget ([`budget`]: `max-items`, `max-document-sessions`,
+/// `max-read-seconds`); a document over it is a [`ReadError::OverBudget`].
 pub fn read(bytes: &[u8], hint: FormatHint, ctx: &ReadContext<'_>) -> Result<ReadOutput, ReadError> {
+    read_until(bytes, hint, ctx, None)
+}
+
+/// [`read`], stopped early (with [`ReadError::Stopped`]) once `stop` says so.
+pub fn read_until(
+    bytes: &[u8],
+    hint: FormatHint,
+    ctx: &ReadContext<'_>,
+    stop: Option<budget::Stop>,
+) -> Result<ReadOutput, ReadError> {
     ctx.settings.validate().map_err(ReadError::Settings)?;
+    let (out, spent) = budget::within(ctx.settings.limits(stop), || read_within_budget(bytes, hint, ctx));
+    match spent {
+        Some(budget::Spent::Stopped) => Err(ReadError::Stopped),
+        Some(spent) => Err(ReadError::OverBudget(spent)),
+        None => out,
+    }
+}
+
+fn read_within_budget(bytes: &[u8], hint: FormatHint, ctx: &ReadContext<'_>) -> Result<ReadOutput, ReadError> {
     let doc = charset::decode(bytes, ctx.content_type)?;
     let format = match hint {
         FormatHint::Auto => detect::sniff(&doc.text, ctx.content_type)?,

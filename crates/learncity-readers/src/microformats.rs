@@ -36,7 +36,11 @@ pub fn has_events(page: &Html) -> bool {
 /// One draft per `h-event` on the page, in document order.
 pub fn read(page: &Html, env: &Env<'_>) -> Vec<Draft> {
     let Ok(sel) = Selector::parse(".h-event") else { return Vec::new() };
-    page.select(&sel).take(MAX_EVENTS).map(|el| draft(&item(el, 0), env)).collect()
+    page.select(&sel)
+        .take(MAX_EVENTS)
+        .map(|el| draft(&item(el, 0), env))
+        .map_while(|d| crate::budget::take(d.sessions.len()).then_some(d))
+        .collect()
 }
 
 /// A parsed microformat: its `h-*` types and its properties in document order.

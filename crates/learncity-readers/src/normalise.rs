@@ -31,6 +31,9 @@ pub fn finish(drafts: Vec<Draft>, format: SourceFormat, ctx: &ReadContext<'_>) -
     let mut built: Vec<Built> = Vec::with_capacity(drafts.len());
     let mut warnings = Vec::new();
     for (index, draft) in drafts.into_iter().enumerate() {
+        if !crate::budget::alive() {
+            break;
+        }
         let position = format!("item {}", index + 1);
         match build(draft, format, ctx) {
             Ok((offering, guid, item_warnings)) => built.push((offering, guid, item_warnings)),

@@ -68,6 +68,22 @@ const fn default_horizon_days() -> u32 {
 const fn default_max_sessions() -> usize {
     500
 }
+const fn default_max_items() -> usize {
+    10_000
+}
+const fn default_max_document_sessions() -> usize {
+    100_000
+}
+const fn default_max_read_seconds() -> u64 {
+    30
+}
+
+/// Most items per document accepted as `max-items`.
+pub const MAX_ITEMS: usize = 1_000_000;
+/// Most sessions per document accepted as `max-document-sessions`.
+pub const MAX_DOCUMENT_SESSIONS: usize = 10_000_000;
+/// Longest read accepted as `max-read-seconds`.
+pub const MAX_READ_SECONDS: u64 = 3_600;
 fn default_time_zone() -> String {
     "UTC".to_owned()
 }
@@ -112,6 +128,17 @@ pub struct ReaderSettings {
     /// At most this many sessions per offering; the rest stay in the kept rule. Default 500.
     #[serde(default = "default_max_sessions")]
     pub max_sessions: usize,
+    /// A document with more items than this is not read at all (it fails and publishes nothing).
+    /// Default 10 000.
+    #[serde(default = "default_max_items")]
+    pub max_items: usize,
+    /// A document whose items have more sessions together than this is not read at all.
+    /// Default 100 000.
+    #[serde(default = "default_max_document_sessions")]
+    pub max_document_sessions: usize,
+    /// A read of one document that takes longer than this many seconds fails. Default 30.
+    #[serde(default = "default_max_read_seconds")]
+    pub max_read_seconds: u64,
     /// Extraction rules for HTML pages without schema.org data.
     #[serde(default)]
     pub html: Option<HtmlRules>,
@@ -135,6 +162,9 @@ impl Default for ReaderSettings {
             in_person_keywords: Vec::new(),
             horizon_days: default_horizon_days(),
             max_sessions: default_max_sessions(),
+            max_items: default_max_items(),
+            max_document_sessions: default_max_document_sessions(),
+            max_read_seconds: default_max_read_seconds(),
             html: None,
             paging: crate::paging::Paging::default(),
         }
@@ -145,6 +175,16 @@ impl ReaderSettings {
     /// The default time zone, parsed.
     pub fn tz(&self) -> chrono_tz::Tz {
         self.time_zone.parse().unwrap_or(chrono_tz::UTC)
+    }
+
+    /// The budget of one read under these settings, stopped early by `stop`.
+    pub fn limits(&self, stop: Option<crate::budget::Stop>) -> crate::budget::Limits {
+        crate::budget::Limits {
+            items: self.max_items,
+            sessions: self.max_document_sessions,
+            time: std::time::Duration::from_secs(self.max_read_seconds),
+            stop,
+        }
     }
 
     /// Checks what serde cannot: the time zone name, the CSS selectors, the date formats.
@@ -168,6 +208,18 @@ impl ReaderSettings {
         }
         if !(1..=MAX_SESSIONS).contains(&self.max_sessions) {
             return Err(format!("max-sessions: {} is outside 1..={MAX_SESSIONS}", self.max_sessions));
+        }
+        if !(1..=MAX_ITEMS).contains(&self.max_items) {
+            return Err(format!("max-items: {} is outside 1..={MAX_ITEMS}", self.max_items));
+        }
+        if !(1..=MAX_DOCUMENT_SESSIONS).contains(&self.max_document_sessions) {
+            return Err(format!(
+                "max-document-sessions: {} is outside 1..={MAX_DOCUMENT_SESSIONS}",
+                self.max_document_sessions
+            ));
+        }
+        if !(1..=MAX_READ_SECONDS).contains(&self.max_read_seconds) {
+            return Err(format!("max-read-seconds: {} is outside 1..={MAX_READ_SECONDS}", self.max_read_seconds));
         }
         if let Some(rules) = &self.html {
             rules.validate().map_err(|e| format!("html.{e}"))?;

@@ -97,16 +97,25 @@ pub fn read(text: &str, ctx: &ReadContext<'_>) -> Result<XcriOutput, ReadError> 
             email: None,
         });
         for course in provider.children_named("course") {
+            if !crate::budget::alive() {
+                break;
+            }
             courses += 1;
             let presentations: Vec<&Node> = course.children_named("presentation").collect();
             if presentations.is_empty() {
                 let mut d = draft(course, None, 0, &env);
                 d.organizer = organizer.clone();
+                if !crate::budget::take(d.sessions.len()) {
+                    break;
+                }
                 out.drafts.push(d);
             }
             for (i, p) in presentations.into_iter().enumerate() {
                 let mut d = draft(course, Some(p), i, &env);
                 d.organizer = organizer.clone();
+                if !crate::budget::take(d.sessions.len()) {
+                    break;
+                }
                 out.drafts.push(d);
             }
         }

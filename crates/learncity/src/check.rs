@@ -85,6 +85,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             &mut out,
             first_url,
             fetched_at,
+            None,
         ));
         pages = followed.urls;
     } else if let Some(next) = &out.next_page {

@@ -60,7 +60,13 @@ pub fn read(text: &str, base: Option<&Url>, tz: Tz) -> Result<(Vec<Draft>, Vec<W
     let mut drafts = Vec::with_capacity(items.len());
     for item in items {
         match item {
-            Value::Object(item) => drafts.push(item_draft(item, base, tz)),
+            Value::Object(item) => {
+                let d = item_draft(item, base, tz);
+                if !crate::budget::take(d.sessions.len()) {
+                    break;
+                }
+                drafts.push(d);
+            }
             // Kept as an empty draft, so that normalisation reports it at its position in the
             // document (and skips it for having no title).
             _ => {
