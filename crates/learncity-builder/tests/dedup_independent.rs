@@ -1,9 +1,10 @@
-//! Deduplication measured on four independent labelled cities (tests/fixtures/dedup-independent):
+//! Deduplication measured on five independent labelled cities (tests/fixtures/dedup-independent):
 //! provider documents in every supported format, in ru/be/en, written — with their truth — by
-//! four helpers who had not read the matcher, each on its own. `dev` (Grodno), `dev2` (Brest)
-//! and `dev3` (Gomel: dense busy days and hard negatives, added 2026-12-07) are the development
-//! half the matcher was tuned on; `test` (Mogilev) is the held-out half, reported and never
-//! tuned on (its errors are never printed).
+//! five helpers who had not read the matcher, each on its own. `dev` (Grodno), `dev2` (Brest),
+//! `dev3` (Gomel: dense busy days and hard negatives) and `dev4` (Vitebsk: lecture series,
+//! reschedules, one-session copies of courses, generic titles, takeovers; both added
+//! 2026-12-07) are the development half the matcher was tuned on; `test` (Mogilev) is the
+//! held-out half, reported and never tuned on (its errors are never printed).
 //!
 //! Each city is read as the collector reads it (the provider files, `learncity_readers::read`)
 //! and built as the catalog builder builds it (`PartitionCatalog`, one partition), in document
@@ -193,8 +194,16 @@ fn evaluate(half: &str, details: bool) -> Figures {
                 o.location.as_ref().map(|l| (&l.venue, &l.city))
             )
         };
+        let entry_of = |k: &str| predicted.iter().find(|e| e.contains(k)).cloned().unwrap_or_default();
         for (a, b) in truth_pairs.difference(&predicted_pairs) {
             let x = matching::assess(&features(a), &features(b), &Thresholds::default());
+            for k in [a, b] {
+                let entry = entry_of(k);
+                let others: Vec<&String> = entry.iter().filter(|o| *o != k).collect();
+                if !others.is_empty() {
+                    println!("    ({k} is in an entry with {others:?})");
+                }
+            }
             println!(
                 "  MISSED {:?}\n    {}\n    {}\n    conflict {:?} title {:.2} close {:.2} venue {:?} link {:?} score {:.3}",
                 city.truth[a].1.iter().chain(&city.truth[b].1).collect::<Vec<_>>(),
@@ -231,6 +240,7 @@ fn deduplication_on_independent_cities() {
     let dev = evaluate("dev", details);
     let dev2 = evaluate("dev2", details);
     let dev3 = evaluate("dev3", details);
+    let dev4 = evaluate("dev4", details);
     let test = evaluate("test", false);
     // Floors at the figures measured when this test was last changed (2026-12-07: dev
     // 1.000/0.947, dev2 1.000/0.904, dev3 0.977/0.887, test 0.962/0.915, look-alikes
@@ -239,6 +249,10 @@ fn deduplication_on_independent_cities() {
     assert!(dev.precision >= 0.99 && dev.recall >= 0.94, "dev: {:.3} / {:.3}", dev.precision, dev.recall);
     assert!(dev2.precision >= 0.99 && dev2.recall >= 0.89, "dev2: {:.3} / {:.3}", dev2.precision, dev2.recall);
     assert!(dev3.precision >= 0.96 && dev3.recall >= 0.88, "dev3: {:.3} / {:.3}", dev3.precision, dev3.recall);
+    // dev4 (Vitebsk, added 2026-12-07 in a later session): 0.981 / 0.884 when it arrived, 0.982 /
+    // 0.940 after generic titles read their summary and "open session" became an open lesson.
+    assert!(dev4.precision >= 0.97 && dev4.recall >= 0.93, "dev4: {:.3} / {:.3}", dev4.precision, dev4.recall);
+    assert!(dev4.lookalikes_merged <= 2, "look-alikes merged in dev4: {}", dev4.lookalikes_merged);
     assert!(test.precision >= 0.95 && test.recall >= 0.90, "test: {:.3} / {:.3}", test.precision, test.recall);
     assert_eq!(dev.lookalikes_merged + dev2.lookalikes_merged + test.lookalikes_merged, 0, "look-alikes merged");
     assert!(dev3.lookalikes_merged <= 3, "look-alikes merged in dev3: {}", dev3.lookalikes_merged);

@@ -113,6 +113,10 @@ pub struct Features {
     /// The title units that are not [`generic`] (kind and group words, small numbers): what
     /// title similarity compares (computed once: scoring runs for every candidate pair).
     pub content: Vec<Unit>,
+    /// For a title of generic words only ("Лекция", "Мастер-класс", "Workshop"): the content
+    /// units of the start of its summary, which then names the subject ("Линогравюра на дне
+    /// открытых дверей…"); empty otherwise.
+    pub described: Vec<Unit>,
     /// Place key of the offering's city, else of a place its venue or address names, else of
     /// the provider's default city.
     pub place: Option<String>,
@@ -160,6 +164,12 @@ impl Features {
         // The title's marks are in `f` already (from_parts): only the offering's part is added.
         f.marks = std::mem::take(&mut f.marks).completed_by(o);
         f.cancelled = o.status == learncity_model::Status::Cancelled;
+        if f.content.is_empty()
+            && let Some(summary) = o.summary.as_deref()
+        {
+            let start: String = summary.chars().take(DESCRIBED_CHARS).collect();
+            f.described = units(&start).into_iter().filter(|u| !generic(u)).collect();
+        }
         f
     }
 
@@ -180,6 +190,7 @@ impl Features {
             provider: provider.to_owned(),
             kind: kind_of(&title_units),
             content: title_units.iter().filter(|u| !generic(u)).cloned().collect(),
+            described: Vec::new(),
             title: title_units,
             place: city.and_then(place_key),
             mentions: {
@@ -388,6 +399,24 @@ fn soft_dice(a: &[Unit], b: &[Unit], min: f64) -> f64 {
     (2 * matched) as f64 / (a.len() + b.len()) as f64
 }
 
+/// How much of a summary stands in for a generic title ([`Features::described`]).
+const DESCRIBED_CHARS: usize = 160;
+
+/// How much a summary's words count against a title's: a summary says more than the subject,
+/// so even all of a title's words found in it are a little less than the same title.
+const DESCRIBED_WEIGHT: f64 = 0.85;
+
+/// The share of `content` (a title's words) that the summary standing in for a generic title
+/// names, weighted by [`DESCRIBED_WEIGHT`]; symmetric by construction (callers pass the
+/// generic side's summary first).
+fn described_similarity(described: &[Unit], content: &[Unit], min: f64) -> f64 {
+    if described.is_empty() || content.is_empty() {
+        return 0.0;
+    }
+    let found = content.iter().filter(|u| described.iter().any(|v| u.same_as(v, min))).count();
+    DESCRIBED_WEIGHT * found as f64 / content.len() as f64
+}
+
 /// Words that name what kind of offering it is ("Курс", "Лекция", "Workshop", "занятие") and
 /// so say nothing about which offering it is: two titles sharing only such a word are not alike.
 const GENERIC_WORDS: &str = "курс курсы лекция лекцыя мастер-класс майстар-клас семинар тренинг трэнінг воркшоп \
@@ -449,8 +478,9 @@ fn title_similarity(a: &Features, b: &Features, min: f64) -> f64 {
     match (a.content.is_empty(), b.content.is_empty()) {
         (true, true) => soft_dice(&a.title, &b.title, min),
         // "Лекция" names no lecture in particular: it is like none of "Лекция о Шагале" and
-        // "Лекция по астрономии" more than the other.
-        (true, false) | (false, true) => 0.0,
+        // "Лекция по астрономии" more than the other — unless its summary names the subject.
+        (true, false) => described_similarity(&a.described, &b.content, min),
+        (false, true) => described_similarity(&b.described, &a.content, min),
         (false, false) => soft_dice(&a.content, &b.content, min),
     }
 }

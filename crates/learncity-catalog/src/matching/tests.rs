@@ -468,3 +468,25 @@ fn a_weak_match_does_not_chain_two_rooms_into_one_entry() {
     );
     assert!(groups.iter().any(|g| g.contains(&1) && g.contains(&2)), "the quest and its translation: {groups:?}");
 }
+
+#[test]
+fn a_title_of_only_a_kind_word_is_read_through_its_summary() {
+    let t = Thresholds::default();
+    let at = Some("2027-03-12T18:00:00+03:00");
+    let described = |summary: &str| {
+        let mut x = f("digest", "Лекция", "Витебск", at, "ЦГБ");
+        x.described = units(summary).into_iter().filter(|u| !generic(u)).collect();
+        x
+    };
+    let mut items = vec![described("Астроном Иван Петров — о том, как искать планеты у других звёзд. Вход свободный.")];
+    for (i, topic) in ["о Шагале", "по астрономии: планеты у других звёзд", "об экономике"].iter().enumerate()
+    {
+        items.push(f(&format!("c{i}"), &format!("Лекция {topic}"), "Витебск", at, "ЦГБ"));
+    }
+    let groups = clusters(&items, &t);
+    assert!(groups.contains(&vec![0, 2]), "the summary names the astronomy lecture: {groups:?}");
+    assert_eq!(groups.len(), 3, "{groups:?}");
+    // A summary that names none of them leaves the item alone, as a bare "Лекция" is.
+    items[0] = described("Приходите всей семьёй, будет интересно!");
+    assert!(clusters(&items, &t).iter().all(|g| g.len() == 1));
+}
