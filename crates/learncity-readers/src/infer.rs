@@ -212,6 +212,12 @@ const KIND_WORDS: &[(Kind, &[&str])] = &[
             "дзень адчыненых",
             "open day",
             "open house",
+            // A club that talks is no lecture ("гутарка" is a talk).
+            "гутарковы клуб",
+            "разговорный клуб",
+            "speaking club",
+            "conversation club",
+            "study session",
         ],
     ),
     (
@@ -232,6 +238,10 @@ const KIND_WORDS: &[(Kind, &[&str])] = &[
         &[
             "экскурс",
             "экскурсі",
+            "велоэкскурс",
+            "велаэкскурс",
+            "фотопрогулк",
+            "фотапрагулк",
             "tour",
             "excursion",
             "прогулк",
@@ -249,6 +259,12 @@ const KIND_WORDS: &[(Kind, &[&str])] = &[
             "лекци",
             "лекцы",
             "лектор",
+            "кинолектор",
+            "кіналектор",
+            // A webinar is a talk given online.
+            "webinar",
+            "вебинар",
+            "вэбінар",
             "lecture",
             "talk",
             "доклад",
@@ -274,9 +290,6 @@ const KIND_WORDS: &[(Kind, &[&str])] = &[
             "мастерск",
             "майстэрн",
             "kurs am",
-            "webinar",
-            "вебинар",
-            "вэбінар",
         ],
     ),
     (
@@ -284,6 +297,11 @@ const KIND_WORDS: &[(Kind, &[&str])] = &[
         &[
             "курс",
             "course",
+            "интенсив",
+            "інтэнсіў",
+            "intensive",
+            "bootcamp",
+            "буткемп",
             "кружок",
             "гурток",
             "студыя",

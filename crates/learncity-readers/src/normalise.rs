@@ -558,7 +558,23 @@ fn sessions_from_schedule(
         ));
         return sessions;
     }
-    let Some(plan) = schedule::read(text) else {
+    let mut plan = schedule::read(text);
+    // "С 22 по 26 марта, 10:00–13:00", "Five days, 10:00–17:00": a span of a few days whose text
+    // gives the hours of its first start and its last end, and no rhythm, meets every day.
+    if let Some(last) = last_day
+        && !first.all_day
+        && (last - start.date()).num_days() < 31
+        && plan.as_ref().is_none_or(|p| !p.repeats())
+        && plan.as_ref().and_then(|p| p.count).is_none_or(|c| i64::from(c) == (last - start.date()).num_days() + 1)
+        && let Some((from, Some(to))) = schedule::hours(text)
+        && from == start.time()
+        && end.is_some_and(|e| e.time() == to)
+    {
+        let daily = plan.get_or_insert_with(|| schedule::Plan { every_weeks: 1, ..schedule::Plan::default() });
+        daily.weekdays = (0..7).map(|d| (d, None)).collect();
+        daily.time = Some((from, Some(to)));
+    }
+    let Some(plan) = plan else {
         if field.is_some() {
             warnings.push((
                 "sessions".into(),
@@ -1013,5 +1029,53 @@ mod tests {
         let mut later = a[0].clone();
         later.provenance.fetched_at = Utc::now();
         assert_eq!(identity::content_hash(&later), a[0].provenance.content_hash);
+    }
+}
+
+#[cfg(test)]
+mod daily_spans {
+    use super::*;
+    use crate::ReaderSettings;
+
+    fn span(start: &str, end: &str) -> Vec<Session> {
+        let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap();
+        vec![Session {
+            start: t(start),
+            end: Some(t(end)),
+            time_zone: None,
+            all_day: false,
+            floating: false,
+            cancelled: false,
+        }]
+    }
+
+    #[test]
+    fn a_span_of_days_with_its_daily_hours_meets_every_day() {
+        let settings = ReaderSettings::default();
+        for text in [
+            "Весенние каникулы с пользой. С 22 по 26 марта, 10:00–13:00. Стоимость интенсива — 60 BYN.",
+            "Five days, 10:00–13:00: containers, compose, a cluster of your own.",
+        ] {
+            let mut warnings = Vec::new();
+            let got = sessions_from_schedule(
+                span("2027-03-22T10:00:00+03:00", "2027-03-26T13:00:00+03:00"),
+                None,
+                text,
+                &settings,
+                &mut warnings,
+            );
+            assert_eq!(got.len(), 5, "{text}: {got:#?} {warnings:?}");
+            assert!(got.iter().all(|s| s.end.is_some_and(|e| e - s.start == chrono::Duration::hours(3))));
+        }
+        // Hours that are not the span's own, or a rhythm, are not every day.
+        let mut warnings = Vec::new();
+        let got = sessions_from_schedule(
+            span("2027-03-22T10:00:00+03:00", "2027-03-26T13:00:00+03:00"),
+            None,
+            "Консультации с 15:00 до 16:00.",
+            &settings,
+            &mut warnings,
+        );
+        assert_eq!(got.len(), 1, "{got:#?}");
     }
 }

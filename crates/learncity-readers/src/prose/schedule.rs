@@ -253,7 +253,7 @@ static PER_WEEK_RE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static TIME_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?:^|[^\d.:/])(\d{1,2})(?:[:.](\d{2}))?\s*(?P<ap>[ap]\.?\s?m\.?)?(?P<rest>\s*(?:-|–|—|до|да|to|till|until)\s*(\d{1,2})(?:[:.](\d{2}))?\s*(?P<ap2>[ap]\.?\s?m\.?)?)?(?:[^\d.:/]|\.(?:\D|$)|$)",
+        r"(?i)(?:^|[^\d.:/])(\d{1,2})(?:[:.](\d{2}))?\s*(?P<ap>[ap]\.?\s?m\.?)?(?P<rest>\s*(?:-|–|—|до|да|to|till|until)\s*(\d{1,2})(?:[:.](\d{2}))?\s*(?P<ap2>[ap]\.?\s?m\.?)?)?(?:[^\d.:/]|\.(?:\D|$)|:(?:\s|$)|$)",
     )
     .expect("static regex")
 });
@@ -768,6 +768,13 @@ pub fn read(text: &str) -> Option<Plan> {
     }
     found |= plan.per_week.is_some();
     found.then_some(plan)
+}
+
+/// The one time range a text gives ("10:00–13:00"), when it gives exactly one (however often).
+pub fn hours(text: &str) -> Option<Slot> {
+    let found = times(&text.to_lowercase());
+    let (_, first) = found.first()?;
+    (first.1.is_some() && found.iter().all(|(_, s)| s == first)).then_some(*first)
 }
 
 /// A session laid out by a plan: local start and end.
