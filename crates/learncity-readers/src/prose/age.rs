@@ -54,7 +54,7 @@ static UP_TO_RE: LazyLock<Regex> = LazyLock::new(|| {
 /// a word that puts it off or sends the reader elsewhere.
 static UNREADABLE_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?:возрастн\w*|возраст\w*|узроставы\w*|узрост\w*|\bages?\b|age\s+(?:limit|guidance|restriction|rating)s?)[^.\n\d,;]{0,40}?(?:уточн|ўдакладн|удакладн|будет|будзе|позже|пазней|позднее|объяв|абвясц|сообщ|паведам|определ|вызнач|to\s+follow|tba\b|tbc\b|to\s+be\s+(?:confirmed|announced|agreed)|on\s+request|later|announced)",
+        r"(?i)(?:возрастн\w*|возраст\w*|узроставы\w*|узрост\w*|\bages?\b|age\s+(?:limit|guidance|restriction|rating)s?)[^.\n\d,;]{0,40}?(?:уточн|ўдакладн|удакладн|будет|будзе|позже|пазней|позднее|объяв|абвясц|сообщ|паведам|определ|вызнач|to\s+follow|tba\b|tbc\b|to\s+be\s+(?:confirmed|announced|agreed)|on\s+request|later|announced|check\s+with|please\s+check|ask\s+the|contact\s+the|узнава|спрашива|даведва|пытайце)",
     )
     .expect("static regex")
 });
@@ -153,6 +153,8 @@ mod tests {
             ("Возрастное ограничение будет объявлено позже.", true),
             ("Узроставыя абмежаванні ўдакладняюцца.", true),
             ("Age guidance to follow.", true),
+            ("Age limits: please check with the organiser.", true),
+            ("Возрастные ограничения узнавайте у администратора.", true),
             ("Minimum age to be confirmed.", true),
             ("Age limit on request.", true),
             // A value, or no age limit at all.

@@ -256,6 +256,15 @@ const PRICE_CUE_STEMS: &[&str] = &[
 
 /// True when a lowercase sentence speaks of the price. "По договорённости" alone speaks of the
 /// price unless the sentence is about the timetable ("расписание — по договорённости с группой").
+/// A price given in base amounts ("2 базовые величины", "1 б.в."): a legal unit whose value in
+/// roubles changes every year and that the document does not give, so no amount can be read.
+fn in_base_amounts(lower: &str) -> bool {
+    static BASE_RE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?:базов\w*\s+величин|базав\w*\s+велічын|\d\s*б\.\s?в\.|\d\s*бв\b)").expect("static regex")
+    });
+    BASE_RE.is_match(lower)
+}
+
 fn speaks_of_price(lower: &str) -> bool {
     let cues: Vec<&str> = lower
         .split(|c: char| !c.is_alphanumeric())
@@ -470,7 +479,7 @@ pub fn read(text: &str, default_currency: Option<&str>) -> Reading {
             amounts.extend(found.into_iter().map(|a| (a, sentence)));
         } else if says_free {
             free.get_or_insert_with(|| collapse_whitespace(sentence));
-        } else if unreadable.is_none() && speaks_of_price(&lower) {
+        } else if unreadable.is_none() && (speaks_of_price(&lower) || in_base_amounts(&lower)) {
             unreadable = Some(collapse_whitespace(sentence));
         }
     }
@@ -749,6 +758,8 @@ mod tests {
     fn a_price_without_a_value_is_unreadable() {
         for text in [
             "Стоимость уточняйте по телефону.",
+            "Удзел — 2 базавыя велічыні за курс.",
+            "Стоимость — 1 базовая величина.",
             "Цена по договорённости",
             "Price on request.",
             "Кошт удзелу — на сайце.",
