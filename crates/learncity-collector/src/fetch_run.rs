@@ -16,7 +16,7 @@ use learncity_fetch::{FetchError, FetchOutcome, FetchRequest};
 use learncity_model::event::{
     EVENT_SNAPSHOT, EVENT_UPSERT, HEADER_CONTENT_TYPE, HEADER_EVENT_TYPE, HEADER_PROVIDER_ID, HEADER_SCHEMA_VERSION,
 };
-use learncity_model::{ProviderRef, SCHEMA_VERSION, Snapshot, SourceFormat};
+use learncity_model::{SCHEMA_VERSION, Snapshot, SourceFormat};
 use learncity_readers::{ReadContext, ReadOutput};
 use sha2::{Digest, Sha256};
 
@@ -441,32 +441,28 @@ impl std::fmt::Display for Unread {
     }
 }
 
-/// Reads `body` as `format` with a provider's settings on the blocking pool, under the provider's
-/// budget and stopped by `stop`: parsing is CPU work, and a reader that panicked on some input is
-/// a failed read of that document, never a dead task.
-#[allow(clippy::too_many_arguments)]
+/// Reads `body` as `listing` says (its provider, settings and format) on the blocking pool, under
+/// the provider's budget and stopped by `stop`: parsing is CPU work, and a reader that panicked
+/// on some input is a failed read of that document, never a dead task.
 pub(crate) async fn read_off_runtime(
-    provider: ProviderRef,
-    settings: learncity_readers::ReaderSettings,
-    format: learncity_readers::FormatHint,
+    listing: &crate::pages::Listing,
     body: &[u8],
     url: &url::Url,
     content_type: Option<&str>,
     fetched_at: DateTime<Utc>,
     stop: Option<learncity_readers::budget::Stop>,
 ) -> Result<ReadOutput, Unread> {
-    let body = body.to_vec();
-    let url = url.clone();
+    let (listing, body, url) = (listing.clone(), body.to_vec(), url.clone());
     let content_type = content_type.map(str::to_owned);
     tokio::task::spawn_blocking(move || {
         let ctx = ReadContext {
-            provider: &provider,
-            settings: &settings,
+            provider: &listing.provider,
+            settings: &listing.settings,
             document_url: Some(&url),
             content_type: content_type.as_deref(),
             fetched_at,
         };
-        learncity_readers::read_until(&body, format, &ctx, stop)
+        learncity_readers::read_until(&body, listing.format, &ctx, stop)
             .map_err(|e| Unread { kind: e.kind(), message: format!("{url}: {e}") })
     })
     .await
@@ -486,8 +482,8 @@ pub(crate) async fn read_as(
     fetched_at: DateTime<Utc>,
     stop: Option<learncity_readers::budget::Stop>,
 ) -> Result<ReadOutput, Unread> {
-    let provider_ref = ProviderRef { id: provider.id.clone(), name: provider.name.clone() };
-    read_off_runtime(provider_ref, provider.reader.clone(), format, body, url, content_type, fetched_at, stop).await
+    let listing = crate::pages::Listing { format, ..crate::pages::Listing::of(provider) };
+    read_off_runtime(&listing, body, url, content_type, fetched_at, stop).await
 }
 
 /// `sha256:` of a document; calendars are hashed without their `DTSTAMP` lines, which many

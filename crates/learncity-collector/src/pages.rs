@@ -139,9 +139,7 @@ pub async fn follow(
         followed.bytes += fetched.body.len() as u64;
         followed.hashes.push(crate::document_hash(&fetched.body));
         let page = crate::fetch_run::read_off_runtime(
-            listing.provider.clone(),
-            listing.settings.clone(),
-            listing.format,
+            listing,
             &fetched.body,
             &fetched.url,
             fetched.content_type.as_deref(),
