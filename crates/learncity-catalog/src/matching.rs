@@ -737,8 +737,14 @@ pub fn partition_curated(
                 let vague = items[y].marks.conflict(&items[z].marks).is_some()
                     || (conflict(items[y], items[z], t).is_some() && (sy - sz).abs() < AMBIGUITY_MARGIN);
                 if vague {
-                    dropped.insert((x.min(y), x.max(y)));
-                    dropped.insert((x.min(z), x.max(z)));
+                    // A link to one of them (the what's-on item's `rel="related"` to the
+                    // course's page, not to its trial lesson's) says which one it is.
+                    let linked = |w: usize| shared_link(items[x], items[w]).is_some();
+                    match (linked(y), linked(z)) {
+                        (true, false) => dropped.insert((x.min(z), x.max(z))),
+                        (false, true) => dropped.insert((x.min(y), x.max(y))),
+                        _ => dropped.insert((x.min(y), x.max(y))) | dropped.insert((x.min(z), x.max(z))),
+                    };
                 }
             }
         }

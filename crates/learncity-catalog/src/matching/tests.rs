@@ -490,3 +490,24 @@ fn a_title_of_only_a_kind_word_is_read_through_its_summary() {
     items[0] = described("Приходите всей семьёй, будет интересно!");
     assert!(clusters(&items, &t).iter().all(|g| g.len() == 1));
 }
+
+#[test]
+fn a_link_tells_which_of_two_look_alikes_a_vague_re_announcement_is() {
+    let t = Thresholds::default();
+    let at = Some("2027-02-02T18:30:00+03:00");
+    let mut course =
+        with_urls(f("lingua", "Польский язык с нуля", "Витебск", at, "Лингва"), &["https://lingva.by/pl"], &[]);
+    course.marks.open_lesson = Some(false);
+    let trial = with_urls(
+        f("lingua", "Бесплатный пробный урок польского языка", "Витебск", at, "Лингва"),
+        &["https://lingva.by/pl-trial"],
+        &[],
+    );
+    let copy = |links: &[&str]| with_urls(f("whatson", "Polish from scratch", "Vitebsk", at, "Lingva"), &[], links);
+    // Linked to the course's page: the course's.
+    let groups = clusters(&[course.clone(), trial.clone(), copy(&["https://lingva.by/pl/"])], &t);
+    assert!(groups.contains(&vec![0, 2]), "{groups:?}");
+    // Linked to neither: it fits both, and joins neither.
+    let groups = clusters(&[course, trial, copy(&[])], &t);
+    assert!(groups.iter().all(|g| g.len() == 1), "{groups:?}");
+}
