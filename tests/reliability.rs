@@ -1717,11 +1717,19 @@ delivery-timeout = "10s"
         let fetch = &health[*id]["fetch"];
         assert_ne!(fetch["outcome"], "failed", "{id}: readable: {fetch}");
         assert!(health[*id]["entries"].as_u64().unwrap_or(0) > 0, "{id}: in the catalogue: {}", health[*id]);
+        // The operators see every warning in words (the first 200), each naming its item.
+        let count = fetch["warning_count"].as_u64().unwrap_or(0) as usize;
+        let words = fetch["warnings"].as_array().map_or(0, Vec::len);
+        assert_eq!(words, count.min(200), "{id}: the warnings in words: {fetch}");
         shown.push(format!(
             "{id}={} ({} items, {} warnings)",
             fetch["outcome"], fetch["item_count"], fetch["warning_count"]
         ));
     }
+    assert!(
+        readable_ids.iter().any(|id| health[*id]["fetch"]["warning_count"].as_u64().unwrap_or(0) > 0),
+        "an odd but readable document gives warnings"
+    );
     report(TEST, format!("provider health: {}", shown.join(", ")));
 
     // Nothing withdrawn: every offering of every provider is still active, none of a failing one.

@@ -59,6 +59,11 @@ impl HealthSource for FixedHealth {
                 provider_id: "vsu".into(),
                 outcome: "published".into(),
                 item_count: 12,
+                warning_count: 2,
+                warnings: vec![
+                    "[vsu-7] price: `Стоимость уточняйте` speaks of a price but gives no amount".into(),
+                    "[vsu-9] start: `<script>` is no date".into(),
+                ],
                 ..Default::default()
             },
             ProviderStatus { provider_id: "silent".into(), outcome: "never".into(), ..Default::default() },
@@ -430,6 +435,7 @@ async fn provider_health_for_operators() {
     assert!(page.contains("5 providers, 1 failing."), "{page}");
     assert!(page.contains("status_5xx"), "the kind of failure shown: {page}");
     assert!(!page.contains("Service Unavailable"), "the failure's words only to operators: {page}");
+    assert!(!page.contains("vsu-7") && !page.contains("Warnings of the last read"), "warnings only to operators");
     assert!(page.contains("<caption>") && page.contains("scope=\"col\""), "an accessible table");
     let (status, json) = s.json("/api/v1/providers/health").await;
     assert_eq!(status, 200);
@@ -438,6 +444,7 @@ async fn provider_health_for_operators() {
     assert_eq!(row("museum")["fetch"]["consecutive_failures"], 4);
     assert_eq!(row("museum")["entries"], 2, "its entries in the catalogue beside its fetch state");
     assert_eq!(row("vsu")["fetch"]["item_count"], 12);
+    assert!(row("vsu")["fetch"].get("warnings").is_none(), "warnings in words only to operators: {json}");
     assert_eq!(row("silent")["entries"], 0, "a provider with no entry yet is listed");
     assert!(row("itacademy")["fetch"].is_null(), "a provider without fetch state is listed");
     assert!(json["unavailable"].is_null());
@@ -919,6 +926,10 @@ async fn the_operator_console_signs_in_decides_and_refuses_forged_forms() {
     let (status, page) = get("/admin/providers", &anna).await;
     assert_eq!(status, 200);
     assert!(page.contains("HTTP 503 &lt;Service Unavailable&gt;"), "{page}");
+    // Every warning of each provider's last read, in words, naming its item.
+    assert!(page.contains("Warnings of the last read"), "{page}");
+    assert!(page.contains("[vsu-7] price: `Стоимость уточняйте`"), "{page}");
+    assert!(page.contains("`&lt;script&gt;` is no date"), "escaped: {page}");
 
     // A viewer sees the console and decides nothing.
     let vic = sign_in("vic").await;

@@ -186,6 +186,12 @@ impl<S: StateStore> Collector<S> {
                                 state.listed_count = out.offerings.len();
                             }
                             state.warning_count = out.warnings.len();
+                            state.warnings = out
+                                .warnings
+                                .iter()
+                                .take(crate::state::KEPT_WARNINGS)
+                                .map(ToString::to_string)
+                                .collect();
                             let hashes =
                                 out.offerings.iter().map(|o| (o.source_id.clone(), o.provenance.content_hash.clone()));
                             if out.incomplete.is_none() {

@@ -61,6 +61,9 @@ impl Outcome {
     }
 }
 
+/// Most warnings of one read kept in words in the fetch state.
+pub const KEPT_WARNINGS: usize = 200;
+
 /// One provider's fetch state.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -103,6 +106,10 @@ pub struct ProviderState {
     pub listed_count: usize,
     /// Warnings of the last read.
     pub warning_count: usize,
+    /// The last read's warnings in words, each naming its item and field (the first
+    /// [`KEPT_WARNINGS`]): what an operator shows the provider.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// Content hash of every item published, by source id: unchanged items are not sent again.
     pub item_hashes: BTreeMap<String, String>,
     /// Stored before the run's events were published (an intent): the run's final state, with

@@ -36,6 +36,9 @@ pub struct ProviderStatus {
     pub item_count: usize,
     /// Warnings of the last read.
     pub warning_count: usize,
+    /// Those warnings in words, each naming its item and field (operators only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Where the service learns the providers' fetch state.
@@ -123,5 +126,24 @@ pub fn page(ctx: &PageContext<'_>, rows: &[HealthRow], unavailable: Option<&str>
         let _ = write!(body, "<td>{}</td></tr>", r.entries);
     }
     body.push_str("</tbody></table>");
+    // Every warning of each provider's last read (on the operators' page only: the public one
+    // has none), for the operator to show the provider what to mend.
+    let warned: Vec<(&HealthRow, &ProviderStatus)> =
+        rows.iter().filter_map(|r| r.fetch.as_ref().filter(|f| !f.warnings.is_empty()).map(|f| (r, f))).collect();
+    if !warned.is_empty() {
+        body.push_str("<h2 id=\"warnings\">Warnings of the last read</h2>");
+        for (r, f) in warned {
+            let name = esc(r.name.as_deref().unwrap_or(&r.provider_id));
+            let more = f.warning_count.saturating_sub(f.warnings.len());
+            let _ = write!(body, "<details><summary>{name}: {}</summary><ul>", f.warning_count);
+            for w in &f.warnings {
+                let _ = write!(body, "<li>{}</li>", esc(w));
+            }
+            if more > 0 {
+                let _ = write!(body, "<li>… {more} more</li>");
+            }
+            body.push_str("</ul></details>");
+        }
+    }
     layout(ctx, "Provider health", &body)
 }

@@ -400,6 +400,7 @@ pub fn health_rows(state: &AppState, detail: bool) -> (Vec<health::HealthRow>, O
     } else {
         for s in &mut statuses {
             s.last_error = None;
+            s.warnings.clear();
         }
         unavailable.map(|_| "the collectors' fetch state cannot be read now".to_owned())
     };

@@ -38,6 +38,7 @@ pub(crate) fn provider_status(s: ProviderState) -> ProviderStatus {
         next_due_at: s.next_due_at,
         item_count: s.item_count,
         warning_count: s.warning_count,
+        warnings: s.warnings,
     }
 }
 
