@@ -1721,6 +1721,9 @@ delivery-timeout = "10s"
         let count = fetch["warning_count"].as_u64().unwrap_or(0) as usize;
         let words = fetch["warnings"].as_array().map_or(0, Vec::len);
         assert_eq!(words, count.min(200), "{id}: the warnings in words: {fetch}");
+        // And its record: the last runs, the newest as the state says.
+        let history = fetch["history"].as_array().cloned().unwrap_or_default();
+        assert!(history.last().is_some_and(|run| run["outcome"] == fetch["outcome"]), "{id}: {fetch}");
         shown.push(format!(
             "{id}={} ({} items, {} warnings)",
             fetch["outcome"], fetch["item_count"], fetch["warning_count"]

@@ -64,6 +64,22 @@ impl HealthSource for FixedHealth {
                     "[vsu-7] price: `Стоимость уточняйте` speaks of a price but gives no amount".into(),
                     "[vsu-9] start: `<script>` is no date".into(),
                 ],
+                history: vec![
+                    learncity_serve::health::PastRun {
+                        at: "2026-12-01T10:00:00Z".parse().unwrap(),
+                        outcome: "failed".into(),
+                        error_kind: Some("status_5xx".into()),
+                        item_count: 0,
+                        warning_count: 0,
+                    },
+                    learncity_serve::health::PastRun {
+                        at: "2026-12-01T11:00:00Z".parse().unwrap(),
+                        outcome: "published".into(),
+                        error_kind: None,
+                        item_count: 12,
+                        warning_count: 2,
+                    },
+                ],
                 ..Default::default()
             },
             ProviderStatus { provider_id: "silent".into(), outcome: "never".into(), ..Default::default() },
@@ -436,6 +452,7 @@ async fn provider_health_for_operators() {
     assert!(page.contains("status_5xx"), "the kind of failure shown: {page}");
     assert!(!page.contains("Service Unavailable"), "the failure's words only to operators: {page}");
     assert!(!page.contains("vsu-7") && !page.contains("Warnings of the last read"), "warnings only to operators");
+    assert!(!page.contains("Recent runs"), "the history only to operators");
     assert!(page.contains("<caption>") && page.contains("scope=\"col\""), "an accessible table");
     let (status, json) = s.json("/api/v1/providers/health").await;
     assert_eq!(status, 200);
@@ -930,6 +947,9 @@ async fn the_operator_console_signs_in_decides_and_refuses_forged_forms() {
     assert!(page.contains("Warnings of the last read"), "{page}");
     assert!(page.contains("[vsu-7] price: `Стоимость уточняйте`"), "{page}");
     assert!(page.contains("`&lt;script&gt;` is no date"), "escaped: {page}");
+    // Each provider's recent runs, newest first.
+    let (newest, oldest) = (page.find("published (12 items, 2 warnings)"), page.find("failed: status_5xx"));
+    assert!(newest.is_some() && oldest.is_some() && newest < oldest, "{page}");
 
     // A viewer sees the console and decides nothing.
     let vic = sign_in("vic").await;

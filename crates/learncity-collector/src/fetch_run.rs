@@ -382,11 +382,20 @@ impl<S: StateStore> Collector<S> {
     async fn finish(
         &self,
         provider: &Provider,
-        state: ProviderState,
+        mut state: ProviderState,
         upserts: usize,
         snapshot: bool,
     ) -> Result<RunReport, CollectError> {
         let outcome = state.outcome;
+        state.history.push(crate::state::PastRun {
+            at: state.last_attempt_at.unwrap_or_else(Utc::now),
+            outcome,
+            error_kind: state.error_kind.clone(),
+            item_count: state.item_count,
+            warning_count: state.warning_count,
+        });
+        let over = state.history.len().saturating_sub(crate::state::KEPT_RUNS);
+        state.history.drain(..over);
         let error = (outcome == Outcome::Failed).then(|| state.last_error.clone().unwrap_or_default());
         let label = match (outcome, &state.error_kind) {
             (Outcome::Failed, Some(kind)) => kind.clone(),

@@ -64,6 +64,27 @@ impl Outcome {
 /// Most warnings of one read kept in words in the fetch state.
 pub const KEPT_WARNINGS: usize = 200;
 
+/// Runs kept in a provider's [`ProviderState::history`].
+pub const KEPT_RUNS: usize = 20;
+
+/// One past run of a provider, as its history keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PastRun {
+    /// When it started.
+    pub at: DateTime<Utc>,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// The failure's kind, when it failed (or `emptied`, `incomplete`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_kind: Option<String>,
+    /// Offerings in the document it read.
+    #[serde(default)]
+    pub item_count: usize,
+    /// Warnings of that read.
+    #[serde(default)]
+    pub warning_count: usize,
+}
+
 /// One provider's fetch state.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -110,6 +131,10 @@ pub struct ProviderState {
     /// [`KEPT_WARNINGS`]): what an operator shows the provider.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// The last [`KEPT_RUNS`] runs, oldest first: what an operator reads a provider's record
+    /// from.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<PastRun>,
     /// Content hash of every item published, by source id: unchanged items are not sent again.
     pub item_hashes: BTreeMap<String, String>,
     /// Stored before the run's events were published (an intent): the run's final state, with

@@ -39,6 +39,25 @@ pub struct ProviderStatus {
     /// Those warnings in words, each naming its item and field (operators only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Its last runs, oldest first (operators only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<PastRun>,
+}
+
+/// One past run of a provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PastRun {
+    /// When it started.
+    pub at: DateTime<Utc>,
+    /// How it ended (as [`ProviderStatus::outcome`]).
+    pub outcome: String,
+    /// The failure's kind, when it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_kind: Option<String>,
+    /// Offerings in the document it read.
+    pub item_count: usize,
+    /// Warnings of that read.
+    pub warning_count: usize,
 }
 
 /// Where the service learns the providers' fetch state.
@@ -130,6 +149,33 @@ pub fn page(ctx: &PageContext<'_>, rows: &[HealthRow], unavailable: Option<&str>
     // has none), for the operator to show the provider what to mend.
     let warned: Vec<(&HealthRow, &ProviderStatus)> =
         rows.iter().filter_map(|r| r.fetch.as_ref().filter(|f| !f.warnings.is_empty()).map(|f| (r, f))).collect();
+    let with_history: Vec<(&HealthRow, &ProviderStatus)> =
+        rows.iter().filter_map(|r| r.fetch.as_ref().filter(|f| !f.history.is_empty()).map(|f| (r, f))).collect();
+    if !with_history.is_empty() {
+        body.push_str(
+            "<h2 id=\"history\">Recent runs</h2><table><caption>Each provider's last runs, newest first</caption>\
+<thead><tr><th scope=\"col\">Provider</th><th scope=\"col\">Runs</th></tr></thead><tbody>",
+        );
+        for (r, f) in with_history {
+            let name = esc(r.name.as_deref().unwrap_or(&r.provider_id));
+            let runs: Vec<String> = f
+                .history
+                .iter()
+                .rev()
+                .map(|run| {
+                    let what = match &run.error_kind {
+                        Some(kind) => format!("{}: {}", esc(&run.outcome), esc(kind)),
+                        None => {
+                            format!("{} ({} items, {} warnings)", esc(&run.outcome), run.item_count, run.warning_count)
+                        }
+                    };
+                    format!("<li>{} {what}</li>", time(Some(run.at)))
+                })
+                .collect();
+            let _ = write!(body, "<tr><th scope=\"row\">{name}</th><td><ol>{}</ol></td></tr>", runs.concat());
+        }
+        body.push_str("</tbody></table>");
+    }
     if !warned.is_empty() {
         body.push_str("<h2 id=\"warnings\">Warnings of the last read</h2>");
         for (r, f) in warned {

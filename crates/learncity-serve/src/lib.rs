@@ -401,6 +401,7 @@ pub fn health_rows(state: &AppState, detail: bool) -> (Vec<health::HealthRow>, O
         for s in &mut statuses {
             s.last_error = None;
             s.warnings.clear();
+            s.history.clear();
         }
         unavailable.map(|_| "the collectors' fetch state cannot be read now".to_owned())
     };

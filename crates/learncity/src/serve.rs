@@ -39,6 +39,17 @@ pub(crate) fn provider_status(s: ProviderState) -> ProviderStatus {
         item_count: s.item_count,
         warning_count: s.warning_count,
         warnings: s.warnings,
+        history: s
+            .history
+            .into_iter()
+            .map(|run| learncity_serve::health::PastRun {
+                at: run.at,
+                outcome: run.outcome.as_str().to_owned(),
+                error_kind: run.error_kind,
+                item_count: run.item_count,
+                warning_count: run.warning_count,
+            })
+            .collect(),
     }
 }
 
