@@ -281,7 +281,7 @@ pub async fn run(
         topic: topic.clone(),
         assigned: Mutex::new(BTreeSet::new()),
         revoked: Mutex::new(BTreeSet::new()),
-        guard: RejoinGuard::default(),
+        guard: RejoinGuard::new(kafka.rejoin_unchanged_assignment),
         rejoin: AtomicBool::new(false),
         partitions,
         quiet: learncity_bus::QuietLog::default(),

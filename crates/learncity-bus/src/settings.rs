@@ -46,6 +46,12 @@ pub struct KafkaSettings {
     /// request at a time per connection, so order is kept and a retry may duplicate a record,
     /// which every consumer of learncity's topics absorbs (upserts are idempotent).
     pub idempotence: bool,
+    /// Re-join the consumer group once after a rebalance that left a member exactly the
+    /// partitions it held, short of all of them (`learncity_bus::rejoin`). Off by default: a
+    /// correct Kafka broker reassigns a crashed member's partitions itself. Turn it on only for
+    /// Tansu 0.6, whose coordinator keeps the survivors' old assignment after evicting a crashed
+    /// member, so the crashed member's partitions would stay unserved.
+    pub rejoin_unchanged_assignment: bool,
     /// Extra librdkafka properties for every client (`"security.protocol" = "SASL_SSL"`, ...).
     pub properties: BTreeMap<String, String>,
 }
@@ -67,6 +73,7 @@ impl Default for KafkaSettings {
             delivery_timeout: Duration::from_secs(120),
             dead_letter_retention: Duration::from_secs(14 * 24 * 3600),
             idempotence: true,
+            rejoin_unchanged_assignment: false,
             properties: BTreeMap::new(),
         }
     }

@@ -243,7 +243,7 @@ impl GroupMember {
             ownership,
             revoke_wait,
             partitions,
-            guard: RejoinGuard::default(),
+            guard: RejoinGuard::new(settings.rejoin_unchanged_assignment),
             rejoin: AtomicBool::new(false),
             quiet: learncity_bus::QuietLog::default(),
         };

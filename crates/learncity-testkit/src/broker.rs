@@ -180,7 +180,8 @@ pub fn unique_name(prefix: &str) -> String {
 
 /// The `[kafka]` keys naming the broker, the client and every topic of a test town: topics
 /// `{prefix}.offerings`, `.providers`, `.state`, `.dead-letter`, `.curation`, and `{catalog_prefix}.catalog`
-/// (a test may give the catalog topic a prefix of its own). Lines to put under `[kafka]`.
+/// (a test may give the catalog topic a prefix of its own), and the re-join workaround the test
+/// broker (Tansu 0.6) needs (`rejoin-unchanged-assignment`). Lines to put under `[kafka]`.
 pub fn kafka_names_toml(bootstrap: &str, prefix: &str, catalog_prefix: &str) -> String {
     format!(
         r#"brokers = "{bootstrap}"
@@ -190,7 +191,8 @@ catalog-topic = "{catalog_prefix}.catalog"
 providers-topic = "{prefix}.providers"
 collector-state-topic = "{prefix}.state"
 dead-letter-topic = "{prefix}.dead-letter"
-curation-topic = "{prefix}.curation""#
+curation-topic = "{prefix}.curation"
+rejoin-unchanged-assignment = true"#
     )
 }
 
