@@ -129,6 +129,9 @@ pub struct Features {
     pub timed: bool,
     /// Venue and address units.
     pub venue: Vec<Unit>,
+    /// The house number of the street address its venue or address gives ("ул. Ленина, 15а" →
+    /// "15a"; see [`house_number`]).
+    pub house: Option<String>,
     /// Rooms its venue names ("зал 204", "ауд. 305", "room 3"), sorted.
     pub rooms: Vec<String>,
     /// Its landing and registration URLs ([`url_key`]).
@@ -209,6 +212,7 @@ impl Features {
                 if u.iter().all(room_level) { Vec::new() } else { u }
             },
             rooms: rooms(venue),
+            house: house_number(venue),
             urls: urls.iter().map(|u| url_key(u)).collect(),
             links: Vec::new(),
             marks,
@@ -256,6 +260,71 @@ fn rooms(venue: &str) -> Vec<String> {
     out.sort();
     out.dedup();
     out
+}
+
+/// Words that name a street (ru, be, en, pl), before its name: "ул. Ленина, 15".
+const STREET_BEFORE: &[&str] = &[
+    "ул",
+    "улица",
+    "вул",
+    "вуліца",
+    "пр",
+    "пр-т",
+    "просп",
+    "проспект",
+    "праспект",
+    "пер",
+    "переулок",
+    "завулак",
+    "пл",
+    "площадь",
+    "плошча",
+    "бул",
+    "бульвар",
+    "бульв",
+    "тракт",
+    "шоссе",
+    "шаша",
+    "наб",
+    "набережная",
+    "набярэжная",
+    "ulica",
+    "ul",
+    "aleja",
+];
+
+/// Words that name a street in English, after its name: "15 Lenin Street".
+const STREET_AFTER: &[&str] =
+    &["street", "st", "avenue", "ave", "road", "rd", "lane", "square", "sq", "boulevard", "blvd"];
+
+/// The house number of the first street address in a venue text: the first number within three
+/// words after a street word ("ул. Ленина, д. 15а" → "15a", "пр-т Фрунзе, 81" → "81"), or, for an
+/// English street word, just before the street's name ("15 Lenin Street"). A number before any
+/// street word ("Библиотека-филиал № 5") is a name, not a house; so is a postal code (six digits).
+pub fn house_number(venue: &str) -> Option<String> {
+    static WORDS: OnceLock<(Vec<String>, Vec<String>)> = OnceLock::new();
+    let (before, after) = WORDS.get_or_init(|| {
+        let fold_all = |ws: &[&str]| ws.iter().map(|w| crate::fold::fold(w)).collect::<Vec<_>>();
+        (fold_all(STREET_BEFORE), fold_all(STREET_AFTER))
+    });
+    let folded = crate::fold::fold(venue);
+    let words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
+    let is_house = |w: &str| {
+        w.as_bytes().first().is_some_and(u8::is_ascii_digit) && !(w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit()))
+    };
+    for (i, w) in words.iter().enumerate() {
+        if before.iter().any(|s| s == w) {
+            if let Some(n) = words.iter().skip(i + 1).take(4).find(|w| is_house(w)) {
+                return Some((*n).to_owned());
+            }
+        } else if after.iter().any(|s| s == w)
+            && i >= 2
+            && let Some(n) = words[i.saturating_sub(3)..i - 1].iter().rev().find(|w| is_house(w))
+        {
+            return Some((*n).to_owned());
+        }
+    }
+    None
 }
 
 /// Words a title names its kind with (be, ru, en, de), by kind.
@@ -492,6 +561,8 @@ pub enum Conflict {
     SameProvider,
     /// Different places.
     Place,
+    /// Different buildings: both name a street address, with other house numbers.
+    Address,
     /// Starts further apart than the tolerance, or on different dates.
     Time,
     /// One has a date, the other none.
@@ -505,6 +576,7 @@ impl std::fmt::Display for Conflict {
         match self {
             Self::SameProvider => f.write_str("one provider's two items"),
             Self::Place => f.write_str("different places"),
+            Self::Address => f.write_str("different street addresses"),
             Self::Time => f.write_str("starts too far apart"),
             Self::Undated => f.write_str("one has a date, the other none"),
             Self::Mark(m) => write!(f, "different {}", m.as_str()),
@@ -528,6 +600,13 @@ pub fn conflict(a: &Features, b: &Features, t: &Thresholds) -> Option<Conflict> 
     };
     if elsewhere(a, b) || elsewhere(b, a) {
         return Some(Conflict::Place);
+    }
+    // "Calligraphy, 19:00" at the city library (Ленина, 15) and at the regional one (Ленина, 53)
+    // are two classes: a house number is what venues written in any words still share.
+    if let (Some(x), Some(y)) = (&a.house, &b.house)
+        && x != y
+    {
+        return Some(Conflict::Address);
     }
     match (a.first_start, b.first_start) {
         (Some(x), Some(y)) => {

@@ -511,3 +511,35 @@ fn a_link_tells_which_of_two_look_alikes_a_vague_re_announcement_is() {
     let groups = clusters(&[course, trial, copy(&[])], &t);
     assert!(groups.iter().all(|g| g.len() == 1), "{groups:?}");
 }
+
+#[test]
+fn a_house_number_is_read_after_the_street_word_in_any_script() {
+    assert_eq!(house_number("Зал № 2, ул. Ленина, 15а").as_deref(), Some("15a"));
+    assert_eq!(house_number("Вуліца Леніна, д. 15А, зала рэдкай кнігі").as_deref(), Some("15a"));
+    assert_eq!(house_number("Библиотека-филиал № 5, абонемент, проспект Фрунзе, 81").as_deref(), Some("81"));
+    assert_eq!(house_number("пр-т Победы 7/2, каб. 12").as_deref(), Some("7"));
+    assert_eq!(house_number("Central Library, 15 Lenin Street").as_deref(), Some("15"));
+    // Postal codes, numbered venues and rooms are no houses.
+    assert_eq!(house_number("210015, Библиотека-филиал № 5"), None);
+    assert_eq!(house_number("Корпус 3 ВГУ, ауд. 301"), None);
+    assert_eq!(house_number("ЦГБ, зал 2"), None);
+}
+
+#[test]
+fn one_class_at_one_hour_in_two_buildings_is_two_offerings() {
+    let t = Thresholds::default();
+    let at = Some("2027-04-24T19:00:00+03:00");
+    let city = f("city-lib", "Библионочь: мастер-класс по каллиграфии", "Витебск", at, "Зал № 2, ул. Ленина, 15");
+    let region = f(
+        "region-lib",
+        "Бібліяноч: майстар-клас па каліграфіі",
+        "Віцебск",
+        at,
+        "Абласная бібліятэка, зала рэдкай кнігі, вул. Леніна, 53",
+    );
+    assert_eq!(conflict(&city, &region, &t), Some(Conflict::Address));
+    // The same building written another way (a translation, no venue name) is no conflict.
+    let copy = f("digest", "Библионочь 🌙 каллиграфия", "Витебск", at, "ЦГБ, вул. Леніна, д. 15");
+    assert_eq!(conflict(&city, &copy, &t), None);
+    assert!(score(&city, &copy, &t).unwrap() >= t.match_score);
+}
