@@ -1,9 +1,10 @@
-//! Deduplication measured on five independent labelled cities (tests/fixtures/dedup-independent):
+//! Deduplication measured on six independent labelled cities (tests/fixtures/dedup-independent):
 //! provider documents in every supported format, in ru/be/en, written — with their truth — by
-//! five helpers who had not read the matcher, each on its own. `dev` (Grodno), `dev2` (Brest),
-//! `dev3` (Gomel: dense busy days and hard negatives) and `dev4` (Vitebsk: lecture series,
-//! reschedules, one-session copies of courses, generic titles, takeovers; both added
-//! 2026-12-07) are the development half the matcher was tuned on; `test` (Mogilev) is the
+//! six helpers who had not read the matcher, each on its own. `dev` (Grodno), `dev2` (Brest),
+//! `dev3` (Gomel: dense busy days and hard negatives), `dev4` (Vitebsk: lecture series,
+//! reschedules, one-session copies of courses, generic titles, takeovers) and `dev5` (Pinsk and
+//! Baranovichi: UTC instants, one title at one hour in two buildings, cancelled takeovers; the last
+//! added 2026-12-07) are the development half the matcher was tuned on; `test` (Mogilev) is the
 //! held-out half, reported and never tuned on (its errors are never printed).
 //!
 //! Each city is read as the collector reads it (the provider files, `learncity_readers::read`)
@@ -241,20 +242,28 @@ fn deduplication_on_independent_cities() {
     let dev2 = evaluate("dev2", details);
     let dev3 = evaluate("dev3", details);
     let dev4 = evaluate("dev4", details);
+    let dev5 = evaluate("dev5", details);
     let test = evaluate("test", false);
-    // Floors at the figures measured when this test was last changed (2026-12-07: dev
-    // 1.000/0.947, dev2 1.000/0.904, dev3 0.977/0.887, test 0.962/0.915, look-alikes
-    // merged 0 / 0 / 3 / 0): a change that loses them fails here. The target on the
+    // Floors under the figures measured when this test was last changed (2026-12-07: dev
+    // 1.000/0.963, dev2 1.000/0.904, dev3 0.994/0.887, test 0.993/0.915, look-alikes
+    // merged 0 / 0 / 1 / 0): a change that loses them fails here. The target on the
     // test half is precision 0.98 and recall 0.95.
     assert!(dev.precision >= 0.99 && dev.recall >= 0.94, "dev: {:.3} / {:.3}", dev.precision, dev.recall);
     assert!(dev2.precision >= 0.99 && dev2.recall >= 0.89, "dev2: {:.3} / {:.3}", dev2.precision, dev2.recall);
-    assert!(dev3.precision >= 0.96 && dev3.recall >= 0.88, "dev3: {:.3} / {:.3}", dev3.precision, dev3.recall);
+    assert!(dev3.precision >= 0.98 && dev3.recall >= 0.88, "dev3: {:.3} / {:.3}", dev3.precision, dev3.recall);
     // dev4 (Vitebsk, added 2026-12-07 in a later session): 0.981 / 0.884 when it arrived, 0.982 /
     // 0.948 after generic titles read their summary, "open session" became an open lesson and a
     // link told which of two look-alikes a vague re-announcement is.
     assert!(dev4.precision >= 0.97 && dev4.recall >= 0.93, "dev4: {:.3} / {:.3}", dev4.precision, dev4.recall);
     assert!(dev4.lookalikes_merged <= 2, "look-alikes merged in dev4: {}", dev4.lookalikes_merged);
-    assert!(test.precision >= 0.95 && test.recall >= 0.90, "test: {:.3} / {:.3}", test.precision, test.recall);
+    // dev5 (Pinsk and Baranovichi, added 2026-12-07 in a later session: reschedules, UTC
+    // instants, same title at one hour in two buildings, takeovers): 0.980 / 0.830 and 4
+    // takeovers merged when it arrived; 0.993 / 0.830 and none once other house numbers kept
+    // buildings apart and a title announcing a cancellation ("Отменяется лекция…") cancelled its
+    // item.
+    assert!(dev5.precision >= 0.98 && dev5.recall >= 0.81, "dev5: {:.3} / {:.3}", dev5.precision, dev5.recall);
+    assert!(dev5.lookalikes_merged <= 1, "look-alikes merged in dev5: {}", dev5.lookalikes_merged);
+    assert!(test.precision >= 0.98 && test.recall >= 0.90, "test: {:.3} / {:.3}", test.precision, test.recall);
     assert_eq!(dev.lookalikes_merged + dev2.lookalikes_merged + test.lookalikes_merged, 0, "look-alikes merged");
     assert!(dev3.lookalikes_merged <= 3, "look-alikes merged in dev3: {}", dev3.lookalikes_merged);
 }

@@ -210,8 +210,11 @@ fn fields_on_independent_cities() {
     // A fourth (Polotsk and Novopolotsk, 2026-12-07): kinds, ages, schedules and prices in
     // words, venues in prose.
     let dev4 = folder("dev4").join("expected.json").exists().then(|| evaluate("dev4", details));
+    // A fifth (Grodno and Lida, 2026-12-07): unreadable fields in many phrasings beside readable
+    // look-alikes.
+    let dev5 = folder("dev5").join("expected.json").exists().then(|| evaluate("dev5", details));
     let test = evaluate("test", false);
-    for (half, t) in [("dev2", &dev2), ("dev3", &dev3), ("dev4", &dev4)] {
+    for (half, t) in [("dev2", &dev2), ("dev3", &dev3), ("dev4", &dev4), ("dev5", &dev5)] {
         if let Some(t) = t {
             assert_eq!(t.share("read"), 1.0, "{half}: every labelled item is read");
         }
@@ -232,6 +235,16 @@ fn fields_on_independent_cities() {
             [("price", 0.97), ("kind", 0.94), ("first start", 0.97), ("sessions (courses)", 0.85), ("warned", 0.94)]
         {
             assert!(t.share(field) >= floor, "dev4 {field}: {:.3} < {floor}", t.share(field));
+        }
+    }
+    // dev5's floors, a little under its figures after the readers were tuned on it (2026-12-07:
+    // price 0.995, kind 0.934, first start 0.995, sessions of courses 0.950, warned 1.000; 0.833
+    // warned when it arrived).
+    if let Some(t) = &dev5 {
+        for (field, floor) in
+            [("price", 0.98), ("kind", 0.92), ("first start", 0.98), ("sessions (courses)", 0.93), ("warned", 0.98)]
+        {
+            assert!(t.share(field) >= floor, "dev5 {field}: {:.3} < {floor}", t.share(field));
         }
     }
     for (half, t) in [("dev", &dev), ("test", &test)] {

@@ -437,6 +437,19 @@ pub fn reports_on_past(title: &str) -> bool {
         .any(|p| lower.starts_with(p) && lower[p.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric()))
 }
 
+/// True when the title announces a cancellation ("Отменяется лекция «…»", "ОТМЕНЕНО: …",
+/// "Адмяняецца…", "Cancelled: …", "[Canceled] …"). "Отмена крепостного права" (a lecture on the
+/// abolition of serfdom) is a subject: the bare noun counts only with a colon or an exclamation.
+pub fn announces_cancellation(title: &str) -> bool {
+    static CANCELLED_RE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)^[^\p{L}\d]*(?:отменя\w*|отмен[её]н\w*|адмяня\w*|адменен\w*|адменены|cancell?ed\b|cancell?ation\b\s*[:!—–-]|отмена\s*[:!—–-]|адмена\s*[:!—–-])",
+        )
+        .expect("static regex")
+    });
+    CANCELLED_RE.is_match(title.trim())
+}
+
 /// The first kind whose word `text` holds, in the order of [`KIND_WORDS`]. A tour guide
 /// ("экскурсовод") is no tour.
 pub fn kind_in(text: &str) -> Option<Kind> {
@@ -526,6 +539,23 @@ mod tests {
             online_keywords: &[],
             in_person_keywords: &[],
         })
+    }
+
+    #[test]
+    fn titles_that_announce_a_cancellation() {
+        for (title, cancelled) in [
+            ("Отменяется лекция «Пинская шляхта» в Столине", true),
+            ("ОТМЕНЕНО: мастер-класс по керамике", true),
+            ("Адмяняецца экскурсія па Старым замку", true),
+            ("Cancelled: Python for Kids", true),
+            ("[Canceled] Open day", true),
+            ("Отмена! Концерт переносится", true),
+            ("Отмена крепостного права: лекция", false),
+            ("Лекция об отмене крепостного права", false),
+            ("Open day", false),
+        ] {
+            assert_eq!(super::announces_cancellation(title), cancelled, "{title}");
+        }
     }
 
     #[test]

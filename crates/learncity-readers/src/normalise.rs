@@ -8,7 +8,7 @@
 
 use learncity_model::{
     Kind, Location, Mode, Offering, Price, Provenance, SCHEMA_VERSION, SUMMARY_MAX_CHARS, Session, SourceFormat,
-    taxonomy,
+    Status, taxonomy,
 };
 
 use crate::draft::Draft;
@@ -232,7 +232,11 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
     // "Возрастные ограничения уточняются": an age limit spoken of without a value.
     if audience.age_min.is_none()
         && audience.age_max.is_none()
-        && let Some(sentence) = crate::prose::age::unreadable(&audience_text)
+        && let Some(sentence) = d
+            .audience_text
+            .as_deref()
+            .and_then(crate::prose::age::unreadable_field)
+            .or_else(|| crate::prose::age::unreadable(&audience_text))
     {
         warnings.push((
             "age".into(),
@@ -305,6 +309,13 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
     dedup_keep_order(&mut related_urls);
     related_urls.truncate(MAX_RELATED_URLS);
 
+    // A title that announces its cancellation ("Отменяется лекция…") cancels the item whatever
+    // the format's status field says.
+    let status = if d.status == Status::Scheduled && infer::announces_cancellation(&title) {
+        Status::Cancelled
+    } else {
+        d.status
+    };
     let mut offering = Offering {
         schema_version: SCHEMA_VERSION,
         source_id: String::new(),
@@ -314,7 +325,7 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
         description_html: (!description_html.is_empty()).then_some(description_html),
         kind,
         mode,
-        status: d.status,
+        status,
         sessions,
         recurrence: d.recurrence.take(),
         location,

@@ -48,25 +48,37 @@ static UP_TO_RE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
+/// Words that put an age limit off or send the reader elsewhere: "уточняйте", "по согласованию",
+/// "па дамоўленасці", "to be confirmed", "ask the coach", "depends on the group".
+const PUT_OFF: &str = r"(?:уточн|ўдакладн|удакладн|будет|будзе|позже|пазней|позднее|объяв|абвясц|сообщ|паведам|определ|вызнач|согласов|узгадн|дамоўл|договор|завис|залеж|to\s+follow|tba\b|tbc\b|to\s+be\s+(?:confirmed|announced|agreed)|on\s+request|later|announced|check\s+with|please\s+check|ask\s+(?:the|your|our|at|a)\b|contact\s+the|depends\s+on|by\s+arrangement|узнава|спрашива|даведва|пытайце)";
+
 /// An age limit spoken of with no value: "Возрастные ограничения уточняются", "Возрастное
 /// ограничение: уточняйте у организаторов", "Узроставыя абмежаванні ўдакладняюцца", "Age
 /// guidance to follow", "Minimum age to be confirmed". An age word, then (within the same clause)
-/// a word that puts it off or sends the reader elsewhere.
+/// a word that puts it off or sends the reader elsewhere; after a label ("Age:", "Узрост —") the
+/// clause may run on past a comma ("Age: depends on the group, ask the museum staff").
 static UNREADABLE_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)(?:возрастн\w*|возраст\w*|узроставы\w*|узрост\w*|\bages?\b|age\s+(?:limit|guidance|restriction|rating)s?)[^.\n\d,;]{0,40}?(?:уточн|ўдакладн|удакладн|будет|будзе|позже|пазней|позднее|объяв|абвясц|сообщ|паведам|определ|вызнач|to\s+follow|tba\b|tbc\b|to\s+be\s+(?:confirmed|announced|agreed)|on\s+request|later|announced|check\s+with|please\s+check|ask\s+the|contact\s+the|узнава|спрашива|даведва|пытайце)",
-    )
+    Regex::new(&format!(
+        r"(?i)(?:(?:возрастн\w*|возраст\w*|узроставы\w*|узрост\w*|\bages?\b|age\s+(?:limit|guidance|restriction|rating)s?)[^.\n\d,;]{{0,40}}?|(?:возраст\w*|узрост\w*|\bages?\b)\s*[:—–-][^.\n\d;]{{0,60}}?){PUT_OFF}"
+    ))
     .expect("static regex")
 });
 
-/// The sentence that speaks of an age limit without giving one, when `text` has one and states
-/// no age in it.
+/// A whole text that puts its value off ("уточняйте у тренера"): for a field that holds nothing
+/// but the ages.
+static PUT_OFF_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r"(?i)^[^\d]{{0,60}}?{PUT_OFF}[^\d]*$")).expect("static regex"));
+
+/// The sentence that speaks of an age limit without giving one, when `text` has one.
 pub fn unreadable(text: &str) -> Option<String> {
-    super::sentences(text)
-        .into_iter()
-        .filter(|s| !s.chars().any(|c| c.is_ascii_digit()))
-        .find(|s| UNREADABLE_RE.is_match(s))
-        .map(crate::text::collapse_whitespace)
+    super::sentences(text).into_iter().find(|s| UNREADABLE_RE.is_match(s)).map(crate::text::collapse_whitespace)
+}
+
+/// The text of an ages field (a provider's "age" or "audience" element) when it gives no age but
+/// puts it off ("уточняйте у тренера", "Ask the coach", "па дамоўленасці").
+pub fn unreadable_field(field: &str) -> Option<String> {
+    let field = crate::text::collapse_whitespace(field);
+    PUT_OFF_RE.is_match(field.trim()).then_some(field)
 }
 
 /// The first age band `text` states.
@@ -157,6 +169,11 @@ mod tests {
             ("Возрастные ограничения узнавайте у администратора.", true),
             ("Minimum age to be confirmed.", true),
             ("Age limit on request.", true),
+            ("Возраст участников — по согласованию с куратором команды.", true),
+            ("Узрост — па дамоўленасці з кіраўніком.", true),
+            ("Age: depends on the group, ask the museum staff.", true),
+            ("Age: ask the guide — the route is 6 km long.", true),
+            ("Ages: ask the education team.", true),
             // A value, or no age limit at all.
             ("Возрастное ограничение: 12+, уточняйте у организаторов.", false),
             ("Лекция о подростковом возрасте: кризис или рост.", false),
@@ -165,6 +182,20 @@ mod tests {
             ("", false),
         ] {
             assert_eq!(super::unreadable(text).is_some(), unreadable, "{text}");
+        }
+    }
+
+    #[test]
+    fn an_ages_field_that_puts_its_value_off() {
+        for (field, unreadable) in [
+            ("уточняйте у тренера", true),
+            ("Ask the coach", true),
+            ("па дамоўленасці", true),
+            ("учащиеся 5–7 классов", false),
+            ("для взрослых", false),
+            ("все желающие", false),
+        ] {
+            assert_eq!(super::unreadable_field(field).is_some(), unreadable, "{field}");
         }
     }
 

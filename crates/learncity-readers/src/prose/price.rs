@@ -265,7 +265,33 @@ fn in_base_amounts(lower: &str) -> bool {
     BASE_RE.is_match(lower)
 }
 
+/// "Вход — по желанию", "уваход па жаданні", "оплата добровольная": the price is the visitor's
+/// choice, which is no amount and not "free" either.
+fn at_will(lower: &str) -> bool {
+    static AT_WILL_RE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?:вход|уваход|оплата|аплата|плата|взнос|узнос|кошт)\w*\s*[—–:-]?\s*(?:по\s+желанию|па\s+жаданні|добровольн|дабраахвотн|по\s+возможности)")
+            .expect("static regex")
+    });
+    AT_WILL_RE.is_match(lower)
+}
+
+/// "Транспорт включён в стоимость", "materials are included in the price": says what the price
+/// covers, not what it is.
+fn says_what_price_covers(lower: &str) -> bool {
+    static COVERS_RE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?:включ\w*|уключан\w*|уваходз\w*|входит|входят|included|includes)\s+(?:в|у|in)\s+(?:the\s+)?(?:стоимост|кошт|цену|цану|price|cost|fee)")
+            .expect("static regex")
+    });
+    COVERS_RE.is_match(lower)
+}
+
 fn speaks_of_price(lower: &str) -> bool {
+    if at_will(lower) {
+        return true;
+    }
+    if says_what_price_covers(lower) {
+        return false;
+    }
     let cues: Vec<&str> = lower
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| PRICE_CUE_WORDS.contains(w) || PRICE_CUE_STEMS.iter().any(|s| w.starts_with(s)))
@@ -762,6 +788,8 @@ mod tests {
             "Стоимость — 1 базовая величина.",
             "Цена по договорённости",
             "Price on request.",
+            "Вход — по желанию, все собранные средства пойдут на лечение.",
+            "Оплата добровольная.",
             "Кошт удзелу — на сайце.",
             "Мероприятие платное.",
             "Материалы оплачиваются по прейскуранту платных услуг библиотеки.",
@@ -773,6 +801,8 @@ mod tests {
         assert_eq!(read("Лекция о модерне. Регистрация по ссылке.", None), Reading::Nothing);
         // An agreement about the timetable says nothing of the price.
         assert_eq!(read("Дальнейшее расписание — по договорённости с группой.", None), Reading::Nothing);
+        assert_eq!(read("Транспорт включён в стоимость.", None), Reading::Nothing);
+        assert_eq!(read("Materials are included in the price.", None), Reading::Nothing);
         assert_eq!(read("Дни и время занятий — по договорённости.", None), Reading::Nothing);
     }
 
