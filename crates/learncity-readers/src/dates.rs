@@ -617,7 +617,7 @@ struct Loose {
 static DEADLINE_RE: LazyLock<Regex> = LazyLock::new(|| {
     let month = &*MONTH_ALT;
     Regex::new(&format!(
-        r"(?i)(?:заявк\w*|заяўк\w*|регистрац\w*|рэгістрац\w*|запис\w*|запіс\w*|при[её]м\w*|прыём\w*|registration|register|apply|applications?|sign[- ]?ups?|enrol\w*|deadline)[^.\n\d]{{0,40}}?\b(?:до|да|by|until|till|before|closes?(?:\s+on)?|deadline)\s+(?:\d{{1,2}}\s*(?:{month})\b|(?:{month})\s+\d{{1,2}}\b|\d{{1,2}}\.\d{{1,2}}(?:\.\d{{2,4}})?)"
+        r"(?i)(?:заявк\w*|заяўк\w*|регистрац\w*|рэгістрац\w*|запис\w*|запіс\w*|при[её]м\w*|прыём\w*|registration|register|apply|applications?|sign[- ]?ups?|enrol\w*|deadline)[^.\n\d]{{0,40}}?\b(?:до|да|by|until|till|before|closes?(?:\s+on)?|deadline|open(?:s|ing)?(?:\s+on|\s+from)?|from|с|з|открыва\w*(?:\s+с)?|открыт\w*(?:\s+с)?|адкрыва\w*(?:\s+з)?|начина\w*(?:\s+с)?|пачына\w*(?:\s+з)?)\s+(?:\d{{1,2}}\s*(?:{month})\b|(?:{month})\s+\d{{1,2}}\b|\d{{1,2}}\.\d{{1,2}}(?:\.\d{{2,4}})?)"
     ))
     .expect("static regex")
 });
@@ -1000,6 +1000,9 @@ mod tests {
             ("Заявки принимаются до 20 января. Занятия начнутся после формирования группы.", None),
             ("Рэгістрацыя да 3 сакавіка.", None),
             ("Applications close by 12 April.", None),
+            ("Dates TBC (June 2027). Applications open on 1 March 2027.", None),
+            ("Запись открывается 1 марта.", None),
+            ("Прыём заявак з 10 лютага.", None),
             ("Запись до 20 марта; мастер-класс 25 марта в 18:00.", Some(local("2025-03-25 18:00"))),
             ("Registration closes on 1 March. The workshop is on 5 March at 10:00.", Some(local("2025-03-05 10:00"))),
             ("Лекция 12 марта в 18:30. Регистрация до 10 марта.", Some(local("2025-03-12 18:30"))),

@@ -261,6 +261,11 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
         } else {
             sessions
         };
+    // The feed's "no event date" is void once the words gave one (the collector enriches only
+    // undated items, so its promise to look on the landing page would be false).
+    if !sessions.is_empty() {
+        warnings.retain(|(field, message)| !(field == "start" && message == crate::feed::NO_DATE));
+    }
     let sessions = if d.recurrence.is_none() {
         sessions_from_schedule(sessions, d.schedule_text.as_deref(), &description_plain, settings, &mut warnings)
     } else {
@@ -976,6 +981,24 @@ mod tests {
             let (o, _) = run(vec![d], &ReaderSettings::default());
             assert_eq!((o[0].kind, !o[0].sessions.is_empty()), (kind, dated), "{title}");
         }
+    }
+
+    #[test]
+    fn a_feed_item_dated_in_its_words_keeps_no_no_date_warning() {
+        let mut d = Draft {
+            title: Some("Будущих абитуриентов приглашают на открытое занятие".into()),
+            description_text: Some("23 января университет проводит открытое занятие. Вход свободный.".into()),
+            ..Draft::default()
+        };
+        d.warn("start", crate::feed::NO_DATE);
+        let (o, warnings) = run(vec![d.clone()], &ReaderSettings::default());
+        assert_eq!(o[0].sessions.len(), 1);
+        assert!(warnings.iter().all(|w| w.field.as_deref() != Some("start")), "{warnings:?}");
+        // Undated in its words too: the warning stays (the collector looks on the landing page).
+        d.description_text = Some("Вход свободный.".into());
+        let (o, warnings) = run(vec![d], &ReaderSettings::default());
+        assert!(o[0].sessions.is_empty());
+        assert!(warnings.iter().any(|w| w.message.contains("landing page")), "{warnings:?}");
     }
 
     #[test]

@@ -616,6 +616,15 @@ pub fn read(text: &str) -> Option<Plan> {
     let mut days_in_order: Vec<(usize, u32)> = Vec::new();
     for (i, &(pos, word)) in ws.iter().enumerate() {
         let Some(day) = weekday_of(word) else { continue };
+        // "IT-субботы", "Арт-субботы": a weekday joined by a hyphen to a word that is no weekday
+        // is a name, not a day of the schedule ("пн-пт" is a range).
+        if lower[..pos].ends_with('-')
+            && i > 0
+            && ws[i - 1].0 + ws[i - 1].1.len() + 1 == pos
+            && weekday_of(ws[i - 1].1).is_none()
+        {
+            continue;
+        }
         if in_except(pos) || closed_after(pos) {
             excluded.push(day);
             continue;
@@ -683,7 +692,6 @@ pub fn read(text: &str) -> Option<Plan> {
         }
         found
     };
-    let lw = learncity_model::taxonomy::Words::new(&lower);
     let (working_days, no_working_days) = mentions(WORKING_DAYS);
     let (weekends, no_weekends) = mentions(WEEKENDS);
     if no_weekends {
@@ -767,14 +775,22 @@ pub fn read(text: &str) -> Option<Plan> {
     let stated = PER_WEEK_RE.captures_iter(&lower).find_map(|c| c.get(1).and_then(|m| number_of(m.as_str())));
     if let Some(n) = stated {
         plan.per_week = Some(n);
-    } else if plan.per_week.is_none()
-        && (WEEKLY.iter().any(|p| lower.contains(p)) || lw.match_any(&["каждую", "каждый", "кожную", "кожны", "every"]))
+    } else if plan.per_week.is_none() && (WEEKLY.iter().any(|p| lower.contains(p)) || EVERY_WEEKDAY_RE.is_match(&lower))
     {
         plan.per_week = Some(1);
     }
     found |= plan.per_week.is_some();
     found.then_some(plan)
 }
+
+/// "Каждую субботу", "кожны аўторак", "every Monday", "каждую неделю": "every" before a weekday or
+/// a week. "Каждый желающий", "кожны можа прыйсці" (anyone) and "every participant" are no rhythm.
+static EVERY_WEEKDAY_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?:каждую|каждый|каждое|кожную|кожны|кожнае|every)\s+(?:\w+\s+)?(?:недел|тыд|week|понедельник|вторник|сред[уы]|четверг|пятниц|суббот|воскресень|панядзел|аўтор|серад|чацвер|пятніц|субот|нядзел|monday|tuesday|wednesday|thursday|friday|saturday|sunday)",
+    )
+    .expect("static regex")
+});
 
 /// The one time range a text gives ("10:00–13:00"), when it gives exactly one (however often).
 pub fn hours(text: &str) -> Option<Slot> {
@@ -938,6 +954,11 @@ mod tests {
         assert_eq!(read("Курс из восьми встреч").unwrap().count, Some(8));
         assert_eq!(read("Курс из 8 практических занятий").unwrap().count, Some(8));
         assert_eq!(read("восемь занятий по субботам").unwrap().count, Some(8));
+        assert!(read("Кожны можа прыйсці і паспрабаваць.").is_none());
+        assert!(read("Каждый желающий получит сертификат.").is_none());
+        assert!(read("IT-субботы — цикл открытых лекций.").is_none());
+        assert_eq!(read("каждую неделю, 6 занятий").unwrap().per_week, Some(1));
+        assert_eq!(read("every Monday at 18:00").unwrap().weekdays.len(), 1);
         assert_eq!(read("6 weeks, every Tuesday at 7 pm").unwrap().weeks, Some(6));
         assert_eq!(read("6 weeks, every Tuesday at 7 pm").unwrap().time, Some((t(19, 0), None)));
     }
