@@ -644,6 +644,16 @@ impl<'v> Mapper<'_, 'v> {
                 None => d.warn("url", self.url_problem("url", v)),
             }
         }
+        // `sameAs`: a page that names the same event (the organiser's own, where a portal
+        // re-announces it) — identity evidence for matching, like Atom's `rel="related"`.
+        for v in prop_values(node, "sameAs") {
+            if let Some(u) = self.url_value(v)
+                && d.url.as_ref() != Some(&u)
+                && !d.related_urls.contains(&u)
+            {
+                d.related_urls.push(u);
+            }
+        }
         for v in prop_values(node, "image") {
             match self.url_value(v) {
                 Some(u) if !d.images.contains(&u) => d.images.push(u),
@@ -1478,6 +1488,14 @@ mod tests {
 
     fn rfc(s: &Session) -> (String, Option<String>) {
         (s.start.to_rfc3339(), s.end.map(|e| e.to_rfc3339()))
+    }
+
+    #[test]
+    fn same_as_links_to_the_page_of_the_same_event() {
+        let d = read(json!({"@type": "Event", "name": "Лекция", "startDate": "2027-01-28T18:00",
+            "url": "https://vsu.example/afisha/1",
+            "sameAs": ["https://library.example/events/shlyahta", "https://vsu.example/afisha/1"]}));
+        assert_eq!(d[0].related_urls, ["https://library.example/events/shlyahta"]);
     }
 
     #[test]

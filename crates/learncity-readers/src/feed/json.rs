@@ -94,7 +94,15 @@ fn item_draft(item: &Map<String, Value>, base: Option<&Url>, tz: Tz) -> Draft {
     };
     let url = string(item, "url").and_then(|u| resolve_url(base, u));
     let external = string(item, "external_url").and_then(|u| resolve_url(base, u));
-    d.url = url.or(external);
+    // `external_url` beside `url`: the page the item is about (an organiser's, for a digest's
+    // re-announcement) — kept as a related link, which matching counts as identity evidence.
+    match (url, external) {
+        (Some(own), Some(other)) if own != other => {
+            d.url = Some(own);
+            d.related_urls.push(other);
+        }
+        (url, external) => d.url = url.or(external),
+    }
     if d.url.is_none()
         && let Some(href) =
             string(item, "url").or_else(|| string(item, "external_url")).filter(|u| !u.trim().is_empty())
@@ -222,6 +230,17 @@ mod tests {
         assert!(d[1].warnings.iter().any(|(f, _)| f == "id"));
         assert_eq!(d[1].url.as_deref(), Some("https://ext.example/2"));
         assert_eq!(d[1].summary.as_deref(), Some("a &lt; b"));
+    }
+
+    #[test]
+    fn an_external_url_beside_the_items_own_is_a_related_link() {
+        let d = read_items(
+            r#"{"version":"https://jsonfeed.org/version/1.1","items":[
+              {"id": "tg-1", "url": "https://t.me/digest/1", "external_url": "https://library.example/e/7", "title": "A"}
+            ]}"#,
+        );
+        assert_eq!(d[0].url.as_deref(), Some("https://t.me/digest/1"));
+        assert_eq!(d[0].related_urls, ["https://library.example/e/7"]);
     }
 
     #[test]
