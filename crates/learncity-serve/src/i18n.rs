@@ -1,5 +1,15 @@
 //! The interface in Belarusian, Russian and English: which language a request gets, and the
-//! interface's words in each.
+//! interface's words in each. Words that go with a number ("1 прапанова", "3 прапановы",
+//! "5 прапаноў") are Project Fluent messages (`locales/*.ftl`) that select their form by the
+//! CLDR plural category ICU4X gives the number in that language ([`Lang::count`]). (Fluent's own
+//! plural selection, `intl_pluralrules` 7.0, has Belarusian wrong: it puts 22 and 44 in
+//! "other".)
+
+use std::sync::OnceLock;
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource};
+use icu_plurals::{PluralCategory, PluralRules};
 
 /// An interface language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +53,57 @@ impl Lang {
             "en" => Some(Lang::En),
             _ => None,
         }
+    }
+
+    /// `n` with the words of `message` (a Fluent message of `locales/<lang>.ftl` taking `$count`
+    /// and selecting on `$category`, the CLDR plural category of `n` in this language): "21
+    /// прапанова", "22 прапановы", "25 прапаноў", "1 offering". A message missing from the files
+    /// (a defect the unit tests catch) falls back to the bare number.
+    pub fn count(self, message: &str, n: usize) -> String {
+        static BUNDLES: OnceLock<[FluentBundle<FluentResource>; 3]> = OnceLock::new();
+        thread_local! {
+            // ICU4X's rules are not `Sync`: one set per thread (three small tables).
+            static RULES: [Option<PluralRules>; 3] = Lang::ALL.map(|lang| {
+                let locale = icu_locale_core::Locale::try_from_str(lang.code()).ok()?;
+                PluralRules::try_new(locale.into(), Default::default()).ok()
+            });
+        }
+        let at = Lang::ALL.iter().position(|l| *l == self).unwrap_or(0);
+        let bundle = &BUNDLES.get_or_init(|| Lang::ALL.map(Lang::bundle))[at];
+        let Some(pattern) = bundle.get_message(message).and_then(|m| m.value()) else {
+            return n.to_string();
+        };
+        let category = match RULES.with(|rules| rules[at].as_ref().map(|r| r.category_for(n))) {
+            Some(PluralCategory::Zero) => "zero",
+            Some(PluralCategory::One) => "one",
+            Some(PluralCategory::Two) => "two",
+            Some(PluralCategory::Few) => "few",
+            Some(PluralCategory::Many) => "many",
+            Some(PluralCategory::Other) | None => "other",
+        };
+        let mut args = FluentArgs::new();
+        args.set("count", n);
+        args.set("category", category);
+        let mut errors = Vec::new();
+        bundle.format_pattern(pattern, Some(&args), &mut errors).into_owned()
+    }
+
+    fn bundle(self) -> FluentBundle<FluentResource> {
+        let source = match self {
+            Lang::Be => include_str!("../locales/be.ftl"),
+            Lang::Ru => include_str!("../locales/ru.ftl"),
+            Lang::En => include_str!("../locales/en.ftl"),
+        };
+        // A syntax error drops only its message (`count` then shows the bare number); the unit
+        // tests read every file without one.
+        let resource = FluentResource::try_new(source.to_owned()).unwrap_or_else(|(resource, _)| resource);
+        let id: unic_langid::LanguageIdentifier =
+            self.code().parse().expect("a language code is a language identifier");
+        let mut bundle = FluentBundle::new_concurrent(vec![id]);
+        // Plain text in HTML: no Unicode isolation marks around the number.
+        bundle.set_use_isolating(false);
+        bundle.add_resource(resource).expect("one resource per bundle: no message is defined twice");
+        bundle
     }
 
     /// The language for a request: `?lang=`, else the `lang` cookie, else the best of
@@ -116,7 +177,6 @@ pub struct Words {
     /// The link to one entry's sessions as a calendar file.
     pub add_to_calendar: &'static str,
     pub providers: &'static str,
-    pub entries: &'static str,
     pub not_found: &'static str,
     pub bad_request: &'static str,
     pub online_at: &'static str,
@@ -165,7 +225,6 @@ static BE: Words = Words {
     subscribe: "Падпісацца",
     add_to_calendar: "Дадаць у календар",
     providers: "Арганізатары",
-    entries: "прапаноў",
     not_found: "Старонка не знойдзена",
     bad_request: "Памылковы запыт",
     online_at: "Анлайн",
@@ -214,7 +273,6 @@ static RU: Words = Words {
     subscribe: "Подписаться",
     add_to_calendar: "Добавить в календарь",
     providers: "Организаторы",
-    entries: "предложений",
     not_found: "Страница не найдена",
     bad_request: "Неверный запрос",
     online_at: "Онлайн",
@@ -263,7 +321,6 @@ static EN: Words = Words {
     subscribe: "Subscribe",
     add_to_calendar: "Add to my calendar",
     providers: "Providers",
-    entries: "offers",
     not_found: "Page not found",
     bad_request: "Bad request",
     online_at: "Online",
@@ -284,5 +341,62 @@ mod tests {
         assert_eq!(Lang::negotiate(None, None, Some("de-DE,en;q=0.5,be;q=0.9"), Lang::Ru), Lang::Be);
         assert_eq!(Lang::negotiate(None, None, Some("de, fr;q=0.8"), Lang::En), Lang::En);
         assert_eq!(Lang::negotiate(Some("xx"), None, Some("en-GB"), Lang::Ru), Lang::En);
+    }
+
+    #[test]
+    fn every_locale_file_parses() {
+        for (lang, source) in [
+            (Lang::Be, include_str!("../locales/be.ftl")),
+            (Lang::Ru, include_str!("../locales/ru.ftl")),
+            (Lang::En, include_str!("../locales/en.ftl")),
+        ] {
+            assert!(FluentResource::try_new(source.to_owned()).is_ok(), "locales/{}.ftl", lang.code());
+        }
+    }
+
+    #[test]
+    fn counted_words_take_the_cldr_plural_form() {
+        let forms = |lang: Lang, message: &str| [0, 1, 2, 5, 11, 21, 22, 44, 111, 1011].map(|n| lang.count(message, n));
+        assert_eq!(
+            forms(Lang::Ru, "entries-count"),
+            [
+                "0 предложений",
+                "1 предложение",
+                "2 предложения",
+                "5 предложений",
+                "11 предложений",
+                "21 предложение",
+                "22 предложения",
+                "44 предложения",
+                "111 предложений",
+                "1011 предложений"
+            ]
+        );
+        assert_eq!(
+            forms(Lang::Be, "entries-count"),
+            [
+                "0 прапаноў",
+                "1 прапанова",
+                "2 прапановы",
+                "5 прапаноў",
+                "11 прапаноў",
+                "21 прапанова",
+                "22 прапановы",
+                "44 прапановы",
+                "111 прапаноў",
+                "1011 прапаноў"
+            ]
+        );
+        assert_eq!(Lang::En.count("entries-count", 1), "1 offering");
+        assert_eq!(Lang::En.count("entries-count", 44), "44 offerings");
+        assert_eq!(Lang::Ru.count("sessions-count", 12), "12 занятий");
+        assert_eq!(Lang::Be.count("sessions-count", 3), "3 заняткі");
+        assert_eq!(Lang::En.count("sessions-count", 8), "8 sessions");
+        // Every message exists in every language.
+        for lang in Lang::ALL {
+            for message in ["entries-count", "sessions-count"] {
+                assert_ne!(lang.count(message, 3), "3", "{message} in {}", lang.code());
+            }
+        }
     }
 }

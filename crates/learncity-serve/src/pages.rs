@@ -228,6 +228,10 @@ pub fn result_item(t: &Words, e: &Entry, now: DateTime<Utc>, lang: Lang) -> Stri
     if let Some(s) = next_session(e, now) {
         meta.push(when(s.start, s.all_day));
     }
+    // A course's size: "12 занятий", "3 заняткі", "8 sessions".
+    if e.sessions.len() > 1 {
+        meta.push(lang.count("sessions-count", e.sessions.len()));
+    }
     if let Some(m) = mode_word(t, e.mode) {
         meta.push(m.to_owned());
     }
@@ -522,12 +526,11 @@ pub fn providers(ctx: &PageContext<'_>, providers: &[crate::catalogue::ProviderS
     for p in providers {
         let _ = write!(
             body,
-            "<li><a href=\"/provider/{}?lang={}\">{}</a> — {} {}</li>",
+            "<li><a href=\"/provider/{}?lang={}\">{}</a> — {}</li>",
             esc(&p.id),
             ctx.lang.code(),
             esc(p.name.as_deref().unwrap_or(&p.id)),
-            p.entries,
-            t.entries
+            ctx.lang.count("entries-count", p.entries)
         );
     }
     body.push_str("</ul>");
@@ -543,7 +546,11 @@ pub fn provider(
 ) -> String {
     let t = ctx.lang.t();
     let name = summary.name.as_deref().unwrap_or(&summary.id);
-    let mut body = format!("<h1>{}</h1><p>{} {}</p><ol class=\"results\">", esc(name), summary.entries, t.entries);
+    let mut body = format!(
+        "<h1>{}</h1><p>{}</p><ol class=\"results\">",
+        esc(name),
+        ctx.lang.count("entries-count", summary.entries)
+    );
     for e in entries {
         body.push_str(&result_item(t, e, now, ctx.lang));
     }
