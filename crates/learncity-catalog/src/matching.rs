@@ -262,50 +262,21 @@ fn rooms(venue: &str) -> Vec<String> {
     out
 }
 
-/// Words that name a street (ru, be, en, pl), before its name: "ул. Ленина, 15".
-const STREET_BEFORE: &[&str] = &[
-    "ул",
-    "улица",
-    "вул",
-    "вуліца",
-    "пр",
-    "пр-т",
-    "просп",
-    "проспект",
-    "праспект",
-    "пер",
-    "переулок",
-    "завулак",
-    "пл",
-    "площадь",
-    "плошча",
-    "бул",
-    "бульвар",
-    "бульв",
-    "тракт",
-    "шоссе",
-    "шаша",
-    "наб",
-    "набережная",
-    "набярэжная",
-    "ulica",
-    "ul",
-    "aleja",
-];
-
-/// Words that name a street in English, after its name: "15 Lenin Street".
-const STREET_AFTER: &[&str] =
-    &["street", "st", "avenue", "ave", "road", "rd", "lane", "square", "sq", "boulevard", "blvd"];
-
-/// The house number of the first street address in a venue text: the first number within three
-/// words after a street word ("ул. Ленина, д. 15а" → "15a", "пр-т Фрунзе, 81" → "81"), or, for an
-/// English street word, just before the street's name ("15 Lenin Street"). A number before any
+/// The house number of the first street address in a venue text: the first number within four
+/// words after a street word ([`learncity_model::places::STREET_WORDS`]: "ул. Ленина, д. 15а" →
+/// "15a", "пр-т Фрунзе, 81" → "81"), or, for an English street word, just before the street's
+/// name ("15 Lenin Street"). A number before any
 /// street word ("Библиотека-филиал № 5") is a name, not a house; so is a postal code (six digits).
 pub fn house_number(venue: &str) -> Option<String> {
     static WORDS: OnceLock<(Vec<String>, Vec<String>)> = OnceLock::new();
     let (before, after) = WORDS.get_or_init(|| {
-        let fold_all = |ws: &[&str]| ws.iter().map(|w| crate::fold::fold(w)).collect::<Vec<_>>();
-        (fold_all(STREET_BEFORE), fold_all(STREET_AFTER))
+        use learncity_model::places::{STREET_WORDS, STREET_WORDS_AFTER_NAME};
+        // Folded, a one-letter abbreviation ("ш." for шоссе) is the preposition "с": left out.
+        let fold_all = |ws: &mut dyn Iterator<Item = &&str>| {
+            ws.map(|w| crate::fold::fold(w)).filter(|w| w.len() >= 2).collect::<Vec<_>>()
+        };
+        let mut names_first = STREET_WORDS.iter().filter(|w| !STREET_WORDS_AFTER_NAME.contains(w));
+        (fold_all(&mut names_first), fold_all(&mut STREET_WORDS_AFTER_NAME.iter()))
     });
     let folded = crate::fold::fold(venue);
     let words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();

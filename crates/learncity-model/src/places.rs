@@ -122,6 +122,74 @@ pub fn key_of(name: &str) -> Option<&'static str> {
     table.get(s).copied()
 }
 
+/// Street words (lowercase, without the dot) in ru/be/en and their Latin transliterations, as
+/// addresses write them ("ул. Ленина, 15", "пр-т Фрунзе, 81", "15 Lenin Street"): the readers
+/// split an address off a venue with them, matching reads the house number after them.
+pub const STREET_WORDS: &[&str] = &[
+    "ул",
+    "улица",
+    "вул",
+    "вуліца",
+    "пр",
+    "пр-т",
+    "пр-кт",
+    "просп",
+    "проспект",
+    "праспект",
+    "пер",
+    "переулок",
+    "пр-д",
+    "проезд",
+    "праезд",
+    "зав",
+    "завулак",
+    "бул",
+    "бульвар",
+    "бульв",
+    "пл",
+    "площадь",
+    "плошча",
+    "наб",
+    "набережная",
+    "набярэжная",
+    "ш",
+    "шоссе",
+    "шаша",
+    "тракт",
+    "тр",
+    "мкр",
+    "мкрн",
+    "микрорайон",
+    "мікрараён",
+    "street",
+    "st",
+    "str",
+    "avenue",
+    "ave",
+    "av",
+    "road",
+    "rd",
+    "square",
+    "sq",
+    "lane",
+    "ln",
+    "boulevard",
+    "blvd",
+    "prospekt",
+    "vulica",
+    "vul",
+    "ulica",
+    "ul",
+    "pl",
+    "prasp",
+    "pr-t",
+];
+
+/// The [`STREET_WORDS`] that follow the street's name ("15 Lenin Street", "Main St"): the
+/// English ones.
+pub const STREET_WORDS_AFTER_NAME: &[&str] =
+    &["street", "st", "str", "avenue", "ave", "av", "road", "rd", "square", "sq", "lane", "ln", "boulevard", "blvd"];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,9 @@
 //! address "ул. Ленина 5", city "Витебск". Numbers in a venue's name (№ 5, корпус 3, room 301)
 //! do not make it an address; a street word or a house number after a street name does.
 
+// Street words (`learncity_model::places`): a part that starts or ends with one is an address.
+use learncity_model::places::STREET_WORDS;
+
 /// The parts of a place line.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Place {
@@ -16,68 +19,6 @@ pub struct Place {
     /// Postal code.
     pub postal_code: Option<String>,
 }
-
-/// Street words (lowercase, without the dot) in ru/be/en; a part that starts or ends with one is
-/// an address.
-const STREET_WORDS: &[&str] = &[
-    "ул",
-    "улица",
-    "вул",
-    "вуліца",
-    "пр",
-    "пр-т",
-    "пр-кт",
-    "просп",
-    "проспект",
-    "праспект",
-    "пер",
-    "переулок",
-    "пр-д",
-    "проезд",
-    "праезд",
-    "зав",
-    "завулак",
-    "бул",
-    "бульвар",
-    "бульв",
-    "пл",
-    "площадь",
-    "плошча",
-    "наб",
-    "набережная",
-    "набярэжная",
-    "ш",
-    "шоссе",
-    "шаша",
-    "тракт",
-    "тр",
-    "мкр",
-    "мкрн",
-    "микрорайон",
-    "мікрараён",
-    "street",
-    "st",
-    "str",
-    "avenue",
-    "ave",
-    "av",
-    "road",
-    "rd",
-    "square",
-    "sq",
-    "lane",
-    "ln",
-    "boulevard",
-    "blvd",
-    "prospekt",
-    "vulica",
-    "vul",
-    "ulica",
-    "ul",
-    "pl",
-    "prasp",
-    "pr-t",
-];
 
 /// Words of a room or department inside a venue.
 const ROOM_WORDS: &[&str] = &[
