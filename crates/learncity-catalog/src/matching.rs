@@ -14,9 +14,10 @@
 //!    every URL an offering has or links to keys `url|…`. A key shared by more than
 //!    [`MAX_BLOCK`] offerings is passed over like a stop word.
 //! 3. Conflicts ([`conflict`]): two offerings are never one when they come from one provider,
-//!    name different places, start further apart than `start_tolerance` (when one has no time
-//!    of day: on different local dates), or disagree on a discriminator (age band, audience,
-//!    level, group, part, open lesson, online/in person). Identical URLs change none of that.
+//!    name different places or street addresses with other house numbers, start further apart
+//!    than `start_tolerance` (when one has no time of day: on different local dates), or disagree
+//!    on a discriminator (age band, audience, level, group, part, open lesson, online/in
+//!    person). Identical URLs change none of that.
 //! 4. Scoring ([`assess`]): title similarity (soft Dice over units), start closeness (a
 //!    date-only start counts as half close, so it needs a closer title), venue similarity, less
 //!    0.3 when the titles name different kinds ("Курс" / "Семинар"); a link between the two (a
@@ -265,8 +266,8 @@ fn rooms(venue: &str) -> Vec<String> {
 /// The house number of the first street address in a venue text: the first number within four
 /// words after a street word ([`learncity_model::places::STREET_WORDS`]: "ул. Ленина, д. 15а" →
 /// "15a", "пр-т Фрунзе, 81" → "81"), or, for an English street word, just before the street's
-/// name ("15 Lenin Street"). A number before any
-/// street word ("Библиотека-филиал № 5") is a name, not a house; so is a postal code (six digits).
+/// name ("15 Lenin Street"). A number before any street word ("Библиотека-филиал № 5") is a
+/// name, not a house; so is a postal code (six digits).
 pub fn house_number(venue: &str) -> Option<String> {
     static WORDS: OnceLock<(Vec<String>, Vec<String>)> = OnceLock::new();
     let (before, after) = WORDS.get_or_init(|| {
