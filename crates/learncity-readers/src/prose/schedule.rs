@@ -850,6 +850,10 @@ impl Plan {
                 }
             }
         }
+        // "Курс длится четыре недели" with no weekday or rhythm says how long, not how often.
+        if self.count.is_none() && self.weeks.is_some() && !self.repeats() {
+            return Err("the text gives a length in weeks but not how often the course meets".into());
+        }
         let count = self.count.or_else(|| self.weeks.map(|w| w * days.len().max(1) as u32)).map(|c| c as usize);
         if count.is_none() && last_day.is_none_or(|l| l <= first_day) {
             return Err("the text gives weekdays but neither the number of sessions nor the last day".into());
@@ -1139,5 +1143,15 @@ mod tests {
         ] {
             assert_eq!(read(text).is_some_and(|p| p.repeats()), repeats, "{text}");
         }
+    }
+
+    #[test]
+    fn a_length_in_weeks_alone_says_how_long_not_how_often() {
+        let day = |d| NaiveDate::from_ymd_opt(2027, 3, d).unwrap();
+        let plan = read("Курс длится четыре недели.").unwrap();
+        assert!(plan.expand(day(1), None, None, 100).is_err(), "{plan:?}");
+        // With a rhythm the weeks count: six Tuesdays.
+        let plan = read("6 weeks, every Tuesday at 7 pm").unwrap();
+        assert_eq!(plan.expand(day(2), None, None, 100).map(|s| s.len()), Ok(6));
     }
 }
