@@ -254,8 +254,6 @@ const PRICE_CUE_STEMS: &[&str] = &[
     "gebühr",
 ];
 
-/// True when a lowercase sentence speaks of the price. "По договорённости" alone speaks of the
-/// price unless the sentence is about the timetable ("расписание — по договорённости с группой").
 /// A price given in base amounts ("2 базовые величины", "1 б.в."): a legal unit whose value in
 /// roubles changes every year and that the document does not give, so no amount can be read.
 fn in_base_amounts(lower: &str) -> bool {
@@ -285,6 +283,8 @@ fn says_what_price_covers(lower: &str) -> bool {
     COVERS_RE.is_match(lower)
 }
 
+/// True when a lowercase sentence speaks of the price. "По договорённости" alone speaks of the
+/// price unless the sentence is about the timetable ("расписание — по договорённости с группой").
 fn speaks_of_price(lower: &str) -> bool {
     if at_will(lower) {
         return true;
