@@ -18,6 +18,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use chrono::Datelike as _;
 use fantoccini::{Client, ClientBuilder, Locator};
 use futures_util::FutureExt as _;
 use learncity_model::{Entry, Mode, Status};
@@ -319,8 +320,11 @@ async fn resident(c: Client, base: String, entries: Vec<Entry>) {
     let sessions = items_under(&c, "Занятия").await;
     assert_eq!(sessions.len(), english.sessions.len(), "{sessions:?}");
     for session in &english.sessions {
-        let shown = session.start.format("%Y-%m-%d %H:%M").to_string();
-        assert!(sessions.iter().any(|s| s.starts_with(&shown)), "{shown} in {sessions:?}");
+        // "вт, 12 янв. 2027 г., 18:30": weekday and day in Russian, the time as published.
+        let weekday =
+            ["пн", "вт", "ср", "чт", "пт", "сб", "вс"][session.start.weekday().num_days_from_monday() as usize];
+        let (day, time) = (format!("{weekday}, {} ", session.start.day()), session.start.format("%H:%M").to_string());
+        assert!(sessions.iter().any(|s| s.starts_with(&day) && s.contains(&time)), "{day}… {time} in {sessions:?}");
     }
     let sources = items_under(&c, "Источники").await;
     assert_eq!(sources.len(), 2, "{sources:?}");

@@ -1000,6 +1000,47 @@ async fn an_entry_page_says_each_thing_once_and_adds_to_a_calendar() {
     assert_eq!(s.get("/entry/e-0000000000000000/calendar.ics").await.0, 404);
 }
 
+/// A result says what a resident decides on; filters show and come off one by one; an empty
+/// result names the filter that emptied it; a filter that cannot be used is said and the rest
+/// still search; paging never promises a page that is not there.
+#[tokio::test]
+async fn results_say_what_matters_and_filters_explain_themselves() {
+    let entries = city();
+    let s = Service::start(&entries).await;
+    let (status, page) = s.get(&format!("/?{}&lang=ru", q("английский"))).await;
+    assert_eq!(status, 200);
+    let card = &page[page.find("<ol class=\"results\"").expect("results")..];
+    let card = &card[..card.find("</li>").unwrap()];
+    for said in ["Бесплатно", "Языки", "18:00", "2 занятия", "Витебск", "ВГУ, корпус 2"]
+    {
+        assert!(card.contains(said), "{said} in {card}");
+    }
+    assert!(card.contains("<time datetime="), "a machine-readable time: {card}");
+
+    // Two filters that together find nothing: each is shown with a way to take it off, and the
+    // page says which one emptied the result.
+    let (status, empty) = s.get("/?category=it&mode=in_person&lang=ru").await;
+    assert_eq!(status, 200);
+    assert!(empty.contains("Ничего не найдено"), "{empty}");
+    assert!(empty.contains("aria-label=\"Убрать фильтр «Формат: Очно»\""), "{empty}");
+    assert!(empty.contains("aria-label=\"Убрать фильтр «Категория: ИТ и цифровые навыки»\""), "{empty}");
+    assert!(empty.contains("Без фильтра «Формат: Очно» нашлось бы: 1 предложение."), "{empty}");
+
+    // An age that is no number: said in the page's language beside the kept form, and the
+    // other filters still search.
+    let (status, bad) = s.get(&format!("/?age=abc&{}&lang=ru", q("английский"))).await;
+    assert_eq!(status, 400);
+    assert!(bad.contains("Фильтр «Возраст» не понят и не применён"), "{bad}");
+    assert!(bad.contains("role=\"search\"") && bad.contains("Курсы английского языка в Витебске"), "{bad}");
+
+    // Numbered pages, and a page past the last one says how many there are.
+    let (_, second) = s.get("/?per_page=1&page=2&lang=ru").await;
+    assert!(second.contains("Страница 2 из 3") && second.contains("<span aria-current=\"page\">2</span>"), "{second}");
+    let (_, far) = s.get("/?per_page=1&page=99&lang=ru").await;
+    assert!(far.contains("На странице 99 ничего нет: страниц всего 3."), "{far}");
+    assert!(far.contains("page=3&amp;lang=ru\">Последняя страница"), "{far}");
+}
+
 /// Behind an authenticating proxy (`operator-header`): the console signs the named operator in
 /// without a password, its forms carry a token a page elsewhere cannot know, and a name that is
 /// not an operator is not signed in.

@@ -262,6 +262,9 @@ pub struct ServeSettings {
     pub export_max: usize,
     /// Interface language when the browser asks for none of `be`, `ru`, `en`.
     pub default_language: String,
+    /// The city's IANA time zone (`Europe/Minsk`): every time on the pages is shown in it.
+    /// Unset, a session's time is shown in the UTC offset its provider gave.
+    pub time_zone: Option<String>,
     /// How long a client has to send a request's line and headers, counted from when the
     /// connection starts waiting for that request (a new connection, or a kept-alive one between
     /// two requests); then the connection is closed. Ends slowloris clients.
@@ -348,6 +351,7 @@ impl Default for ServeSettings {
             max_page_size: 100,
             export_max: 10_000,
             default_language: "ru".to_owned(),
+            time_zone: None,
             images: ImageMode::Drop,
             header_read_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
@@ -383,6 +387,11 @@ impl ServeSettings {
         }
         if !["be", "ru", "en"].contains(&self.default_language.as_str()) {
             problems.push(format!("default-language: `{}` is not one of be, ru, en", self.default_language));
+        }
+        if let Some(zone) = &self.time_zone
+            && zone.parse::<chrono_tz::Tz>().is_err()
+        {
+            problems.push(format!("time-zone: `{zone}` is not an IANA time zone name (for example Europe/Minsk)"));
         }
         let between = |key: &str, value: Duration, min: Duration, max: Duration| {
             if value < min || value > max {

@@ -139,7 +139,8 @@ fn every_range_mistake_of_a_section_is_reported() {
     let main = write(
         dir.path(),
         "main.toml",
-        "[collector]\njitter = 3.0\nenrich-per-run = 5000\n[serve]\npage-size = 0\ndefault-language = \"fr\"\n",
+        "[collector]\njitter = 3.0\nenrich-per-run = 5000\n[serve]\npage-size = 0\ndefault-language = \"fr\"\n\
+         time-zone = \"Europe/Minks\"\n",
     );
     let text = load_with_env(&main, no_env()).unwrap_err().to_string();
     for want in [
@@ -147,10 +148,11 @@ fn every_range_mistake_of_a_section_is_reported() {
         "main.toml:3: key `collector.enrich-per-run`: 5000 is more than 1000",
         "main.toml:5: key `serve.page-size`: 0 must be between 1 and max-page-size",
         "main.toml:6: key `serve.default-language`: `fr` is not one of be, ru, en",
+        "main.toml:7: key `serve.time-zone`: `Europe/Minks` is not an IANA time zone name (for example Europe/Minsk)",
     ] {
         assert!(text.contains(want), "missing `{want}` in:\n{text}");
     }
-    assert_eq!(text.lines().count(), 4, "{text}");
+    assert_eq!(text.lines().count(), 5, "{text}");
 }
 
 /// The main file is read once: a mistake in it is reported once, also when it holds providers.

@@ -1,15 +1,55 @@
 //! The interface in Belarusian, Russian and English: which language a request gets, and the
-//! interface's words in each. Words that go with a number ("1 прапанова", "3 прапановы",
-//! "5 прапаноў") are Project Fluent messages (`locales/*.ftl`) that select their form by the
-//! CLDR plural category ICU4X gives the number in that language ([`Lang::count`]). (Fluent's own
+//! interface's words in each, all of them Project Fluent messages (`locales/*.ftl`). Words that
+//! go with a number ("1 прапанова", "3 прапановы", "5 прапаноў") select their form by the CLDR
+//! plural category ICU4X gives the number in that language ([`Lang::count`]). (Fluent's own
 //! plural selection, `intl_pluralrules` 7.0, has Belarusian wrong: it puts 22 and 44 in
-//! "other".)
+//! "other".) Dates and times read in CLDR's patterns of each language: [`crate::when`].
 
 use std::sync::OnceLock;
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource};
 use icu_plurals::{PluralCategory, PluralRules};
+
+/// A struct of words, one `&'static str` field per Fluent message (`<prefix><field name with
+/// dashes>`), read once per language; [`Words`] and the console's words are made with it.
+macro_rules! fluent_words {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident: $prefix:literal { $($(#[$field_meta:meta])* $field:ident,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug)]
+        $vis struct $name {
+            $($(#[$field_meta])* pub $field: &'static str,)*
+        }
+
+        impl $name {
+            /// Every field's message id.
+            #[allow(dead_code)]
+            pub fn messages() -> Vec<String> {
+                [$(stringify!($field)),*].iter().map(|f| $crate::i18n::message_id($prefix, f)).collect()
+            }
+
+            /// The words in `lang`.
+            pub fn of(lang: $crate::i18n::Lang) -> &'static $name {
+                static ALL: std::sync::OnceLock<[$name; 3]> = std::sync::OnceLock::new();
+                let all = ALL.get_or_init(|| {
+                    $crate::i18n::Lang::ALL.map(|l| $name {
+                        $($field: l.word(&$crate::i18n::message_id($prefix, stringify!($field))),)*
+                    })
+                });
+                &all[lang.index()]
+            }
+        }
+    };
+}
+pub(crate) use fluent_words;
+
+/// The messages that take arguments ([`Lang::message`]).
+pub const ARGUMENT_MESSAGES: [&str; 5] = ["remove-filter", "page-of", "past-last-page", "emptied-by", "bad-filter"];
+
+/// The Fluent message id of a words struct's field: `prefix` + the name with dashes.
+pub(crate) fn message_id(prefix: &str, field: &str) -> String {
+    format!("{prefix}{}", field.replace('_', "-"))
+}
 
 /// An interface language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +100,6 @@ impl Lang {
     /// прапанова", "22 прапановы", "25 прапаноў", "1 offering". A message missing from the files
     /// (a defect the unit tests catch) falls back to the bare number.
     pub fn count(self, message: &str, n: usize) -> String {
-        static BUNDLES: OnceLock<[FluentBundle<FluentResource>; 3]> = OnceLock::new();
         thread_local! {
             // ICU4X's rules are not `Sync`: one set per thread (three small tables).
             static RULES: [Option<PluralRules>; 3] = Lang::ALL.map(|lang| {
@@ -68,8 +107,8 @@ impl Lang {
                 PluralRules::try_new(locale.into(), Default::default()).ok()
             });
         }
-        let at = Lang::ALL.iter().position(|l| *l == self).unwrap_or(0);
-        let bundle = &BUNDLES.get_or_init(|| Lang::ALL.map(Lang::bundle))[at];
+        let at = self.index();
+        let bundle = self.fluent();
         let Some(pattern) = bundle.get_message(message).and_then(|m| m.value()) else {
             return n.to_string();
         };
@@ -86,6 +125,50 @@ impl Lang {
         args.set("category", category);
         let mut errors = Vec::new();
         bundle.format_pattern(pattern, Some(&args), &mut errors).into_owned()
+    }
+
+    /// This language's place in [`Lang::ALL`].
+    pub fn index(self) -> usize {
+        match self {
+            Lang::Be => 0,
+            Lang::Ru => 1,
+            Lang::En => 2,
+        }
+    }
+
+    /// The text of a message without arguments, kept for the process's life (the words structs
+    /// read each once). A message missing from the file (a defect the unit tests catch) reads as
+    /// its id.
+    pub(crate) fn word(self, id: &str) -> &'static str {
+        let bundle = self.fluent();
+        let text = match bundle.get_message(id).and_then(|m| m.value()) {
+            Some(pattern) => bundle.format_pattern(pattern, None, &mut Vec::new()).into_owned(),
+            None => id.to_owned(),
+        };
+        Box::leak(text.into_boxed_str())
+    }
+
+    /// The text of the message `id` with its arguments (`{ $name }` in the file): "Страница 3
+    /// из 13". A missing message (a defect the unit tests catch) reads as its id.
+    pub fn message(self, id: &str, args: &[(&str, &str)]) -> String {
+        let bundle = self.fluent();
+        let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) else { return id.to_owned() };
+        let mut fluent_args = FluentArgs::new();
+        for (name, value) in args {
+            fluent_args.set(*name, *value);
+        }
+        bundle.format_pattern(pattern, Some(&fluent_args), &mut Vec::new()).into_owned()
+    }
+
+    /// Whether this language's file has the message `id`.
+    #[cfg(test)]
+    fn has(self, id: &str) -> bool {
+        self.fluent().has_message(id)
+    }
+
+    fn fluent(self) -> &'static FluentBundle<FluentResource> {
+        static BUNDLES: OnceLock<[FluentBundle<FluentResource>; 3]> = OnceLock::new();
+        &BUNDLES.get_or_init(|| Lang::ALL.map(Lang::bundle))[self.index()]
     }
 
     fn bundle(self) -> FluentBundle<FluentResource> {
@@ -126,209 +209,76 @@ impl Lang {
 
     /// The interface's words in this language.
     pub fn t(self) -> &'static Words {
-        match self {
-            Lang::Be => &BE,
-            Lang::Ru => &RU,
-            Lang::En => &EN,
-        }
+        Words::of(self)
     }
 }
 
-/// The interface's words.
-#[derive(Debug)]
-pub struct Words {
-    pub skip: &'static str,
-    pub search: &'static str,
-    pub search_label: &'static str,
-    pub search_placeholder: &'static str,
-    pub filters: &'static str,
-    pub from: &'static str,
-    pub to: &'static str,
-    pub mode: &'static str,
-    pub any: &'static str,
-    pub in_person: &'static str,
-    pub online: &'static str,
-    pub hybrid: &'static str,
-    pub free_only: &'static str,
-    pub max_price: &'static str,
-    pub age: &'static str,
-    pub language: &'static str,
-    pub category: &'static str,
-    pub district: &'static str,
-    pub provider: &'static str,
-    pub sort: &'static str,
-    pub sort_next: &'static str,
-    pub sort_relevance: &'static str,
-    pub results: &'static str,
-    pub nothing: &'static str,
-    pub next_page: &'static str,
-    pub previous_page: &'static str,
-    pub sessions: &'static str,
-    pub place: &'static str,
-    pub register: &'static str,
-    pub sources: &'static str,
-    pub map: &'static str,
+fluent_words! {
+    /// The interface's words, from the Fluent files (message id: the field's name with dashes).
+    pub struct Words: "" {
+    skip,
+    search,
+    search_label,
+    search_placeholder,
+    filters,
+    from,
+    to,
+    mode,
+    any,
+    in_person,
+    online,
+    hybrid,
+    free_only,
+    max_price,
+    age,
+    language,
+    category,
+    district,
+    provider,
+    sort,
+    sort_next,
+    sort_relevance,
+    results,
+    nothing,
+    next_page,
+    previous_page,
+    sessions,
+    place,
+    register,
+    sources,
+    map,
     /// The label of a link to a description's image that has no alt text.
-    pub image: &'static str,
-    pub cancelled: &'static str,
-    pub free: &'static str,
-    pub price: &'static str,
-    pub subscribe: &'static str,
+    image,
+    cancelled,
+    free,
+    price,
+    subscribe,
     /// The link to one entry's sessions as a calendar file.
-    pub add_to_calendar: &'static str,
-    pub providers: &'static str,
-    pub not_found: &'static str,
-    pub bad_request: &'static str,
-    pub online_at: &'static str,
-    pub interface_language: &'static str,
-    pub home: &'static str,
-    pub apply: &'static str,
-    pub accessibility: &'static str,
+    add_to_calendar,
+    providers,
+    not_found,
+    bad_request,
+    online_at,
+    interface_language,
+    home,
+    apply,
+    accessibility,
+    sort_auto,
+    filter_words,
+    page,
+    per_page,
+    active_filters,
+    last_page,
+    pages,
+    kind_course,
+    kind_workshop,
+    kind_lecture,
+    kind_masterclass,
+    kind_tour,
+    kind_event,
+    kind_other,
+    }
 }
-
-static BE: Words = Words {
-    skip: "Перайсці да зместу",
-    search: "Шукаць",
-    search_label: "Што вы шукаеце?",
-    search_placeholder: "курсы англійскай мовы, Python, кераміка…",
-    filters: "Фільтры",
-    from: "З",
-    to: "Па",
-    mode: "Фармат",
-    any: "Любы",
-    in_person: "Вочна",
-    online: "Анлайн",
-    hybrid: "Змешана",
-    free_only: "Толькі бясплатныя",
-    max_price: "Кошт не вышэй за",
-    age: "Узрост",
-    language: "Мова заняткаў",
-    category: "Катэгорыя",
-    district: "Раён",
-    provider: "Арганізатар",
-    sort: "Парадак",
-    sort_next: "Бліжэйшыя спачатку",
-    sort_relevance: "Па адпаведнасці",
-    results: "Вынікі",
-    nothing: "Нічога не знойдзена. Паспрабуйце іншыя словы або менш фільтраў.",
-    next_page: "Наступная старонка",
-    previous_page: "Папярэдняя старонка",
-    sessions: "Заняткі",
-    place: "Дзе",
-    register: "Запісацца",
-    sources: "Крыніцы",
-    map: "Паказаць на карце",
-    image: "выява",
-    cancelled: "Адменена",
-    free: "Бясплатна",
-    price: "Кошт",
-    subscribe: "Падпісацца",
-    add_to_calendar: "Дадаць у календар",
-    providers: "Арганізатары",
-    not_found: "Старонка не знойдзена",
-    bad_request: "Памылковы запыт",
-    online_at: "Анлайн",
-    interface_language: "Мова інтэрфейсу",
-    home: "Галоўная",
-    apply: "Ужыць",
-    accessibility: "Даступнасць",
-};
-
-static RU: Words = Words {
-    skip: "Перейти к содержанию",
-    search: "Искать",
-    search_label: "Что вы ищете?",
-    search_placeholder: "курсы английского, Python, керамика…",
-    filters: "Фильтры",
-    from: "С",
-    to: "По",
-    mode: "Формат",
-    any: "Любой",
-    in_person: "Очно",
-    online: "Онлайн",
-    hybrid: "Смешанный",
-    free_only: "Только бесплатные",
-    max_price: "Цена не выше",
-    age: "Возраст",
-    language: "Язык занятий",
-    category: "Категория",
-    district: "Район",
-    provider: "Организатор",
-    sort: "Порядок",
-    sort_next: "Ближайшие сначала",
-    sort_relevance: "По релевантности",
-    results: "Результаты",
-    nothing: "Ничего не найдено. Попробуйте другие слова или меньше фильтров.",
-    next_page: "Следующая страница",
-    previous_page: "Предыдущая страница",
-    sessions: "Занятия",
-    place: "Где",
-    register: "Записаться",
-    sources: "Источники",
-    map: "Показать на карте",
-    image: "изображение",
-    cancelled: "Отменено",
-    free: "Бесплатно",
-    price: "Цена",
-    subscribe: "Подписаться",
-    add_to_calendar: "Добавить в календарь",
-    providers: "Организаторы",
-    not_found: "Страница не найдена",
-    bad_request: "Неверный запрос",
-    online_at: "Онлайн",
-    interface_language: "Язык интерфейса",
-    home: "Главная",
-    apply: "Применить",
-    accessibility: "Доступность",
-};
-
-static EN: Words = Words {
-    skip: "Skip to content",
-    search: "Search",
-    search_label: "What are you looking for?",
-    search_placeholder: "English course, Python, pottery…",
-    filters: "Filters",
-    from: "From",
-    to: "To",
-    mode: "Format",
-    any: "Any",
-    in_person: "In person",
-    online: "Online",
-    hybrid: "Hybrid",
-    free_only: "Free only",
-    max_price: "Price at most",
-    age: "Age",
-    language: "Language",
-    category: "Category",
-    district: "District",
-    provider: "Provider",
-    sort: "Order",
-    sort_next: "Soonest first",
-    sort_relevance: "Best match",
-    results: "Results",
-    nothing: "Nothing found. Try other words or fewer filters.",
-    next_page: "Next page",
-    previous_page: "Previous page",
-    sessions: "Sessions",
-    place: "Where",
-    register: "Register",
-    sources: "Sources",
-    map: "Show on a map",
-    image: "image",
-    cancelled: "Cancelled",
-    free: "Free",
-    price: "Price",
-    subscribe: "Subscribe",
-    add_to_calendar: "Add to my calendar",
-    providers: "Providers",
-    not_found: "Page not found",
-    bad_request: "Bad request",
-    online_at: "Online",
-    interface_language: "Interface language",
-    home: "Home",
-    apply: "Apply",
-    accessibility: "Accessibility",
-};
 
 #[cfg(test)]
 mod tests {
@@ -398,5 +348,25 @@ mod tests {
                 assert_ne!(lang.count(message, 3), "3", "{message} in {}", lang.code());
             }
         }
+    }
+
+    #[test]
+    fn every_word_is_in_every_language() {
+        let ids: Vec<String> = Words::messages().into_iter().chain(crate::console::Words::messages()).collect();
+        for lang in Lang::ALL {
+            for id in &ids {
+                assert!(lang.has(id), "locales/{}.ftl has no message `{id}`", lang.code());
+            }
+        }
+        assert_eq!(Lang::Be.t().search, "Шукаць");
+        assert_eq!(Lang::Ru.t().kind_masterclass, "Мастер-класс");
+        assert_eq!(crate::console::Words::of(Lang::En).sign_in, "Sign in");
+        for lang in Lang::ALL {
+            for id in ARGUMENT_MESSAGES {
+                assert!(lang.has(id), "locales/{}.ftl has no message `{id}`", lang.code());
+            }
+        }
+        assert_eq!(Lang::Ru.message("page-of", &[("page", "3"), ("pages", "13")]), "Страница 3 из 13");
+        assert_eq!(Lang::En.message("remove-filter", &[("filter", "Age")]), "Remove the filter “Age”");
     }
 }

@@ -6,7 +6,7 @@
 //! - Pages for residents ([`pages`]): `/` (search and filters, results, paging, export links),
 //!   `/entry/{id}` (sessions, place and map link, registration, every source, schema.org
 //!   JSON-LD), `/providers`, `/provider/{id}`; in be, ru, en ([`i18n`]: `?lang=`, a cookie, or
-//!   `Accept-Language`).
+//!   `Accept-Language`), times in the city's zone and each language's CLDR patterns ([`when`]).
 //! - JSON API under `/api/v1` ([`api`]), described by `/api/v1/openapi.json`
 //!   (`openapi.json` beside this crate; a test keeps it true to the router).
 //! - Exports of any filtered view: `/export.ics`, `/export.atom`, `/export.json`.
@@ -31,6 +31,7 @@ pub mod i18n;
 pub mod pages;
 pub mod params;
 pub mod server;
+pub mod when;
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -89,6 +90,11 @@ impl AppState {
 
     fn public_url(&self) -> &str {
         self.settings.public_url.trim_end_matches('/')
+    }
+
+    /// The city's time zone (`time-zone`, checked when the configuration is read).
+    fn zone(&self) -> Option<chrono_tz::Tz> {
+        self.settings.time_zone.as_deref().and_then(|z| z.parse().ok())
     }
 }
 
@@ -252,7 +258,7 @@ fn page_context<'a>(
 ) -> (PageContext<'a>, Option<Lang>) {
     let lang = lang_of(state, param, headers);
     (
-        PageContext { lang, title: &state.settings.title, here, images: state.settings.images },
+        PageContext { lang, title: &state.settings.title, here, images: state.settings.images, zone: state.zone() },
         param.and_then(Lang::from_code),
     )
 }
@@ -280,27 +286,52 @@ fn here(path: &str, f: &Filters) -> String {
     if qs.is_empty() { path.to_owned() } else { format!("{path}?{qs}") }
 }
 
-async fn home(State(state): State<AppState>, Query(f): Query<Filters>, headers: HeaderMap) -> Response {
-    let (ctx, chosen) = page_context(&state, f.lang.as_deref(), &headers, here("/", &f));
+async fn home(State(state): State<AppState>, Query(asked): Query<Filters>, headers: HeaderMap) -> Response {
+    let (ctx, chosen) = page_context(&state, asked.lang.as_deref(), &headers, here("/", &asked));
     let lang = ctx.lang;
     let now = Utc::now();
     let s = &state.settings;
-    let query = match f.to_query(now, s.page_size, s.max_page_size) {
-        Ok(q) => q,
+    // A filter that cannot be used is said and left out; the rest still search, and the form
+    // keeps what the resident typed.
+    let mut notes = pages::Notes::default();
+    let mut f = asked.clone();
+    let query = loop {
+        match f.to_query(now, s.page_size, s.max_page_size) {
+            Ok(q) => break q,
+            Err(e) if notes.unusable.len() < 16 => {
+                f = f.without(e.name);
+                notes.unusable.push((e.name, e.message));
+            }
+            Err(e) => {
+                return html(StatusCode::BAD_REQUEST, pages::error(&ctx, lang.t().bad_request, &e.to_string()), chosen);
+            }
+        }
+    };
+    let index = state.catalogue.index();
+    let page = match index.search(&query) {
+        Ok(page) => page,
         Err(e) => {
             return html(StatusCode::BAD_REQUEST, pages::error(&ctx, lang.t().bad_request, &e.to_string()), chosen);
         }
     };
-    match state.catalogue.index().search(&query) {
-        Ok(page) => {
-            let ids: Vec<String> = page.hits.iter().map(|h| h.id.clone()).collect();
-            let entries = state.catalogue.get_all(&ids);
-            let (categories, providers) = (state.catalogue.categories(), state.catalogue.providers());
-            let body = pages::home(&ctx, &f, &page, &entries, query.limit, &categories, &providers, now);
-            html(StatusCode::OK, body, chosen)
+    if page.total == 0 {
+        // Which filter emptied it: each active one taken away in turn.
+        for (name, _) in f.active() {
+            let without = f.without(name);
+            if let Ok(q) = without.to_query(now, s.page_size, s.max_page_size)
+                && let Ok(found) = index.search(&learncity_search::Query { limit: 1, offset: 0, ..q })
+                && found.total > 0
+            {
+                notes.emptied_by.push((name, found.total, without.query_string(None)));
+            }
         }
-        Err(e) => html(StatusCode::BAD_REQUEST, pages::error(&ctx, lang.t().bad_request, &e.to_string()), chosen),
     }
+    let ids: Vec<String> = page.hits.iter().map(|h| h.id.clone()).collect();
+    let entries = state.catalogue.get_all(&ids);
+    let (categories, providers) = (state.catalogue.categories(), state.catalogue.providers());
+    let body = pages::home(&ctx, &f, &page, &entries, query.limit, &categories, &providers, &notes, now);
+    let status = if notes.unusable.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    html(status, body, chosen)
 }
 
 #[derive(serde::Deserialize, Default)]

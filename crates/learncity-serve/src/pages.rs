@@ -43,6 +43,8 @@ pub struct PageContext<'a> {
     pub here: String,
     /// What a description's images become.
     pub images: ImageMode,
+    /// The city's time zone (`[serve] time-zone`): times are shown in it.
+    pub zone: Option<chrono_tz::Tz>,
 }
 
 /// An `<img>` as ammonia serialises it: `name="value"` attributes, `"` inside a value written
@@ -89,7 +91,10 @@ header,main,footer{max-width:60rem;margin:0 auto;padding:1rem}header{display:fle
 form.search{display:grid;grid-template-columns:repeat(auto-fit,minmax(12rem,1fr));gap:.75rem}\
 label{display:block;font-weight:600}input,select,button{font:inherit;padding:.4rem;width:100%;box-sizing:border-box}\
 button{background:#0645ad;color:#fff;border:0;cursor:pointer}ol.results{padding-left:1.25rem}ol.results li{margin:.75rem 0}\
-.meta{color:#444}.badge{background:#a30000;color:#fff;padding:0 .4rem;border-radius:.2rem}nav.pages{display:flex;gap:1rem}";
+.meta{color:#444}.badge{background:#a30000;color:#fff;padding:0 .4rem;border-radius:.2rem}nav.pages{display:flex;flex-wrap:wrap;gap:.75rem}\
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}\
+ul.active-filters{display:flex;flex-wrap:wrap;gap:.5rem;list-style:none;padding:0}\
+ul.active-filters li{background:#eef;padding:.1rem .6rem;border-radius:1rem}";
 
 /// The page around `body`.
 pub fn layout(ctx: &PageContext<'_>, page_title: &str, body: &str) -> String {
@@ -146,7 +151,7 @@ pub fn search_form(
     let mode = f.mode.as_deref();
     let mut cats = option("", t.any, f.category.as_deref());
     for (c, n) in categories {
-        cats.push_str(&option(c, &format!("{c} ({n})"), f.category.as_deref()));
+        cats.push_str(&option(c, &format!("{} ({n})", category_label(c, lang)), f.category.as_deref()));
     }
     let mut provs = option("", t.any, f.provider.as_deref());
     for p in providers {
@@ -169,7 +174,7 @@ pub fn search_form(
 <div><label for=\"max_price\">{max_price}</label><input id=\"max_price\" name=\"max_price\" type=\"number\" min=\"0\" step=\"any\" value=\"{price_v}\"></div>\
 <div><label for=\"language\">{language}</label><input id=\"language\" name=\"language\" value=\"{language_v}\" placeholder=\"be, ru, en\"></div>\
 <div><label for=\"district\">{district}</label><input id=\"district\" name=\"district\" value=\"{district_v}\"></div>\
-<div><label for=\"sort\">{sort_l}</label><select id=\"sort\" name=\"sort\">{s0}{s1}</select></div>\
+<div><label for=\"sort\">{sort_l}</label><select id=\"sort\" name=\"sort\">{s_auto}{s0}{s1}</select></div>\
 <div><label><input type=\"checkbox\" name=\"free\" value=\"true\"{checked} style=\"width:auto\"> {free_only}</label></div>\
 <div style=\"grid-column:1/-1\"><button type=\"submit\">{search}</button></div></form>",
         lang = lang.code(),
@@ -196,6 +201,7 @@ pub fn search_form(
         district = t.district,
         district_v = v(&f.district),
         sort_l = t.sort,
+        s_auto = option("", t.sort_auto, sort),
         s0 = option("next", t.sort_next, sort),
         s1 = option("relevance", t.sort_relevance, sort),
         free_only = t.free_only,
@@ -203,9 +209,31 @@ pub fn search_form(
     )
 }
 
-fn when(start: DateTime<chrono::FixedOffset>, all_day: bool) -> String {
-    let shown = if all_day { start.format("%Y-%m-%d").to_string() } else { start.format("%Y-%m-%d %H:%M").to_string() };
-    format!("<time datetime=\"{}\">{}</time>", start.to_rfc3339(), shown)
+/// A session as the page's language says it, in a `<time>` element.
+fn when(ctx: &PageContext<'_>, s: &learncity_model::Session) -> String {
+    format!("<time datetime=\"{}\">{}</time>", s.start.to_rfc3339(), esc(&crate::when::session(ctx.lang, ctx.zone, s)))
+}
+
+fn kind_word(t: &Words, k: learncity_model::Kind) -> &'static str {
+    use learncity_model::Kind;
+    match k {
+        Kind::Course => t.kind_course,
+        Kind::Workshop => t.kind_workshop,
+        Kind::Lecture => t.kind_lecture,
+        Kind::Masterclass => t.kind_masterclass,
+        Kind::Tour => t.kind_tour,
+        Kind::Event => t.kind_event,
+        Kind::Other => t.kind_other,
+    }
+}
+
+/// A category's label in the page's language (its id when the taxonomy has none).
+pub fn category_label(id: &str, lang: Lang) -> &str {
+    learncity_model::taxonomy::category(id).map_or(id, |c| match lang {
+        Lang::Be => c.be,
+        Lang::Ru => c.ru,
+        Lang::En => c.en,
+    })
 }
 
 fn mode_word(t: &Words, m: Mode) -> Option<&'static str> {
@@ -222,28 +250,35 @@ fn next_session(e: &Entry, now: DateTime<Utc>) -> Option<&learncity_model::Sessi
     e.sessions.iter().find(|s| s.end_or_start() >= now).or_else(|| e.sessions.last())
 }
 
-/// One result in a list.
-pub fn result_item(t: &Words, e: &Entry, now: DateTime<Utc>, lang: Lang) -> String {
-    let mut meta = Vec::new();
+/// One result in a list: title and state, then what a resident decides on — kind, the next
+/// session's weekday, date and time range, mode, place, price — then a course's size and
+/// rhythm ("12 занятий · вт, чт · 12 янв. – 25 февр. 2027 г."), its categories and who
+/// offers it.
+pub fn result_item(ctx: &PageContext<'_>, e: &Entry, now: DateTime<Utc>) -> String {
+    let (t, lang) = (ctx.lang.t(), ctx.lang);
+    let mut meta = vec![kind_word(t, e.kind).to_owned()];
     if let Some(s) = next_session(e, now) {
-        meta.push(when(s.start, s.all_day));
-    }
-    // A course's size: "12 занятий", "3 заняткі", "8 sessions".
-    if e.sessions.len() > 1 {
-        meta.push(lang.count("sessions-count", e.sessions.len()));
+        meta.push(when(ctx, s));
     }
     if let Some(m) = mode_word(t, e.mode) {
         meta.push(m.to_owned());
     }
     if let Some(l) = &e.location {
-        let place: Vec<&str> = [l.venue.as_deref(), l.city.as_deref()].into_iter().flatten().collect();
+        let place: Vec<&str> =
+            [l.venue.as_deref(), l.district.as_deref(), l.city.as_deref()].into_iter().flatten().collect();
         if !place.is_empty() {
             meta.push(esc(&place.join(", ")));
         }
     }
-    if e.price.as_ref().is_some_and(|p| p.free) {
-        meta.push(t.free.to_owned());
+    if let Some(p) = &e.price {
+        meta.push(esc(&short_price(p, t.free)));
     }
+    let mut course = Vec::new();
+    if e.sessions.len() > 1 {
+        course.push(lang.count("sessions-count", e.sessions.len()));
+        course.extend(crate::when::rhythm(lang, ctx.zone, &e.sessions).map(|r| esc(&r)));
+    }
+    let categories: Vec<String> = e.categories.iter().map(|c| esc(category_label(c, lang))).collect();
     let providers: Vec<String> = e
         .sources
         .iter()
@@ -256,19 +291,126 @@ pub fn result_item(t: &Words, e: &Entry, now: DateTime<Utc>, lang: Lang) -> Stri
     } else {
         String::new()
     };
+    let line = |parts: &[String]| {
+        if parts.is_empty() { String::new() } else { format!("<div class=\"meta\">{}</div>", parts.join(" · ")) }
+    };
     format!(
-        "<li><a href=\"/entry/{id}?lang={lang}\"{title_lang}>{title}</a>{badge}<div class=\"meta\">{meta}</div><div class=\"meta\">{providers}</div></li>",
+        "<li><a href=\"/entry/{id}?lang={code}\"{title_lang}>{title}</a>{badge}{meta}{course}{categories}{providers}</li>",
         id = esc(&e.id),
-        lang = lang.code(),
+        code = lang.code(),
         title_lang = lang_attr(e, lang),
         title = esc(&e.title),
-        meta = meta.join(" · "),
-        providers = providers.join(", "),
+        meta = line(&meta),
+        course = line(&course),
+        categories = line(&categories),
+        providers = line(&[providers.join(", ")]),
     )
 }
 
-/// The home page: the form (with every provider and category to filter by), the results,
-/// paging, export links.
+/// A price in a few words for a result card: "free", "10 BYN", "25–40 BYN" (the provider's
+/// wording only when it gives no amount).
+fn short_price(p: &learncity_model::Price, free: &str) -> String {
+    if p.free || p.amount.is_none() {
+        return price_text(p, free);
+    }
+    price_text(&learncity_model::Price { text: None, ..p.clone() }, free)
+}
+
+/// What the home page says beside its results.
+#[derive(Debug, Default)]
+pub struct Notes {
+    /// Filters that could not be used, left out of the search: (parameter, what was wrong).
+    pub unusable: Vec<(&'static str, String)>,
+    /// For an empty result: the active filters without which something would be found —
+    /// (parameter, how many, the query string without it).
+    pub emptied_by: Vec<(&'static str, usize, String)>,
+}
+
+/// A filter's name on the page.
+fn filter_label(t: &Words, name: &str) -> &'static str {
+    match name {
+        "q" => t.filter_words,
+        "from" => t.from,
+        "to" => t.to,
+        "mode" => t.mode,
+        "category" => t.category,
+        "language" => t.language,
+        "free" => t.free_only,
+        "max_price" => t.max_price,
+        "age" => t.age,
+        "accessibility" => t.accessibility,
+        "district" => t.district,
+        "provider" => t.provider,
+        "cancelled" => t.cancelled,
+        "sort" => t.sort,
+        "per_page" => t.per_page,
+        _ => t.page,
+    }
+}
+
+/// An active filter as a resident reads it: "Категория: История и культура", "Только бесплатные".
+fn filter_text(
+    ctx: &PageContext<'_>,
+    name: &str,
+    value: &str,
+    providers: &[crate::catalogue::ProviderSummary],
+) -> String {
+    let t = ctx.lang.t();
+    let shown = match name {
+        "free" | "cancelled" => return filter_label(t, name).to_owned(),
+        "category" => category_label(value, ctx.lang).to_owned(),
+        "provider" => {
+            providers.iter().find(|p| p.id == value).and_then(|p| p.name.clone()).unwrap_or_else(|| value.to_owned())
+        }
+        "mode" => match value {
+            "in_person" => t.in_person.to_owned(),
+            "online" => t.online.to_owned(),
+            "hybrid" => t.hybrid.to_owned(),
+            _ => value.to_owned(),
+        },
+        _ => value.to_owned(),
+    };
+    format!("{}: {shown}", filter_label(t, name))
+}
+
+/// Page links: previous, the first, the pages around this one, the last, next ("‹ 1 … 4 5
+/// [6] 7 8 … 13 ›").
+fn paging(ctx: &PageContext<'_>, f: &Filters, current: usize, pages: usize) -> String {
+    let t = ctx.lang.t();
+    let lang = ctx.lang.code();
+    let link = |n: usize, rel: &str, text: &str| {
+        format!("<a{rel} href=\"/?{}&amp;lang={lang}\">{text}</a>", esc(&f.query_string(Some(n))))
+    };
+    let mut parts = Vec::new();
+    if current > 1 && current <= pages {
+        parts.push(link(current - 1, " rel=\"prev\"", &format!("‹ {}", t.previous_page)));
+    }
+    let near = |n: usize| n == 1 || n == pages || n.abs_diff(current) <= 2;
+    let mut gap = false;
+    for n in 1..=pages {
+        if !near(n) {
+            if !gap {
+                parts.push("<span aria-hidden=\"true\">…</span>".to_owned());
+            }
+            gap = true;
+            continue;
+        }
+        gap = false;
+        if n == current {
+            parts.push(format!("<span aria-current=\"page\">{n}</span>"));
+        } else {
+            parts.push(link(n, "", &n.to_string()));
+        }
+    }
+    if current < pages {
+        parts.push(link(current + 1, " rel=\"next\"", &format!("{} ›", t.next_page)));
+    }
+    format!("<nav class=\"pages\" aria-label=\"{}\">{}</nav>", t.pages, parts.join(" "))
+}
+
+/// The home page: the form (with every provider and category to filter by), the active
+/// filters (each removable), the results, numbered paging, export links; a filter that could
+/// not be used and an empty result are explained.
 #[allow(clippy::too_many_arguments)]
 pub fn home(
     ctx: &PageContext<'_>,
@@ -278,41 +420,95 @@ pub fn home(
     per_page: usize,
     categories: &[(String, usize)],
     providers: &[crate::catalogue::ProviderSummary],
+    notes: &Notes,
     now: DateTime<Utc>,
 ) -> String {
-    let t = ctx.lang.t();
+    let (t, lang) = (ctx.lang.t(), ctx.lang);
     let mut body = format!("<h1>{}</h1>", esc(ctx.title));
-    body.push_str(&search_form(t, f, ctx.lang, categories, providers));
-    let _ = write!(body, "<section aria-labelledby=\"results\"><h2 id=\"results\">{} ({})</h2>", t.results, page.total);
-    if entries.is_empty() {
-        let _ = write!(body, "<p>{}</p>", t.nothing);
+    if !notes.unusable.is_empty() {
+        body.push_str("<div role=\"alert\">");
+        for (name, why) in &notes.unusable {
+            let text = lang.message("bad-filter", &[("filter", filter_label(t, name)), ("value", why)]);
+            let _ = write!(body, "<p>{}</p>", esc(&text));
+        }
+        body.push_str("</div>");
+    }
+    body.push_str(&search_form(t, f, lang, categories, providers));
+    let active = f.active();
+    if !active.is_empty() {
+        let _ = write!(
+            body,
+            "<h2 class=\"visually-hidden\" id=\"active\">{}</h2><ul class=\"active-filters\" aria-labelledby=\"active\">",
+            t.active_filters
+        );
+        for (name, value) in active {
+            let text = filter_text(ctx, name, value, providers);
+            let remove = lang.message("remove-filter", &[("filter", &text)]);
+            let _ = write!(
+                body,
+                "<li>{} <a href=\"/?{}&amp;lang={}\" aria-label=\"{}\" title=\"{}\">✕</a></li>",
+                esc(&text),
+                esc(&f.without(name).query_string(None)),
+                lang.code(),
+                esc(&remove),
+                esc(&remove)
+            );
+        }
+        body.push_str("</ul>");
+    }
+    let current = f.page();
+    let pages = page.total.div_ceil(per_page.max(1));
+    let where_ = if pages > 1 && current <= pages {
+        format!(" · {}", lang.message("page-of", &[("page", &current.to_string()), ("pages", &pages.to_string())]))
     } else {
-        let start = (f.page() - 1) * per_page + 1;
+        String::new()
+    };
+    let _ = write!(
+        body,
+        "<section aria-labelledby=\"results\"><h2 id=\"results\">{} ({}){where_}</h2>",
+        t.results, page.total
+    );
+    if entries.is_empty() {
+        if page.total > 0 {
+            // Past the last page: say so, and where the last one is.
+            let text = lang.message("past-last-page", &[("page", &current.to_string()), ("pages", &pages.to_string())]);
+            let _ = write!(
+                body,
+                "<p>{} <a href=\"/?{}&amp;lang={}\">{}</a></p>",
+                esc(&text),
+                esc(&f.query_string(Some(pages))),
+                lang.code(),
+                t.last_page
+            );
+        } else {
+            let _ = write!(body, "<p>{}</p>", t.nothing);
+            if !notes.emptied_by.is_empty() {
+                body.push_str("<ul>");
+                for (name, found, qs) in &notes.emptied_by {
+                    let value = f.active().into_iter().find(|(n, _)| n == name).map_or("", |(_, v)| v);
+                    let text = lang.message(
+                        "emptied-by",
+                        &[
+                            ("filter", &filter_text(ctx, name, value, providers)),
+                            ("found", &lang.count("entries-count", *found)),
+                        ],
+                    );
+                    let _ =
+                        write!(body, "<li><a href=\"/?{}&amp;lang={}\">{}</a></li>", esc(qs), lang.code(), esc(&text));
+                }
+                body.push_str("</ul>");
+            }
+        }
+    } else {
+        let start = (current - 1) * per_page + 1;
         let _ = write!(body, "<ol class=\"results\" start=\"{start}\">");
         for e in entries {
-            body.push_str(&result_item(t, e, now, ctx.lang));
+            body.push_str(&result_item(ctx, e, now));
         }
         body.push_str("</ol>");
     }
-    let current = f.page();
-    let mut pages = Vec::new();
-    let lang = ctx.lang.code();
-    if current > 1 {
-        pages.push(format!(
-            "<a rel=\"prev\" href=\"/?{}&lang={lang}\">{}</a>",
-            esc(&f.query_string(Some(current - 1))),
-            t.previous_page
-        ));
-    }
-    if current * per_page < page.total {
-        pages.push(format!(
-            "<a rel=\"next\" href=\"/?{}&lang={lang}\">{}</a>",
-            esc(&f.query_string(Some(current + 1))),
-            t.next_page
-        ));
-    }
-    if !pages.is_empty() {
-        let _ = write!(body, "<nav class=\"pages\" aria-label=\"{}\">{}</nav>", t.results, pages.join(""));
+    if pages > 1 {
+        body.push_str(&paging(ctx, f, current, pages));
     }
     let qs = esc(&f.query_string(None));
     let _ = write!(
@@ -411,6 +607,11 @@ pub fn entry(ctx: &PageContext<'_>, e: &Entry, public_url: &str, now: DateTime<U
     if e.status == Status::Cancelled {
         let _ = write!(body, "<p><span class=\"badge\">{}</span></p>", t.cancelled);
     }
+    let about: Vec<String> = std::iter::once(kind_word(t, e.kind).to_owned())
+        .chain(mode_word(t, e.mode).map(str::to_owned))
+        .chain(e.categories.iter().map(|c| esc(category_label(c, ctx.lang))))
+        .collect();
+    let _ = write!(body, "<p class=\"meta\">{}</p>", about.join(" · "));
     // The summary, unless the description already says it (most providers' summary is the
     // description's first sentences: shown twice, it read as a defect).
     if let Some(s) = e.summary.as_deref().filter(|s| !e.description_html.as_deref().is_some_and(|d| says(d, s))) {
@@ -419,13 +620,18 @@ pub fn entry(ctx: &PageContext<'_>, e: &Entry, public_url: &str, now: DateTime<U
     if let Some(d) = &e.description_html {
         let _ = write!(body, "<div>{}</div>", description(d, ctx.images, t.image));
     }
-    let _ = write!(body, "<h2>{}</h2><ul>", t.sessions);
+    let _ = write!(body, "<h2>{}</h2>", t.sessions);
+    if e.sessions.len() > 1 {
+        let rhythm = crate::when::rhythm(ctx.lang, ctx.zone, &e.sessions).map(|r| format!(" · {}", esc(&r)));
+        let _ =
+            write!(body, "<p>{}{}</p>", ctx.lang.count("sessions-count", e.sessions.len()), rhythm.unwrap_or_default());
+    }
+    body.push_str("<ul>");
     for s in &e.sessions {
         let past = if s.end_or_start() < now { " class=\"meta\"" } else { "" };
-        let end = s.end.map(|x| format!(" – {}", when(x, s.all_day))).unwrap_or_default();
         let cancelled =
             if s.cancelled { format!(" <span class=\"badge\">{}</span>", t.cancelled) } else { String::new() };
-        let _ = write!(body, "<li{past}>{}{end}{cancelled}</li>", when(s.start, s.all_day));
+        let _ = write!(body, "<li{past}>{}{cancelled}</li>", when(ctx, s));
     }
     body.push_str("</ul>");
     if let Some(l) = &e.location {
@@ -552,7 +758,7 @@ pub fn provider(
         ctx.lang.count("entries-count", summary.entries)
     );
     for e in entries {
-        body.push_str(&result_item(t, e, now, ctx.lang));
+        body.push_str(&result_item(ctx, e, now));
     }
     let _ = write!(
         body,
@@ -606,7 +812,8 @@ mod tests {
         assert_eq!(lang_attr(&entry(&["be"]), Lang::Be), "", "the page's own language needs no attribute");
         assert_eq!(lang_attr(&entry(&["be", "ru"]), Lang::En), "", "two languages: not one to name");
         assert_eq!(lang_attr(&entry(&[]), Lang::En), "");
-        let ctx = PageContext { lang: Lang::En, title: "Catalogue", here: "/".into(), images: ImageMode::Drop };
+        let ctx =
+            PageContext { lang: Lang::En, title: "Catalogue", here: "/".into(), images: ImageMode::Drop, zone: None };
         let page = super::entry(&ctx, &entry(&["be"]), "https://learn.example", Utc::now());
         assert!(page.contains(r#"<h1 lang="be">Лекцыя пра Скарыну</h1>"#), "{page}");
     }
@@ -669,6 +876,22 @@ mod tests {
         let range = learncity_model::Price { amount_max: Some(25.0), ..price(Some(15.0), None) };
         assert_eq!(price_text(&range, "free"), "15–25 BYN");
         assert_eq!(price_text(&learncity_model::Price::free(), "бясплатна"), "бясплатна");
+    }
+
+    #[test]
+    fn paging_numbers_the_pages_around_this_one() {
+        let ctx =
+            PageContext { lang: Lang::En, title: "Catalogue", here: "/".into(), images: ImageMode::Drop, zone: None };
+        let nav = paging(&ctx, &Filters::default(), 6, 13);
+        let shown: Vec<&str> =
+            nav.split(['>', '<']).filter(|t| !t.trim().is_empty() && !t.contains('=') && !t.starts_with('/')).collect();
+        assert_eq!(shown, ["‹ Previous page", "1", "…", "4", "5", "6", "7", "8", "…", "13", "Next page ›"], "{nav}");
+        assert!(
+            nav.contains("<span aria-current=\"page\">6</span>")
+                && nav.contains("rel=\"next\" href=\"/?page=7&amp;lang=en\"")
+        );
+        let first = paging(&ctx, &Filters::default(), 1, 2);
+        assert!(!first.contains("rel=\"prev\"") && first.contains("rel=\"next\""), "{first}");
     }
 
     #[test]

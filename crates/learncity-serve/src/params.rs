@@ -165,11 +165,41 @@ impl Filters {
         nonblank(&self.page).and_then(|p| p.parse().ok()).filter(|p| *p > 0).unwrap_or(1)
     }
 
-    /// The filters as a query string (`page` replaced by `page`; none when `None`), without
-    /// the interface language.
-    pub fn query_string(&self, page: Option<usize>) -> String {
-        let mut out = url::form_urlencoded::Serializer::new(String::new());
-        let fields: [(&str, &Option<String>); 15] = [
+    /// The filters a resident set (words included; not the order, the page or its size), as
+    /// (parameter, value) pairs in the form's order.
+    pub fn active(&self) -> Vec<(&'static str, &str)> {
+        self.fields().into_iter().filter(|(name, _)| !matches!(*name, "sort" | "per_page")).collect()
+    }
+
+    /// These filters without the parameter `name` (and on the first page).
+    pub fn without(&self, name: &str) -> Filters {
+        let mut f = self.clone();
+        let field = match name {
+            "q" => &mut f.q,
+            "from" => &mut f.from,
+            "to" => &mut f.to,
+            "mode" => &mut f.mode,
+            "category" => &mut f.category,
+            "language" => &mut f.language,
+            "free" => &mut f.free,
+            "max_price" => &mut f.max_price,
+            "age" => &mut f.age,
+            "accessibility" => &mut f.accessibility,
+            "district" => &mut f.district,
+            "provider" => &mut f.provider,
+            "cancelled" => &mut f.cancelled,
+            "sort" => &mut f.sort,
+            "per_page" => &mut f.per_page,
+            _ => &mut f.page,
+        };
+        *field = None;
+        f.page = None;
+        f
+    }
+
+    /// The set parameters but the page and the language, in the form's order.
+    fn fields(&self) -> Vec<(&'static str, &str)> {
+        let fields: [(&'static str, &Option<String>); 15] = [
             ("q", &self.q),
             ("from", &self.from),
             ("to", &self.to),
@@ -186,10 +216,15 @@ impl Filters {
             ("sort", &self.sort),
             ("per_page", &self.per_page),
         ];
-        for (name, value) in fields {
-            if let Some(v) = nonblank(value) {
-                out.append_pair(name, v);
-            }
+        fields.into_iter().filter_map(|(name, value)| Some((name, nonblank(value)?))).collect()
+    }
+
+    /// The filters as a query string (`page` replaced by `page`; none when `None`), without
+    /// the interface language.
+    pub fn query_string(&self, page: Option<usize>) -> String {
+        let mut out = url::form_urlencoded::Serializer::new(String::new());
+        for (name, v) in self.fields() {
+            out.append_pair(name, v);
         }
         if let Some(p) = page {
             out.append_pair("page", &p.to_string());
@@ -244,6 +279,16 @@ mod tests {
         }
         let long = "а".repeat(501);
         assert_eq!(f(&[("q", &long)]).to_query(now, 20, 100).unwrap_err().name, "q");
+    }
+
+    #[test]
+    fn a_filter_can_be_taken_away() {
+        let filters = f(&[("q", "python"), ("mode", "online"), ("sort", "next"), ("page", "3")]);
+        assert_eq!(filters.active(), vec![("q", "python"), ("mode", "online")]);
+        let rest = filters.without("mode");
+        assert_eq!(rest.query_string(None), "q=python&sort=next");
+        assert_eq!(rest.page(), 1, "another set of results starts on its first page");
+        assert_eq!(filters.without("page").query_string(Some(1)), "q=python&mode=online&sort=next&page=1");
     }
 
     #[test]
