@@ -1,11 +1,13 @@
-//! Deduplication measured on six independent labelled cities (tests/fixtures/dedup-independent):
+//! Deduplication measured on seven independent labelled cities (tests/fixtures/dedup-independent):
 //! provider documents in every supported format, in ru/be/en, written — with their truth — by
-//! six helpers who had not read the matcher, each on its own. `dev` (Grodno), `dev2` (Brest),
+//! seven helpers who had not read the matcher, each on its own. `dev` (Grodno), `dev2` (Brest),
 //! `dev3` (Gomel: dense busy days and hard negatives), `dev4` (Vitebsk: lecture series,
-//! reschedules, one-session copies of courses, generic titles, takeovers) and `dev5` (Pinsk and
-//! Baranovichi: UTC instants, one title at one hour in two buildings, cancelled takeovers; the last
-//! added 2026-12-07) are the development half the matcher was tuned on; `test` (Mogilev) is the
-//! held-out half, reported and never tuned on (its errors are never printed).
+//! reschedules, one-session copies of courses, generic titles, takeovers), `dev5` (Pinsk and
+//! Baranovichi: UTC instants, one title at one hour in two buildings, cancelled takeovers) and
+//! `dev6` (Molodechno and Borisov: aggregators of two towns, abbreviated venues, series where only
+//! the date tells; the last two added 2026-12-07) are the development half the matcher was tuned
+//! on; `test` (Mogilev) is the held-out half, reported and never tuned on (its errors are never
+//! printed).
 //!
 //! Each city is read as the collector reads it (the provider files, `learncity_readers::read`)
 //! and built as the catalog builder builds it (`PartitionCatalog`, one partition), in document
@@ -243,6 +245,7 @@ fn deduplication_on_independent_cities() {
     let dev3 = evaluate("dev3", details);
     let dev4 = evaluate("dev4", details);
     let dev5 = evaluate("dev5", details);
+    let dev6 = evaluate("dev6", details);
     let test = evaluate("test", false);
     // Floors under the figures measured when this test was last changed (2026-12-07: dev
     // 1.000/0.963, dev2 1.000/0.904, dev3 0.994/0.887, test 0.993/0.915, look-alikes
@@ -263,6 +266,14 @@ fn deduplication_on_independent_cities() {
     // item; 0.993 / 0.850 once JSON-LD `sameAs` and JSON Feed `external_url` became links.
     assert!(dev5.precision >= 0.98 && dev5.recall >= 0.81, "dev5: {:.3} / {:.3}", dev5.precision, dev5.recall);
     assert!(dev5.lookalikes_merged <= 1, "look-alikes merged in dev5: {}", dev5.lookalikes_merged);
+    // dev6 (Molodechno and Borisov, added 2026-12-07 in a later session: two towns read by
+    // aggregators of both, national-system Latin spellings, abbreviated venues): 0.981 / 0.651
+    // when it arrived (three misses in four were "different places": an aggregator's own city
+    // given to an item in the other town); 0.985 / 0.842 once "Barysaŭ" and "Maladziečna" were
+    // known spellings, a venue naming a town gave the item its city, and a venue or title naming
+    // only the other town outweighed the provider's city.
+    assert!(dev6.precision >= 0.98 && dev6.recall >= 0.83, "dev6: {:.3} / {:.3}", dev6.precision, dev6.recall);
+    assert!(dev6.lookalikes_merged <= 3, "look-alikes merged in dev6: {}", dev6.lookalikes_merged);
     assert!(test.precision >= 0.98 && test.recall >= 0.90, "test: {:.3} / {:.3}", test.precision, test.recall);
     assert_eq!(dev.lookalikes_merged + dev2.lookalikes_merged + test.lookalikes_merged, 0, "look-alikes merged");
     assert!(dev3.lookalikes_merged <= 3, "look-alikes merged in dev3: {}", dev3.lookalikes_merged);

@@ -564,7 +564,14 @@ pub fn conflict(a: &Features, b: &Features, t: &Thresholds) -> Option<Conflict> 
     if let (Some(pa), Some(pb)) = (&a.place, &b.place)
         && pa != pb
     {
-        return Some(Conflict::Place);
+        // A provider covering several towns gives its default city to an item whose venue or
+        // title names the other town ("Лекция в Борисове" read with "Молодечно"): the item's own
+        // words are the better evidence.
+        let names_only =
+            |x: &Features, other: &str, own: &str| x.mentions.contains(&other) && !x.mentions.contains(&own);
+        if !(names_only(a, pb, pa) || names_only(b, pa, pb)) {
+            return Some(Conflict::Place);
+        }
     }
     // "Летняя IT-школа в Лиде" is not the one in the provider's city.
     let elsewhere = |x: &Features, y: &Features| {

@@ -36,6 +36,10 @@ fn forms() -> &'static HashMap<String, Vec<(bool, &'static str)>> {
                 if root.len() >= 3 {
                     add(format!("{root}sk"), true, key);
                     add(format!("{root}ensk"), true, key);
+                    // "Барысаўскі" keeps the name's last letter.
+                    if root != base {
+                        add(format!("{base}sk"), true, key);
+                    }
                 }
             }
         }

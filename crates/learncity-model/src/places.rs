@@ -8,11 +8,11 @@ pub const PLACES: &[(&str, &[&str])] = &[
     ("minsk", &["Minsk", "Мінск", "Минск", "Mensk", "Менск"]),
     ("vitebsk", &["Vitebsk", "Віцебск", "Витебск", "Viciebsk", "Vitsyebsk", "Witebsk", "Vitsebsk"]),
     ("mogilev", &["Mogilev", "Магілёў", "Могилёв", "Могилев", "Mahilioŭ", "Mahiliou", "Mahilyow", "Mohilew"]),
-    ("gomel", &["Gomel", "Гомель", "Homiel", "Homyel", "Homel"]),
+    ("gomel", &["Gomel", "Гомель", "Homiel", "Homyel", "Homel", "Homieĺ"]),
     ("grodno", &["Grodno", "Гродна", "Гродно", "Hrodna", "Horodno"]),
     ("brest", &["Brest", "Брэст", "Брест", "Bieraście", "Берасце", "Brest-Litovsk", "Brześć"]),
-    ("polotsk", &["Polotsk", "Полацк", "Полоцк", "Polack", "Polatsk"]),
-    ("novopolotsk", &["Novopolotsk", "Наваполацк", "Новополоцк", "Navapolack", "Navapolatsk"]),
+    ("polotsk", &["Polotsk", "Полацк", "Полоцк", "Polack", "Polatsk", "Polacak"]),
+    ("novopolotsk", &["Novopolotsk", "Наваполацк", "Новополоцк", "Navapolack", "Navapolatsk", "Navapolacak"]),
     ("orsha", &["Orsha", "Орша", "Vorša", "Ворша", "Orša"]),
     ("baku", &["Baku", "Bakı", "Баку", "Bakou"]),
     ("tampere", &["Tampere", "Tammerfors", "Тампере"]),
@@ -22,62 +22,62 @@ pub const PLACES: &[(&str, &[&str])] = &[
     ("lida", &["Lida", "Лида", "Ліда"]),
     ("slonim", &["Slonim", "Слоним", "Слонім"]),
     ("navahrudak", &["Navahrudak", "Новогрудок", "Навагрудак", "Novogrudok"]),
-    ("vawkavysk", &["Vawkavysk", "Волковыск", "Ваўкавыск", "Volkovysk"]),
-    ("smarhon", &["Smarhon", "Сморгонь", "Смаргонь", "Smorgon"]),
-    ("ashmyany", &["Ashmyany", "Ошмяны", "Ашмяны", "Oshmyany"]),
-    ("shchuchyn", &["Shchuchyn", "Щучин", "Шчучын", "Shchuchin"]),
-    ("skidal", &["Skidal", "Скидель", "Скідаль", "Skidel"]),
+    ("vawkavysk", &["Vawkavysk", "Волковыск", "Ваўкавыск", "Volkovysk", "Vaŭkavysk"]),
+    ("smarhon", &["Smarhon", "Сморгонь", "Смаргонь", "Smorgon", "Smarhoń"]),
+    ("ashmyany", &["Ashmyany", "Ошмяны", "Ашмяны", "Oshmyany", "Ašmiany"]),
+    ("shchuchyn", &["Shchuchyn", "Щучин", "Шчучын", "Shchuchin", "Ščučyn"]),
+    ("skidal", &["Skidal", "Скидель", "Скідаль", "Skidel", "Skidaĺ"]),
     ("pinsk", &["Pinsk", "Пинск", "Пінск"]),
-    ("baranavichy", &["Baranavichy", "Барановичи", "Баранавічы", "Baranovichi"]),
+    ("baranavichy", &["Baranavichy", "Барановичи", "Баранавічы", "Baranovichi", "Baranavičy"]),
     ("kobryn", &["Kobryn", "Кобрин", "Кобрын", "Kobrin"]),
-    ("pruzhany", &["Pruzhany", "Пружаны"]),
-    ("luninets", &["Luninets", "Лунинец", "Лунінец"]),
+    ("pruzhany", &["Pruzhany", "Пружаны", "Pružany"]),
+    ("luninets", &["Luninets", "Лунинец", "Лунінец", "Luniniec"]),
     ("stolin", &["Stolin", "Столин", "Столін"]),
-    ("ivatsevichy", &["Ivatsevichy", "Ивацевичи", "Івацэвічы", "Ivacevichi", "Ivatsevichi"]),
-    ("drahichyn", &["Drahichyn", "Дрогичин", "Драгічын", "Drogichin"]),
+    ("ivatsevichy", &["Ivatsevichy", "Ивацевичи", "Івацэвічы", "Ivacevichi", "Ivatsevichi", "Ivacevičy"]),
+    ("drahichyn", &["Drahichyn", "Дрогичин", "Драгічын", "Drogichin", "Drahičyn"]),
     ("ivanava", &["Ivanava", "Иваново", "Іванава", "Ivanovo"]),
-    ("kamyanets", &["Kamyanets", "Каменец", "Камянец", "Kamenets"]),
-    ("lyakhavichy", &["Lyakhavichy", "Ляховичи", "Ляхавічы", "Lyakhovichi"]),
-    ("hantsavichy", &["Hantsavichy", "Ганцевичи", "Ганцавічы", "Gantsevichi"]),
+    ("kamyanets", &["Kamyanets", "Каменец", "Камянец", "Kamenets", "Kamianiec"]),
+    ("lyakhavichy", &["Lyakhavichy", "Ляховичи", "Ляхавічы", "Lyakhovichi", "Liachavičy"]),
+    ("hantsavichy", &["Hantsavichy", "Ганцевичи", "Ганцавічы", "Gantsevichi", "Hancavičy"]),
     ("malaryta", &["Malaryta", "Малорита", "Маларыта", "Malorita"]),
-    ("zhabinka", &["Zhabinka", "Жабинка", "Жабінка"]),
-    ("david-haradok", &["David-Haradok", "Давид-Городок", "Давыд-Гарадок", "David-Gorodok"]),
-    ("dzyatlava", &["Dzyatlava", "Дятлово", "Дзятлава", "Dyatlovo"]),
-    ("karelichy", &["Karelichy", "Кореличи", "Карэлічы", "Korelichi"]),
-    ("zelva", &["Zelva", "Зельва", "Зэльва"]),
-    ("svislach", &["Svislach", "Свислочь", "Свіслач", "Svisloch"]),
+    ("zhabinka", &["Zhabinka", "Жабинка", "Жабінка", "Žabinka"]),
+    ("david-haradok", &["David-Haradok", "Давид-Городок", "Давыд-Гарадок", "David-Gorodok", "Davyd-Haradok"]),
+    ("dzyatlava", &["Dzyatlava", "Дятлово", "Дзятлава", "Dyatlovo", "Dziatlava"]),
+    ("karelichy", &["Karelichy", "Кореличи", "Карэлічы", "Korelichi", "Kareličy"]),
+    ("zelva", &["Zelva", "Зельва", "Зэльва", "Zeĺva"]),
+    ("svislach", &["Svislach", "Свислочь", "Свіслач", "Svisloch", "Svislač"]),
     ("voranava", &["Voranava", "Вороново", "Воранава", "Voronovo"]),
-    ("iwye", &["Iwye", "Ивье", "Іўе", "Ivye", "Iuye"]),
-    ("astravets", &["Astravets", "Островец", "Астравец", "Ostrovets"]),
-    ("babruysk", &["Babruysk", "Бобруйск", "Бабруйск", "Bobruisk", "Bobruysk"]),
-    ("shklov", &["Shklov", "Шклов", "Шклоў", "Shklou"]),
-    ("krychaw", &["Krychaw", "Кричев", "Крычаў", "Krichev"]),
-    ("asipovichy", &["Asipovichy", "Осиповичи", "Асіповічы", "Osipovichi"]),
-    ("bykhaw", &["Bykhaw", "Быхов", "Быхаў", "Bykhov"]),
-    ("klimavichy", &["Klimavichy", "Климовичи", "Клімавічы", "Klimovichi"]),
-    ("kastsyukovichy", &["Kastsyukovichy", "Костюковичи", "Касцюковічы", "Kostyukovichi"]),
-    ("mstsislaw", &["Mstsislaw", "Мстиславль", "Мсціслаў", "Mstislavl"]),
-    ("cherykaw", &["Cherykaw", "Чериков", "Чэрыкаў", "Cherikov"]),
-    ("belynichy", &["Byalynichy", "Белыничи", "Бялынічы", "Belynichi"]),
-    ("hlybokaye", &["Hlybokaye", "Глубокое", "Глыбокае", "Glubokoye"]),
+    ("iwye", &["Iwye", "Ивье", "Іўе", "Ivye", "Iuye", "Iŭje"]),
+    ("astravets", &["Astravets", "Островец", "Астравец", "Ostrovets", "Astraviec"]),
+    ("babruysk", &["Babruysk", "Бобруйск", "Бабруйск", "Bobruisk", "Bobruysk", "Babrujsk"]),
+    ("shklov", &["Shklov", "Шклов", "Шклоў", "Shklou", "Škloŭ"]),
+    ("krychaw", &["Krychaw", "Кричев", "Крычаў", "Krichev", "Kryčaŭ"]),
+    ("asipovichy", &["Asipovichy", "Осиповичи", "Асіповічы", "Osipovichi", "Asipovičy"]),
+    ("bykhaw", &["Bykhaw", "Быхов", "Быхаў", "Bykhov", "Bychaŭ"]),
+    ("klimavichy", &["Klimavichy", "Климовичи", "Клімавічы", "Klimovichi", "Klimavičy"]),
+    ("kastsyukovichy", &["Kastsyukovichy", "Костюковичи", "Касцюковічы", "Kostyukovichi", "Kasciukovičy"]),
+    ("mstsislaw", &["Mstsislaw", "Мстиславль", "Мсціслаў", "Mstislavl", "Mscislaŭ"]),
+    ("cherykaw", &["Cherykaw", "Чериков", "Чэрыкаў", "Cherikov", "Čerykaŭ"]),
+    ("belynichy", &["Byalynichy", "Белыничи", "Бялынічы", "Belynichi", "Bialyničy"]),
+    ("hlybokaye", &["Hlybokaye", "Глубокое", "Глыбокае", "Glubokoye", "Hlybokaje"]),
     ("pastavy", &["Pastavy", "Поставы", "Паставы", "Postavy"]),
-    ("lepel", &["Lepel", "Лепель"]),
-    ("braslaw", &["Braslaw", "Браслав", "Браслаў", "Braslav"]),
-    ("talachyn", &["Talachyn", "Толочин", "Талачын", "Tolochin"]),
-    ("barysaw", &["Barysaw", "Борисов", "Барысаў", "Borisov"]),
-    ("maladzyechna", &["Maladzyechna", "Молодечно", "Маладзечна", "Molodechno"]),
+    ("lepel", &["Lepel", "Лепель", "Lepieĺ"]),
+    ("braslaw", &["Braslaw", "Браслав", "Браслаў", "Braslav", "Braslaŭ"]),
+    ("talachyn", &["Talachyn", "Толочин", "Талачын", "Tolochin", "Talačyn"]),
+    ("barysaw", &["Barysaw", "Борисов", "Барысаў", "Borisov", "Barysaŭ"]),
+    ("maladzyechna", &["Maladzyechna", "Молодечно", "Маладзечна", "Molodechno", "Maladziečna", "Maladzechna"]),
     ("salihorsk", &["Salihorsk", "Солигорск", "Салігорск", "Soligorsk"]),
-    ("zhodzina", &["Zhodzina", "Жодино", "Жодзіна", "Zhodino"]),
-    ("slutsk", &["Slutsk", "Слуцк"]),
-    ("vileyka", &["Vileyka", "Вилейка", "Вілейка"]),
-    ("niasvizh", &["Niasvizh", "Несвиж", "Нясвіж", "Nesvizh"]),
-    ("stowbtsy", &["Stowbtsy", "Столбцы", "Стоўбцы", "Stolbtsy"]),
+    ("zhodzina", &["Zhodzina", "Жодино", "Жодзіна", "Zhodino", "Žodzina"]),
+    ("slutsk", &["Slutsk", "Слуцк", "Sluck"]),
+    ("vileyka", &["Vileyka", "Вилейка", "Вілейка", "Vilejka"]),
+    ("niasvizh", &["Niasvizh", "Несвиж", "Нясвіж", "Nesvizh", "Niasviž"]),
+    ("stowbtsy", &["Stowbtsy", "Столбцы", "Стоўбцы", "Stolbtsy", "Stoŭbcy"]),
     ("mazyr", &["Mazyr", "Мозырь", "Мазыр", "Mozyr"]),
-    ("zhlobin", &["Zhlobin", "Жлобин", "Жлобін"]),
-    ("svetlahorsk", &["Svetlahorsk", "Светлогорск", "Светлагорск", "Svetlogorsk"]),
-    ("rechytsa", &["Rechytsa", "Речица", "Рэчыца", "Rechitsa"]),
-    ("rahachow", &["Rahachow", "Рогачёв", "Рогачев", "Рагачоў", "Rogachev"]),
-    ("kalinkavichy", &["Kalinkavichy", "Калинковичи", "Калінкавічы", "Kalinkovichi"]),
+    ("zhlobin", &["Zhlobin", "Жлобин", "Жлобін", "Žlobin"]),
+    ("svetlahorsk", &["Svetlahorsk", "Светлогорск", "Светлагорск", "Svetlogorsk", "Svietlahorsk"]),
+    ("rechytsa", &["Rechytsa", "Речица", "Рэчыца", "Rechitsa", "Rečyca"]),
+    ("rahachow", &["Rahachow", "Рогачёв", "Рогачев", "Рагачоў", "Rogachev", "Rahačoŭ"]),
+    ("kalinkavichy", &["Kalinkavichy", "Калинковичи", "Калінкавічы", "Kalinkovichi", "Kalinkavičy"]),
     ("vilnius", &["Vilnius", "Вильнюс", "Вільня", "Wilno"]),
     ("warsaw", &["Warsaw", "Варшава", "Warszawa"]),
     ("moscow", &["Moscow", "Москва", "Maskva", "Moskau"]),
@@ -92,9 +92,35 @@ const TOWN_WORDS: &[&str] = &["г.", "г", "гор.", "город", "горад"
 /// Words after it that name the country ("Брест, Беларусь"), lower-cased.
 const COUNTRY_WORDS: &[&str] = &["республика беларусь", "рэспубліка беларусь", "беларусь", "belarus", "рб"];
 
-/// Lower case, "ё" as "е", spaces collapsed.
+/// Lower case, "ё" as "е", spaces collapsed, and the national Latin system's letters without
+/// their marks ("Barysaŭ" as "barysau", "Maladziečna" as "maladziecna"), as providers who type
+/// them without write them.
 fn simple(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase().replace('ё', "е")
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'ё' => 'е',
+            'ŭ' => 'u',
+            'č' | 'ć' => 'c',
+            'š' | 'ś' => 's',
+            'ž' | 'ź' => 'z',
+            'ĺ' | 'ł' => 'l',
+            'ń' => 'n',
+            c => c,
+        })
+        .collect()
+}
+
+/// Whether `name` is one of the table's names, in any case, with or without the national
+/// system's marks ("Barysaŭ", "barysau", "БАРЫСАЎ").
+pub fn is_name(name: &str) -> bool {
+    static NAMES: std::sync::OnceLock<std::collections::HashSet<String>> = std::sync::OnceLock::new();
+    NAMES
+        .get_or_init(|| PLACES.iter().flat_map(|(_, names)| names.iter().map(|n| simple(n))).collect())
+        .contains(&simple(name))
 }
 
 /// The key of a city name in [`PLACES`], whatever spelling of it is used, with or without
@@ -212,6 +238,12 @@ mod tests {
         assert_eq!(key_of("Могилев"), Some("mogilev"));
         assert_eq!(key_of("Магілёў"), Some("mogilev"));
         assert_eq!(key_of("City of Minsk"), Some("minsk"));
+        // The national Latin system, with its marks and without them.
+        for name in ["Barysaŭ", "barysau", "Borisov", "Барысаў"] {
+            assert_eq!(key_of(name), Some("barysaw"), "{name}");
+        }
+        assert_eq!(key_of("Maladziečna"), key_of("Молодечно"));
+        assert!(is_name("МАЛАДЗЕЧНА") && is_name("Baranavicy") && !is_name("Библиотека"));
         assert_eq!(key_of("Брэст, Рэспубліка Беларусь"), Some("brest"));
     }
 

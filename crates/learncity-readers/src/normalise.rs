@@ -188,7 +188,13 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
             location.address = location.address.or_else(|| settings.default_address.clone());
         }
         if location.city.is_none() {
-            location.city = settings.default_city.clone();
+            // A town the venue names ("Barysaŭ Museum") before the provider's default: a
+            // provider may cover several towns.
+            location.city = location
+                .venue
+                .as_deref()
+                .and_then(crate::prose::place::town_in_venue)
+                .or_else(|| settings.default_city.clone());
         }
     }
     let location = (!location.is_empty()).then_some(location);

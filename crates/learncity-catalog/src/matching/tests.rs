@@ -543,3 +543,16 @@ fn one_class_at_one_hour_in_two_buildings_is_two_offerings() {
     assert_eq!(conflict(&city, &copy, &t), None);
     assert!(score(&city, &copy, &t).unwrap() >= t.match_score);
 }
+
+#[test]
+fn a_venue_naming_the_other_town_outweighs_its_providers_city() {
+    let t = Thresholds::default();
+    let museum = f("museum", "Лекция о Борисовском замке", "Барысаў", Some("2027-03-18T18:00:00+03:00"), "Музей");
+    // A regional aggregator in Minsk: its own city stands in, its venue names Barysaŭ.
+    let regional =
+        f("regional", "Лекцыя пра Барысаўскі замак", "Мінск", Some("2027-03-18T18:00:00+03:00"), "Барысаўскі музей");
+    assert_eq!(conflict(&museum, &regional, &t), None);
+    // A venue naming its own town as well as the other is placed: two towns, two offerings.
+    let both = f("regional", "Лекцыя пра замак", "Мінск", Some("2027-03-18T18:00:00+03:00"), "Мінск, Барысаўскі музей");
+    assert_eq!(conflict(&museum, &both, &t), Some(Conflict::Place));
+}

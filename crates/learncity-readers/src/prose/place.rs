@@ -53,11 +53,33 @@ const MORE_CITIES: &[&str] = &["mogilyov", "городок", "гарадок", "
 
 /// True when `name` (any case) is a city of the alias table or [`MORE_CITIES`].
 fn is_city(name: &str) -> bool {
-    let lower = name.to_lowercase();
-    MORE_CITIES.contains(&lower.as_str())
-        || learncity_model::places::PLACES.iter().any(|(_, names)| names.iter().any(|n| n.to_lowercase() == lower))
+    MORE_CITIES.contains(&name.to_lowercase().as_str()) || learncity_model::places::is_name(name)
 }
 
+/// The town a venue names in one of its words when no part of the place line is a town
+/// ("Barysaŭ Museum, lecture hall", "Маладзечна, Дом культуры" is already split): the word as
+/// written. Words in quotes are names, not places ("кинотеатр «Москва»").
+pub fn town_in_venue(venue: &str) -> Option<String> {
+    let mut quoted = false;
+    let mut word = String::new();
+    for c in venue.chars().chain(std::iter::once(' ')) {
+        if c.is_alphabetic() || c == '-' {
+            word.push(c);
+            continue;
+        }
+        if !quoted && is_city(&word) {
+            return Some(word);
+        }
+        word.clear();
+        match c {
+            '«' | '“' | '„' => quoted = true,
+            '»' | '”' => quoted = false,
+            '"' => quoted = !quoted,
+            _ => {}
+        }
+    }
+    None
+}
 fn words(part: &str) -> Vec<String> {
     part.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == 'ў'))
         .filter(|w| !w.is_empty())
@@ -239,6 +261,15 @@ mod tests {
 
     fn some(x: &str) -> Option<String> {
         Some(x.to_owned())
+    }
+
+    #[test]
+    fn a_town_named_in_a_venue_is_its_city() {
+        assert_eq!(town_in_venue("Barysaŭ Museum, lecture hall").as_deref(), Some("Barysaŭ"));
+        assert_eq!(town_in_venue("Музей г. Борисов").as_deref(), Some("Борисов"));
+        assert_eq!(town_in_venue("кинотеатр «Москва»"), None, "a name in quotes");
+        assert_eq!(town_in_venue("Минская областная библиотека"), None, "an adjective");
+        assert_eq!(town_in_venue("ЦГБ им. Пушкина"), None);
     }
 
     #[test]
