@@ -1,16 +1,19 @@
-//! What the readers get right of the fields residents filter on, measured on two independent
+//! What the readers get right of the fields residents filter on, measured on independent
 //! labelled cities (tests/fixtures/readers-independent): provider documents in every supported
-//! format, in ru/be/en, written — with the fields a careful human reads from them — by two
-//! helpers who had not read the readers, each on its own, from the brief in that folder.
-//! `dev` (Vitebsk) and `dev2` (Polotsk, unreadable fields and unusual schedules) are the
-//! development half the readers were tuned on; `test` (Gomel) is the held-out half, reported
-//! and never tuned on (its errors are never printed).
+//! format, in ru/be/en, written — with the fields a careful human reads from them — by helpers
+//! who had not read the readers, each on its own, from the brief in that folder. `dev`
+//! (Vitebsk), `dev2` (Polotsk, unreadable fields and unusual schedules), `dev3` (Minsk), `dev4`
+//! (Polotsk and Novopolotsk), `dev5` (Grodno and Lida) and `dev6` (Mogilev and Bobruisk,
+//! unreadable fields in Atom and JSON Feed) are the development half the readers were tuned on;
+//! `test` (Gomel) is the held-out half, reported and never tuned on (its errors are never
+//! printed).
 //!
 //! Each document is read as the collector reads it (the provider file, `learncity_readers::read`)
 //! at the fetch date the brief names. Printed per half: accuracy of price, kind, age band, first
-//! start and session count (multi-session courses), per field and per format, and the share of
-//! unreadable fields that were warned. `LEARNCITY_EVAL_DETAILS=1` also prints the development
-//! cities' wrong fields (never the test city's).
+//! start and session count (multi-session courses), per field and per format, the share of
+//! unreadable fields that were warned, and the share of the other fields that were not ("quiet":
+//! a reader that warns about everything fails there). `LEARNCITY_EVAL_DETAILS=1` also prints the
+//! development cities' wrong fields (never the test city's).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -22,6 +25,15 @@ use serde_json::Value;
 fn folder(half: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/readers-independent").join(half)
 }
+
+/// The fields whose unreadable values the truth lists (`warn`), with the warning fields that
+/// count for each.
+const WARNED_FIELDS: [(&str, &[&str]); 4] = [
+    ("price", &["price"]),
+    ("age", &["age", "audience"]),
+    ("sessions", &["sessions", "schedule"]),
+    ("start", &["start", "end"]),
+];
 
 /// One read item: the offering, the format of its provider and the fields warned about.
 struct Read {
@@ -148,18 +160,16 @@ fn evaluate(half: &str, details: bool) -> Tally {
                 format!("{name}: expected {sessions}, read {}", o.sessions.len())
             });
         }
-        for field in item["warn"].as_array().into_iter().flatten().filter_map(Value::as_str) {
-            let aliases: &[&str] = match field {
-                "age" => &["age", "audience"],
-                "sessions" => &["sessions", "schedule"],
-                "start" => &["start", "end"],
-                other => std::slice::from_ref(match other {
-                    "price" => &"price",
-                    _ => &"?",
-                }),
-            };
+        // A field the truth says is unreadable must be warned; any other must not be (a reader
+        // that warns about everything is as useless as one that warns about nothing).
+        let expected: Vec<&str> = item["warn"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        for (field, aliases) in WARNED_FIELDS {
             let warned = r.warned.iter().any(|w| aliases.contains(&w.as_str()));
-            tally.count("warned", f, warned, || format!("{name}: no warning on {field} (warned: {:?})", r.warned));
+            if expected.contains(&field) {
+                tally.count("warned", f, warned, || format!("{name}: no warning on {field} (warned: {:?})", r.warned));
+            } else {
+                tally.count("quiet", f, !warned, || format!("{name}: a warning on {field} it should not have"));
+            }
         }
         for (key, got) in [
             ("venue", o.location.as_ref().and_then(|l| l.venue.clone())),
@@ -213,8 +223,11 @@ fn fields_on_independent_cities() {
     // A fifth (Grodno and Lida, 2026-12-07): unreadable fields in many phrasings beside readable
     // look-alikes.
     let dev5 = folder("dev5").join("expected.json").exists().then(|| evaluate("dev5", details));
+    // A sixth (Mogilev and Bobruisk, 2026-12-07): unreadable fields in new phrasings, most in
+    // Atom and JSON Feed, beside readable look-alikes.
+    let dev6 = folder("dev6").join("expected.json").exists().then(|| evaluate("dev6", details));
     let test = evaluate("test", false);
-    for (half, t) in [("dev2", &dev2), ("dev3", &dev3), ("dev4", &dev4), ("dev5", &dev5)] {
+    for (half, t) in [("dev2", &dev2), ("dev3", &dev3), ("dev4", &dev4), ("dev5", &dev5), ("dev6", &dev6)] {
         if let Some(t) = t {
             assert_eq!(t.share("read"), 1.0, "{half}: every labelled item is read");
         }
@@ -247,6 +260,21 @@ fn fields_on_independent_cities() {
             assert!(t.share(field) >= floor, "dev5 {field}: {:.3} < {floor}", t.share(field));
         }
     }
+    // dev6's floors, a little under its figures after the readers were tuned on it (2026-12-07:
+    // price 0.978, kind 0.917, first start 0.989, warned 0.977 — 0.875 when it arrived: ages told
+    // by a stage of life, schedules whose days are "agreed with the group" or "depend on").
+    if let Some(t) = &dev6 {
+        for (field, floor) in [("price", 0.96), ("kind", 0.90), ("first start", 0.97), ("warned", 0.96)] {
+            assert!(t.share(field) >= floor, "dev6 {field}: {:.3} < {floor}", t.share(field));
+        }
+    }
+    // No warning where the truth has none: every half stays quiet on at least 97 % of the fields
+    // it reads (2026-12-07: 0.974–0.992).
+    for (half, t) in [("dev2", &dev2), ("dev3", &dev3), ("dev4", &dev4), ("dev5", &dev5), ("dev6", &dev6)] {
+        if let Some(t) = t {
+            assert!(t.share("quiet") >= 0.97, "{half} quiet: {:.3} < 0.97", t.share("quiet"));
+        }
+    }
     for (half, t) in [("dev", &dev), ("test", &test)] {
         assert_eq!(t.share("read"), 1.0, "{half}: every labelled item is read");
     }
@@ -261,6 +289,7 @@ fn fields_on_independent_cities() {
         ("first start", 0.98, 0.97),
         ("sessions (courses)", 0.96, 0.93),
         ("warned", 0.97, 0.91),
+        ("quiet", 0.98, 0.97),
         ("price per", 0.95, 0.85),
         ("venue", 0.84, 0.82),
         ("address", 0.94, 0.91),

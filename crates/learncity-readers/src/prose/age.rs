@@ -64,6 +64,18 @@ static UNREADABLE_RE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
+/// An age named by a stage of schooling or work instead of years: "для детей дошкольного
+/// возраста", "дзяцей школьнага ўзросту", "людей пенсионного возраста", "for children of
+/// preschool age", "school-age kids": an age the document gives that cannot be read as years.
+/// ("Людей старшего возраста", like "for adults", names a group, not an age; "о подростковом
+/// возрасте" is a subject.)
+static STAGE_OF_LIFE_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?:дошкольн|школьн|пенсионн|дашкольн|пенсійн)\w*\s+(?:возраста|ўзросту|узросту)\b|\b(?:preschool|pre-school|school|retirement)[\s-]+age\b",
+    )
+    .expect("static regex")
+});
+
 /// A whole text that puts its value off ("уточняйте у тренера"): for a field that holds nothing
 /// but the ages.
 static PUT_OFF_RE: LazyLock<Regex> =
@@ -71,7 +83,10 @@ static PUT_OFF_RE: LazyLock<Regex> =
 
 /// The sentence that speaks of an age limit without giving one, when `text` has one.
 pub fn unreadable(text: &str) -> Option<String> {
-    super::sentences(text).into_iter().find(|s| UNREADABLE_RE.is_match(s)).map(crate::text::collapse_whitespace)
+    super::sentences(text)
+        .into_iter()
+        .find(|s| UNREADABLE_RE.is_match(s) || STAGE_OF_LIFE_RE.is_match(s))
+        .map(crate::text::collapse_whitespace)
 }
 
 /// The text of an ages field (a provider's "age" or "audience" element) when it gives no age but
@@ -173,10 +188,15 @@ mod tests {
             ("Узрост — па дамоўленасці з кіраўніком.", true),
             ("Age: depends on the group, ask the museum staff.", true),
             ("Age: ask the guide — the route is 6 km long.", true),
+            ("Курс для детей дошкольного возраста.", true),
+            ("Для дзяцей школьнага ўзросту і іх бацькоў.", true),
+            ("For children of preschool age with a parent.", true),
+            ("Scrabble and more, for school-age kids and their parents.", true),
             ("Ages: ask the education team.", true),
             // A value, or no age limit at all.
             ("Возрастное ограничение: 12+, уточняйте у организаторов.", false),
             ("Лекция о подростковом возрасте: кризис или рост.", false),
+            ("Для людей старшего возраста и их родственников.", false),
             ("Open to all ages, dates to be announced.", false),
             ("Для дзяцей 6–9 гадоў. Дата ўдакладняецца.", false),
             ("", false),

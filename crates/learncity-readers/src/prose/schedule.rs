@@ -441,7 +441,7 @@ pub fn unknown_date(text: &str) -> Option<String> {
 /// schedule word and, within three words of the same sentence, a word that puts it off.
 static UNKNOWN_SCHEDULE_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?:расписани|расклад|графи[кц]|schedule|timetable|dates\b|даты\b|время\b|дни\b|дні\b|days\b|times\b|день\s+недели\b|дзень\s+тыдня\b|day\s+of\s+the\s+week\b|weekdays?\b)\w*[^\w.]+(?:\w+[^\w.]+){0,3}?(?:уточн|ўдакладн|удакладн|согласовыва|согласуе|согласуют|узгадня|формир|фармір|фармуе|составл|складз|определ|вызнач|будет|будзе|позже|пазней|later|tba|tbc|tbd|to\s+be|will\s+be|to\s+follow|after|после|пасля|announced|agreed|arranged|договор|дамоў|agreement|arrangement)",
+        r"(?i)(?:расписани|расклад|графи[кц]|schedule|timetable|dates\b|даты\b|время\b|дни\b|дні\b|days\b|times\b|день\s+недели\b|дзень\s+тыдня\b|day\s+of\s+the\s+week\b|weekdays?\b)\w*[^\w.]+(?:\w+[^\w.]+){0,3}?(?:уточн|ўдакладн|удакладн|согласовыва|согласуе|согласуют|узгадня|формир|фармір|фармуе|составл|складз|определ|вызнач|будет|будзе|позже|пазней|later|tba|tbc|tbd|to\s+be|will\s+be|to\s+follow|after|после|пасля|announced|agreed|arranged|договор|дамоў|agreement|arrangement|сообщ|паведам|объяв|абвясц|ўзгадня|обсужд|абмярко|depends\s+on|залеж|завис)",
     )
     .expect("static regex")
 });
@@ -614,6 +614,10 @@ pub fn read(text: &str) -> Option<Plan> {
     let mut excluded: Vec<u32> = Vec::new();
     let mut last_day: Option<(usize, u32)> = None;
     let mut days_in_order: Vec<(usize, u32)> = Vec::new();
+    // One weekday in the whole text, with no "every": it may be a date's ("Thursday 18 February").
+    let lone_weekday = ws.iter().filter(|(_, w)| weekday_of(w).is_some()).count() == 1
+        && !EVERY_WEEKDAY_RE.is_match(&lower)
+        && !WEEKLY.iter().any(|p| lower.contains(p));
     for (i, &(pos, word)) in ws.iter().enumerate() {
         let Some(day) = weekday_of(word) else { continue };
         // "IT-субботы", "Арт-субботы": a weekday joined by a hyphen to a word that is no weekday
@@ -623,6 +627,9 @@ pub fn read(text: &str) -> Option<Plan> {
             && ws[i - 1].0 + ws[i - 1].1.len() + 1 == pos
             && weekday_of(ws[i - 1].1).is_none()
         {
+            continue;
+        }
+        if lone_weekday && one_dates_weekday(&lower, pos, word) {
             continue;
         }
         if in_except(pos) || closed_after(pos) {
@@ -781,6 +788,33 @@ pub fn read(text: &str) -> Option<Plan> {
     }
     found |= plan.per_week.is_some();
     found.then_some(plan)
+}
+
+/// A date right after a weekday ("18 February 2027", "13 марта", "February 18").
+static DATE_AFTER_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)^[\s,(]{{0,3}}(?:\d{{1,2}}(?:\.\d{{2}}\b|\s*(?:{m})\b)|(?:{m})\s+\d{{1,2}}\b)",
+        m = *MONTH_ALT
+    ))
+    .expect("static regex")
+});
+
+/// A date right before a weekday ("13 марта (сб)", "18.02, чацвер").
+static DATE_BEFORE_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)(?:\d{{1,2}}\s*(?:{m})|\d{{1,2}}\.\d{{2}}(?:\.\d{{2,4}})?|(?:{m})\s+\d{{1,2}})[\s,(]{{0,3}}$",
+        m = *MONTH_ALT
+    ))
+    .expect("static regex")
+});
+
+/// Whether the weekday `word` at `pos` is one date's ("Thursday 18 February 2027", "суббота,
+/// 13 марта", "13 марта (сб)"): the text's only weekday, in the singular, right beside a date
+/// names that day, not a rhythm ("по субботам, 13 марта – 29 мая", "Saturdays, from 13 March" and
+/// "Monday 15 – Friday 19 March" are rhythms).
+fn one_dates_weekday(lower: &str, pos: usize, word: &str) -> bool {
+    let plural = word.ends_with('s') || ["ам", "ям", "ах", "ях", "ми"].iter().any(|e| word.ends_with(e));
+    !plural && (DATE_AFTER_RE.is_match(&lower[pos + word.len()..]) || DATE_BEFORE_RE.is_match(&lower[..pos]))
 }
 
 /// "Каждую субботу", "кожны аўторак", "every Monday", "каждую неделю": "every" before a weekday or
@@ -1104,6 +1138,27 @@ mod tests {
         assert!(unknown_schedule("Дни занятий определяются после собрания.").is_some());
         assert!(unknown_schedule("Timetable to follow.").is_some());
         assert!(unknown_schedule("Расписание: вт и чт 18:30. После занятия — чай.").is_none());
+        // Days the group agrees, dates sent later, a timetable that depends on someone.
+        assert!(unknown_schedule("Занятия 2 раза в месяц по вторникам, даты сообщим в группе Viber.").is_some());
+        assert!(unknown_schedule("Заняткі двойчы на тыдзень, дні ўзгадняюцца з групай.").is_some());
+        assert!(unknown_schedule("Старт 8 февраля, график обсуждается на первом занятии.").is_some());
+        assert!(unknown_schedule("Mondays, 19:00; the schedule for June depends on the teacher's holiday.").is_some());
+    }
+
+    #[test]
+    fn a_weekday_beside_its_date_is_no_rhythm() {
+        for text in ["Thursday 18 February 2027, 18:00–19:30.", "Суббота, 13 марта, 11:00", "13 марта (сб) в 11:00"]
+        {
+            assert!(read(text).is_none_or(|p| p.weekdays.is_empty()), "{text}");
+        }
+        // Plural days, two weekdays, or "every": a rhythm still.
+        for text in [
+            "По субботам, 13 марта – 29 мая, в 11:00",
+            "Monday 15 – Friday 19 March, 9:30",
+            "Every Thursday, 18 February to 25 March",
+        ] {
+            assert!(read(text).is_some_and(|p| !p.weekdays.is_empty()), "{text}");
+        }
     }
 
     #[test]
