@@ -218,6 +218,16 @@ const KIND_WORDS: &[(Kind, &[&str])] = &[
             "speaking club",
             "conversation club",
             "study session",
+            // A film evening is no course for its "classic" ("Movie Night: Classic Comedy").
+            "movie night",
+            "film night",
+            // Volunteers' clean-up days and flash mobs are events of one day.
+            "субботник",
+            "суботнік",
+            "флешмоб",
+            "флэшмоб",
+            "flash mob",
+            "flashmob",
         ],
     ),
     (
@@ -304,6 +314,9 @@ const KIND_WORDS: &[(Kind, &[&str])] = &[
             "буткемп",
             "кружок",
             "гурток",
+            // A sports section trains a group all season ("Секция бокса", "набор в секцию").
+            "секци",
+            "секцы",
             "студыя",
             "студия",
             "школа",
@@ -610,6 +623,11 @@ mod tests {
         assert_eq!(infer_kind("Python for beginners", &["Course".into()], ""), Some(Kind::Course));
         assert_eq!(infer_kind("Встреча клуба", &[], ""), Some(Kind::Event));
         assert_eq!(infer_kind("Шахматы", &[], ""), None);
+        assert_eq!(infer_kind("Секция бокса для подростков", &[], ""), Some(Kind::Course));
+        assert_eq!(infer_kind("Набор в секцию художественной гимнастики", &[], ""), Some(Kind::Course));
+        assert_eq!(infer_kind("Эко-субботник в парке Победы", &[], ""), Some(Kind::Event));
+        assert_eq!(infer_kind("Танцевальный флешмоб ко Дню города", &[], ""), Some(Kind::Event));
+        assert_eq!(infer_kind("Movie Night: Classic British Comedy", &[], ""), Some(Kind::Event));
         assert_eq!(
             infer_kind(
                 "Python for Data Analysis",
