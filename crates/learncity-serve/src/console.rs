@@ -60,7 +60,7 @@ async fn providers(State(state): State<AppState>, headers: HeaderMap) -> Respons
         title: &state.settings.title,
         here: "/admin/providers".into(),
         images: state.settings.images,
-        zone: state.zone(),
+        zone: state.zone,
     };
     let (rows, unavailable) = crate::health_rows(&state, true);
     let table = crate::health::page(&ctx, &rows, unavailable.as_deref());
@@ -192,7 +192,7 @@ pub(crate) fn page(state: &AppState, headers: &HeaderMap, here: &str, title: &st
         title: &state.settings.title,
         here: here.to_owned(),
         images: state.settings.images,
-        zone: state.zone(),
+        zone: state.zone,
     };
     let mut r = html(StatusCode::OK, layout(&ctx, title, body), None);
     r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

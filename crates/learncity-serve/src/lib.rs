@@ -67,6 +67,8 @@ pub struct AppState {
     pub sign_ins: Arc<admin::SignInGuard>,
     /// Operators signed in to the console.
     pub sessions: Arc<console::Sessions>,
+    /// The city's time zone (`time-zone`, checked when the configuration is read), parsed once.
+    pub zone: Option<chrono_tz::Tz>,
 }
 
 /// What the operators' side needs from the rest of the config.
@@ -90,11 +92,6 @@ impl AppState {
 
     fn public_url(&self) -> &str {
         self.settings.public_url.trim_end_matches('/')
-    }
-
-    /// The city's time zone (`time-zone`, checked when the configuration is read).
-    fn zone(&self) -> Option<chrono_tz::Tz> {
-        self.settings.time_zone.as_deref().and_then(|z| z.parse().ok())
     }
 }
 
@@ -258,7 +255,7 @@ fn page_context<'a>(
 ) -> (PageContext<'a>, Option<Lang>) {
     let lang = lang_of(state, param, headers);
     (
-        PageContext { lang, title: &state.settings.title, here, images: state.settings.images, zone: state.zone() },
+        PageContext { lang, title: &state.settings.title, here, images: state.settings.images, zone: state.zone },
         param.and_then(Lang::from_code),
     )
 }
@@ -574,6 +571,7 @@ pub async fn start(
     let request_timeout = settings.request_timeout;
     let state = AppState {
         catalogue,
+        zone: settings.time_zone.as_deref().and_then(|z| z.parse().ok()),
         settings: Arc::new(settings),
         health,
         store,

@@ -441,7 +441,7 @@ pub fn home(
             "<h2 class=\"visually-hidden\" id=\"active\">{}</h2><ul class=\"active-filters\" aria-labelledby=\"active\">",
             t.active_filters
         );
-        for (name, value) in active {
+        for &(name, value) in &active {
             let text = filter_text(ctx, name, value, providers);
             let remove = lang.message("remove-filter", &[("filter", &text)]);
             let _ = write!(
@@ -485,7 +485,7 @@ pub fn home(
             if !notes.emptied_by.is_empty() {
                 body.push_str("<ul>");
                 for (name, found, qs) in &notes.emptied_by {
-                    let value = f.active().into_iter().find(|(n, _)| n == name).map_or("", |(_, v)| v);
+                    let value = active.iter().find(|(n, _)| n == name).map_or("", |(_, v)| *v);
                     let text = lang.message(
                         "emptied-by",
                         &[
