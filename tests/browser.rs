@@ -12,6 +12,7 @@
 //! Nothing is skipped: without Chromium the test fails, telling to run `scripts/test` (which
 //! installs it).
 
+use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -410,18 +411,8 @@ async fn resident(c: Client, base: String, entries: Vec<Entry>) {
 async fn a_resident_uses_the_catalogue_in_chromium() {
     let entries = city();
     let service = Service::start(&entries).await;
-    let driver = ChromeDriver::start().await;
-    let client = driver.session().await;
     // The browser session is closed (and Chromium ends) whether the steps pass or panic.
-    let steps = AssertUnwindSafe(resident(client.clone(), service.base.clone(), entries)).catch_unwind();
-    let outcome = tokio::time::timeout(Duration::from_secs(300), steps).await;
-    let _ = client.close().await;
-    drop(driver);
-    match outcome {
-        Ok(Ok(())) => {}
-        Ok(Err(panic)) => std::panic::resume_unwind(panic),
-        Err(_) => panic!("the browser steps took more than 300 s"),
-    }
+    in_chromium(async |c| resident(c.clone(), service.base.clone(), entries).await).await;
 }
 
 /// `learncity run` on the demo city (its committed config, the store in a temporary folder,
@@ -483,71 +474,110 @@ async fn submit(c: &Client, marker: &str, fields: &[(&str, &str)], reason: &str)
     wait_for_page(c, "the decision's answer", |u| u.query().is_some_and(|q| q.contains("msg="))).await;
 }
 
+/// An entry as the checks see it: id, source keys, categories.
+type Seen = (String, Vec<String>, Vec<String>);
+
+/// What the operator decided, by source key.
+#[derive(Debug, Clone)]
+struct Decided {
+    /// Taken out of `kept`'s entry (split).
+    taken: String,
+    kept: String,
+    /// Merged into one entry.
+    merged: (String, String),
+    /// Hidden.
+    junk: String,
+    /// Pinned to the category `history-culture`.
+    pinned: String,
+}
+
+impl Decided {
+    /// `Ok` when `entries` (of the API, the catalog topic...) show every decision.
+    fn shown_in(&self, entries: &[Seen]) -> Result<(), String> {
+        let of = |key: &str| entries.iter().find(|(_, keys, _)| keys.iter().any(|k| k == key));
+        let id = |key: &str| of(key).map(|e| e.0.clone());
+        if id(&self.taken) == id(&self.kept) {
+            return Err("the split is not applied".into());
+        }
+        if id(&self.merged.0).is_none() || id(&self.merged.0) != id(&self.merged.1) {
+            return Err("the merge is not applied".into());
+        }
+        if of(&self.junk).is_some() {
+            return Err("the junk item is still shown".into());
+        }
+        if of(&self.pinned).map(|e| e.2.clone()) != Some(vec!["history-culture".to_owned()]) {
+            return Err("the category is not pinned".into());
+        }
+        Ok(())
+    }
+}
+
 /// An operator signs in to the console in Chromium, splits a wrong merge, merges two entries,
-/// hides a junk item and pins a category; the public API shows each change, and after a restart
-/// it still does.
-async fn operator(c: Client, base: String) -> Vec<(String, Vec<String>, Vec<String>)> {
-    let catalogue = eventually("the demo catalogue", async || {
-        let entries = api_catalogue(&base).await?;
+/// hides a junk item and pins a category; the public API shows each change. Returns the
+/// curated catalogue (through the API) and what was decided.
+async fn operator(c: &Client, base: &str) -> (Vec<Seen>, Decided) {
+    // The cluster mode's first fetches wait for the consumer groups: longer than a page.
+    let catalogue = learncity_testkit::eventually(Duration::from_secs(180), "the demo catalogue", || async {
+        let entries = api_catalogue(base).await?;
         if entries.len() > 100 { Ok(entries) } else { Err(format!("{} entries", entries.len())) }
     })
     .await;
     let multi = catalogue.iter().find(|(_, keys, _)| keys.len() >= 2).expect("the demo merges duplicates").clone();
-    let singles: Vec<&(String, Vec<String>, Vec<String>)> = catalogue
+    let singles: Vec<&Seen> = catalogue
         .iter()
         .filter(|(_, keys, cats)| keys.len() == 1 && !cats.contains(&"history-culture".into()))
         .collect();
     let (a, b, junk, pinned) = (singles[0].clone(), singles[1].clone(), singles[2].clone(), singles[3].clone());
+    let decided = Decided {
+        taken: multi.1[1].clone(),
+        kept: multi.1[0].clone(),
+        merged: (a.1[0].clone(), b.1[0].clone()),
+        junk: junk.1[0].clone(),
+        pinned: pinned.1[0].clone(),
+    };
 
     // Anonymous: the sign-in page.
     c.goto(&format!("{base}/admin")).await.unwrap();
-    wait_for_page(&c, "the sign-in page", |u| u.path() == "/admin/login").await;
-    find(&c, "#name").await.send_keys("anna").await.unwrap();
-    find(&c, "#password").await.send_keys(learncity_testkit::operators::PASSWORD).await.unwrap();
-    find(&c, "form button").await.click().await.unwrap();
-    wait_for_page(&c, "the console", |u| u.path() == "/admin").await;
-    assert!(text_of(&c, "main").await.contains("anna"));
+    wait_for_page(c, "the sign-in page", |u| u.path() == "/admin/login").await;
+    find(c, "#name").await.send_keys("anna").await.unwrap();
+    find(c, "#password").await.send_keys(learncity_testkit::operators::PASSWORD).await.unwrap();
+    find(c, "form button").await.click().await.unwrap();
+    wait_for_page(c, "the console", |u| u.path() == "/admin").await;
+    assert!(text_of(c, "main").await.contains("anna"));
 
     // Split: the wrong merge's second source out of it.
-    let taken = multi.1[1].clone();
     c.goto(&format!("{base}/admin/entry/{}", multi.0)).await.unwrap();
-    submit(&c, &format!("input[name=sources][value=\"{taken}\"]"), &[], "another course").await;
+    submit(c, &format!("input[name=sources][value=\"{}\"]", decided.taken), &[], "another course").await;
     // Merge: entry a with entry b.
     c.goto(&format!("{base}/admin/entry/{}", a.0)).await.unwrap();
-    submit(&c, "input[name=more]", &[("more", &b.0)], "one course").await;
+    submit(c, "input[name=more]", &[("more", &b.0)], "one course").await;
     // Hide the junk item.
     c.goto(&format!("{base}/admin/entry/{}", junk.0)).await.unwrap();
-    submit(&c, &format!("input[name=action][value=hide] ~ input[name=targets][value=\"{}\"]", junk.0), &[], "junk")
+    submit(c, &format!("input[name=action][value=hide] ~ input[name=targets][value=\"{}\"]", junk.0), &[], "junk")
         .await;
     // Pin a category.
     c.goto(&format!("{base}/admin/entry/{}", pinned.0)).await.unwrap();
-    submit(&c, "select[name=field]", &[("field", "categories"), ("value", "history-culture")], "history").await;
-    let page = text_of(&c, "main").await;
+    submit(c, "select[name=field]", &[("field", "categories"), ("value", "history-culture")], "history").await;
+    let page = text_of(c, "main").await;
     assert!(page.contains("pin categories = history-culture"), "the console says what was decided: {page}");
 
     // The public API shows every decision once the builder has applied it.
-    let holding = |entries: &[(String, Vec<String>, Vec<String>)], key: &str| {
-        entries.iter().find(|(_, keys, _)| keys.contains(&key.to_owned())).cloned()
-    };
-    eventually("the decisions in the public catalogue", async || {
-        let now = api_catalogue(&base).await?;
-        let of = |key: &str| holding(&now, key);
-        if of(&taken).map(|e| e.0) == of(&multi.1[0]).map(|e| e.0) {
-            return Err("the split is not applied".into());
-        }
-        if of(&a.1[0]).map(|e| e.0) != of(&b.1[0]).map(|e| e.0) || of(&a.1[0]).is_none() {
-            return Err("the merge is not applied".into());
-        }
-        if of(&junk.1[0]).is_some() {
-            return Err("the junk item is still shown".into());
-        }
-        if of(&pinned.1[0]).map(|e| e.2) != Some(vec!["history-culture".to_owned()]) {
-            return Err("the category is not pinned".into());
-        }
-        Ok(())
-    })
-    .await;
-    api_catalogue(&base).await.unwrap()
+    eventually("the decisions in the public catalogue", async || decided.shown_in(&api_catalogue(base).await?)).await;
+    (api_catalogue(base).await.unwrap(), decided)
+}
+
+/// The browser steps `steps` against chromedriver, within 300 s; the browser closed after.
+async fn in_chromium<T>(steps: impl AsyncFnOnce(&Client) -> T) -> T {
+    let driver = ChromeDriver::start().await;
+    let client = driver.session().await;
+    let outcome = tokio::time::timeout(Duration::from_secs(300), AssertUnwindSafe(steps(&client)).catch_unwind()).await;
+    let _ = client.close().await;
+    drop(driver);
+    match outcome {
+        Ok(Ok(value)) => value,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(_) => panic!("the browser steps took more than 300 s"),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -557,17 +587,7 @@ async fn an_operator_curates_the_catalogue_in_chromium_and_it_lasts() {
     let stop = CancellationToken::new();
     let running = curated_demo(&store, stop.clone()).await;
     let base = format!("http://{}", running.serve_addr);
-    let driver = ChromeDriver::start().await;
-    let client = driver.session().await;
-    let steps = AssertUnwindSafe(operator(client.clone(), base)).catch_unwind();
-    let outcome = tokio::time::timeout(Duration::from_secs(300), steps).await;
-    let _ = client.close().await;
-    drop(driver);
-    let curated = match outcome {
-        Ok(Ok(curated)) => curated,
-        Ok(Err(panic)) => std::panic::resume_unwind(panic),
-        Err(_) => panic!("the operator's steps took more than 300 s"),
-    };
+    let (curated, _) = in_chromium(async |c| operator(c, &base).await).await;
     stop.cancel();
     running.task.await.unwrap().unwrap();
 
@@ -585,4 +605,214 @@ async fn an_operator_curates_the_catalogue_in_chromium_and_it_lasts() {
     .await;
     stop.cancel();
     running.task.await.unwrap().unwrap();
+}
+
+/// Adds the provider `id` reading `url` in the console's "add a provider" (Chromium): checked
+/// first (what the collector would read), then saved.
+async fn add_provider(c: &Client, base: &str, id: &str, url: &str) {
+    c.goto(&format!("{base}/admin/providers/new")).await.unwrap();
+    for (field, value) in [("#id", id), ("#name", "Городская библиотека"), ("#url", url), ("#city", "Витебск")]
+    {
+        find(c, field).await.send_keys(value).await.unwrap();
+    }
+    find(c, "input[name=allow_private]").await.click().await.unwrap();
+    find(c, "button[name=step][value=check]").await.click().await.unwrap();
+    let save = find(c, "form.save button[name=step][value=save]").await;
+    let page = text_of(c, "main").await;
+    assert!(!page.contains("error"), "the check read the document: {page}");
+    save.click().await.unwrap();
+    wait_for_page(c, "the provider saved", |u| u.query().is_some_and(|q| q.contains("msg="))).await;
+}
+
+/// Every entry of the catalog topic, reduced as a downstream service does.
+async fn topic_catalogue(bootstrap: &str, topic: &str) -> Vec<Seen> {
+    let records = learncity_testkit::broker::read_topic_all(bootstrap, topic, Duration::from_secs(5)).await;
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array().into_iter().flatten().filter_map(|x| x.as_str().map(str::to_owned)).collect()
+    };
+    learncity_testkit::catalogue::reduce(&records)
+        .into_iter()
+        .map(|(id, e)| {
+            let keys =
+                e["sources"].as_array().into_iter().flatten().filter_map(|s| s["key"].as_str()).map(str::to_owned);
+            (id, keys.collect(), strings(&e["categories"]))
+        })
+        .collect()
+}
+
+/// The JSON Feed export's items: entry id → tags.
+async fn exported(base: &str) -> Result<BTreeMap<String, Vec<String>>, String> {
+    let response = reqwest::get(format!("{base}/export.json")).await.map_err(|e| e.to_string())?;
+    let body = response.text().await.map_err(|e| e.to_string())?;
+    let feed: Value = serde_json::from_str(&body).map_err(|e| format!("{e}: {body}"))?;
+    let items = feed["items"].as_array().ok_or("no items")?;
+    Ok(items
+        .iter()
+        .map(|i| {
+            let tags = i["tags"].as_array().into_iter().flatten().filter_map(|t| t.as_str()).map(str::to_owned);
+            (i["_learncity"]["id"].as_str().unwrap_or_default().to_owned(), tags.collect())
+        })
+        .collect())
+}
+
+/// The cluster mode of the demo city: the collector and catalog builder daemons over Kafka
+/// (Tansu), the catalogue in PostgreSQL, `serve` on its own. An operator makes the same
+/// decisions in Chromium and adds a provider by URL; the public API, the JSON Feed export and
+/// the catalog topic show each change; after `catalog rebuild` and a restart of every daemon
+/// they still do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_the_cluster_mode_an_operator_curates_in_chromium_and_it_lasts() {
+    use learncity_testkit::broker::{Broker, free_port, kafka_names_toml, unique_name};
+    let city = Arc::new(learncity_citygen::demo(chrono::Utc::now().date_naive()));
+    let served = CancellationToken::new();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let demo_addr = listener.local_addr().unwrap();
+    let demo = tokio::spawn(learncity_citygen::serve(Arc::clone(&city), listener, served.clone()));
+    let library = learncity_testkit::http::FixtureServer::start().await;
+    library.set("/library.xml", "application/rss+xml", learncity_testkit::fixture("rss/library-events-ev-georss.xml"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let providers = dir.path().join("providers");
+    std::fs::create_dir_all(&providers).unwrap();
+    for p in &city.provider_files {
+        let toml = p.toml.replace(learncity_citygen::DEMO_BASE_URL, &format!("http://{demo_addr}"));
+        std::fs::write(providers.join(&p.file_name), toml).unwrap();
+    }
+    let broker = Broker::shared();
+    let prefix = unique_name("browser");
+    let schema = learncity_testkit::pg::unique_schema("browser");
+    let config_path = dir.path().join("learncity.toml");
+    std::fs::write(
+        &config_path,
+        format!(
+            r#"[collector]
+providers = "providers"
+listen = "127.0.0.1:{collector_port}"
+group-id = "{prefix}-collectors"
+[catalog]
+store = "{pg}?schema={schema}"
+listen = "127.0.0.1:{catalog_port}"
+group-id = "{prefix}-builders"
+[serve]
+listen = "127.0.0.1:0"
+refresh-interval = "200ms"
+api-rate-limit = 100000
+api-rate-burst = 100000
+[[serve.operators]]
+name = "anna"
+password-hash = "{hash}"
+[http]
+contact-url = "https://learncity.example/contact"
+per-host-delay = "0s"
+[kafka]
+{kafka}
+partitions = 3
+[kafka.properties]
+"session.timeout.ms" = "6000"
+"heartbeat.interval.ms" = "1000"
+"#,
+            collector_port = free_port(),
+            catalog_port = free_port(),
+            pg = learncity_testkit::pg::pg_url(),
+            hash = learncity_testkit::operators::HASH,
+            kafka = kafka_names_toml(&broker.bootstrap, &prefix, &prefix),
+        ),
+    )
+    .unwrap();
+    let learncity = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_learncity")).args(args).arg("--config").arg(&config_path).output();
+        let out = out.unwrap();
+        let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "learncity {args:?}: {said}");
+    };
+    learncity(&["topics", "ensure"]);
+    let config = learncity_config::load(&config_path).unwrap();
+    let catalog_topic = config.kafka.catalog_topic.clone();
+    let daemons = async || {
+        let stop = CancellationToken::new();
+        let builder = tokio::spawn(learncity::catalog::run_until(config.clone(), stop.clone()));
+        let collector = tokio::spawn(learncity::collect::run_until(config.clone(), stop.clone()));
+        let (bound, serve) = learncity::serve::start(&config, stop.clone()).await.unwrap();
+        (format!("http://{bound}"), stop, [builder, collector], serve)
+    };
+    let stopped = async |(stop, tasks, serve): (
+        CancellationToken,
+        [tokio::task::JoinHandle<anyhow::Result<()>>; 2],
+        tokio::task::JoinHandle<()>,
+    )| {
+        stop.cancel();
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        serve.await.unwrap();
+    };
+
+    let (base, stop, tasks, serve) = daemons().await;
+    let library_url = library.url("/library.xml").to_string();
+    let (curated, decided) = in_chromium(async |c| {
+        let decided = operator(c, &base).await;
+        add_provider(c, &base, "city-library", &library_url).await;
+        decided
+    })
+    .await;
+    assert!(providers.join("city-library.toml").exists(), "saved to the registry folder");
+    let added =
+        |entries: &[Seen]| entries.iter().any(|(_, keys, _)| keys.iter().any(|k| k.starts_with("city-library/")));
+    eventually("the added provider's items in the catalogue", async || {
+        let now = api_catalogue(&base).await?;
+        if added(&now) { Ok(()) } else { Err(format!("none of {} entries", now.len())) }
+    })
+    .await;
+    assert!(!added(&curated));
+
+    // The catalog topic and the export show every decision too.
+    eventually("the decisions on the catalog topic", async || {
+        decided.shown_in(&topic_catalogue(&broker.bootstrap, &catalog_topic).await)
+    })
+    .await;
+    let ids: BTreeMap<String, String> = api_catalogue(&base)
+        .await
+        .unwrap()
+        .into_iter()
+        .flat_map(|(id, keys, _)| keys.into_iter().map(move |k| (k, id.clone())))
+        .collect();
+    let export = exported(&base).await.unwrap();
+    assert!(!export.is_empty());
+    assert_eq!(export.get(&ids[&decided.pinned]), Some(&vec!["history-culture".to_owned()]), "pinned in the export");
+    assert!(!ids.contains_key(&decided.junk), "hidden");
+    // Entries by their sources and categories (a rebuild may name an entry otherwise).
+    let comparable = |entries: Vec<Seen>| {
+        let mut all: Vec<(Vec<String>, Vec<String>)> = entries
+            .into_iter()
+            .map(|(_, mut keys, categories)| {
+                keys.sort();
+                (keys, categories)
+            })
+            .collect();
+        all.sort();
+        all
+    };
+    let before = comparable(api_catalogue(&base).await.unwrap());
+    stopped((stop, tasks, serve)).await;
+
+    // `catalog rebuild` and a restart of every daemon: the same curated catalogue.
+    learncity(&["catalog", "rebuild"]);
+    let (base, stop, tasks, serve) = daemons().await;
+    learncity_testkit::eventually(
+        Duration::from_secs(120),
+        "the same catalogue after a rebuild and a restart",
+        || async {
+            let now = api_catalogue(&base).await?;
+            decided.shown_in(&now)?;
+            let now = comparable(now);
+            if now == before { Ok(()) } else { Err(format!("{} entries, {} before", now.len(), before.len())) }
+        },
+    )
+    .await;
+    stopped((stop, tasks, serve)).await;
+    served.cancel();
+    demo.await.unwrap().unwrap();
+    let _ = Command::new("psql")
+        .args([&learncity_testkit::pg::pg_url(), "-q", "-c", &format!("DROP SCHEMA IF EXISTS {schema} CASCADE")])
+        .status();
 }

@@ -820,9 +820,13 @@ async fn in_the_standalone_mode_dead_letters_are_kept_and_replayed() {
     let bus = Arc::new(LocalBus::new());
     let deliveries = bus.subscribe(&topic, 16);
     let stop = CancellationToken::new();
+    // The provider files do not change here.
+    let (_files, providers) = tokio::sync::watch::channel(learncity_builder::providers(&config));
     let builder = {
         let (config, store, bus, stop) = (config.clone(), Arc::clone(&store), Arc::clone(&bus), stop.clone());
-        tokio::spawn(async move { learncity_builder::local::run(&config, store, bus, deliveries, stop).await })
+        tokio::spawn(
+            async move { learncity_builder::local::run(&config, store, bus, deliveries, providers, stop).await },
+        )
     };
 
     let broken = OutRecord::new(&topic, "library/broken", Some(b"not json".to_vec()))

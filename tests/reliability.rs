@@ -2188,9 +2188,13 @@ async fn a_document_reverted_after_a_crash_is_published_again() {
     let bus = Arc::new(LocalBus::new());
     let deliveries = bus.subscribe(&config.kafka.offerings_topic, 16);
     let stop = CancellationToken::new();
+    // The provider files do not change here.
+    let (_files, providers) = tokio::sync::watch::channel(learncity_builder::providers(&config));
     let builder = {
         let (config, store, bus, stop) = (config.clone(), Arc::clone(&store), Arc::clone(&bus), stop.clone());
-        tokio::spawn(async move { learncity_builder::local::run(&config, store, bus, deliveries, stop).await })
+        tokio::spawn(
+            async move { learncity_builder::local::run(&config, store, bus, deliveries, providers, stop).await },
+        )
     };
     let fetcher = Arc::new(learncity_fetch::Fetcher::new(config.http.clone()).unwrap());
     let collector = |state: Arc<RecordingStateStore>| {

@@ -1084,3 +1084,84 @@ async fn behind_a_proxy_the_console_takes_the_operator_from_the_header() {
     let r = client.get(format!("{}/admin", s.base)).header("X-Remote-User", "mallory").send().await.unwrap();
     assert_eq!(r.status(), 303, "not an operator: to the sign-in page");
 }
+
+/// Console sessions are kept in the store: an operator signed in on one `serve` instance is
+/// signed in on every other instance of the same store (a load balancer may send each request
+/// elsewhere), stays signed in after a restart, and is signed out everywhere at once; behind a
+/// proxy, every instance gives the same CSRF token.
+#[tokio::test]
+async fn console_sessions_are_shared_by_every_instance_and_outlive_a_restart() {
+    let entries = city();
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn CatalogStore> =
+        Arc::new(learncity_store::SqliteStore::open(&dir.path().join("catalog.sqlite")).await.unwrap());
+    put(&*store, &entries).await;
+    let settings = learncity_config::ServeSettings {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        refresh_interval: Duration::from_millis(100),
+        operators: learncity_testkit::operators::anna_and_vic(),
+        operator_header: Some("X-Remote-User".into()),
+        ..Default::default()
+    };
+    let instance = async |stop: &CancellationToken| -> String {
+        let (bound, _) = learncity_serve::start(
+            settings.clone(),
+            Arc::clone(&store),
+            None,
+            learncity_serve::CurationContext { topic: "curation".into(), ..Default::default() },
+            stop.clone(),
+        )
+        .await
+        .unwrap();
+        format!("http://{bound}")
+    };
+    let (stop_a, stop_b) = (CancellationToken::new(), CancellationToken::new());
+    let (a, b) = (instance(&stop_a).await, instance(&stop_b).await);
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let console = async |base: &str, session: &str| {
+        let r = client.get(format!("{base}/admin")).header("cookie", format!("learncity_operator={session}"));
+        let r = r.send().await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    };
+    let post = async |base: &str, path: &str, headers: &[(&str, String)], body: String| {
+        let mut r =
+            client.post(format!("{base}{path}")).header("content-type", "application/x-www-form-urlencoded").body(body);
+        for (k, v) in headers {
+            r = r.header(*k, v);
+        }
+        r.send().await.unwrap().status().as_u16()
+    };
+    let hide = |csrf: &str, id: &str| format!("csrf={csrf}&back=/admin&action=hide&targets={id}&reason=junk");
+
+    // Signed in on A: signed in on B, and B takes A's form token.
+    let (session, csrf) = learncity_testkit::operators::sign_in(&a, "anna").await;
+    let (status, page) = console(&b, &session).await;
+    assert_eq!(status, 200, "the session is known to the other instance");
+    assert!(page.contains("anna"));
+    let cookie = [("cookie", format!("learncity_operator={session}"))];
+    assert_eq!(post(&b, "/admin/decide", &cookie, hide(&csrf, &entries[1].id)).await, 303);
+    assert_eq!(store.decisions().await.unwrap().len(), 1);
+
+    // A restarted: still signed in.
+    stop_a.cancel();
+    let stop_a = CancellationToken::new();
+    let a = instance(&stop_a).await;
+    assert_eq!(console(&a, &session).await.0, 200, "a restart signs nobody out");
+
+    // Signed out on B: signed out on A too; a made-up cookie signs nobody in.
+    assert_eq!(post(&b, "/admin/logout", &cookie, format!("csrf={csrf}")).await, 303);
+    assert_eq!(console(&a, &session).await.0, 303, "signed out everywhere");
+    assert_eq!(console(&a, &"0".repeat(64)).await.0, 303);
+
+    // Behind the proxy: the token from A's page is good on B.
+    let proxied = [("X-Remote-User", "anna".to_owned())];
+    let page = client.get(format!("{a}/admin")).header("X-Remote-User", "anna").send().await.unwrap();
+    let page = page.text().await.unwrap();
+    let at = page.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let token = &page[at..at + page[at..].find('"').unwrap()];
+    assert_eq!(post(&b, "/admin/decide", &proxied, hide(token, &entries[2].id)).await, 303);
+    assert_eq!(post(&b, "/admin/decide", &proxied, hide("forged", &entries[3].id)).await, 403);
+    assert_eq!(store.decisions().await.unwrap().len(), 2);
+    stop_a.cancel();
+    stop_b.cancel();
+}

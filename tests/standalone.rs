@@ -625,7 +625,8 @@ fn small_town(dir: &Path, serve_extra: &str) -> (PathBuf, PathBuf) {
 }
 
 /// A provider file added while `learncity run` runs is fetched without a restart; a file with
-/// a mistake is not taken (the providers as last read go on) and SIGHUP is not needed.
+/// a mistake is not taken (the providers as last read go on) and SIGHUP is not needed; a
+/// provider's priority changed in its file is taken by the builder, running or restarted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn provider_files_are_taken_without_a_restart() {
     let server = learncity_testkit::http::FixtureServer::start().await;
@@ -670,6 +671,38 @@ async fn provider_files_are_taken_without_a_restart() {
     })
     .await;
     assert!(server.requests_to("/library.xml").len() == 1, "fetched once, when added");
+
+    // A second provider re-announcing the library's items: merged with them. Its priority,
+    // changed in its file, is taken by the builder without a restart: every entry it is in is
+    // computed again with it.
+    let copy = |priority: i32| provider("copy", "/library.xml", &format!("priority = {priority}\n{library}"));
+    std::fs::write(providers.join("copy.toml"), copy(0)).unwrap();
+    let priorities = async |store: &dyn CatalogStore| -> Result<BTreeSet<i32>, String> {
+        let entries = store.entries().await.map_err(|e| e.to_string())?;
+        let merged: Vec<&Entry> = entries.iter().filter(|e| e.sources.len() > 1).collect();
+        if merged.is_empty() {
+            return Err("no entry holds both providers' items yet".into());
+        }
+        Ok(merged.iter().flat_map(|e| &e.sources).filter(|s| s.provider_id == "copy").map(|s| s.priority).collect())
+    };
+    let priority_is = async |store: &dyn CatalogStore, want: i32, what: &str| {
+        eventually(Duration::from_secs(60), what, || async {
+            let seen = priorities(store).await?;
+            if seen == BTreeSet::from([want]) { Ok(()) } else { Err(format!("priorities of its sources: {seen:?}")) }
+        })
+        .await;
+    };
+    priority_is(store.as_ref(), 0, "the re-announcer's items merged").await;
+    std::fs::write(providers.join("copy.toml"), copy(7)).unwrap();
+    priority_is(store.as_ref(), 7, "the new priority taken while running").await;
+    stop.cancel();
+    running.task.await.unwrap().unwrap();
+
+    // Changed while stopped: taken when the builder loads the catalogue again.
+    std::fs::write(providers.join("copy.toml"), copy(3)).unwrap();
+    let stop = CancellationToken::new();
+    let running = learncity::run::start(learncity_config::load(&config_path).unwrap(), stop.clone()).await.unwrap();
+    priority_is(store.as_ref(), 3, "the priority changed while stopped taken at the start").await;
     stop.cancel();
     running.task.await.unwrap().unwrap();
 }

@@ -106,6 +106,17 @@ fn in_record(m: &BorrowedMessage<'_>) -> InRecord {
     }
 }
 
+/// What the builder takes of each provider of `config`, by id.
+pub fn providers(config: &learncity_config::Config) -> crate::Providers {
+    config
+        .providers
+        .iter()
+        .map(|p| {
+            (p.id.clone(), crate::state::ProviderInfo { priority: p.priority, city: p.city.clone(), role: p.role })
+        })
+        .collect()
+}
+
 /// The matching and merge rules of `config`.
 pub fn rules(config: &learncity_config::Config) -> Rules {
     let c = &config.catalog;
@@ -117,13 +128,7 @@ pub fn rules(config: &learncity_config::Config) -> Rules {
             candidate_score: c.candidate_score,
         },
         expiry_grace: chrono::Duration::from_std(c.expiry_grace).unwrap_or(chrono::Duration::MAX),
-        providers: config
-            .providers
-            .iter()
-            .map(|p| {
-                (p.id.clone(), crate::state::ProviderInfo { priority: p.priority, city: p.city.clone(), role: p.role })
-            })
-            .collect(),
+        providers: providers(config),
         catalog_topic: config.kafka.catalog_topic.clone(),
         curation: Default::default(),
     }
@@ -234,11 +239,13 @@ pub(crate) fn abandon_after(shutdown: &CancellationToken, timeout: Duration) -> 
 }
 
 /// Runs the builder until `shutdown`: joins the consumer group on the offerings topic and
-/// applies what arrives, batch by batch.
+/// applies what arrives, batch by batch; takes the providers' rules sent on `providers` (the
+/// provider files read again) without a restart.
 pub async fn run(
     config: &learncity_config::Config,
     store: Arc<dyn learncity_store::CatalogStore>,
     readiness: Readiness,
+    mut providers: tokio::sync::watch::Receiver<crate::Providers>,
     shutdown: CancellationToken,
 ) -> Result<(), BuildError> {
     let settings: &CatalogSettings = &config.catalog;
@@ -312,6 +319,13 @@ pub async fn run(
             biased;
             () = shutdown.cancelled() => break Ok(()),
             _ = expiry.tick() => sweep = true,
+            Ok(()) = providers.changed() => {
+                let now = providers.borrow_and_update().clone();
+                if let Err(e) = processor.set_providers(now, &abandon).await {
+                    tracing::error!(error = %e, "cannot compute again the entries of providers whose rules changed; loading again");
+                    processor.unload_all();
+                }
+            }
             _ = replays.tick() => {
                 // Each builder replays the dead letters of the partitions it reads.
                 let assigned = lock(&consumer.context().assigned).clone();

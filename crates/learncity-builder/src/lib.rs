@@ -25,7 +25,12 @@ pub mod processor;
 pub mod review;
 pub mod state;
 
-pub use daemon::{RebuildSummary, rebuild, rules, run};
+pub use daemon::{RebuildSummary, providers, rebuild, rules, run};
+
+/// What the builder takes of each provider's file, by provider id; a builder is given them again
+/// through a [`tokio::sync::watch`] channel when the files change ([`daemon::run`],
+/// [`local::run`]).
+pub type Providers = std::collections::HashMap<String, state::ProviderInfo>;
 
 /// Why the builder stopped.
 #[derive(Debug, thiserror::Error)]

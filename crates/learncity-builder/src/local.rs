@@ -20,12 +20,14 @@ use crate::processor::{InRecord, Processor, REPLAY_POLL};
 
 /// Runs the standalone builder until `shutdown`: applies every delivery on the offerings topic
 /// of `bus` (subscribed by the caller, `deliveries`), sweeps expired offerings every
-/// `catalog.expiry-interval`, and publishes catalog records back through `bus`.
+/// `catalog.expiry-interval`, publishes catalog records back through `bus`, and takes the
+/// providers' rules sent on `providers` (the provider files read again) without a restart.
 pub async fn run(
     config: &learncity_config::Config,
     store: Arc<dyn learncity_store::CatalogStore>,
     bus: Arc<LocalBus>,
     mut deliveries: mpsc::Receiver<Delivery>,
+    mut providers: tokio::sync::watch::Receiver<crate::Providers>,
     shutdown: CancellationToken,
 ) -> Result<(), BuildError> {
     let settings = &config.catalog;
@@ -34,6 +36,9 @@ pub async fn run(
     let mut processor = Processor::new(store, bus, rules(config), &kafka.offerings_topic, &kafka.dead_letter_topic);
     processor.publish_outbox(&abandon).await?;
     processor.refresh_curation(&abandon).await?;
+    // The whole catalogue is this builder's: held from the start, so expiry and changed rules
+    // reach it before any new record does.
+    processor.load_stored(&abandon).await?;
     let mut expiry = tokio::time::interval(settings.expiry_interval);
     expiry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut replays = tokio::time::interval(REPLAY_POLL);
@@ -48,6 +53,13 @@ pub async fn run(
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "expiry sweep failed"),
             },
+            Ok(()) = providers.changed() => {
+                let now = providers.borrow_and_update().clone();
+                if let Err(e) = processor.set_providers(now, &abandon).await {
+                    tracing::error!(error = %e, "cannot compute again the entries of providers whose rules changed; loading again");
+                    processor.unload_all();
+                }
+            }
             _ = replays.tick() => {
                 if let Err(e) = processor.refresh_curation(&abandon).await {
                     tracing::error!(error = %e, "cannot apply the operators' decisions; trying again");

@@ -130,11 +130,27 @@ impl Processor {
         let mut catalog = PartitionCatalog::load(partition, state.sources, state.entries, &self.rules);
         // Decisions taken or revoked while the partition was not held here: its stored entries
         // may not show them yet (computing again what already shows them changes nothing).
-        catalog.reconsider(&self.rules.curation.named_sources(), &self.rules, &mut self.pending);
+        // So may a provider's priority changed meanwhile (a role or a city changed meanwhile
+        // shows with the entry's next change, or after `catalog rebuild`).
+        let mut stale = self.rules.curation.named_sources();
+        stale.extend(catalog.sources_with_other_priority(&self.rules));
+        catalog.reconsider(&stale, &self.rules, &mut self.pending);
         let next_offset = state.next_offset.unwrap_or(0);
         tracing::info!(partition, sources = catalog.source_count(), next_offset, "partition loaded from the store");
         self.partitions.insert(partition, Loaded { catalog, next_offset });
         Ok(next_offset)
+    }
+
+    /// Loads every partition the store holds records of, and writes what loading them changed
+    /// (operators' decisions and providers' priorities that changed while the builder was
+    /// stopped). Returns how many partitions were loaded.
+    pub async fn load_stored(&mut self, abandon: &CancellationToken) -> Result<usize, BuildError> {
+        let stored = self.store.offsets(&self.offerings_topic).await.map_err(BuildError::Store)?;
+        for (partition, _) in &stored {
+            self.ensure_loaded(*partition).await.map_err(BuildError::Store)?;
+        }
+        self.commit(Effects::default(), Vec::new(), abandon).await?;
+        Ok(stored.len())
     }
 
     /// Applies `records` (in order) as one store transaction and publishes what it says;
@@ -299,6 +315,39 @@ impl Processor {
             entries_put = stats.entries_put,
             entries_removed = stats.entries_removed,
             "operators' decisions applied"
+        );
+        Ok(changed)
+    }
+
+    /// Takes the providers' rules read again from their files (`priority`, `role`, `city`):
+    /// the sources of every provider whose rules changed are matched again and their entries
+    /// computed again, in one commit. Returns the ids of those providers.
+    pub async fn set_providers(
+        &mut self,
+        providers: crate::Providers,
+        abandon: &CancellationToken,
+    ) -> Result<BTreeSet<String>, BuildError> {
+        let old = &self.rules.providers;
+        let changed: BTreeSet<String> =
+            old.keys().chain(providers.keys()).filter(|id| old.get(*id) != providers.get(*id)).cloned().collect();
+        if changed.is_empty() {
+            return Ok(changed);
+        }
+        self.rules.providers = providers;
+        let mut fx = Effects::default();
+        let mut sources = 0;
+        for loaded in self.partitions.values_mut() {
+            let keys = loaded.catalog.sources_of(&changed);
+            sources += keys.len();
+            loaded.catalog.reconsider(&keys, &self.rules, &mut fx);
+        }
+        let stats = self.commit(fx, Vec::new(), abandon).await?;
+        tracing::info!(
+            providers = ?changed,
+            sources,
+            entries_put = stats.entries_put,
+            entries_removed = stats.entries_removed,
+            "providers' rules changed: their entries computed again"
         );
         Ok(changed)
     }

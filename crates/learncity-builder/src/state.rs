@@ -334,9 +334,11 @@ impl PartitionCatalog {
         self.recompute(&keys, former, reason, rules, fx);
     }
 
-    /// Applies operators' decisions that changed for `keys` (the sources a new or revoked
-    /// decision names, [`Curation::set`]): hidden sources leave their entries, shown ones come
-    /// back, merges, splits and pins are computed again.
+    /// Computes again the sources `keys` and their entries under `rules` as they are now: the
+    /// sources a new or revoked operator's decision names ([`Curation::set`]: hidden sources
+    /// leave their entries, shown ones come back, merges, splits and pins are computed again),
+    /// or the sources of providers whose rules changed (their city is matched again, their
+    /// priority and role choose the canonical fields again).
     pub fn reconsider(&mut self, keys: &BTreeSet<String>, rules: &Rules, fx: &mut Effects) {
         let keys: Vec<String> = keys.iter().filter(|k| self.sources.contains_key(*k)).cloned().collect();
         if keys.is_empty() {
@@ -355,6 +357,22 @@ impl PartitionCatalog {
             }
         }
         self.recompute(&keys, former, "hidden", rules, fx);
+    }
+
+    /// The sources of the providers `ids`, in any state.
+    pub fn sources_of(&self, ids: &BTreeSet<String>) -> BTreeSet<String> {
+        self.sources.values().filter(|s| ids.contains(&s.row.offering.provider.id)).map(|s| s.row.key.clone()).collect()
+    }
+
+    /// The sources of stored entries that were computed with another priority than their
+    /// provider has now (the provider's file changed while this partition was not held).
+    pub fn sources_with_other_priority(&self, rules: &Rules) -> BTreeSet<String> {
+        self.entries
+            .values()
+            .flat_map(|e| &e.sources)
+            .filter(|s| rules.provider(&s.provider_id).priority != s.priority)
+            .map(|s| s.key.clone())
+            .collect()
     }
 
     /// Whether source `key` is in the catalogue: known, active and not hidden.

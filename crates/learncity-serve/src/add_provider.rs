@@ -133,7 +133,7 @@ fn form(csrf: &str, p: &NewProvider, t: &crate::console::Words) -> String {
 }
 
 pub(crate) async fn new_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let Some((who, csrf)) = signed(&state, &headers) else { return to_login() };
+    let Some((who, csrf)) = signed(&state, &headers).await else { return to_login() };
     let t = words(crate::lang_of(&state, None, &headers));
     let body =
         format!("{}<h2>{}</h2>{}", header_bar(&who, &csrf, t), t.add_provider, form(&csrf, &NewProvider::default(), t));
@@ -145,7 +145,7 @@ pub(crate) async fn check_or_save(
     headers: HeaderMap,
     Form(p): Form<NewProvider>,
 ) -> Response {
-    let who = match may_decide(&state, &headers, &p.csrf) {
+    let who = match may_decide(&state, &headers, &p.csrf).await {
         Ok(who) => who,
         Err(refused) => return refused,
     };

@@ -6,16 +6,15 @@
 //! Sign-in with an operator's name and password ([`crate::admin::check_password`]: argon2,
 //! wrong ones rate-limited per address) or through `operator-header` behind an authenticating
 //! proxy. A session is a random id in a `Secure`, `HttpOnly`, `SameSite=Strict` cookie scoped
-//! to `/admin`, kept in this process's memory for [`SESSION_TTL`] (a restart signs everyone
-//! out). Every form carries a CSRF token bound to the session (the sign-in form: to a cookie of
+//! to `/admin`, kept in the catalogue store for [`SESSION_TTL`] (every `serve` instance of the
+//! store knows it; a restart signs nobody out; the store keeps only the id's SHA-256). Every form carries a CSRF token bound to the session (the sign-in form: to a cookie of
 //! its own); a form posted without it is refused with 403. A viewer sees everything and decides
 //! nothing. Anonymous requests are redirected to the sign-in page.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use axum::Form;
@@ -24,8 +23,10 @@ use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use learncity_config::OperatorRole;
+use chrono::Utc;
+use learncity_config::{Operator, OperatorRole};
 use learncity_store::curation::{self, Author, Request, describe};
+use learncity_store::{CatalogStore, ConsoleSession, StoreError};
 use serde::Deserialize;
 
 use crate::admin::{Refused, Signed, check_password};
@@ -53,7 +54,7 @@ pub fn router() -> Router<AppState> {
 
 /// The providers' health whole (the public page leaves the failures' words out).
 async fn providers(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let Some((who, csrf)) = signed(&state, &headers) else { return to_login() };
+    let Some((who, csrf)) = signed(&state, &headers).await else { return to_login() };
     let lang = lang_of(&state, None, &headers);
     let ctx = PageContext {
         lang,
@@ -71,21 +72,13 @@ async fn providers(State(state): State<AppState>, headers: HeaderMap) -> Respons
     page(&state, &headers, "/admin/providers", words(lang).providers, &body)
 }
 
-struct Session {
-    name: String,
-    role: OperatorRole,
-    csrf: String,
-    until: Instant,
-}
-
-/// Signed-in operators, by session id; and the secret the CSRF tokens of operators signed in
-/// by the proxy's header (who have no session) are derived from.
-pub struct Sessions(Mutex<HashMap<String, Session>>, String);
-
-impl Default for Sessions {
-    fn default() -> Self {
-        Sessions(Mutex::default(), token())
-    }
+/// Signed-in operators' sessions, kept in the store so that every `serve` instance of one
+/// catalogue knows them (behind a load balancer) and a restart signs nobody out; and the
+/// store's shared secret the CSRF tokens of operators signed in by the proxy's header (who have
+/// no session) are derived from, read at its first use.
+pub struct Sessions {
+    store: Arc<dyn CatalogStore>,
+    secret: tokio::sync::OnceCell<String>,
 }
 
 impl std::fmt::Debug for Sessions {
@@ -97,44 +90,75 @@ impl std::fmt::Debug for Sessions {
 fn token() -> String {
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
-    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
+    hex(&bytes)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::with_capacity(2 * bytes.len()), |mut s, b| {
         let _ = write!(s, "{b:02x}");
         s
     })
 }
 
+/// What the store keeps of a session id: its SHA-256, so a copy of the store holds no cookie.
+fn hashed(id: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex(&Sha256::digest(id.as_bytes()))
+}
+
 impl Sessions {
-    fn open(&self, who: &Signed) -> (String, String) {
+    /// Sessions kept in `store`.
+    pub fn new(store: Arc<dyn CatalogStore>) -> Self {
+        Sessions { store, secret: tokio::sync::OnceCell::new() }
+    }
+
+    /// A new session of `who`: its id (the cookie's value) and CSRF token.
+    async fn open(&self, who: &Signed) -> Result<(String, String), StoreError> {
         let (id, csrf) = (token(), token());
-        let mut sessions = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        sessions.retain(|_, s| s.until > Instant::now());
-        sessions.insert(
-            id.clone(),
-            Session { name: who.name.clone(), role: who.role, csrf: csrf.clone(), until: Instant::now() + SESSION_TTL },
-        );
-        (id, csrf)
+        let until = chrono::Duration::from_std(SESSION_TTL).expect("eight hours");
+        let session = ConsoleSession {
+            id: hashed(&id),
+            operator: who.name.clone(),
+            csrf: csrf.clone(),
+            expires_at: Utc::now() + until,
+        };
+        self.store.open_console_session(&session).await?;
+        Ok((id, csrf))
     }
 
-    /// The operator and CSRF token of session `id`, while it lasts.
-    fn get(&self, id: &str) -> Option<(Signed, String)> {
-        let sessions = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let s = sessions.get(id).filter(|s| s.until > Instant::now())?;
-        Some((Signed { name: s.name.clone(), role: s.role }, s.csrf.clone()))
+    /// The operator and CSRF token of session `id`, while it lasts and the operator is still
+    /// configured (with the role the config gives now). A store that cannot be read signs
+    /// nobody in.
+    async fn get(&self, id: &str, operators: &[Operator]) -> Option<(Signed, String)> {
+        let session = match self.store.console_session(&hashed(id)).await {
+            Ok(session) => session?,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read console sessions from the store; the request is treated as anonymous");
+                return None;
+            }
+        };
+        let o = operators.iter().find(|o| o.name == session.operator)?;
+        Some((Signed { name: o.name.clone(), role: o.role }, session.csrf))
     }
 
-    /// The CSRF token of `name` signed in by the proxy's header: derived from this process's
-    /// secret, so a page from elsewhere cannot know it.
-    fn proxied_csrf(&self, name: &str) -> String {
+    /// The CSRF token of `name` signed in by the proxy's header: derived from the store's
+    /// secret, so a page from elsewhere cannot know it and every instance gives the same.
+    async fn proxied_csrf(&self, name: &str) -> Result<String, StoreError> {
         use sha2::{Digest, Sha256};
-        let digest = Sha256::digest(format!("{}\0{name}", self.1).as_bytes());
-        digest.iter().fold(String::with_capacity(64), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+        let secret = self
+            .secret
+            .get_or_try_init(|| async {
+                let made = token();
+                self.store.console_secret(&made).await
+            })
+            .await?;
+        Ok(hex(&Sha256::digest(format!("{secret}\0{name}").as_bytes())))
     }
 
-    fn close(&self, id: &str) {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(id);
+    async fn close(&self, id: &str) {
+        if let Err(e) = self.store.close_console_session(&hashed(id)).await {
+            tracing::error!(error = %e, "cannot forget a console session (signing out)");
+        }
     }
 }
 
@@ -200,16 +224,22 @@ pub(crate) fn page(state: &AppState, headers: &HeaderMap, here: &str, title: &st
 }
 
 /// The signed-in operator of this request and its session's CSRF token; `None`: anonymous.
-pub(crate) fn signed(state: &AppState, headers: &HeaderMap) -> Option<(Signed, String)> {
+pub(crate) async fn signed(state: &AppState, headers: &HeaderMap) -> Option<(Signed, String)> {
     if let Some(h) = &state.settings.operator_header
         && let Some(name) = headers.get(h.as_str()).and_then(|v| v.to_str().ok())
         && let Some(o) = state.settings.operators.iter().find(|o| o.name == name)
     {
         // Behind the proxy every request is signed in: no session, a token of its own.
-        let csrf = state.sessions.proxied_csrf(name);
+        let csrf = match state.sessions.proxied_csrf(name).await {
+            Ok(csrf) => csrf,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the console's secret from the store; forms cannot be checked");
+                String::new()
+            }
+        };
         return Some((Signed { name: o.name.clone(), role: o.role }, csrf));
     }
-    state.sessions.get(cookie(headers, SESSION_COOKIE)?)
+    state.sessions.get(cookie(headers, SESSION_COOKIE)?, &state.settings.operators).await
 }
 
 pub(crate) fn to_login() -> Response {
@@ -264,7 +294,17 @@ async fn login(
     let t = words(lang_of(&state, None, &headers));
     match check_password(&state, &form.name, &form.password, peer.ip()).await {
         Ok(who) => {
-            let (id, _) = state.sessions.open(&who);
+            let id = match state.sessions.open(&who).await {
+                Ok((id, _)) => id,
+                Err(e) => {
+                    tracing::error!(error = %e, operator = %who.name, "cannot keep a console session in the store");
+                    return (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "the catalogue store cannot be written; try again shortly",
+                    )
+                        .into_response();
+                }
+            };
             let mut r = Redirect::to("/admin").into_response();
             let max_age = SESSION_TTL.as_secs();
             let cookie =
@@ -293,9 +333,9 @@ struct CsrfForm {
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<CsrfForm>) -> Response {
     if let Some(id) = cookie(&headers, SESSION_COOKIE)
-        && state.sessions.get(id).is_some_and(|(_, csrf)| csrf == form.csrf)
+        && state.sessions.get(id, &state.settings.operators).await.is_some_and(|(_, csrf)| csrf == form.csrf)
     {
-        state.sessions.close(id);
+        state.sessions.close(id).await;
     }
     let mut r = Redirect::to("/admin/login").into_response();
     let cookie = format!("{SESSION_COOKIE}=; Path=/admin; HttpOnly; Secure; SameSite=Strict; Max-Age=0");
@@ -346,7 +386,7 @@ pub(crate) fn header_bar(who: &Signed, csrf: &str, t: &Words) -> String {
 }
 
 async fn home(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<Msg>) -> Response {
-    let Some((who, csrf)) = signed(&state, &headers) else { return to_login() };
+    let Some((who, csrf)) = signed(&state, &headers).await else { return to_login() };
     let t = words(lang_of(&state, None, &headers));
     let decides = who.role == OperatorRole::Operator;
     let mut body = header_bar(&who, &csrf, t);
@@ -459,7 +499,7 @@ async fn entry_page(
     Path(id): Path<String>,
     Query(q): Query<Msg>,
 ) -> Response {
-    let Some((who, csrf)) = signed(&state, &headers) else { return to_login() };
+    let Some((who, csrf)) = signed(&state, &headers).await else { return to_login() };
     let t = words(lang_of(&state, None, &headers));
     let decides = who.role == OperatorRole::Operator;
     let Some(entry) = state.catalogue.get(&id) else {
@@ -552,8 +592,8 @@ struct DecideForm {
 
 /// The signed-in operator that may decide, with a form's CSRF token checked.
 #[allow(clippy::result_large_err)] // The refusal is the answer itself; boxing it only adds an allocation.
-pub(crate) fn may_decide(state: &AppState, headers: &HeaderMap, csrf: &str) -> Result<Signed, Response> {
-    let Some((who, expected)) = signed(state, headers) else { return Err(to_login()) };
+pub(crate) async fn may_decide(state: &AppState, headers: &HeaderMap, csrf: &str) -> Result<Signed, Response> {
+    let Some((who, expected)) = signed(state, headers).await else { return Err(to_login()) };
     if expected.is_empty() || csrf != expected {
         tracing::warn!(operator = %who.name, "console form refused: missing or wrong CSRF token");
         return Err(forbidden("the form's token is missing or stale (CSRF); open the page again"));
@@ -570,7 +610,7 @@ pub(crate) fn back_to(back: &str, msg: &str) -> Response {
 }
 
 async fn decide(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<DecideForm>) -> Response {
-    let who = match may_decide(&state, &headers, &form.csrf) {
+    let who = match may_decide(&state, &headers, &form.csrf).await {
         Ok(who) => who,
         Err(refused) => return refused,
     };
@@ -611,7 +651,7 @@ struct RevokeForm {
 }
 
 async fn revoke(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<RevokeForm>) -> Response {
-    let who = match may_decide(&state, &headers, &form.csrf) {
+    let who = match may_decide(&state, &headers, &form.csrf).await {
         Ok(who) => who,
         Err(refused) => return refused,
     };

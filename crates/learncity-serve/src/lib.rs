@@ -574,10 +574,10 @@ pub async fn start(
         zone: settings.time_zone.as_deref().and_then(|z| z.parse().ok()),
         settings: Arc::new(settings),
         health,
+        sessions: Arc::new(console::Sessions::new(Arc::clone(&store))),
         store,
         curation: Arc::new(curation),
         sign_ins: Arc::default(),
-        sessions: Arc::default(),
     };
     let app = routes(state, api_limit)
         .merge(learncity_ops::ops_router(readiness, metrics))

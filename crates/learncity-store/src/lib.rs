@@ -26,6 +26,7 @@ mod error;
 mod postgres;
 mod sqlite;
 
+use chrono::{DateTime, Utc};
 use learncity_model::curation::Decision;
 use learncity_model::{Entry, Offering};
 use serde::{Deserialize, Serialize};
@@ -192,6 +193,20 @@ pub struct PartitionState {
     pub next_offset: Option<i64>,
 }
 
+/// A signed-in operator's console session, kept by the store so every `serve` instance knows
+/// it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleSession {
+    /// SHA-256 (hex) of the session cookie's value: the cookie itself is never kept.
+    pub id: String,
+    /// The operator's name (the role is read from the config at each request).
+    pub operator: String,
+    /// The session's CSRF token.
+    pub csrf: String,
+    /// When it ends.
+    pub expires_at: DateTime<Utc>,
+}
+
 /// One row of the entries' change log.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EntryRecord {
@@ -287,6 +302,19 @@ pub trait CatalogStore: Send + Sync {
 
     /// Every decision kept (in force or revoked), by id.
     async fn decisions(&self) -> Result<Vec<Decision>, StoreError>;
+
+    /// Keep a new console session (and forget the ones that ended).
+    async fn open_console_session(&self, session: &ConsoleSession) -> Result<(), StoreError>;
+
+    /// The console session whose id hashes to `id`, while it lasts.
+    async fn console_session(&self, id: &str) -> Result<Option<ConsoleSession>, StoreError>;
+
+    /// Forget the console session whose id hashes to `id` (signed out).
+    async fn close_console_session(&self, id: &str) -> Result<(), StoreError>;
+
+    /// The console's secret shared by every `serve` instance of this store: made once, at the
+    /// first call, then the same for all.
+    async fn console_secret(&self, made: &str) -> Result<String, StoreError>;
 
     /// Write a consistent copy of the whole store to the new file `to` while it is in use
     /// (SQLite's `VACUUM INTO`); a PostgreSQL store says to use `pg_dump`.

@@ -8,6 +8,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use learncity_model::Entry;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Connection, PgConnection, Postgres, Transaction};
@@ -17,8 +18,8 @@ use crate::codec::{
     live_entry_from_row, offering_json, outbox_from_row, record_from_row, source_from_row,
 };
 use crate::{
-    CatalogStore, Changeset, EntryChange, EntryRecord, OutboxRecord, PartitionState, SourceRow, StoreCounts,
-    StoreError, StoredDeadLetter, StoredOutbox,
+    CatalogStore, Changeset, ConsoleSession, EntryChange, EntryRecord, OutboxRecord, PartitionState, SourceRow,
+    StoreCounts, StoreError, StoredDeadLetter, StoredOutbox,
 };
 use learncity_model::curation::Decision;
 
@@ -497,6 +498,55 @@ impl CatalogStore for PgStore {
             .await
             .map_err(StoreError::query("read the curation decisions"))?;
         rows.iter().map(|(id, body)| decode_decision(id, body)).collect()
+    }
+
+    async fn open_console_session(&self, session: &ConsoleSession) -> Result<(), StoreError> {
+        let mut tx = self.begin("begin a console session").await?;
+        sqlx::query("DELETE FROM console_sessions WHERE expires_at <= now()")
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::query("forget ended console sessions"))?;
+        sqlx::query("INSERT INTO console_sessions (id, operator, csrf, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(&session.id)
+            .bind(&session.operator)
+            .bind(&session.csrf)
+            .bind(session.expires_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::query("keep a console session"))?;
+        tx.commit().await.map_err(StoreError::query("commit a console session"))
+    }
+
+    async fn console_session(&self, id: &str) -> Result<Option<ConsoleSession>, StoreError> {
+        let row: Option<(String, String, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT operator, csrf, expires_at FROM console_sessions WHERE id = $1 AND expires_at > now()",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(StoreError::query("read a console session"))?;
+        Ok(row.map(|(operator, csrf, expires_at)| ConsoleSession { id: id.to_owned(), operator, csrf, expires_at }))
+    }
+
+    async fn close_console_session(&self, id: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM console_sessions WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::query("forget a console session"))?;
+        Ok(())
+    }
+
+    async fn console_secret(&self, made: &str) -> Result<String, StoreError> {
+        sqlx::query("INSERT INTO console_secret (id, secret) VALUES (1, $1) ON CONFLICT (id) DO NOTHING")
+            .bind(made)
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::query("keep the console's secret"))?;
+        sqlx::query_scalar("SELECT secret FROM console_secret WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(StoreError::query("read the console's secret"))
     }
 
     async fn backup(&self, _to: &std::path::Path) -> Result<(), StoreError> {

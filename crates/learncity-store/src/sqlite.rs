@@ -12,6 +12,7 @@ use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use learncity_model::Entry;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, Transaction};
@@ -21,8 +22,8 @@ use crate::codec::{
     live_entry_from_row, offering_json, outbox_from_row, record_from_row, source_from_row,
 };
 use crate::{
-    CatalogStore, Changeset, EntryChange, EntryRecord, OutboxRecord, PartitionState, SourceRow, StoreCounts,
-    StoreError, StoredDeadLetter, StoredOutbox,
+    CatalogStore, Changeset, ConsoleSession, EntryChange, EntryRecord, OutboxRecord, PartitionState, SourceRow,
+    StoreCounts, StoreError, StoredDeadLetter, StoredOutbox,
 };
 use learncity_model::curation::Decision;
 
@@ -513,6 +514,63 @@ impl CatalogStore for SqliteStore {
         rows.iter().map(|(id, body)| decode_decision(id, body)).collect()
     }
 
+    async fn open_console_session(&self, session: &ConsoleSession) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM console_sessions WHERE expires_at <= ?")
+            .bind(utc_text(Utc::now()))
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::query("forget ended console sessions"))?;
+        sqlx::query("INSERT INTO console_sessions (id, operator, csrf, expires_at) VALUES (?, ?, ?, ?)")
+            .bind(&session.id)
+            .bind(&session.operator)
+            .bind(&session.csrf)
+            .bind(utc_text(session.expires_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::query("keep a console session"))?;
+        tx.commit().await.map_err(StoreError::query("commit a console session"))
+    }
+
+    async fn console_session(&self, id: &str) -> Result<Option<ConsoleSession>, StoreError> {
+        let row: Option<(String, String, String)> =
+            sqlx::query_as("SELECT operator, csrf, expires_at FROM console_sessions WHERE id = ? AND expires_at > ?")
+                .bind(id)
+                .bind(utc_text(Utc::now()))
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(StoreError::query("read a console session"))?;
+        Ok(row.and_then(|(operator, csrf, until)| {
+            let expires_at = DateTime::parse_from_rfc3339(&until).ok()?.with_timezone(&Utc);
+            Some(ConsoleSession { id: id.to_owned(), operator, csrf, expires_at })
+        }))
+    }
+
+    async fn close_console_session(&self, id: &str) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM console_sessions WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::query("forget a console session"))?;
+        tx.commit().await.map_err(StoreError::query("commit a sign-out"))
+    }
+
+    async fn console_secret(&self, made: &str) -> Result<String, StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("INSERT INTO console_secret (id, secret) VALUES (1, ?) ON CONFLICT (id) DO NOTHING")
+            .bind(made)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::query("keep the console's secret"))?;
+        let secret: String = sqlx::query_scalar("SELECT secret FROM console_secret WHERE id = 1")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(StoreError::query("read the console's secret"))?;
+        tx.commit().await.map_err(StoreError::query("commit the console's secret"))?;
+        Ok(secret)
+    }
+
     async fn backup(&self, to: &Path) -> Result<(), StoreError> {
         let what = || format!("back up {} to {}", self.describe(), to.display());
         if to.exists() {
@@ -562,6 +620,12 @@ impl CatalogStore for SqliteStore {
         tx.commit().await.map_err(StoreError::query("commit a reset"))?;
         Ok(ids)
     }
+}
+
+/// An instant as the store's text columns keep it (RFC 3339, UTC, whole seconds): such texts
+/// sort as the instants do.
+fn utc_text(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 #[cfg(test)]

@@ -459,6 +459,33 @@ async fn dead_letters(store: &dyn CatalogStore) {
     assert_eq!(store.dead_letters(10).await.unwrap().iter().map(|d| d.id).collect::<Vec<_>>(), [kept[0].id]);
 }
 
+async fn console_sessions(store: &dyn CatalogStore) {
+    use chrono::Timelike;
+    use learncity_store::ConsoleSession;
+    let now = chrono::Utc::now();
+    let session = |id: &str, hours: i64| ConsoleSession {
+        id: id.into(),
+        operator: "anna".into(),
+        csrf: format!("csrf-{id}"),
+        expires_at: (now + chrono::Duration::hours(hours)).with_nanosecond(0).unwrap(),
+    };
+    let (live, ended) = (session("live", 8), session("ended", -1));
+    store.open_console_session(&ended).await.unwrap();
+    store.open_console_session(&live).await.unwrap();
+    assert_eq!(store.console_session("live").await.unwrap(), Some(live.clone()));
+    assert_eq!(store.console_session("ended").await.unwrap(), None, "an ended session signs nobody in");
+    assert_eq!(store.console_session("other").await.unwrap(), None);
+    // A rebuild forgets the catalogue, not who is signed in.
+    store.reset("rebuild").await.unwrap();
+    assert_eq!(store.console_session("live").await.unwrap(), Some(live));
+    store.close_console_session("live").await.unwrap();
+    assert_eq!(store.console_session("live").await.unwrap(), None, "signed out");
+
+    // The secret is made once: the first caller's, then the same for every caller.
+    assert_eq!(store.console_secret("first").await.unwrap(), "first");
+    assert_eq!(store.console_secret("second").await.unwrap(), "first");
+}
+
 macro_rules! both {
     ($($name:ident),* $(,)?) => {$(
         mod $name {
@@ -494,7 +521,8 @@ both!(
     large_batch,
     fetch_state,
     dead_letters,
-    curation
+    curation,
+    console_sessions
 );
 
 // ---------------------------------------------------------------------------------------------

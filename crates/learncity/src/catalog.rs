@@ -39,7 +39,15 @@ pub async fn run_until(config: Config, stop: CancellationToken) -> anyhow::Resul
         learncity_ops::serve_ops(config.catalog.listen, readiness.clone(), metrics, ops_stop.clone()).await?;
     let store = open_store(&config).await?;
     tracing::info!(ops = %ops_addr, store = %store.describe(), brokers = %config.kafka.brokers, "catalog builder starting");
-    let result = learncity_builder::run(&config, store, readiness.clone(), stop).await;
+    // Provider files changed: the builder takes each provider's priority, role and city again.
+    let (providers, taken) = tokio::sync::watch::channel(learncity_builder::providers(&config));
+    let watch_stop = CancellationToken::new();
+    let registry = tokio::spawn(crate::registry::watch(config.clone(), watch_stop.clone(), async move |read| {
+        crate::registry::to_builder(&providers, &read);
+    }));
+    let result = learncity_builder::run(&config, store, readiness.clone(), taken, stop).await;
+    watch_stop.cancel();
+    let _ = registry.await;
     readiness.set_not_ready("shutting down");
     ops_stop.cancel();
     let _ = ops_task.await;

@@ -60,19 +60,16 @@ pub async fn run_until(config: Config, stop: CancellationToken) -> anyhow::Resul
     ));
     collector.publish_registry(providers_partitions).await?;
     // Provider files added, changed or removed are taken without a restart, and published.
-    let registry = tokio::spawn(crate::registry::watch(
-        config.clone(),
-        Arc::clone(&collector),
-        {
-            let collector = Arc::clone(&collector);
-            async move |_: &learncity_collector::RegistryChange| {
-                if let Err(e) = collector.publish_registry(providers_partitions).await {
-                    tracing::warn!(error = %e, "cannot publish the provider registry; it is published again at the next change");
-                }
+    let registry = tokio::spawn(crate::registry::watch(config.clone(), stop.clone(), {
+        let collector = Arc::clone(&collector);
+        async move |read| {
+            if crate::registry::to_collector(&collector, &read).is_some()
+                && let Err(e) = collector.publish_registry(providers_partitions).await
+            {
+                tracing::warn!(error = %e, "cannot publish the provider registry; it is published again at the next change");
             }
-        },
-        stop.clone(),
-    ));
+        }
+    }));
 
     // Readiness follows the brokers.
     let probe = {

@@ -1,12 +1,11 @@
-//! The provider registry read again while running (`learncity run` and `learncity collect`): on
-//! SIGHUP, and when the main file or a file of `collector.providers` changes (looked at every
-//! [`POLL`]). A registry with a mistake is not taken: every mistake is logged with its file and
-//! line, and the providers as last read go on. Only the providers are taken; every other
-//! setting still needs a restart (and so does a provider's `priority`, `role` or `city` for the
-//! catalog builder's merge).
+//! The provider registry read again while running (`learncity run`, `learncity collect` and
+//! `learncity catalog`): on SIGHUP, and when the main file or a file of `collector.providers`
+//! changes (looked at every [`POLL`]). A registry with a mistake is not taken: every mistake is
+//! logged with its file and line, and the providers as last read go on. Only the providers are
+//! taken — the collector's provider list, and the catalog builder's rules of each provider
+//! (`priority`, `role`, `city`); every other setting still needs a restart.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use learncity_collector::{Collector, RegistryChange, StateStore};
@@ -34,13 +33,12 @@ fn fingerprint(config: &learncity_config::Config) -> Vec<(PathBuf, u64, Option<S
     files
 }
 
-/// Reads the registry again whenever it changes or SIGHUP arrives, until `stop`; gives each
-/// change taken to `collector` (and then to `changed`, e.g. to publish the registry).
-pub async fn watch<S: StateStore + 'static>(
+/// Reads the config again whenever the registry's files change or SIGHUP arrives, until
+/// `stop`, and gives each config read without a mistake to `take`.
+pub async fn watch(
     config: learncity_config::Config,
-    collector: Arc<Collector<S>>,
-    changed: impl AsyncFn(&RegistryChange),
     stop: CancellationToken,
+    mut take: impl AsyncFnMut(learncity_config::Config),
 ) {
     let mut hangup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
         Ok(s) => Some(s),
@@ -63,26 +61,50 @@ pub async fn watch<S: StateStore + 'static>(
         seen = now;
         match learncity_config::load(&config.path) {
             Ok(read) => {
-                let change = collector.set_providers(read.providers);
-                if change.is_empty() {
-                    tracing::info!(providers = collector.providers().len(), "provider registry read again: no change");
-                    continue;
-                }
-                tracing::info!(
-                    added = ?change.added,
-                    removed = ?change.removed,
-                    changed = ?change.changed,
-                    "provider registry read again"
-                );
-                metrics::counter!("learncity_collector_registry_reloads_total", "result" => "changed").increment(1);
-                changed(&change).await;
+                metrics::counter!("learncity_registry_reloads_total", "result" => "taken").increment(1);
+                take(read).await;
             }
             Err(errors) => {
-                metrics::counter!("learncity_collector_registry_reloads_total", "result" => "refused").increment(1);
+                metrics::counter!("learncity_registry_reloads_total", "result" => "refused").increment(1);
                 for e in &errors.0 {
                     tracing::error!(mistake = %e, "provider registry not taken; the providers as last read go on");
                 }
             }
         }
     }
+}
+
+/// Gives the providers of `read` to `collector`; says what changed, or `None` when nothing did.
+pub fn to_collector<S: StateStore>(
+    collector: &Collector<S>,
+    read: &learncity_config::Config,
+) -> Option<RegistryChange> {
+    let change = collector.set_providers(read.providers.clone());
+    if change.is_empty() {
+        tracing::info!(
+            providers = collector.providers().len(),
+            "provider registry read again: no change for the collector"
+        );
+        return None;
+    }
+    tracing::info!(
+        added = ?change.added,
+        removed = ?change.removed,
+        changed = ?change.changed,
+        "provider registry read again: the collector takes it"
+    );
+    Some(change)
+}
+
+/// The catalog builder's rules of each provider in `read`, for the builder's channel: a send
+/// only when they changed (a builder computes again the entries of the providers that did).
+pub fn to_builder(builder: &tokio::sync::watch::Sender<learncity_builder::Providers>, read: &learncity_config::Config) {
+    let providers = learncity_builder::providers(read);
+    builder.send_if_modified(|now| {
+        if *now == providers {
+            return false;
+        }
+        *now = providers;
+        true
+    });
 }

@@ -89,10 +89,13 @@ pub async fn start(config: Config, stop: CancellationToken) -> anyhow::Result<St
     // The builder: subscribed before anything publishes.
     let deliveries = bus.subscribe(&config.kafka.offerings_topic, DELIVERY_QUEUE);
     let builder_stop = CancellationToken::new();
+    let (builder_providers, providers_taken) = tokio::sync::watch::channel(learncity_builder::providers(&config));
     let mut builder = {
         let (config, store, bus, stop) =
             (Arc::clone(&config), Arc::clone(&store), Arc::clone(&bus), builder_stop.clone());
-        tokio::spawn(async move { learncity_builder::local::run(&config, store, bus, deliveries, stop).await })
+        tokio::spawn(async move {
+            learncity_builder::local::run(&config, store, bus, deliveries, providers_taken, stop).await
+        })
     };
 
     // The collector: owns every provider, keeps its fetch state in the store.
@@ -110,13 +113,15 @@ pub async fn start(config: Config, stop: CancellationToken) -> anyhow::Result<St
         PARTITIONS,
         Shutdown::new(collector_stop.clone()),
     ));
-    // Provider files added, changed or removed are taken without a restart.
-    tokio::spawn(crate::registry::watch(
-        (*config).clone(),
-        Arc::clone(&collector),
-        async |_: &learncity_collector::RegistryChange| {},
-        collector_stop.clone(),
-    ));
+    // Provider files added, changed or removed are taken without a restart, by the collector
+    // and by the builder.
+    tokio::spawn(crate::registry::watch((*config).clone(), collector_stop.clone(), {
+        let collector = Arc::clone(&collector);
+        async move |read| {
+            crate::registry::to_collector(&collector, &read);
+            crate::registry::to_builder(&builder_providers, &read);
+        }
+    }));
     let mut collector = tokio::spawn(collector.run());
 
     // The service.

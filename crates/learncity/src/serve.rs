@@ -97,22 +97,25 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
             tracing::warn!(error = %e, "cannot raise the open-file limit; connections are capped below the current one")
         }
     }
-    let stop = learncity_ops::shutdown_on_signal();
-    let store = crate::catalog::open_store(&config).await?;
-    tracing::info!(store = %store.describe(), "catalogue service starting");
-    let health: Arc<dyn HealthSource> = collector_health(&config, stop.clone());
-    let (bound, task) = learncity_serve::start(
-        config.serve.clone(),
-        store,
-        Some(health),
-        crate::serve::curation_context(&config),
-        stop,
-    )
-    .await
-    .context("serve")?;
+    let (bound, task) = start(&config, learncity_ops::shutdown_on_signal()).await?;
     tracing::info!(%bound, "open http://{bound}/");
     task.await.context("the catalogue service task")?;
     Ok(())
+}
+
+/// Starts the catalogue service of `config` (the cluster mode's `serve`: the store, provider
+/// health from the state topic) until `stop`; the bound address and the server task (tests
+/// drive it this way).
+pub async fn start(
+    config: &Config,
+    stop: CancellationToken,
+) -> anyhow::Result<(std::net::SocketAddr, tokio::task::JoinHandle<()>)> {
+    let store = crate::catalog::open_store(config).await?;
+    tracing::info!(store = %store.describe(), "catalogue service starting");
+    let health: Arc<dyn HealthSource> = collector_health(config, stop.clone());
+    learncity_serve::start(config.serve.clone(), store, Some(health), curation_context(config), stop)
+        .await
+        .context("serve")
 }
 
 /// What the operators' side of `serve` needs from the config: the curation topic and the
