@@ -3,8 +3,9 @@
 //! format, in ru/be/en, written — with the fields a careful human reads from them — by helpers
 //! who had not read the readers, each on its own, from the brief in that folder. `dev`
 //! (Vitebsk), `dev2` (Polotsk, unreadable fields and unusual schedules), `dev3` (Minsk), `dev4`
-//! (Polotsk and Novopolotsk), `dev5` (Grodno and Lida) and `dev6` (Mogilev and Bobruisk,
-//! unreadable fields in Atom and JSON Feed) are the development half the readers were tuned on;
+//! (Polotsk and Novopolotsk), `dev5` (Grodno and Lida), `dev6` (Mogilev and Bobruisk,
+//! unreadable fields in Atom and JSON Feed) and `dev7` (Brest, Kobryn and Pinsk: unreadable
+//! fields in new wordings and places) are the development half the readers were tuned on;
 //! `test` (Gomel) is the held-out half, reported and never tuned on (its errors are never
 //! printed).
 //!
@@ -226,8 +227,14 @@ fn fields_on_independent_cities() {
     // A sixth (Mogilev and Bobruisk, 2026-12-07): unreadable fields in new phrasings, most in
     // Atom and JSON Feed, beside readable look-alikes.
     let dev6 = folder("dev6").join("expected.json").exists().then(|| evaluate("dev6", details));
+    // A seventh (Brest, Kobryn and Pinsk, added 2026-12-07 in a later session): unreadable fields
+    // in wordings and places none of the others has (an `_event` key, a tag, a title's
+    // parenthesis), most in Atom and JSON Feed, beside readable look-alikes.
+    let dev7 = folder("dev7").join("expected.json").exists().then(|| evaluate("dev7", details));
     let test = evaluate("test", false);
-    for (half, t) in [("dev2", &dev2), ("dev3", &dev3), ("dev4", &dev4), ("dev5", &dev5), ("dev6", &dev6)] {
+    for (half, t) in
+        [("dev2", &dev2), ("dev3", &dev3), ("dev4", &dev4), ("dev5", &dev5), ("dev6", &dev6), ("dev7", &dev7)]
+    {
         if let Some(t) = t {
             assert_eq!(t.share("read"), 1.0, "{half}: every labelled item is read");
         }
@@ -268,9 +275,20 @@ fn fields_on_independent_cities() {
             assert!(t.share(field) >= floor, "dev6 {field}: {:.3} < {floor}", t.share(field));
         }
     }
+    // dev7's floors, a little under its figures after the readers were tuned on it (2026-12-07:
+    // price 0.995, age 0.968, first start 0.984, warned 0.905, quiet 0.989 — price 0.872, first
+    // start 0.914 and warned 0.643 when it arrived: an Atom summary beside its content, a JSON
+    // Feed `_event` price, audience or schedule, and tags were not read).
+    if let Some(t) = &dev7 {
+        for (field, floor) in [("price", 0.98), ("age", 0.95), ("first start", 0.97), ("warned", 0.89)] {
+            assert!(t.share(field) >= floor, "dev7 {field}: {:.3} < {floor}", t.share(field));
+        }
+    }
     // No warning where the truth has none: every half stays quiet on at least 97 % of the fields
     // it reads (2026-12-07: 0.974–0.992).
-    for (half, t) in [("dev2", &dev2), ("dev3", &dev3), ("dev4", &dev4), ("dev5", &dev5), ("dev6", &dev6)] {
+    for (half, t) in
+        [("dev2", &dev2), ("dev3", &dev3), ("dev4", &dev4), ("dev5", &dev5), ("dev6", &dev6), ("dev7", &dev7)]
+    {
         if let Some(t) = t {
             assert!(t.share("quiet") >= 0.97, "{half} quiet: {:.3} < 0.97", t.share("quiet"));
         }

@@ -126,6 +126,10 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
         .unwrap_or_else(|| description_plain.clone());
     let (summary, _) = text::truncate_chars(&collapse_whitespace(&summary_source), SUMMARY_MAX_CHARS);
     let summary = (!summary.is_empty() && summary != title).then_some(summary);
+    // What dates, prices, ages and schedules are read from: the description, and a summary that
+    // says more than it ("Thursday 14 January, 7 pm." in an Atom entry's summary beside a
+    // content about the place; an RSS description beside its `content:encoded`).
+    let description_plain = words_of(&summary_source, description_plain);
 
     // Location: structured fields win; free text fills venue/address when they are empty.
     let mut location = d.location.clone();
@@ -220,7 +224,9 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
     }
     dedup_keep_order(&mut languages);
 
-    let audience_text = [d.audience_text.as_deref().unwrap_or(""), &title, &description_plain].join("\n");
+    // A tag or category names ages too ("0+", "старшеклассникам").
+    let audience_text =
+        [d.audience_text.as_deref().unwrap_or(""), &title, &description_plain, &d.categories.join(".\n")].join("\n");
     let mined = infer::parse_audience(&audience_text);
     let mut audience = d.audience.clone();
     audience.age_min = audience.age_min.or(mined.age_min);
@@ -531,6 +537,14 @@ fn read_price(d: &Draft, title: &str, description: &str, warnings: &mut Vec<(Str
     if let Reading::Price(p) = read(title, None) {
         return Some(with_per(p));
     }
+    // A tag or category: "Бесплатно", "25 BYN", "Платные мероприятия", "донат".
+    match read(&d.categories.join(".\n"), None) {
+        Reading::Price(p) => return Some(with_per(p)),
+        Reading::Unreadable(tag) => {
+            unreadable.get_or_insert(tag);
+        }
+        Reading::Nothing => {}
+    }
     if let Some(text) = unreadable {
         warnings.push((
             "price".into(),
@@ -743,6 +757,19 @@ fn tidy_sessions(mut sessions: Vec<Session>, warnings: &mut Vec<(String, String)
 fn dedup_keep_order(v: &mut Vec<String>) {
     let mut seen = std::collections::HashSet::new();
     v.retain(|x| seen.insert(x.clone()));
+}
+
+/// `description` with `summary` before it, unless the description already says it (a summary
+/// cut from the description, with or without an ellipsis).
+fn words_of(summary: &str, description: String) -> String {
+    // Compared by letters and digits only: "18:00, зал" and "18:00 , зал" say one thing.
+    let letters = |s: &str| s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect::<String>();
+    let head: String = letters(summary).chars().take(60).collect();
+    if head.is_empty() || letters(&description).contains(&head) {
+        description
+    } else {
+        format!("{}\n{description}", collapse_whitespace(summary))
+    }
 }
 
 #[cfg(test)]

@@ -141,7 +141,35 @@ fn item_draft(item: &Map<String, Value>, base: Option<&Url>, tz: Tz) -> Draft {
     }
     let extras = event_extension(item);
     map::apply_event(&mut d, extras.as_ref(), base, tz);
+    event_words(&mut d, item);
     d
+}
+
+/// What an `_` extension object says in words beside the event's dates and place: its price,
+/// audience (ages) and schedule, read as the same fields of any other format are.
+fn event_words(d: &mut Draft, item: &Map<String, Value>) {
+    let Some(ext) = item
+        .iter()
+        .filter(|(k, _)| k.starts_with('_'))
+        .filter_map(|(_, v)| v.as_object())
+        .find(|ext| ["price", "audience", "schedule"].iter().any(|k| ext.contains_key(*k)))
+    else {
+        return;
+    };
+    let price = match ext.get("price") {
+        // {"amount": 15, "currency": "BYN"}
+        Some(Value::Object(o)) => {
+            let parts: Vec<String> = ["amount", "price", "value", "currency", "priceCurrency"]
+                .iter()
+                .filter_map(|k| first_text(o, &[k]))
+                .collect();
+            (!parts.is_empty()).then(|| parts.join(" "))
+        }
+        _ => first_text(ext, &["price"]),
+    };
+    d.price_text = d.price_text.take().or(price);
+    d.audience_text = d.audience_text.take().or_else(|| first_text(ext, &["audience", "age", "ages"]));
+    d.schedule_text = d.schedule_text.take().or_else(|| first_text(ext, &["schedule"]));
 }
 
 fn string<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a str> {

@@ -106,6 +106,20 @@ const FREE_PHRASES: &[&str] = &[
     "no cost",
     "at no cost",
     "costs nothing",
+    "ничего не стоит",
+    "нічога не каштуе",
+    "без билетов",
+    "без білетаў",
+    "денег не бер",
+    "грошай не бяр",
+    "ноль рубл",
+    "нуль рубл",
+    "кошт — ніякі",
+    "кошт: ніякі",
+    "no entry fee",
+    "no tickets",
+    "no ticket needed",
+    "(free)",
     "kostenlos",
     "gratis",
     "eintritt frei",
@@ -234,6 +248,15 @@ const PRICE_CUE_WORDS: &[&str] = &[
     "платны",
     "платная",
     "платный",
+    "платные",
+    "платныя",
+    "платят",
+    "платит",
+    "платить",
+    "плацяць",
+    "плаціць",
+    "заплатить",
+    "заплаціць",
     "preis",
 ];
 /// ...and stems.
@@ -250,6 +273,9 @@ const PRICE_CUE_STEMS: &[&str] = &[
     "пожертвован",
     "ахвяраван",
     "donat",
+    "донат",
+    "скидыва",
+    "скідва",
     "entgelt",
     "gebühr",
 ];
@@ -554,7 +580,12 @@ fn says_free(lower: &str) -> bool {
     };
     // "Free, registration required."
     let short = lower.contains("free,") && lower.split_whitespace().count() <= 6;
-    phrase || bare || short
+    // "Платить не нужно", "Плата за ўваход не патрэбная", "Плаціць за ўдзел не трэба".
+    static NO_NEED_TO_PAY_RE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?:\bплат|\bплац)\w*(?:\s+[\w']+){0,3}\s+не\s+(?:нужн|надо|трэба|патрэбн|требуетс|патрабуецц)|\bне\s+(?:нужно|надо|трэба)\s+(?:за)?плат")
+            .expect("static regex")
+    });
+    phrase || bare || short || NO_NEED_TO_PAY_RE.is_match(lower)
 }
 
 /// Every amount with a currency in one sentence (and a bare number right after a label).

@@ -401,6 +401,29 @@ const UNKNOWN_SCHEDULE: &[&str] = &[
     "даты наступных",
     "dates of the next",
     "next dates",
+    "график гибкий",
+    "гибкий график",
+    "графік гнуткі",
+    "гнуткі графік",
+    "flexible timetable",
+    "schedule is flexible",
+    "графика пока нет",
+    "расписания пока нет",
+    "графіка пакуль няма",
+    "раскладу пакуль няма",
+    "не каждую неделю",
+    "не кожны тыдзень",
+    "not every week",
+    "когда удобно",
+    "калі зручна",
+    "несколько встреч",
+    "несколько занятий",
+    "некалькі сустрэч",
+    "некалькі заняткаў",
+    "a few sessions",
+    "several sessions",
+    "a few meetings",
+    "several meetings",
 ];
 
 /// "Дата будет сообщена дополнительно", "the date is not yet fixed": a date word (singular:
@@ -441,7 +464,7 @@ pub fn unknown_date(text: &str) -> Option<String> {
 /// schedule word and, within three words of the same sentence, a word that puts it off.
 static UNKNOWN_SCHEDULE_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?:расписани|расклад|графи[кц]|schedule|timetable|dates\b|даты\b|время\b|дни\b|дні\b|days\b|times\b|день\s+недели\b|дзень\s+тыдня\b|day\s+of\s+the\s+week\b|weekdays?\b)\w*[^\w.]+(?:\w+[^\w.]+){0,3}?(?:уточн|ўдакладн|удакладн|согласовыва|согласуе|согласуют|узгадня|формир|фармір|фармуе|составл|складз|определ|вызнач|будет|будзе|позже|пазней|later|tba|tbc|tbd|to\s+be|will\s+be|to\s+follow|after|после|пасля|announced|agreed|arranged|договор|дамоў|agreement|arrangement|сообщ|паведам|объяв|абвясц|ўзгадня|обсужд|абмярко|depends\s+on|залеж|завис)",
+        r"(?i)(?:расписани|расклад|графи[кц]|schedule|timetable|dates\b|даты\b|время\b|дни\b|дні\b|days\b|times\b|день\s+недели\b|дзень\s+тыдня\b|day\s+of\s+the\s+week\b|weekdays?\b)\w*[^\w.]+(?:\w+[^\w.]+){0,3}?(?:уточн|ўдакладн|удакладн|согласовыва|согласуе|согласуют|узгадня|формир|фармір|фармуе|составл|складз|определ|вызнач|будет|будзе|позже|пазней|later|tba|tbc|tbd|to\s+be|will\s+be|to\s+follow|after|после|пасля|announced|agreed|arranged|договор|дамоў|agreement|arrangement|сообщ|паведам|объяв|абвясц|ўзгадня|обсужд|абмярко|depends?\s+on|залеж|завис)",
     )
     .expect("static regex")
 });
