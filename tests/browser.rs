@@ -485,8 +485,9 @@ struct Decided {
     kept: String,
     /// Merged into one entry.
     merged: (String, String),
-    /// Hidden.
+    /// Hidden, and the entry it was alone in.
     junk: String,
+    junk_entry: String,
     /// Pinned to the category `history-culture`.
     pinned: String,
 }
@@ -507,6 +508,27 @@ impl Decided {
         }
         if of(&self.pinned).map(|e| e.2.clone()) != Some(vec!["history-culture".to_owned()]) {
             return Err("the category is not pinned".into());
+        }
+        Ok(())
+    }
+}
+
+impl Decided {
+    /// `Ok` when the public pages of `base` show the decisions: the hidden item's entry page is
+    /// gone, the pinned entry's page names its pinned category.
+    async fn shown_on_pages(&self, base: &str, entries: &[Seen]) -> Result<(), String> {
+        let page = async |path: String| -> Result<(u16, String), String> {
+            let r = reqwest::get(format!("{base}{path}")).await.map_err(|e| e.to_string())?;
+            Ok((r.status().as_u16(), r.text().await.map_err(|e| e.to_string())?))
+        };
+        let (status, _) = page(format!("/entry/{}?lang=en", self.junk_entry)).await?;
+        if status == 200 {
+            return Err(format!("the hidden item's entry page {} is still shown", self.junk_entry));
+        }
+        let pinned = entries.iter().find(|(_, keys, _)| keys.contains(&self.pinned)).ok_or("no pinned entry")?;
+        let (status, body) = page(format!("/entry/{}?lang=en", pinned.0)).await?;
+        if status != 200 || !body.contains("History and culture") {
+            return Err(format!("the pinned entry's page ({status}) does not name its category"));
         }
         Ok(())
     }
@@ -533,6 +555,7 @@ async fn operator(c: &Client, base: &str) -> (Vec<Seen>, Decided) {
         kept: multi.1[0].clone(),
         merged: (a.1[0].clone(), b.1[0].clone()),
         junk: junk.1[0].clone(),
+        junk_entry: junk.0.clone(),
         pinned: pinned.1[0].clone(),
     };
 
@@ -587,7 +610,8 @@ async fn an_operator_curates_the_catalogue_in_chromium_and_it_lasts() {
     let stop = CancellationToken::new();
     let running = curated_demo(&store, stop.clone()).await;
     let base = format!("http://{}", running.serve_addr);
-    let (curated, _) = in_chromium(async |c| operator(c, &base).await).await;
+    let (curated, decided) = in_chromium(async |c| operator(c, &base).await).await;
+    decided.shown_on_pages(&base, &curated).await.unwrap();
     stop.cancel();
     running.task.await.unwrap().unwrap();
 
@@ -658,8 +682,8 @@ async fn exported(base: &str) -> Result<BTreeMap<String, Vec<String>>, String> {
 /// The cluster mode of the demo city: the collector and catalog builder daemons over Kafka
 /// (Tansu), the catalogue in PostgreSQL, `serve` on its own. An operator makes the same
 /// decisions in Chromium and adds a provider by URL; the public API, the JSON Feed export and
-/// the catalog topic show each change; after `catalog rebuild` and a restart of every daemon
-/// they still do.
+/// the catalog topic show each change, and so do the public pages; after `catalog rebuild` and
+/// a restart of every daemon they still do.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_the_cluster_mode_an_operator_curates_in_chromium_and_it_lasts() {
     use learncity_testkit::broker::{Broker, free_port, kafka_names_toml, unique_name};
@@ -776,6 +800,7 @@ partitions = 3
         .into_iter()
         .flat_map(|(id, keys, _)| keys.into_iter().map(move |k| (k, id.clone())))
         .collect();
+    decided.shown_on_pages(&base, &api_catalogue(&base).await.unwrap()).await.unwrap();
     let export = exported(&base).await.unwrap();
     assert!(!export.is_empty());
     assert_eq!(export.get(&ids[&decided.pinned]), Some(&vec!["history-culture".to_owned()]), "pinned in the export");
