@@ -278,8 +278,12 @@ fn deduplication_on_independent_cities() {
     assert!(dev6.lookalikes_merged <= 3, "look-alikes merged in dev6: {}", dev6.lookalikes_merged);
     // dev7 (Polotsk and Novopolotsk, added 2026-12-07 in a later session: each offering
     // re-announced four to seven times — by date only, in translation, by UTC instant, under a
-    // generic title — 1 292 duplicate pairs): 0.994 / 0.712 when it arrived.
-    assert!(dev7.precision >= 0.98 && dev7.recall >= 0.70, "dev7: {:.3} / {:.3}", dev7.precision, dev7.recall);
+    // generic title — 1 292 duplicate pairs): 0.994 / 0.712 when it arrived; 0.994 / 0.806 once
+    // a school's number before an English street ("School No. 2, Molodyozhnaya St 48") was no
+    // longer read as its house, and a venue named after another town ("Polotsk State
+    // University", in Novopolotsk) no longer placed an item elsewhere (dev6 0.842 -> 0.857, dev
+    // 0.963 -> 0.957: one pair now held apart by a third item).
+    assert!(dev7.precision >= 0.98 && dev7.recall >= 0.79, "dev7: {:.3} / {:.3}", dev7.precision, dev7.recall);
     assert!(dev7.lookalikes_merged <= 2, "look-alikes merged in dev7: {}", dev7.lookalikes_merged);
     assert!(test.precision >= 0.98 && test.recall >= 0.90, "test: {:.3} / {:.3}", test.precision, test.recall);
     assert_eq!(dev.lookalikes_merged + dev2.lookalikes_merged + test.lookalikes_merged, 0, "look-alikes merged");

@@ -123,6 +123,8 @@ pub struct Features {
     pub place: Option<String>,
     /// Places its venue, address or title ("в Лиде", "in Lida") names, as keys.
     pub mentions: Vec<&'static str>,
+    /// Of those, the places its title names.
+    pub title_mentions: Vec<&'static str>,
     /// Earliest session start.
     pub first_start: Option<DateTime<FixedOffset>>,
     /// Whether that start has a time of day (not an all-day or date-only session, nor exactly
@@ -204,6 +206,7 @@ impl Features {
                 m.dedup();
                 m
             },
+            title_mentions: places_in_title(title),
             first_start,
             timed: first_start.is_some_and(|s| s.time().num_seconds_from_midnight() != 0),
             venue: {
@@ -289,11 +292,17 @@ pub fn house_number(venue: &str) -> Option<String> {
             if let Some(n) = words.iter().skip(i + 1).take(4).find(|w| is_house(w)) {
                 return Some((*n).to_owned());
             }
-        } else if after.iter().any(|s| s == w)
-            && i >= 2
-            && let Some(n) = words[i.saturating_sub(3)..i - 1].iter().rev().find(|w| is_house(w))
-        {
-            return Some((*n).to_owned());
+        } else if after.iter().any(|s| s == w) {
+            // "Molodyozhnaya St 48" gives its number after the street word, "48 Molodyozhnaya
+            // St" before the name ("School No. 2, Molodyozhnaya St 48": the 2 is the school's).
+            if let Some(n) = words.get(i + 1).filter(|w| is_house(w)) {
+                return Some((*n).to_owned());
+            }
+            if i >= 2
+                && let Some(n) = words[i.saturating_sub(3)..i - 1].iter().rev().find(|w| is_house(w))
+            {
+                return Some((*n).to_owned());
+            }
         }
     }
     None
@@ -573,9 +582,15 @@ pub fn conflict(a: &Features, b: &Features, t: &Thresholds) -> Option<Conflict> 
             return Some(Conflict::Place);
         }
     }
-    // "Летняя IT-школа в Лиде" is not the one in the provider's city.
+    // "Летняя IT-школа в Лиде" is not the one in the provider's city. A venue naming another
+    // town in an institution's name ("Полацкі дзяржаўны ўніверсітэт", "Polotsk State
+    // University", which is in Novopolotsk) is no other place when both are placed alike.
     let elsewhere = |x: &Features, y: &Features| {
-        x.mentions.iter().any(|m| y.place.as_deref().is_some_and(|p| p != *m) && !y.mentions.contains(m))
+        x.mentions.iter().any(|m| {
+            y.place.as_deref().is_some_and(|p| p != *m)
+                && !y.mentions.contains(m)
+                && (x.place != y.place || x.title_mentions.contains(m))
+        })
     };
     if elsewhere(a, b) || elsewhere(b, a) {
         return Some(Conflict::Place);

@@ -519,6 +519,9 @@ fn a_house_number_is_read_after_the_street_word_in_any_script() {
     assert_eq!(house_number("Библиотека-филиал № 5, абонемент, проспект Фрунзе, 81").as_deref(), Some("81"));
     assert_eq!(house_number("пр-т Победы 7/2, каб. 12").as_deref(), Some("7"));
     assert_eq!(house_number("Central Library, 15 Lenin Street").as_deref(), Some("15"));
+    // Regression (dev7): the school's number before an English street was read as its house.
+    assert_eq!(house_number("Children's Art School No. 2, Molodyozhnaya St 48").as_deref(), Some("48"));
+    assert_eq!(house_number("Children's Art School No. 2, 48 Molodyozhnaya St").as_deref(), Some("48"));
     // Postal codes, numbered venues and rooms are no houses.
     assert_eq!(house_number("210015, Библиотека-филиал № 5"), None);
     assert_eq!(house_number("Корпус 3 ВГУ, ауд. 301"), None);
@@ -555,4 +558,17 @@ fn a_venue_naming_the_other_town_outweighs_its_providers_city() {
     // A venue naming its own town as well as the other is placed: two towns, two offerings.
     let both = f("regional", "Лекцыя пра замак", "Мінск", Some("2027-03-18T18:00:00+03:00"), "Мінск, Барысаўскі музей");
     assert_eq!(conflict(&museum, &both, &t), Some(Conflict::Place));
+}
+
+#[test]
+fn an_institution_named_after_another_town_is_no_other_place() {
+    // Polotsk State University is in Novopolotsk: its name is no "elsewhere" for an item placed
+    // in Novopolotsk too; a title saying "in Lida" still is.
+    let t = Thresholds::default();
+    let at = Some("2027-03-02T17:00:00+03:00");
+    let a = f("a", "3D-моделирование в Blender", "Новополоцк", at, "ПГУ, корпус 3");
+    let b = f("b", "3D Modelling in Blender", "Navapolatsk", at, "Polotsk State University, Building 3");
+    assert_eq!(conflict(&a, &b, &t), None);
+    let c = f("c", "3D-моделирование в Blender в Лиде", "Новополоцк", at, "ПГУ, корпус 3");
+    assert_eq!(conflict(&a, &c, &t), Some(Conflict::Place));
 }
