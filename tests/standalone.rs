@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use learncity_model::Entry;
 use learncity_store::{CatalogStore, SourceState};
-use learncity_testkit::broker::{Broker, free_port, kafka_names_toml, unique_name};
+use learncity_testkit::broker::{Broker, cluster_main_toml, unique_name};
 use learncity_testkit::catalogue::comparable;
 use learncity_testkit::pg::{pg_url, unique_schema};
 use learncity_testkit::{eventually, repo_root};
@@ -506,34 +506,8 @@ per-host-delay = "0s"
     let cluster_dir = tempfile::tempdir().unwrap();
     write_providers(&city, cluster_dir.path(), demo_addr);
     let cluster_config = cluster_dir.path().join("learncity.toml");
-    std::fs::write(
-        &cluster_config,
-        format!(
-            r#"[collector]
-providers = "providers"
-listen = "127.0.0.1:{collector_port}"
-group-id = "{prefix}-collectors"
-[catalog]
-store = "{pg}?schema={schema}"
-listen = "127.0.0.1:{catalog_port}"
-group-id = "{prefix}-builders"
-[http]
-contact-url = "https://learncity.example/contact"
-per-host-delay = "0s"
-[kafka]
-{kafka}
-partitions = 3
-[kafka.properties]
-"session.timeout.ms" = "6000"
-"heartbeat.interval.ms" = "1000"
-"#,
-            collector_port = free_port(),
-            catalog_port = free_port(),
-            pg = pg_url(),
-            kafka = kafka_names_toml(&broker.bootstrap, &prefix, &prefix),
-        ),
-    )
-    .unwrap();
+    let store = format!("{}?schema={schema}", pg_url());
+    std::fs::write(&cluster_config, cluster_main_toml(&broker.bootstrap, &prefix, &store, "")).unwrap();
     learncity(&["topics", "ensure"], &cluster_config);
     let config = learncity_config::load(&cluster_config).unwrap();
     let cluster_stop = CancellationToken::new();

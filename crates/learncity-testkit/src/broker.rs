@@ -196,6 +196,36 @@ rejoin-unchanged-assignment = true"#
     )
 }
 
+/// A main file of the cluster mode for a test town: the provider files in the folder
+/// `providers` beside it, the collector and the builder on free ports in consumer groups named
+/// after `prefix`, the catalogue in `store`, the topics of [`kafka_names_toml`] on `bootstrap`
+/// (three partitions, quick group timeouts), then `more` (other sections, e.g. `[serve]`).
+pub fn cluster_main_toml(bootstrap: &str, prefix: &str, store: &str, more: &str) -> String {
+    format!(
+        r#"[collector]
+providers = "providers"
+listen = "127.0.0.1:{collector_port}"
+group-id = "{prefix}-collectors"
+[catalog]
+store = "{store}"
+listen = "127.0.0.1:{catalog_port}"
+group-id = "{prefix}-builders"
+[http]
+contact-url = "https://learncity.example/contact"
+per-host-delay = "0s"
+[kafka]
+{kafka}
+partitions = 3
+[kafka.properties]
+"session.timeout.ms" = "6000"
+"heartbeat.interval.ms" = "1000"
+{more}"#,
+        collector_port = free_port(),
+        catalog_port = free_port(),
+        kafka = kafka_names_toml(bootstrap, prefix, prefix),
+    )
+}
+
 /// Creates a topic with the admin client (`partitions`, replication factor 1, config pairs such as
 /// `("cleanup.policy", "compact")`) and waits until metadata shows it with all its partitions.
 ///
