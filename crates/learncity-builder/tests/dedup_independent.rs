@@ -282,8 +282,9 @@ fn deduplication_on_independent_cities() {
     // a school's number before an English street ("School No. 2, Molodyozhnaya St 48") was no
     // longer read as its house, and a venue named after another town ("Polotsk State
     // University", in Novopolotsk) no longer placed an item elsewhere (dev6 0.842 -> 0.857, dev
-    // 0.963 -> 0.957: one pair now held apart by a third item).
-    assert!(dev7.precision >= 0.98 && dev7.recall >= 0.79, "dev7: {:.3} / {:.3}", dev7.precision, dev7.recall);
+    // 0.963 -> 0.957: one pair now held apart by a third item); 0.995 / 0.834 once a venue naming
+    // a town in the genitive ("ЦГБ Новополоцка") placed its item there.
+    assert!(dev7.precision >= 0.98 && dev7.recall >= 0.82, "dev7: {:.3} / {:.3}", dev7.precision, dev7.recall);
     assert!(dev7.lookalikes_merged <= 2, "look-alikes merged in dev7: {}", dev7.lookalikes_merged);
     assert!(test.precision >= 0.98 && test.recall >= 0.90, "test: {:.3} / {:.3}", test.precision, test.recall);
     assert_eq!(dev.lookalikes_merged + dev2.lookalikes_merged + test.lookalikes_merged, 0, "look-alikes merged");

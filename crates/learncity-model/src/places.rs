@@ -123,6 +123,19 @@ pub fn is_name(name: &str) -> bool {
         .contains(&simple(name))
 }
 
+/// The name of the table a town's genitive is ("ЦГБ Новополоцка", "музей Полоцка": a name
+/// ending in a consonant, with "а"), in Cyrillic; `None` for any other word.
+pub fn of_genitive(word: &str) -> Option<&'static str> {
+    let stem = word.strip_suffix('а').or_else(|| word.strip_suffix('А'))?;
+    let ends_in_consonant =
+        stem.chars().last().is_some_and(|c| c.is_alphabetic() && !"аеёиоуыэюяіўьАЕЁИОУЫЭЮЯІЎЬ".contains(c));
+    if !ends_in_consonant {
+        return None;
+    }
+    let stem = simple(stem);
+    PLACES.iter().flat_map(|(_, names)| names.iter()).find(|n| simple(n) == stem).copied()
+}
+
 /// The key of a city name in [`PLACES`], whatever spelling of it is used, with or without
 /// a word saying it is a town before it or the country after it ("г. Витебск", "Viciebsk",
 /// "Vitebsk, Belarus" → `vitebsk`); `None` for a name the table does not know.
@@ -243,6 +256,10 @@ mod tests {
             assert_eq!(key_of(name), Some("barysaw"), "{name}");
         }
         assert_eq!(key_of("Maladziečna"), key_of("Молодечно"));
+        assert_eq!(of_genitive("Новополоцка"), Some("Новополоцк"));
+        assert_eq!(of_genitive("Полацка"), Some("Полацк"));
+        assert_eq!(of_genitive("Полацкага"), None);
+        assert_eq!(of_genitive("Лида"), None);
         assert!(is_name("МАЛАДЗЕЧНА") && is_name("Baranavicy") && !is_name("Библиотека"));
         assert_eq!(key_of("Брэст, Рэспубліка Беларусь"), Some("brest"));
     }

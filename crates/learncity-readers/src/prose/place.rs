@@ -70,6 +70,10 @@ pub fn town_in_venue(venue: &str) -> Option<String> {
         if !quoted && is_city(&word) {
             return Some(word);
         }
+        // "ЦГБ Новополоцка": the library of that town, which is where it is.
+        if !quoted && let Some(town) = learncity_model::places::of_genitive(&word) {
+            return Some(town.to_owned());
+        }
         word.clear();
         match c {
             '«' | '“' | '„' => quoted = true,
@@ -269,6 +273,8 @@ mod tests {
         assert_eq!(town_in_venue("Музей г. Борисов").as_deref(), Some("Борисов"));
         assert_eq!(town_in_venue("кинотеатр «Москва»"), None, "a name in quotes");
         assert_eq!(town_in_venue("Минская областная библиотека"), None, "an adjective");
+        assert_eq!(town_in_venue("ЦГБ Новополоцка").as_deref(), Some("Новополоцк"), "a town's library");
+        assert_eq!(town_in_venue("Музей-бібліятэка Сімяона Полацкага"), None, "a person's byname");
         assert_eq!(town_in_venue("ЦГБ им. Пушкина"), None);
     }
 
