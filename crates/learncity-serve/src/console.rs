@@ -7,8 +7,9 @@
 //! wrong ones rate-limited per address) or through `operator-header` behind an authenticating
 //! proxy. A session is a random id in a `Secure`, `HttpOnly`, `SameSite=Strict` cookie scoped
 //! to `/admin`, kept in the catalogue store for [`SESSION_TTL`] (every `serve` instance of the
-//! store knows it; a restart signs nobody out; the store keeps only the id's SHA-256). Every form carries a CSRF token bound to the session (the sign-in form: to a cookie of
-//! its own); a form posted without it is refused with 403. A viewer sees everything and decides
+//! store knows it; a restart signs nobody out; the store keeps only the id's SHA-256). Every
+//! form carries a CSRF token bound to the session (the sign-in form: to a cookie of its own); a
+//! form posted without it is refused with 403. A viewer sees everything and decides
 //! nothing. Anonymous requests are redirected to the sign-in page.
 
 use std::fmt::Write as _;
@@ -90,20 +91,13 @@ impl std::fmt::Debug for Sessions {
 fn token() -> String {
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
-    hex(&bytes)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::with_capacity(2 * bytes.len()), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    hex::encode(bytes)
 }
 
 /// What the store keeps of a session id: its SHA-256, so a copy of the store holds no cookie.
 fn hashed(id: &str) -> String {
     use sha2::{Digest, Sha256};
-    hex(&Sha256::digest(id.as_bytes()))
+    hex::encode(Sha256::digest(id.as_bytes()))
 }
 
 impl Sessions {
@@ -152,7 +146,7 @@ impl Sessions {
                 self.store.console_secret(&made).await
             })
             .await?;
-        Ok(hex(&Sha256::digest(format!("{secret}\0{name}").as_bytes())))
+        Ok(hex::encode(Sha256::digest(format!("{secret}\0{name}").as_bytes())))
     }
 
     async fn close(&self, id: &str) {
