@@ -129,7 +129,7 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
     // What dates, prices, ages and schedules are read from: the description, and a summary that
     // says more than it ("Thursday 14 January, 7 pm." in an Atom entry's summary beside a
     // content about the place; an RSS description beside its `content:encoded`).
-    let description_plain = words_of(&summary_source, description_plain);
+    let words = words_of(&summary_source, &description_plain);
 
     // Location: structured fields win; free text fills venue/address when they are empty.
     let mut location = d.location.clone();
@@ -137,9 +137,7 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
     location.address = location.address.as_deref().map(clean_text).filter(|s| !s.is_empty());
     // A news item's place is often only in its text ("Место проведения: ...").
     let location_text = d.location_text.as_deref().map(clean_text).filter(|s| !s.is_empty()).or_else(|| {
-        (location.is_empty() && d.online_urls.is_empty())
-            .then(|| crate::prose::place::in_text(&description_plain))
-            .flatten()
+        (location.is_empty() && d.online_urls.is_empty()).then(|| crate::prose::place::in_text(&words)).flatten()
     });
     let mut online_urls: Vec<String> = d.online_urls.iter().filter_map(|u| resolve_url(base, u)).collect();
     if let Some(lt) = &location_text {
@@ -171,8 +169,7 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
 
     // Mode: stated → inferred → provider default → unknown.
     let evidence_text =
-        [title.as_str(), &description_plain, location_text.as_deref().unwrap_or(""), &d.categories.join(" ")]
-            .join("\n");
+        [title.as_str(), &words, location_text.as_deref().unwrap_or(""), &d.categories.join(" ")].join("\n");
     let mode = d
         .mode
         .or_else(|| {
@@ -224,9 +221,9 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
     }
     dedup_keep_order(&mut languages);
 
-    // A tag or category names ages too ("0+", "старшеклассникам").
+    // A tag or category names ages too ("0+", "12+").
     let audience_text =
-        [d.audience_text.as_deref().unwrap_or(""), &title, &description_plain, &d.categories.join(".\n")].join("\n");
+        [d.audience_text.as_deref().unwrap_or(""), &title, &words, &d.categories.join(".\n")].join("\n");
     let mined = infer::parse_audience(&audience_text);
     let mut audience = d.audience.clone();
     audience.age_min = audience.age_min.or(mined.age_min);
@@ -256,30 +253,29 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
         ));
     }
 
-    let price = read_price(&d, &title, &description_plain, &mut warnings);
+    let price = read_price(&d, &title, &words, &mut warnings);
 
     let sessions = tidy_sessions(std::mem::take(&mut d.sessions), &mut warnings);
     // A news feed or page that dates its event only in the text; a report on something past
     // ("Итоги конкурса") dates no offering.
     let report = d.kind.is_none() && sessions.is_empty() && infer::reports_on_past(&title);
-    let sessions =
-        if sessions.is_empty() && !report && crate::prose::schedule::unknown_date(&description_plain).is_none() {
-            let clock = crate::dates::Clock { now: ctx.fetched_at, tz: settings.tz() };
-            [title.as_str(), &description_plain]
-                .into_iter()
-                .find_map(|text| crate::dates::first_in_text(text, &clock))
-                .map(|span| vec![crate::dates::to_session(&span.start, span.end.as_ref(), settings.tz(), true)])
-                .unwrap_or_default()
-        } else {
-            sessions
-        };
+    let sessions = if sessions.is_empty() && !report && crate::prose::schedule::unknown_date(&words).is_none() {
+        let clock = crate::dates::Clock { now: ctx.fetched_at, tz: settings.tz() };
+        [title.as_str(), &words]
+            .into_iter()
+            .find_map(|text| crate::dates::first_in_text(text, &clock))
+            .map(|span| vec![crate::dates::to_session(&span.start, span.end.as_ref(), settings.tz(), true)])
+            .unwrap_or_default()
+    } else {
+        sessions
+    };
     // The feed's "no event date" is void once the words gave one (the collector enriches only
     // undated items, so its promise to look on the landing page would be false).
     if !sessions.is_empty() {
         warnings.retain(|(field, message)| !(field == "start" && message == crate::feed::NO_DATE));
     }
     let sessions = if d.recurrence.is_none() {
-        sessions_from_schedule(sessions, d.schedule_text.as_deref(), &description_plain, settings, &mut warnings)
+        sessions_from_schedule(sessions, d.schedule_text.as_deref(), &words, settings, &mut warnings)
     } else {
         sessions
     };
@@ -287,7 +283,7 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
         warnings.push(("start".into(), "the item has no date".into()));
     }
     if sessions.is_empty()
-        && let Some(why) = undated_schedule(d.schedule_text.as_deref(), &description_plain, mode == Mode::Online)
+        && let Some(why) = undated_schedule(d.schedule_text.as_deref(), &words, mode == Mode::Online)
     {
         warnings.push(("sessions".into(), why));
     }
@@ -299,12 +295,10 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
         .kind
         .or_else(|| report.then_some(Kind::Other))
         .or_else(|| infer::kind_named(&title, &provider_categories))
-        .or_else(|| {
-            (sessions.len() >= 3 && infer::teaches(&format!("{title}\n{description_plain}"))).then_some(Kind::Course)
-        })
+        .or_else(|| (sessions.len() >= 3 && infer::teaches(&format!("{title}\n{words}"))).then_some(Kind::Course))
         // "IELTS Preparation", "Polish B1 evening group": a title of teaching.
         .or_else(|| infer::teaches(&title).then_some(Kind::Course))
-        .or_else(|| infer::kind_in(&description_plain).filter(|k| *k != Kind::Event || settings.default_kind.is_none()))
+        .or_else(|| infer::kind_in(&words).filter(|k| *k != Kind::Event || settings.default_kind.is_none()))
         .or(settings.default_kind)
         .unwrap_or(if sessions.is_empty() { Kind::Other } else { Kind::Event });
 
@@ -319,7 +313,7 @@ fn build(mut d: Draft, format: SourceFormat, ctx: &ReadContext<'_>) -> Result<Bu
         .related_urls
         .iter()
         .map(String::as_str)
-        .chain(text::linked_urls(&description_html, &description_plain))
+        .chain(text::linked_urls(&description_html, &words))
         .filter_map(|u| resolve_url(base, u))
         .filter(|u| !own.contains(&u.as_str()) && !images.contains(u))
         .collect();
@@ -761,12 +755,12 @@ fn dedup_keep_order(v: &mut Vec<String>) {
 
 /// `description` with `summary` before it, unless the description already says it (a summary
 /// cut from the description, with or without an ellipsis).
-fn words_of(summary: &str, description: String) -> String {
+fn words_of(summary: &str, description: &str) -> String {
     // Compared by letters and digits only: "18:00, зал" and "18:00 , зал" say one thing.
     let letters = |s: &str| s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect::<String>();
     let head: String = letters(summary).chars().take(60).collect();
-    if head.is_empty() || letters(&description).contains(&head) {
-        description
+    if head.is_empty() || letters(description).contains(&head) {
+        description.to_owned()
     } else {
         format!("{}\n{description}", collapse_whitespace(summary))
     }
