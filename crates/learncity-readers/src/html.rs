@@ -42,7 +42,7 @@ pub fn read_page(
     if let Some(body) = bare_json(text) {
         return read_bare_jsonld(body, ctx, warnings);
     }
-    let page = Html::parse_document(text);
+    let page = Html::parse_document(&crate::nesting::limit_nesting(text));
     let base = page_base(&page, ctx.document_url);
     let env = Env::new(ctx, base.as_ref());
 

@@ -31,6 +31,7 @@ pub mod infer;
 pub mod jsonld;
 pub mod microdata;
 pub mod microformats;
+pub mod nesting;
 pub mod normalise;
 pub mod paging;
 pub mod prose;

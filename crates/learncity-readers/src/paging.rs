@@ -161,7 +161,7 @@ fn json_next(body: &str, format: SourceFormat, paging: &Paging) -> Option<String
 fn html_next(html: &str, selector: &str) -> Option<String> {
     let sel = scraper::Selector::parse(selector).ok()?;
     let anchor = scraper::Selector::parse("a[href]").ok()?;
-    let page = scraper::Html::parse_document(html);
+    let page = scraper::Html::parse_document(&crate::nesting::limit_nesting(html));
     page.select(&sel).find_map(|el| {
         el.value()
             .attr("href")

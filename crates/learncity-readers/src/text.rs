@@ -99,7 +99,7 @@ pub fn clean_text(s: &str) -> String {
 
 /// The text content of an HTML fragment (entities decoded, tags dropped).
 fn html_fragment_text(s: &str) -> String {
-    let fragment = scraper::Html::parse_fragment(s);
+    let fragment = scraper::Html::parse_fragment(&crate::nesting::limit_nesting(s));
     let mut out = String::new();
     for node in fragment.root_element().descendants() {
         if let Some(t) = node.value().as_text() {
@@ -171,7 +171,8 @@ static ALLOWED_TAGS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
 /// Sanitises provider HTML for display to residents: a conservative tag allow-list, links made
 /// absolute against `base`, only http/https/mailto/tel URLs, `rel="noopener noreferrer nofollow"`.
 pub fn sanitize_html(html: &str, base: Option<&Url>) -> String {
-    let html = close_self_closed_containers(html);
+    let html = crate::nesting::limit_nesting(html);
+    let html = close_self_closed_containers(&html);
     let mut builder = ammonia::Builder::default();
     builder
         .tags(ALLOWED_TAGS.clone())
@@ -211,7 +212,7 @@ fn collapse_blank_html(html: &str) -> String {
 /// Plain text of an HTML description: block elements become paragraph breaks, `<br>` a line
 /// break, whitespace collapsed within lines, links reduced to their text (no footnote markers).
 pub fn html_to_text(html: &str) -> String {
-    let fragment = scraper::Html::parse_fragment(html);
+    let fragment = scraper::Html::parse_fragment(&crate::nesting::limit_nesting(html));
     let mut text = String::new();
     for edge in fragment.root_element().traverse() {
         match edge {
