@@ -72,7 +72,8 @@ impl Rules {
 
     /// What matching sees of `o` (its provider's city standing in for a missing one).
     pub fn features(&self, o: &Offering) -> Features {
-        Features::of(o, self.providers.get(&o.provider.id).and_then(|p| p.city.as_deref()))
+        let provider = self.providers.get(&o.provider.id);
+        Features::of(o, provider.and_then(|p| p.city.as_deref()), provider.map(|p| p.role).unwrap_or_default())
     }
 }
 

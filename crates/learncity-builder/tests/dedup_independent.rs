@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{TimeZone, Utc};
 use learncity_builder::state::{Effects, PartitionCatalog, ProviderInfo, Rules};
-use learncity_catalog::matching::{self, Features, Thresholds};
+use learncity_catalog::matching::{self, Thresholds};
 use learncity_model::Offering;
 
 struct City {
@@ -185,10 +185,8 @@ fn evaluate(half: &str, details: bool) -> Figures {
 
     if details {
         let by_key: HashMap<String, &Offering> = city.offerings.iter().map(|o| (o.key(), o)).collect();
-        let features = |k: &str| {
-            let o = by_key[k];
-            Features::of(o, city.providers.get(&o.provider.id).and_then(|p| p.city.as_deref()))
-        };
+        let rules = Rules { providers: city.providers.clone(), ..Rules::default() };
+        let features = |k: &str| rules.features(by_key[k]);
         let show = |k: &str| {
             let o = by_key[k];
             format!(
@@ -266,15 +264,17 @@ fn deduplication_on_independent_cities() {
     // takeovers merged when it arrived; 0.993 / 0.830 and none once other house numbers kept
     // buildings apart and a title announcing a cancellation ("Отменяется лекция…") cancelled its
     // item; 0.993 / 0.850 once JSON-LD `sameAs` and JSON Feed `external_url` became links.
-    assert!(dev5.precision >= 0.98 && dev5.recall >= 0.81, "dev5: {:.3} / {:.3}", dev5.precision, dev5.recall);
+    assert!(dev5.precision >= 0.98 && dev5.recall >= 0.83, "dev5: {:.3} / {:.3}", dev5.precision, dev5.recall);
     assert!(dev5.lookalikes_merged <= 1, "look-alikes merged in dev5: {}", dev5.lookalikes_merged);
     // dev6 (Molodechno and Borisov, added 2026-12-07 in a later session: two towns read by
     // aggregators of both, national-system Latin spellings, abbreviated venues): 0.981 / 0.651
     // when it arrived (three misses in four were "different places": an aggregator's own city
     // given to an item in the other town); 0.985 / 0.842 once "Barysaŭ" and "Maladziečna" were
     // known spellings, a venue naming a town gave the item its city, and a venue or title naming
-    // only the other town outweighed the provider's city.
-    assert!(dev6.precision >= 0.98 && dev6.recall >= 0.83, "dev6: {:.3} / {:.3}", dev6.precision, dev6.recall);
+    // only the other town outweighed the provider's city; 0.987 / 0.944 once an aggregator's city
+    // given to an item that names no town became a guess that keeps nothing apart (and an online
+    // item no longer took its provider's city).
+    assert!(dev6.precision >= 0.98 && dev6.recall >= 0.92, "dev6: {:.3} / {:.3}", dev6.precision, dev6.recall);
     assert!(dev6.lookalikes_merged <= 3, "look-alikes merged in dev6: {}", dev6.lookalikes_merged);
     // dev7 (Polotsk and Novopolotsk, added 2026-12-07 in a later session: each offering
     // re-announced four to seven times — by date only, in translation, by UTC instant, under a
@@ -283,8 +283,10 @@ fn deduplication_on_independent_cities() {
     // longer read as its house, and a venue named after another town ("Polotsk State
     // University", in Novopolotsk) no longer placed an item elsewhere (dev6 0.842 -> 0.857, dev
     // 0.963 -> 0.957: one pair now held apart by a third item); 0.995 / 0.834 once a venue naming
-    // a town in the genitive ("ЦГБ Новополоцка") placed its item there.
-    assert!(dev7.precision >= 0.98 && dev7.recall >= 0.82, "dev7: {:.3} / {:.3}", dev7.precision, dev7.recall);
+    // a town in the genitive ("ЦГБ Новополоцка") placed its item there; 0.996 / 0.882 once an
+    // aggregator's guessed city and an online item's provider city kept nothing apart (dev5
+    // 0.850 -> 0.856).
+    assert!(dev7.precision >= 0.98 && dev7.recall >= 0.86, "dev7: {:.3} / {:.3}", dev7.precision, dev7.recall);
     assert!(dev7.lookalikes_merged <= 2, "look-alikes merged in dev7: {}", dev7.lookalikes_merged);
     assert!(test.precision >= 0.98 && test.recall >= 0.90, "test: {:.3} / {:.3}", test.precision, test.recall);
     assert_eq!(dev.lookalikes_merged + dev2.lookalikes_merged + test.lookalikes_merged, 0, "look-alikes merged");

@@ -2,7 +2,9 @@
 //!
 //! 1. [`Features`] of each offering: title units ([`crate::glossary::units`]: folded words and
 //!    the glossary concepts they name, so a translation shares units with its original), place
-//!    key ([`crate::places::place_key`] of its city, else the provider's), first start and
+//!    key ([`crate::places::place_key`] of its city, else the provider's unless it is held
+//!    online; an aggregator's city standing in is only a guess: [`Features::place_guessed`]),
+//!    first start and
 //!    whether it has a time of day, venue units, its own URLs, the URLs it links to, the kind
 //!    its title names, and its discriminators ([`crate::marks`]).
 //! 2. Blocking ([`block_ids`]): `place | time bucket | title token` and `place | time bucket |
@@ -10,17 +12,19 @@
 //!    own bucket and the next — so two offerings whose first starts are within the tolerance
 //!    share a bucket, midnight or not; an offering without a time of day is keyed on its local
 //!    date instead, and every timed offering on its local date too, so a date-only
-//!    re-announcement meets the offerings of its day. Title words and concepts both key, and
+//!    re-announcement meets the offerings of its day, and on that date in any place (`*`), where
+//!    an item placed by a guess meets them. Title words and concepts both key, and
 //!    every URL an offering has or links to keys `url|…`. A key shared by more than
 //!    [`MAX_BLOCK`] offerings is passed over like a stop word.
 //! 3. Conflicts ([`conflict`]): two offerings are never one when they come from one provider,
-//!    name different places or street addresses with other house numbers, start further apart
+//!    name different places (unless one is a guess) or street addresses with other house numbers, start further apart
 //!    than `start_tolerance` (when one has no time of day: on different local dates), or disagree
 //!    on a discriminator (age band, audience, level, group, part, open lesson, online/in
 //!    person). Identical URLs change none of that.
 //! 4. Scoring ([`assess`]): title similarity (soft Dice over units), start closeness (a
 //!    date-only start counts as half close, so it needs a closer title), venue similarity, less
-//!    0.3 when the titles name different kinds ("Курс" / "Семинар"); a link between the two (a
+//!    0.3 when the titles name different kinds ("Курс" / "Семинар") and [`GUESSED_PLACE_PENALTY`]
+//!    when only a guessed place parts them; a link between the two (a
 //!    URL one has that the other has or links to) adds [`LINK_BONUS`], and each discriminator
 //!    both name alike (age band, level, group...; at most two) [`AGREEMENT_BONUS`] when the
 //!    titles share anything at all. Kind, audience and level words ([`generic`]) are no title
@@ -48,7 +52,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::OnceLock;
 
 use chrono::{DateTime, FixedOffset, Timelike};
-use learncity_model::Offering;
+use learncity_model::{Offering, Role};
 use rayon::prelude::*;
 
 use crate::glossary::{Unit, units};
@@ -99,6 +103,10 @@ pub const VENUE_DIFFERS: f64 = 0.3;
 /// an ambiguity: the offering joins neither.
 pub const AMBIGUITY_MARGIN: f64 = 0.1;
 
+/// What a pair placed apart only by an aggregator's guessed city takes off its score: more
+/// than the [`AMBIGUITY_MARGIN`], so that a partner in the guessed town is the clear one.
+pub const GUESSED_PLACE_PENALTY: f64 = 2.0 * AMBIGUITY_MARGIN;
+
 /// Added per discriminator both name alike (at most two).
 pub const AGREEMENT_BONUS: f64 = 0.05;
 
@@ -121,6 +129,10 @@ pub struct Features {
     /// Place key of the offering's city, else of a place its venue or address names, else of
     /// the provider's default city.
     pub place: Option<String>,
+    /// Its place is only its aggregator's default city: a portal or a digest covering several
+    /// towns gives its one configured city to every item that names none, so that city is a
+    /// guess, no evidence that an offering placed elsewhere is another one.
+    pub place_guessed: bool,
     /// Places its venue, address or title ("в Лиде", "in Lida") names, as keys.
     pub mentions: Vec<&'static str>,
     /// Of those, the places its title names.
@@ -150,8 +162,10 @@ pub struct Features {
 }
 
 impl Features {
-    /// The features of `o`; `default_city` stands in when the offering names no city.
-    pub fn of(o: &Offering, default_city: Option<&str>) -> Self {
+    /// The features of `o`; `default_city`, its provider's city, stands in when the offering
+    /// names no city (not for an offering held online, which is in no town), and is only a guess
+    /// when `role` is an aggregator's.
+    pub fn of(o: &Offering, default_city: Option<&str>, role: Role) -> Self {
         let venue_text = o
             .location
             .as_ref()
@@ -159,7 +173,9 @@ impl Features {
             .unwrap_or_default();
         // A city the reader did not split off ("Районная библиотека, Шклов") still counts.
         let named = places_in_venue(&venue_text).first().copied();
-        let city = o.location.as_ref().and_then(|l| l.city.as_deref()).or(named).or(default_city);
+        let online = o.mode == learncity_model::Mode::Online && named.is_none();
+        let stated = o.location.as_ref().and_then(|l| l.city.as_deref());
+        let city = stated.or(named).or(default_city.filter(|_| !online));
         let urls: Vec<&str> = [o.landing_url.as_deref(), o.registration_url.as_deref()].into_iter().flatten().collect();
         let mut f = Self::from_parts(&o.provider.id, &o.title, city, o.first_start(), &venue_text, &urls);
         f.key = o.key();
@@ -170,6 +186,12 @@ impl Features {
         // The title's marks are in `f` already (from_parts): only the offering's part is added.
         f.marks = std::mem::take(&mut f.marks).completed_by(o);
         f.cancelled = o.status == learncity_model::Status::Cancelled;
+        // The reader puts the provider's default city into an item's location too: the same
+        // city and no town named anywhere in the item is the default.
+        f.place_guessed = role == Role::Aggregator
+            && f.mentions.is_empty()
+            && f.place.is_some()
+            && f.place.as_deref() == default_city.and_then(place_key).as_deref();
         if f.content.is_empty()
             && let Some(summary) = o.summary.as_deref()
         {
@@ -199,6 +221,7 @@ impl Features {
             described: Vec::new(),
             title: title_units,
             place: city.and_then(place_key),
+            place_guessed: false,
             mentions: {
                 let mut m = places_in_venue(venue);
                 m.extend(places_in_title(title));
@@ -391,7 +414,7 @@ fn for_each_blocking_key(f: &Features, t: &Thresholds, mut emit: impl FnMut(&str
     let mut words: Vec<String> = f.title.iter().map(unit_key).collect();
     words.sort();
     words.dedup();
-    let by_words = |key: &mut String, bucket: &str, emit: &mut dyn FnMut(&str)| {
+    let by_words = |key: &mut String, place: &str, bucket: &str, emit: &mut dyn FnMut(&str)| {
         for (i, w) in words.iter().enumerate() {
             key.clear();
             let _ = write!(key, "{place}|{bucket}|{w}");
@@ -412,11 +435,15 @@ fn for_each_blocking_key(f: &Features, t: &Thresholds, mut emit: impl FnMut(&str
                 let width = t.start_tolerance.num_seconds().max(60);
                 let bucket = start.timestamp().div_euclid(width);
                 for b in [bucket, bucket + 1] {
-                    by_words(&mut key, &b.to_string(), &mut emit);
+                    by_words(&mut key, place, &b.to_string(), &mut emit);
                 }
             }
             // Every offering on its local date: where a date-only re-announcement meets it.
-            by_words(&mut key, &format!("d{}", start.date_naive()), &mut emit);
+            let day = format!("d{}", start.date_naive());
+            by_words(&mut key, place, &day, &mut emit);
+            // And on its date in any place: where an aggregator's item placed by a guess
+            // ([`Features::place_guessed`]) meets it.
+            by_words(&mut key, "*", &day, &mut emit);
         }
         None => {
             let head: Vec<&str> = words.iter().take(2).map(String::as_str).collect();
@@ -578,7 +605,7 @@ pub fn conflict(a: &Features, b: &Features, t: &Thresholds) -> Option<Conflict> 
         // words are the better evidence.
         let names_only =
             |x: &Features, other: &str, own: &str| x.mentions.contains(&other) && !x.mentions.contains(&own);
-        if !(names_only(a, pb, pa) || names_only(b, pa, pb)) {
+        if !(names_only(a, pb, pa) || names_only(b, pa, pb) || a.place_guessed || b.place_guessed) {
             return Some(Conflict::Place);
         }
     }
@@ -588,6 +615,7 @@ pub fn conflict(a: &Features, b: &Features, t: &Thresholds) -> Option<Conflict> 
     let elsewhere = |x: &Features, y: &Features| {
         x.mentions.iter().any(|m| {
             y.place.as_deref().is_some_and(|p| p != *m)
+                && !y.place_guessed
                 && !y.mentions.contains(m)
                 && (x.place != y.place || x.title_mentions.contains(m))
         })
@@ -701,6 +729,12 @@ pub fn assess(a: &Features, b: &Features, t: &Thresholds) -> Assessment {
     // offerings: titles that name different kinds count against a match.
     if kinds_differ {
         score -= KINDS_DIFFER_PENALTY;
+    }
+    // A guessed place ([`Features::place_guessed`]) keeps nothing apart, but it is still the
+    // likelier one: of two partners alike but for their towns, the one in the guessed town wins
+    // clearly instead of leaving the pair ambiguous.
+    if a.place != b.place && (a.place_guessed || b.place_guessed) {
+        score -= GUESSED_PLACE_PENALTY;
     }
     // A link between the two: evidence, not a verdict — it adds to what else agrees, not to a
     // pair whose venues differ (someone else's course page on another place's event).

@@ -28,8 +28,11 @@ fn forms() -> &'static HashMap<String, Vec<(bool, &'static str)>> {
                     continue;
                 }
                 let root = base.strip_suffix(['a', 'o', 'e', 'i', 'u']).unwrap_or(&base).to_owned();
-                for end in ["", "a", "e", "u", "i", "om", "oi", "ou", "ami", "ah"] {
-                    add(format!("{root}{end}"), false, key);
+                // A root of two letters ("Ивье" → "iv") inflected is a common word ("из ивы").
+                if root.len() >= 3 {
+                    for end in ["", "a", "e", "u", "i", "om", "oi", "ou", "ami", "ah"] {
+                        add(format!("{root}{end}"), false, key);
+                    }
                 }
                 add(base.clone(), false, key);
                 // Adjectives ("лидский", "гродненский"): prefixes.

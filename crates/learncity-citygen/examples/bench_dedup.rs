@@ -24,6 +24,7 @@ use chrono::{TimeZone, Utc};
 use learncity_builder::state::{Effects, PartitionCatalog, Rules, Stats};
 use learncity_catalog::matching::{Features, Thresholds, clusters};
 use learncity_citygen::{SynthParams, synthetic_offerings};
+use learncity_model::Role;
 use rayon::prelude::*;
 
 fn main() {
@@ -53,7 +54,8 @@ fn main() {
     let (groups, steps) = match mode.as_str() {
         "clusters" => {
             let started = Instant::now();
-            let features: Vec<Features> = offerings.par_iter().map(|o| Features::of(o, None)).collect();
+            let features: Vec<Features> =
+                offerings.par_iter().map(|o| Features::of(o, None, Role::Organiser)).collect();
             let featurise = started.elapsed().as_secs_f64();
             let started = Instant::now();
             let found = clusters(&features, &Thresholds::default());

@@ -558,3 +558,39 @@ mod curated {
         assert_eq!(c1.entries().next().unwrap().kind, Kind::Tour);
     }
 }
+
+#[test]
+fn an_aggregators_own_city_is_a_guess_and_an_online_item_is_in_no_town() {
+    let mut r = rules();
+    r.providers.insert(
+        "digest".to_owned(),
+        ProviderInfo { priority: 0, city: Some("Молодечно".into()), role: Role::Aggregator },
+    );
+    r.providers.insert(
+        "borisov-lib".to_owned(),
+        ProviderInfo { priority: 0, city: Some("Борисов".into()), role: Role::Organiser },
+    );
+    let at = "2027-03-06T12:00:00+03:00";
+    // A digest of two towns gives its one city to an item that names none (as the reader does).
+    let organiser = offering("borisov-lib", "git", "Git для начинающих: практикум").city("Борисов").venue("IT Lab");
+    let digest = offering("digest", "tg-527", "Git для начинающих — практикум").city("Молодечно").venue("IT Lab");
+    let (organiser, digest) = (organiser.at(at), digest.at(at));
+    let (a, b) = (r.features(&organiser), r.features(&digest));
+    assert!(b.place_guessed && !a.place_guessed);
+    assert_eq!(matching::conflict(&a, &b, &r.thresholds), None);
+    let mut c = PartitionCatalog::load(0, vec![], vec![], &r);
+    let mut fx = Effects::default();
+    c.upsert(organiser.clone(), 1, now(), &r, &mut fx);
+    c.upsert(digest.clone(), 2, now(), &r, &mut fx);
+    assert_eq!(groups(&c), vec![vec!["borisov-lib/git".to_owned(), "digest/tg-527".to_owned()]]);
+
+    // An organiser's city is no guess, nor is a digest's item that names its town.
+    let named = offering("digest", "tg-528", "Git для начинающих").city("Молодечно").venue("IT Lab, Молодечно").at(at);
+    assert!(!r.features(&named).place_guessed);
+    assert_eq!(matching::conflict(&a, &r.features(&named), &r.thresholds), Some(matching::Conflict::Place));
+
+    // An online item takes no city from its provider: it is in no town to tell apart.
+    let mut webinar = offering("borisov-lib", "cv", "Вебинар: резюме для IT").at(at);
+    webinar.mode = learncity_model::Mode::Online;
+    assert_eq!(r.features(&webinar).place, None);
+}

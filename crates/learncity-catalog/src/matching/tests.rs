@@ -243,9 +243,9 @@ fn blocking_keys_carry_place_time_and_title_units() {
     let t = Thresholds::default();
     let x = f("a", "Английский язык", "Віцебск", Some("2026-03-12T18:00:00+03:00"), "");
     let keys = blocking_keys(&x, &t);
-    assert!(keys.iter().all(|k| k.starts_with("vitebsk|")), "{keys:?}");
-    // Two units and their pair, in two buckets and on the date.
-    assert_eq!(keys.len(), 3 * (x.title.len() + 1), "{keys:?}");
+    assert!(keys.iter().all(|k| k.starts_with("vitebsk|") || k.starts_with("*|d2026-03-12|")), "{keys:?}");
+    // Two units and their pair, in two buckets and on the date, and on the date in any place.
+    assert_eq!(keys.len(), 4 * (x.title.len() + 1), "{keys:?}");
     let undated = f("a", "Английский язык", "Віцебск", None, "");
     assert_eq!(blocking_keys(&undated, &t).len(), 1);
 }
@@ -571,4 +571,28 @@ fn an_institution_named_after_another_town_is_no_other_place() {
     assert_eq!(conflict(&a, &b, &t), None);
     let c = f("c", "3D-моделирование в Blender в Лиде", "Новополоцк", at, "ПГУ, корпус 3");
     assert_eq!(conflict(&a, &c, &t), Some(Conflict::Place));
+}
+
+#[test]
+fn a_guessed_place_keeps_nothing_apart_but_its_own_town_wins() {
+    let t = Thresholds::default();
+    let at = Some("2027-01-16T11:00:00+03:00");
+    let mut digest = date_only(f("digest", "Scratch для детей 7–9 лет", "Пинск", at, "IT Hub"));
+    digest.place_guessed = true;
+    let pinsk = f("pinsk", "Scratch для детей 7–9 лет", "Пинск", at, "IT Hub, Завальная, 10");
+    let baranovichi = f("baranovichi", "Scratch для детей 7–9 лет", "Барановичи", at, "ЦДТ");
+    assert_eq!(conflict(&digest, &baranovichi, &t), None, "a guess is no other place");
+    assert_eq!(conflict(&pinsk, &baranovichi, &t), Some(Conflict::Place));
+    let groups = clusters(&[digest.clone(), pinsk.clone(), baranovichi.clone()], &t);
+    assert!(groups.contains(&vec![0, 1]), "the guessed town's partner is the clear one: {groups:?}");
+    // With no partner in its guessed town, it joins the one elsewhere.
+    let groups = clusters(&[digest, baranovichi], &t);
+    assert_eq!(groups, vec![vec![0, 1]]);
+}
+
+#[test]
+fn a_town_of_two_letters_and_an_ending_is_no_common_word() {
+    // "Ивье" inflected would be "ивы" (willow): "венок из ивы" names no town.
+    assert!(places_in_title("Пасхальный венок из ивы").is_empty());
+    assert_eq!(places_in_title("Фестиваль в Ивье"), vec!["iwye"]);
 }

@@ -8,7 +8,7 @@ use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
 use learncity_catalog::matching::{Features, Thresholds, clusters};
 use learncity_citygen::{City, key};
 use learncity_config::Provider;
-use learncity_model::{Offering, ProviderRef};
+use learncity_model::{Offering, ProviderRef, Role};
 use learncity_readers::{ReadContext, ReadOutput};
 
 /// Reads every document of `city` that is served (no fault) with its provider's config
@@ -42,7 +42,7 @@ pub fn read_city(city: &City, toml_of: impl Fn(&str) -> String) -> BTreeMap<Stri
 pub fn predicted_groups(read: &BTreeMap<String, (Provider, ReadOutput)>) -> Vec<Vec<String>> {
     let all: Vec<(&Offering, Option<&str>)> =
         read.values().flat_map(|(p, r)| r.offerings.iter().map(move |o| (o, p.city.as_deref()))).collect();
-    let features: Vec<Features> = all.iter().map(|(o, city)| Features::of(o, *city)).collect();
+    let features: Vec<Features> = all.iter().map(|(o, city)| Features::of(o, *city, Role::Organiser)).collect();
     let mut groups: Vec<Vec<String>> = clusters(&features, &Thresholds::default())
         .into_iter()
         .map(|g| {
