@@ -494,16 +494,20 @@ mod tests {
         assert!(out.drafts[0].published_at.is_some());
     }
 
+    /// A deep document and a long one are read to their end (how long it takes is for the fuzz
+    /// targets' timeout and the read's time budget, not for a test to assert).
     #[test]
-    fn deep_and_repetitive_documents_are_read_quickly() {
-        let started = std::time::Instant::now();
+    fn deep_and_repetitive_documents_are_read_to_their_end() {
         let deep = format!("<rss version=\"2.0\"><channel><item><title>x</title>{}", "<div>".repeat(50_000));
-        let _ = read_doc(&deep);
+        // Cut off inside its only item: refused with what happened, not read half.
+        match read_doc(&deep) {
+            Err(ReadError::Malformed { detail, .. }) => assert!(detail.contains("truncated"), "{detail}"),
+            other => panic!("expected a truncated document: {:?}", other.map(|o| o.drafts.len())),
+        }
         let many = format!(
             "<rss version=\"2.0\"><channel>{}</channel></rss>",
             "<item><title>A &amp; B</title><description>&lt;p&gt;x&lt;/p&gt;</description></item>".repeat(20_000)
         );
         assert_eq!(read_doc(&many).map(|o| o.drafts.len()).ok(), Some(20_000));
-        assert!(started.elapsed().as_secs() < 20, "took {:?}", started.elapsed());
     }
 }
