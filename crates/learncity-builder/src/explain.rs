@@ -28,6 +28,9 @@ fn evidence(x: &Assessment) -> String {
     if x.kinds_differ {
         s.push_str(", titles name different kinds");
     }
+    if x.place_guessed {
+        s.push_str(", places differ only by an aggregator's own city (a guess)");
+    }
     if let Some(g) = &x.gate {
         let _ = write!(s, ", held below a candidate: {g}");
     }
@@ -45,6 +48,7 @@ fn evidence_json(x: &Assessment) -> Value {
         "venue": x.venue,
         "link": x.link,
         "kinds_differ": x.kinds_differ,
+        "place_guessed": x.place_guessed,
         "gate": x.gate.map(|g| g.to_string()),
         "conflict": x.conflict.map(|c| c.to_string()),
     })

@@ -4,9 +4,8 @@
 //!    the glossary concepts they name, so a translation shares units with its original), place
 //!    key ([`crate::places::place_key`] of its city, else the provider's unless it is held
 //!    online; an aggregator's city standing in is only a guess: [`Features::place_guessed`]),
-//!    first start and
-//!    whether it has a time of day, venue units, its own URLs, the URLs it links to, the kind
-//!    its title names, and its discriminators ([`crate::marks`]).
+//!    first start and whether it has a time of day, venue units, its own URLs, the URLs it
+//!    links to, the kind its title names, and its discriminators ([`crate::marks`]).
 //! 2. Blocking ([`block_ids`]): `place | time bucket | title token` and `place | time bucket |
 //!    token pair`, where a bucket is `start_tolerance` long and each offering is keyed in its
 //!    own bucket and the next — so two offerings whose first starts are within the tolerance
@@ -17,10 +16,10 @@
 //!    every URL an offering has or links to keys `url|…`. A key shared by more than
 //!    [`MAX_BLOCK`] offerings is passed over like a stop word.
 //! 3. Conflicts ([`conflict`]): two offerings are never one when they come from one provider,
-//!    name different places (unless one is a guess) or street addresses with other house numbers, start further apart
-//!    than `start_tolerance` (when one has no time of day: on different local dates), or disagree
-//!    on a discriminator (age band, audience, level, group, part, open lesson, online/in
-//!    person). Identical URLs change none of that.
+//!    name different places (unless one is a guess) or street addresses with other house
+//!    numbers, start further apart than `start_tolerance` (when one has no time of day: on
+//!    different local dates), or disagree on a discriminator (age band, audience, level, group,
+//!    part, open lesson, online/in person). Identical URLs change none of that.
 //! 4. Scoring ([`assess`]): title similarity (soft Dice over units), start closeness (a
 //!    date-only start counts as half close, so it needs a closer title), venue similarity, less
 //!    0.3 when the titles name different kinds ("Курс" / "Семинар") and [`GUESSED_PLACE_PENALTY`]
@@ -127,7 +126,7 @@ pub struct Features {
     /// открытых дверей…"); empty otherwise.
     pub described: Vec<Unit>,
     /// Place key of the offering's city, else of a place its venue or address names, else of
-    /// the provider's default city.
+    /// the provider's default city (not for an offering held online).
     pub place: Option<String>,
     /// Its place is only its aggregator's default city: a portal or a digest covering several
     /// towns gives its one configured city to every item that names none, so that city is a
@@ -688,6 +687,9 @@ pub struct Assessment {
     pub link: Option<String>,
     /// Their titles name different kinds.
     pub kinds_differ: bool,
+    /// Their places differ and one is only a guess ([`Features::place_guessed`]): no conflict,
+    /// [`GUESSED_PLACE_PENALTY`] off the score.
+    pub place_guessed: bool,
     /// Why a pair below the match score is no candidate however its title scores.
     pub gate: Option<Gate>,
     /// The score (0 when they conflict).
@@ -733,7 +735,8 @@ pub fn assess(a: &Features, b: &Features, t: &Thresholds) -> Assessment {
     // A guessed place ([`Features::place_guessed`]) keeps nothing apart, but it is still the
     // likelier one: of two partners alike but for their towns, the one in the guessed town wins
     // clearly instead of leaving the pair ambiguous.
-    if a.place != b.place && (a.place_guessed || b.place_guessed) {
+    let place_guessed = a.place != b.place && (a.place_guessed || b.place_guessed);
+    if place_guessed {
         score -= GUESSED_PLACE_PENALTY;
     }
     // A link between the two: evidence, not a verdict — it adds to what else agrees, not to a
@@ -776,7 +779,7 @@ pub fn assess(a: &Features, b: &Features, t: &Thresholds) -> Assessment {
         score = score.min(t.candidate_score / 2.0);
     }
     let score = if conflict.is_some() { 0.0 } else { score };
-    Assessment { conflict, title, closeness, venue, link, kinds_differ, gate, score }
+    Assessment { conflict, title, closeness, venue, link, kinds_differ, place_guessed, gate, score }
 }
 
 /// How likely `a` and `b` are one offering (0..=1); `None` when they cannot be.

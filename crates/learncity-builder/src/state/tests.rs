@@ -578,6 +578,10 @@ fn an_aggregators_own_city_is_a_guess_and_an_online_item_is_in_no_town() {
     let (a, b) = (r.features(&organiser), r.features(&digest));
     assert!(b.place_guessed && !a.place_guessed);
     assert_eq!(matching::conflict(&a, &b, &r.thresholds), None);
+    assert!(matching::assess(&a, &b, &r.thresholds).place_guessed);
+    let (text, json) = crate::explain::pair(&organiser, &digest, (None, None), &r);
+    assert!(text.contains("places differ only by an aggregator's own city"), "{text}");
+    assert_eq!(json["evidence"]["place_guessed"], true, "{json}");
     let mut c = PartitionCatalog::load(0, vec![], vec![], &r);
     let mut fx = Effects::default();
     c.upsert(organiser.clone(), 1, now(), &r, &mut fx);
