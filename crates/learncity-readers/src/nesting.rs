@@ -20,6 +20,54 @@ const NOT_NESTING: &[&str] = &[
     "rt", "rp", "html", "head", "body",
 ];
 
+/// HTML start tags that end SVG or MathML content (the HTML standard's "breakout" list).
+const BREAKOUT: &[&str] = &[
+    "b",
+    "big",
+    "blockquote",
+    "body",
+    "br",
+    "center",
+    "code",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "embed",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "head",
+    "hr",
+    "i",
+    "img",
+    "li",
+    "listing",
+    "menu",
+    "meta",
+    "nobr",
+    "ol",
+    "p",
+    "pre",
+    "ruby",
+    "s",
+    "small",
+    "span",
+    "strong",
+    "strike",
+    "sub",
+    "sup",
+    "table",
+    "tt",
+    "u",
+    "ul",
+    "var",
+];
+
 /// Elements whose content is text up to their own end tag (a `<div>` inside a script is no tag).
 const RAW_TEXT: &[&str] = &["script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes"];
 
@@ -35,6 +83,9 @@ pub fn limit_nesting(html: &str) -> Cow<'_, str> {
     // Everything before `kept_from` that is not yet in `out` is copied on the next cut.
     let mut kept_from = 0;
     let mut depth = 0usize;
+    // Open `<svg>` and `<math>` elements: inside them `<path/>` is closed; outside, an HTML
+    // parser takes `<div/>` as an open `<div>`.
+    let mut foreign = 0usize;
     let mut i = 0;
     while let Some(at) = html[i..].find('<').map(|p| i + p) {
         let rest = &html[at..];
@@ -55,7 +106,6 @@ pub fn limit_nesting(html: &str) -> Cow<'_, str> {
         }
         let end = tag_end(bytes, name_start + name_len);
         let name = html[name_start..name_start + name_len].to_ascii_lowercase();
-        let self_closed = bytes[..end].ends_with(b"/>");
         if !closing && RAW_TEXT.contains(&name.as_str()) {
             // Skip to the element's end tag; its content is no markup.
             let close = format!("</{name}");
@@ -63,8 +113,18 @@ pub fn limit_nesting(html: &str) -> Cow<'_, str> {
             continue;
         }
         i = end;
-        if self_closed || NOT_NESTING.contains(&name.as_str()) {
+        let self_closed = bytes[..end].ends_with(b"/>");
+        let opens_foreign = matches!(name.as_str(), "svg" | "math");
+        // An HTML element inside SVG or MathML ends the foreign content (the parser's
+        // "breakout"): after it, `<div/>` is an open `<div>` again.
+        if !closing && foreign > 0 && BREAKOUT.contains(&name.as_str()) {
+            foreign = 0;
+        }
+        if NOT_NESTING.contains(&name.as_str()) || (self_closed && (foreign > 0 || opens_foreign)) {
             continue;
+        }
+        if opens_foreign {
+            foreign = if closing { foreign.saturating_sub(1) } else { foreign + 1 };
         }
         let too_deep = if closing {
             let deep = depth > MAX_NESTING;
@@ -141,9 +201,21 @@ mod tests {
         assert_eq!(limited.matches("<div>").count() + limited.matches("<span>").count(), MAX_NESTING);
         assert_eq!(limited.matches("</div>").count() + limited.matches("</span>").count(), MAX_NESTING);
         assert_eq!(crate::text::html_to_text(&limited), "text");
-        // Unclosed, as a fuzzer or a broken template writes it.
+        // Unclosed, as a fuzzer or a broken template writes it, and "self-closed", which HTML
+        // parsers take as open.
         let open = format!("{}x", "<div>".repeat(n));
         assert!(depth_of(&limit_nesting(&open)) <= MAX_NESTING + 3);
+        let slashed = format!("{}x", "<div/>".repeat(n));
+        assert!(depth_of(&slashed) > n, "html5ever nests them");
+        assert!(depth_of(&limit_nesting(&slashed)) <= MAX_NESTING + 3);
+        // Inside SVG a self-closed element is closed: a page of many icons keeps every tag.
+        let icons = format!("<div>{}</div><p>after</p>", "<svg><path d='M0'/><circle r='1'/></svg>".repeat(400));
+        assert!(matches!(limit_nesting(&icons), Cow::Borrowed(_)));
+        // But an HTML element ends the SVG, and a self-closed SVG is no SVG to be inside.
+        for opener in ["<svg>", "<svg/>", "<math/>"] {
+            let broken_out = format!("{opener}{}x", "<div/>".repeat(n));
+            assert!(depth_of(&limit_nesting(&broken_out)) <= MAX_NESTING + 4, "{opener}");
+        }
     }
 
     #[test]
