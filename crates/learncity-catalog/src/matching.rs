@@ -784,8 +784,12 @@ pub fn assess(a: &Features, b: &Features, t: &Thresholds) -> Assessment {
 
 /// How likely `a` and `b` are one offering (0..=1); `None` when they cannot be.
 pub fn score(a: &Features, b: &Features, t: &Thresholds) -> Option<f64> {
-    let x = assess(a, b, t);
-    x.conflict.is_none().then_some(x.score)
+    // Most pairs a blocking key brings together conflict (another town met through the any-place
+    // date key, another day): the cheap check first, titles and venues only for the rest.
+    if conflict(a, b, t).is_some() {
+        return None;
+    }
+    Some(assess(a, b, t).score)
 }
 
 /// The groups of `items` that are one offering each, given the candidate `edges` (index pairs
