@@ -706,7 +706,11 @@ fn shared_link(a: &Features, b: &Features) -> Option<String> {
 
 /// The evidence that `a` and `b` are one offering, and its score.
 pub fn assess(a: &Features, b: &Features, t: &Thresholds) -> Assessment {
-    let conflict = conflict(a, b, t);
+    assess_with(a, b, t, conflict(a, b, t))
+}
+
+/// [`assess`], given what [`conflict`] says of the pair.
+fn assess_with(a: &Features, b: &Features, t: &Thresholds, conflict: Option<Conflict>) -> Assessment {
     let closeness = match (a.first_start, b.first_start) {
         (Some(x), Some(y)) if a.timed && b.timed => {
             let tol = t.start_tolerance.num_seconds().max(1) as f64;
@@ -789,7 +793,7 @@ pub fn score(a: &Features, b: &Features, t: &Thresholds) -> Option<f64> {
     if conflict(a, b, t).is_some() {
         return None;
     }
-    Some(assess(a, b, t).score)
+    Some(assess_with(a, b, t, None).score)
 }
 
 /// The groups of `items` that are one offering each, given the candidate `edges` (index pairs

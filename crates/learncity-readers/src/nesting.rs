@@ -75,7 +75,7 @@ const RAW_TEXT: &[&str] = &["script", "style", "textarea", "title", "xmp", "ifra
 /// module docs); borrowed unchanged when it cannot nest that deep.
 pub fn limit_nesting(html: &str) -> Cow<'_, str> {
     // Fewer tags than levels cannot nest too deep: the common case costs one byte count.
-    if memchr_count(html.as_bytes(), b'<') <= MAX_NESTING {
+    if html.bytes().filter(|b| *b == b'<').count() <= MAX_NESTING {
         return Cow::Borrowed(html);
     }
     let bytes = html.as_bytes();
@@ -160,10 +160,6 @@ fn tag_end(bytes: &[u8], from: usize) -> usize {
         }
     }
     bytes.len()
-}
-
-fn memchr_count(bytes: &[u8], needle: u8) -> usize {
-    bytes.iter().filter(|b| **b == needle).count()
 }
 
 /// Where `needle` (ASCII) first occurs in `haystack`, ignoring ASCII case.
